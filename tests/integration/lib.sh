@@ -1,0 +1,122 @@
+# Shared harness for integration suites (bash, root). A suite sources this,
+# calls suite_begin, daemon_start, runs scenarios, and ends with suite_end,
+# which stops the daemon, checks that nothing is left on the host and prints
+# "N passed, N failed".
+#
+# Every suite gets its own socket, data-root, exec-root, bridge, nft table and
+# cgroup parent, named with a per-suite tag so leftovers are attributable.
+
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MINIDOCKD=$ROOT/daemon/minidockd
+MINIDOCK=$ROOT/client/minidock
+PASS=0
+FAIL=0
+DPID=
+
+suite_begin() {
+    SUITE=$1
+    TAG=mdt$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    T=$(mktemp -d "/tmp/mdtest.$TAG.XXXX")
+    chmod 755 "$T"
+    SOCK=$T/md.sock
+    DATA=$T/data
+    EXECROOT=$T/exec
+    BRIDGE=$TAG
+    NFT_TABLE=minidock_$TAG
+    CGPARENT=minidock-$TAG
+    FIXTURES=${MD_FIXTURES:-/var/cache/minidock-test}
+    mkdir -p "$FIXTURES"
+    snapshot "$T/before"
+    echo "--- suite $SUITE (tag $TAG)"
+}
+
+# The host state a container engine could leak: mounts, cgroups, processes,
+# links, nft tables. Compared before/after, restricted to what we create.
+snapshot() {
+    {
+        echo "## mounts"; grep -E "mdtest|minidock" /proc/self/mountinfo | awk '{print $5}' | sort
+        echo "## cgroups"; find /sys/fs/cgroup -maxdepth 6 -type d -name "*$TAG*" 2>/dev/null | sort
+        echo "## procs"; pgrep -af "minidock-shim|$T" | grep -v -e pgrep -e "$$" | awk '{$1=""; print}' | sort
+        echo "## links"; ip -o link 2>/dev/null | grep -E "$TAG|mdk[0-9a-f]" | awk -F': ' '{print $2}' | sort
+        echo "## nft"; nft list tables 2>/dev/null | grep -E "$TAG" | sort
+        echo "## netns"; ip netns list 2>/dev/null | grep -E "$TAG" | sort
+    } >"$1"
+}
+
+daemon_start() {
+    "$MINIDOCKD" --socket "$SOCK" --data-root "$DATA" --exec-root "$EXECROOT" \
+        --log-level "${MD_LOG_LEVEL:-info}" ${DAEMON_EXTRA_FLAGS:-} "$@" >>"$T/daemon.log" 2>&1 &
+    DPID=$!
+    local i
+    for i in $(seq 1 100); do
+        if curl -sf --unix-socket "$SOCK" http://x/_ping >/dev/null 2>&1; then return 0; fi
+        kill -0 "$DPID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "daemon did not start; log:"; tail -n 30 "$T/daemon.log"
+    return 1
+}
+
+daemon_stop() {
+    [ -n "$DPID" ] || return 0
+    kill -TERM "$DPID" 2>/dev/null
+    local i
+    for i in $(seq 1 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$DPID" 2>/dev/null && { echo "daemon ignored SIGTERM"; kill -9 "$DPID"; }
+    wait "$DPID" 2>/dev/null
+    DPID=
+}
+
+# Our client and the stock docker CLI, both pointed at the suite's socket.
+md() { "$MINIDOCK" -H "unix://$SOCK" "$@"; }
+dk() { DOCKER_CONFIG=$T/docker-config docker -H "unix://$SOCK" "$@"; }
+api() { curl -s --unix-socket "$SOCK" "$@"; }  # api [-X METHOD] http://x/path
+
+ok() { PASS=$((PASS + 1)); echo "ok   - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+    if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1"; echo "    expected: $(printf '%q' "$2")"; echo "    actual:   $(printf '%q' "$3")"; fi
+}
+# expect_match NAME ERE ACTUAL
+expect_match() {
+    if grep -qE -- "$2" <<<"$3"; then ok "$1"; else not_ok "$1"; echo "    pattern: $2"; echo "    actual:  $(head -c 2000 <<<"$3")"; fi
+}
+expect_no_match() {
+    if ! grep -qE -- "$2" <<<"$3"; then ok "$1"; else not_ok "$1"; echo "    unexpected: $2"; echo "    actual:  $(head -c 2000 <<<"$3")"; fi
+}
+# expect_rc NAME CODE command...   (runs the command; output kept in $OUT)
+expect_rc() {
+    local name=$1 want=$2; shift 2
+    OUT=$("$@" 2>&1); local rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$name"; else not_ok "$name (exit $rc, want $want)"; echo "    output: $(head -c 2000 <<<"$OUT")"; fi
+}
+# run_both FN: runs scenario FN twice, with CLI=md and with CLI=dk.
+run_both() {
+    local fn=$1 c
+    for c in md dk; do CLI=$c; "$fn"; done
+}
+
+# Fixtures: the busybox image is built each run (seconds); callers load it.
+busybox_archive() {
+    local out=$T/busybox.tar
+    [ -s "$out" ] || "$ROOT/contrib/mkimage-busybox.sh" "$out" >"$T/mkimage.log" 2>&1 || { cat "$T/mkimage.log"; return 1; }
+    echo "$out"
+}
+
+suite_end() {
+    daemon_stop
+    snapshot "$T/after"
+    if diff -u "$T/before" "$T/after" >"$T/leftovers.diff"; then
+        ok "teardown left nothing on the host"
+    else
+        not_ok "teardown left something on the host:"; sed 's/^/    /' "$T/leftovers.diff"
+    fi
+    if [ "$FAIL" -gt 0 ]; then echo "daemon log (tail):"; tail -n 40 "$T/daemon.log" | sed 's/^/    /'; fi
+    if [ "$FAIL" -eq 0 ] && [ -z "${MD_KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T"; fi
+    echo "$SUITE: $PASS passed, $FAIL failed"
+    echo "$PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ]
+}
