@@ -70,7 +70,11 @@ daemon/minidock-shim: $(call obj,$(SHIM_SRCS)) $(B)/libdaemon.a $(B)/libcommon.a
 client/minidock: $(call obj,$(CLIENT_SRCS)) $(B)/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)
 
-# Unit tests link the sanitizer builds of common/ and daemon/.
+# Unit tests link the sanitizer builds: test_common_* only common/, the
+# others common/ and daemon/.
+$(B)/unit/test_common_%: tests/unit/test_common_%.c $(B)/libcommon-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) -DMD_UNIT_TEST -o $@ $^ $(LIBS_CHECK) $(LIBS_CLIENT)
 $(B)/unit/%: tests/unit/%.c $(B)/libdaemon-san.a $(B)/libcommon-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O1 $(SAN) -DMD_UNIT_TEST -o $@ $^ $(LIBS_CHECK) $(LIBS_DAEMON)
