@@ -24,6 +24,10 @@ LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wmissing-prototypes -Wformat=2
 CFLAGS  ?= -O2 -g
+VERSION := 0.1.0
+GIT_COMMIT := $(shell git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)
+BUILD_TIME := $(shell date -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s) +%Y-%m-%dT%H:%M:%S.000000000+00:00)
+CFLAGS  += -DMD_VERSION='"$(VERSION)"' -DMD_GIT_COMMIT='"$(GIT_COMMIT)"' -DMD_BUILD_TIME='"$(BUILD_TIME)"'
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong $(WARN) -I. $(PKG_CFLAGS)
 LDFLAGS += -Wl,--as-needed
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

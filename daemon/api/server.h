@@ -1,0 +1,96 @@
+/* The HTTP side of the daemon: libmicrohttpd on the unix socket, one thread
+ * per connection, routing with and without the /vX.Y prefix, and the reply
+ * helpers every resource file uses (JSON, errors, streams, upgrades). */
+#pragma once
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define API_VERSION     "1.50"
+#define API_MIN_VERSION "1.24"
+
+struct MHD_Connection;
+struct api_req;
+typedef void (*api_handler)(struct api_req *r);
+
+enum {
+    API_BODY_FILE = 1, /* spool the request body to an unlinked temp file (load, import) */
+};
+
+/* pattern: literal segments, "{x}" matches one segment, "{x*}" matches one or
+ * more segments (image names contain '/'); at most one "*" per pattern. */
+struct api_route {
+    const char *method;
+    const char *pattern;
+    api_handler fn;
+    unsigned flags;
+};
+
+struct api_req {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path; /* %-decoded, version prefix stripped */
+    int api_minor;    /* requested API version 1.<minor>; newest when unversioned */
+    char *params[3];  /* captured pattern segments, in order */
+    char *body;       /* in-memory body (NUL-terminated) */
+    size_t body_len;
+    int body_fd; /* API_BODY_FILE routes: temp file positioned at 0, else -1 */
+    bool replied;
+};
+
+/* Route tables, one per resource file, each ended by a {NULL} entry. */
+extern const struct api_route api_routes_system[];
+
+int api_server_start(int listen_fd, const char *tmp_dir, struct md_error *err);
+/* Stop accepting, wake every blocked stream, finish requests, stop. */
+void api_server_stop(void);
+bool api_shutting_down(void);
+
+const char *api_query(struct api_req *r, const char *key);
+/* moby BoolValue: "", 0, no, false, none (any case) are false. */
+bool api_query_bool(struct api_req *r, const char *key, bool def);
+/* Integer query value; *ok false when present and not an integer. */
+long long api_query_int(struct api_req *r, const char *key, long long def, bool *ok);
+/* Every value of a repeated key (names=a&names=b); NULL-terminated, caller frees. */
+char **api_query_all(struct api_req *r, const char *key);
+const char *api_header(struct api_req *r, const char *name);
+/* The body parsed as JSON. An empty body yields an empty object; malformed
+ * JSON fails with MD_EINVAL and the parser's message. */
+json_t *api_body_json(struct api_req *r, struct md_error *err);
+
+/* Replies. Exactly one per request; each queues the response at once. */
+void api_reply_json(struct api_req *r, unsigned status, json_t *j); /* steals j */
+void api_reply_error(struct api_req *r, const struct md_error *e);
+void api_reply_msg(struct api_req *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void api_reply_status(struct api_req *r, unsigned status); /* empty body */
+void api_reply_raw(struct api_req *r, unsigned status, const char *content_type, const void *data,
+                   size_t len);
+/* HTTP status for an error code (MD_E* codes; any errno is a 500). */
+unsigned api_status_for(int err);
+
+/* Streaming reply (chunked; headers go out at once, as wait/logs/events need).
+ * producer runs on its own thread and writes the body to fd; the fd is closed
+ * after it returns. A write fails with EPIPE when the client went away or the
+ * daemon is shutting down: producers stop on the first failed write. */
+typedef void (*api_producer)(void *ctx, int fd);
+void api_reply_stream(struct api_req *r, unsigned status, const char *content_type,
+                      api_producer producer, void *ctx, void (*ctx_free)(void *));
+
+/* Connection upgrade (101, "Upgrade: tcp") for attach and exec. fn runs on
+ * its own thread with the raw client socket (blocking) and any bytes the
+ * client already sent; it must call api_upgrade_done(u) when finished and
+ * must not close sock itself. */
+struct api_upgrade;
+typedef void (*api_upgrade_fn)(void *ctx, int sock, const char *extra, size_t extra_len,
+                               struct api_upgrade *u);
+void api_reply_upgrade(struct api_req *r, const char *content_type, api_upgrade_fn fn, void *ctx,
+                       void (*ctx_free)(void *));
+void api_upgrade_done(struct api_upgrade *u);
+
+/* Write all of buf to fd (blocking, MSG_NOSIGNAL semantics); -1 on error. */
+int api_write_all(int fd, const void *buf, size_t n);
+int api_write_json_line(int fd, json_t *j); /* json + "\r\n", as moby's streams */
