@@ -1,0 +1,154 @@
+/* The container runtime, as the daemon's API layer sees it: a validated,
+ * typed plan goes in; overlay rootfs, cgroups, a detached minidock-shim and a
+ * prepared (not yet exec'd) PID 1 come out. No JSON, no HTTP here.
+ *
+ * Life of a container:
+ *   rt_prepare  -> PID 1 is set up inside its namespaces and waits
+ *   rt_attach_connect (optional, as many as needed: `docker run` streams)
+ *   rt_release  -> PID 1 execs the command (exec errors reported here)
+ *   rt_watch    -> pidfd readable when the shim exits; then rt_read_exit
+ *   rt_cleanup  -> undo everything but the writable layer (upper/)
+ *   rt_rootfs_remove -> `docker rm`: the writable layer too
+ * Every function returns 0 (or an fd) on success, -1 with *err filled. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+struct rt_bind {
+    char *source; /* host path, file or directory (trusted: it comes from the user) */
+    char *dest;   /* absolute path inside the container; missing mount points are created */
+    bool readonly;
+};
+
+struct rt_ulimit {
+    int resource; /* RLIMIT_* */
+    uint64_t soft, hard;
+};
+
+/* 0 = unset everywhere. memory_swap: -1 = unlimited, else memory+swap total
+ * (docker's default of 2*memory is the caller's to apply, so inspect shows
+ * it). pids_limit: -1 = unlimited. */
+struct rt_limits {
+    int64_t memory;
+    int64_t memory_swap;
+    int64_t nano_cpus;
+    int64_t cpu_shares;
+    int64_t pids_limit;
+};
+
+/* Everything needed to start one container. rt_plan_validate() checks it
+ * before any syscall; rt_prepare() calls it too. The runtime copies what it
+ * needs: the caller keeps ownership of its plan. */
+struct rt_plan {
+    char id[65];   /* 64 hex chars */
+    char **layers; /* lower layer dirs, top-most first (overlay lowerdir order); NULL-terminated */
+    char *rootfs_dir; /* data-root/overlay/<id>: upper/, work/, merged/ (created if missing) */
+    char **argv;      /* resolved entrypoint + cmd; NULL-terminated, argv[0] required */
+    char **env;       /* NULL-terminated "K=V"; HOME is added from passwd when absent */
+    char *cwd;        /* absolute; NULL or "" = "/"; created if missing, like docker */
+    char *user;       /* "", "uid", "uid:gid", "name", "name:group" (resolved in the child) */
+    char **group_add; /* extra supplementary groups: names or gids; may be NULL */
+    char *hostname;   /* the caller passes the default (first 12 chars of id) */
+    char *etc_dir; /* containers/<id>: hostname, hosts, resolv.conf bound over /etc/ when present */
+    struct rt_bind *binds;
+    size_t nbinds;
+    struct rt_ulimit *ulimits; /* clamped to the current hard limit, never raised above it */
+    size_t nulimits;
+    bool tty, open_stdin, stdin_once, init;
+    bool read_only_rootfs;
+    bool privileged;   /* every capability in the daemon's bounding set; no masked paths */
+    bool no_new_privs; /* PR_SET_NO_NEW_PRIVS before exec */
+    char **cap_add;    /* "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"; may be NULL */
+    char **cap_drop;
+    uint16_t console_h, console_w; /* initial pty size when tty (0 = leave the default) */
+    struct rt_limits limits;
+    char *netns_path;    /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
+    char *exec_dir;      /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
+    char *log_path;      /* json-file log, appended */
+    char *cgroup_parent; /* NULL/"" = "minidock"; absolute: from each hierarchy's root;
+                          * relative: beneath the daemon's own cgroup in each hierarchy */
+    int stop_signal;     /* recorded for the API layer; the runtime does not use it */
+};
+
+/* Who runs a container. The *_start fields are /proc/<pid>/stat start times
+ * (clock ticks since boot) and guard against pid reuse; persist them with the
+ * pids if convenient, rt_reconnect() re-reads them from exec_dir anyway. */
+struct rt_state {
+    pid_t shim_pid;
+    pid_t pid; /* host pid of container PID 1 */
+    uint64_t shim_start;
+    uint64_t pid_start;
+};
+
+struct rt_exit {
+    int code;            /* exit status, or 128+signal */
+    bool oom_killed;     /* the container's memory cgroup OOM-killed something */
+    int64_t finished_ns; /* CLOCK_REALTIME */
+};
+
+struct rt_stats {
+    uint64_t mem_usage;         /* bytes, including page cache */
+    uint64_t mem_limit;         /* bytes; 0 = unlimited */
+    uint64_t mem_inactive_file; /* docker subtracts this from usage */
+    uint64_t cpu_usage_ns;
+    uint64_t cpu_user_ns;
+    uint64_t cpu_system_ns;
+    uint64_t pids_current;
+    uint64_t pids_limit; /* 0 = unlimited */
+};
+
+/* Once at daemon start. cgroup_root is "/sys/fs/cgroup" (or a test tree);
+ * detects unified/hybrid/legacy, records the daemon's own cgroups. shim_path
+ * is the minidock-shim binary. */
+int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err);
+const char *rt_cgroup_version(void); /* "2" or "1" (what `docker info` calls CgroupVersion) */
+const char *rt_cgroup_mode(void);    /* "unified", "hybrid", "legacy" */
+
+/* Structural checks only (no filesystem access): MD_EINVAL with a message. */
+int rt_plan_validate(const struct rt_plan *p, struct md_error *err);
+/* Frees every field of a heap plan (and the plan itself). */
+void rt_plan_free(struct rt_plan *p);
+
+/* Mount the overlay, create the cgroup and write limits, spawn the detached
+ * shim, which clones PID 1; PID 1 does all its setup and waits. Returns once
+ * it is ready; on failure *err carries the child's {errno, message} and
+ * everything done so far is undone. */
+int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *err);
+/* Let PID 1 exec. 0 once execve succeeded; else docker's wording:
+ * `exec: "nosuch": executable file not found in $PATH` (err ENOENT, exit
+ * code 127 recorded), permission denied (EACCES, 126). */
+int rt_release(const char *exec_dir, struct md_error *err);
+
+/* A connected stream to the shim. Output: docker multiplexed frames
+ * (8-byte header, stream 1 or 2) when the container has no tty, raw bytes
+ * with a tty. Input: raw stdin bytes; shutdown(SHUT_WR) = stdin EOF. The
+ * shim closes it after the last output when the container exits. */
+int rt_attach_connect(const char *exec_dir, bool in, bool out, bool errs, struct md_error *err);
+int rt_resize(const char *exec_dir, uint16_t h, uint16_t w, struct md_error *err);
+/* Signal PID 1 (pidfd, checked against pid reuse). */
+int rt_kill(const struct rt_state *st, int sig, struct md_error *err);
+/* Pause/unpause: cgroup2 cgroup.freeze (waits for frozen), else v1 freezer. */
+int rt_freeze(const char *id, const char *cgroup_parent, bool freeze, struct md_error *err);
+/* A pidfd (CLOEXEC) that becomes readable when the shim exits. */
+int rt_watch(const struct rt_state *st, struct md_error *err);
+/* The exit record the shim wrote; MD_ENOTFOUND while there is none. */
+int rt_read_exit(const char *exec_dir, struct rt_exit *ex, struct md_error *err);
+/* After a daemon restart: read the shim and container pids from exec_dir and
+ * check both are alive and really ours. MD_ENOTFOUND when the shim is gone
+ * (read the exit record then). */
+int rt_reconnect(const char *exec_dir, struct rt_state *st, struct md_error *err);
+/* Unmount the overlay, kill whatever is left in the cgroup, stop the shim,
+ * remove the cgroup dirs and exec_dir. Keeps rootfs_dir/upper. Idempotent. */
+int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
+               const char *cgroup_parent, struct md_error *err);
+int rt_stats(const char *id, const char *cgroup_parent, struct rt_stats *out, struct md_error *err);
+
+/* The overlay alone (docker cp / export / commit of a stopped container). */
+int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, struct md_error *err);
+int rt_rootfs_umount(const char *rootfs_dir, struct md_error *err);
+/* `docker rm`: unmount if needed, then delete rootfs_dir with upper/. */
+int rt_rootfs_remove(const char *rootfs_dir, struct md_error *err);
