@@ -1,0 +1,381 @@
+/* A small HTTP/1.1 client for the daemon's unix socket. */
+#include "client/http.h"
+#include "common/cleanup.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#ifndef MD_VERSION
+#define MD_VERSION "0.1.0"
+#endif
+
+static const char *host_url;
+
+struct http_conn {
+    int fd;
+    int status;
+    char **headers; /* "name: value" */
+    char buf[65536];
+    size_t off, len;
+    bool chunked, raw, eof;
+    long long remaining; /* content-length left, or current chunk left; -1 unknown */
+};
+
+void http_set_host(const char *host)
+{
+    host_url = host;
+}
+
+const char *http_host(void)
+{
+    if (host_url)
+        return host_url;
+    const char *e = getenv("MINIDOCK_HOST");
+    if (e && *e)
+        return e;
+    e = getenv("DOCKER_HOST");
+    if (e && *e)
+        return e;
+    return "unix:///run/minidock.sock";
+}
+
+static void die_connect(void)
+{
+    fprintf(stderr, "Cannot connect to the minidock daemon at %s. Is the daemon running?\n",
+            http_host());
+    exit(1);
+}
+
+static int connect_daemon(void)
+{
+    const char *h = http_host();
+    if (strncmp(h, "unix://", 7) != 0) {
+        fprintf(stderr, "minidock: unsupported host %s: only unix:// sockets are supported\n", h);
+        exit(1);
+    }
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(h + 7) >= sizeof sa.sun_path)
+        die_connect();
+    strcpy(sa.sun_path, h + 7);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+        die_connect();
+    return fd;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static ssize_t fill(struct http_conn *c)
+{
+    if (c->off == c->len)
+        c->off = c->len = 0;
+    if (c->len == sizeof c->buf) {
+        memmove(c->buf, c->buf + c->off, c->len - c->off);
+        c->len -= c->off;
+        c->off = 0;
+    }
+    for (;;) {
+        ssize_t n = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0)
+            c->len += (size_t)n;
+        return n;
+    }
+}
+
+/* One CRLF-terminated line from the buffer; NULL at EOF. */
+static char *read_line(struct http_conn *c)
+{
+    for (;;) {
+        char *s = c->buf + c->off;
+        char *nl = memchr(s, '\n', c->len - c->off);
+        if (nl) {
+            size_t n = (size_t)(nl - s);
+            char *line = xstrndup(s, n && s[n - 1] == '\r' ? n - 1 : n);
+            c->off += n + 1;
+            return line;
+        }
+        if (fill(c) <= 0)
+            return NULL;
+    }
+}
+
+const char *http_header(const struct http_conn *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (char **h = c->headers; h && *h; h++)
+        if (!strncasecmp(*h, name, n) && (*h)[n] == ':') {
+            const char *v = *h + n + 1;
+            while (*v == ' ')
+                v++;
+            return v;
+        }
+    return NULL;
+}
+
+static int send_chunked_fd(int sock, int fd)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        char head[32];
+        int hl = snprintf(head, sizeof head, "%zx\r\n", (size_t)n);
+        if (write_all(sock, head, (size_t)hl) < 0)
+            return -1;
+        if (n == 0)
+            return write_all(sock, "\r\n", 2);
+        if (write_all(sock, buf, (size_t)n) < 0 || write_all(sock, "\r\n", 2) < 0)
+            return -1;
+    }
+}
+
+struct http_conn *http_send(const struct http_req *req)
+{
+    int fd = connect_daemon();
+    _cleanup_free_ char *head =
+        xasprintf("%s %s%s HTTP/1.1\r\nHost: minidock\r\nUser-Agent: minidock-client/%s\r\n",
+                  req->method, CLIENT_API_PREFIX, req->path, MD_VERSION);
+    char *h2;
+    if (req->content_type) {
+        h2 = xasprintf("%sContent-Type: %s\r\n", head, req->content_type);
+        free(head);
+        head = h2;
+    }
+    if (req->body_fd >= 0)
+        h2 = xasprintf("%sTransfer-Encoding: chunked\r\n", head);
+    else
+        h2 = xasprintf("%sContent-Length: %zu\r\n", head, req->body_len);
+    free(head);
+    head = h2;
+    if (req->upgrade) {
+        h2 = xasprintf("%sConnection: Upgrade\r\nUpgrade: tcp\r\n", head);
+        free(head);
+        head = h2;
+    }
+    for (const char *const *h = req->headers; h && *h; h++) {
+        h2 = xasprintf("%s%s\r\n", head, *h);
+        free(head);
+        head = h2;
+    }
+    h2 = xasprintf("%s\r\n", head);
+    free(head);
+    head = h2;
+
+    if (write_all(fd, head, strlen(head)) < 0)
+        die_connect();
+    if (req->body_fd >= 0) {
+        if (send_chunked_fd(fd, req->body_fd) < 0) {
+            fprintf(stderr, "minidock: sending the request body failed: %s\n", strerror(errno));
+            exit(1);
+        }
+    } else if (req->body_len && write_all(fd, req->body, req->body_len) < 0) {
+        die_connect();
+    }
+
+    struct http_conn *c = xcalloc(1, sizeof *c);
+    c->fd = fd;
+    c->remaining = -1;
+    _cleanup_free_ char *status = read_line(c);
+    if (!status || sscanf(status, "HTTP/%*d.%*d %d", &c->status) != 1) {
+        fprintf(stderr, "minidock: the daemon closed the connection without a response\n");
+        exit(1);
+    }
+    for (;;) {
+        char *line = read_line(c);
+        if (!line || !*line) {
+            free(line);
+            break;
+        }
+        strv_push(&c->headers, line);
+        free(line);
+    }
+    if (c->status == 101) {
+        c->raw = true;
+        return c;
+    }
+    const char *te = http_header(c, "Transfer-Encoding");
+    const char *cl = http_header(c, "Content-Length");
+    if (te && strcasestr(te, "chunked")) {
+        c->chunked = true;
+        c->remaining = 0;
+    } else if (cl) {
+        c->remaining = atoll(cl);
+    }
+    if (!strcmp(req->method, "HEAD") || c->status == 204 || c->status == 304)
+        c->remaining = 0, c->chunked = false;
+    return c;
+}
+
+int http_status(const struct http_conn *c)
+{
+    return c->status;
+}
+
+int http_fd(const struct http_conn *c)
+{
+    return c->fd;
+}
+
+size_t http_buffered(const struct http_conn *c)
+{
+    return c->len - c->off;
+}
+
+static ssize_t take(struct http_conn *c, void *buf, size_t n)
+{
+    if (c->off == c->len) {
+        ssize_t r = fill(c);
+        if (r <= 0)
+            return r;
+    }
+    size_t avail = c->len - c->off;
+    if (n > avail)
+        n = avail;
+    memcpy(buf, c->buf + c->off, n);
+    c->off += n;
+    return (ssize_t)n;
+}
+
+ssize_t http_read(struct http_conn *c, void *buf, size_t n)
+{
+    if (c->eof)
+        return 0;
+    if (c->raw || (!c->chunked && c->remaining < 0))
+        return take(c, buf, n);
+    if (!c->chunked) {
+        if (c->remaining == 0) {
+            c->eof = true;
+            return 0;
+        }
+        if ((long long)n > c->remaining)
+            n = (size_t)c->remaining;
+        ssize_t r = take(c, buf, n);
+        if (r > 0)
+            c->remaining -= r;
+        return r;
+    }
+    if (c->remaining == 0) {
+        _cleanup_free_ char *line = read_line(c);
+        if (line && !*line) { /* the CRLF after the previous chunk */
+            free(line);
+            line = read_line(c);
+        }
+        if (!line)
+            return 0;
+        c->remaining = strtoll(line, NULL, 16);
+        if (c->remaining <= 0) {
+            c->eof = true;
+            return 0;
+        }
+    }
+    if ((long long)n > c->remaining)
+        n = (size_t)c->remaining;
+    ssize_t r = take(c, buf, n);
+    if (r > 0)
+        c->remaining -= r;
+    return r;
+}
+
+char *http_read_all(struct http_conn *c, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *out = xmalloc(cap);
+    for (;;) {
+        if (cap - n < 4096)
+            out = xrealloc(out, cap *= 2);
+        ssize_t r = http_read(c, out + n, cap - n - 1);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    out[n] = '\0';
+    if (len)
+        *len = n;
+    return out;
+}
+
+void http_close(struct http_conn *c)
+{
+    if (!c)
+        return;
+    close(c->fd);
+    strv_free(c->headers);
+    free(c);
+}
+
+char *url_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || strchr("-_.~", *p)) {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int api_json(const char *method, const char *path, json_t *body, json_t **out)
+{
+    _cleanup_free_ char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct http_req req = {.method = method,
+                           .path = path,
+                           .content_type = b ? "application/json" : NULL,
+                           .body = b,
+                           .body_len = b ? strlen(b) : 0,
+                           .body_fd = -1};
+    struct http_conn *c = http_send(&req);
+    size_t len;
+    _cleanup_free_ char *data = http_read_all(c, &len);
+    int status = http_status(c);
+    http_close(c);
+    if (out) {
+        *out = NULL;
+        if (len) {
+            *out = json_loadb(data, len, JSON_DECODE_ANY, NULL);
+            if (!*out) /* not JSON: keep the text so errors still show it */
+                *out = json_pack("{s:s}", "message", data);
+        }
+    }
+    return status;
+}
+
+const char *api_message(json_t *j)
+{
+    json_t *m = json_is_object(j) ? json_object_get(j, "message") : NULL;
+    return json_is_string(m) ? json_string_value(m) : "unknown error";
+}
+
+void print_daemon_error(json_t *j)
+{
+    fprintf(stderr, "Error response from daemon: %s\n", api_message(j));
+}

@@ -1,0 +1,188 @@
+/* minidock: parse global flags, find the command, run it. */
+#include "client/cli.h"
+#include "client/http.h"
+#include "common/cleanup.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef MD_VERSION
+#define MD_VERSION "0.1.0"
+#endif
+
+static const struct cli_cmd *const tables[] = {
+    cli_cmds_system,
+    NULL,
+};
+
+static const char *const groups[] = {"container", "image", "network", "volume", "system", NULL};
+
+const struct cli_cmd *cli_current;
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "minidock: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nSee 'minidock %s --help'.\n", cli_current ? cli_current->name : "");
+    return 125;
+}
+
+int cli_bad_flag(int c, int argc, char **argv)
+{
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+    if (c == ':') {
+        if (optopt && arg[1] != '-')
+            return cli_usage_error("flag needs an argument: '%c' in -%c", optopt, optopt);
+        return cli_usage_error("flag needs an argument: %s", arg);
+    }
+    if (optopt)
+        return cli_usage_error("unknown shorthand flag: '%c' in -%c", optopt, optopt);
+    return cli_usage_error("unknown flag: %s", arg);
+}
+
+int cli_want_args(int have, int min, int max)
+{
+    if (have >= min && (max < 0 || have <= max))
+        return 0;
+    if (min == max && min == 0)
+        return cli_usage_error("\"%s\" accepts no arguments.", cli_current->name);
+    if (have < min)
+        return cli_usage_error("\"%s\" requires at least %d argument%s.", cli_current->name, min,
+                               min == 1 ? "" : "s");
+    return cli_usage_error("\"%s\" requires at most %d argument%s.", cli_current->name, max,
+                           max == 1 ? "" : "s");
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    _cleanup_free_ char *so =
+        xasprintf("%s:%s", cli_current && cli_current->stop_at_arg ? "+" : "", shortopts);
+    opterr = 0;
+    return getopt_long(argc, argv, so, longopts, NULL);
+}
+
+static void print_cmd_help(const struct cli_cmd *c)
+{
+    printf("\nUsage:  minidock %s %s\n\n%s\n", c->name, c->usage ? c->usage : "", c->summary);
+    if (c->options)
+        printf("\nOptions:\n%s", c->options);
+}
+
+static void print_help(void)
+{
+    printf("\nUsage:  minidock [OPTIONS] COMMAND\n\n"
+           "A container engine for one Linux host, speaking the Docker Engine API\n\n"
+           "Commands:\n");
+    for (size_t t = 0; tables[t]; t++)
+        for (const struct cli_cmd *c = tables[t]; c->name; c++)
+            if (!strchr(c->name, ' '))
+                printf("  %-12s%s\n", c->name, c->summary);
+    printf("\nManagement Commands:\n"
+           "  container   Manage containers (container ls, container prune, ...)\n"
+           "  image       Manage images (image ls, image rm, image prune, ...)\n"
+           "\nGlobal Options:\n"
+           "  -H, --host string   Daemon socket (default unix:///run/minidock.sock;\n"
+           "                      also MINIDOCK_HOST, then DOCKER_HOST)\n"
+           "  -v, --version       Print version information and quit\n"
+           "  -h, --help          Print usage\n"
+           "\nRun 'minidock COMMAND --help' for more information on a command.\n");
+}
+
+static const struct cli_cmd *find(const char *name)
+{
+    for (size_t t = 0; tables[t]; t++)
+        for (const struct cli_cmd *c = tables[t]; c->name; c++)
+            if (!strcmp(c->name, name))
+                return c;
+    return NULL;
+}
+
+/* --help among the command's own leading flags (not among a container's args) */
+static bool wants_help(const struct cli_cmd *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            return false;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return !(c->stop_at_arg && !strcmp(argv[i], "-h"));
+        if (argv[i][0] != '-' && c->stop_at_arg)
+            return false;
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-H") || !strcmp(a, "--host")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "minidock: flag needs an argument: %s\nSee 'minidock --help'.\n",
+                        a);
+                return 125;
+            }
+            http_set_host(argv[++i]);
+        } else if (!strncmp(a, "--host=", 7)) {
+            http_set_host(a + 7);
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--version")) {
+            printf("minidock version %s, build %s\n", MD_VERSION, MD_GIT_COMMIT);
+            return 0;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_help();
+            return 0;
+        } else {
+            fprintf(stderr, "minidock: unknown flag: %s\nSee 'minidock --help'.\n", a);
+            return 125;
+        }
+    }
+    if (i >= argc) {
+        print_help();
+        return 0;
+    }
+    const struct cli_cmd *c = NULL;
+    int consumed = 1;
+    for (size_t g = 0; groups[g]; g++) {
+        if (strcmp(argv[i], groups[g]))
+            continue;
+        if (i + 1 >= argc || !strcmp(argv[i + 1], "--help")) {
+            printf("\nUsage:  minidock %s COMMAND\n\nCommands:\n", groups[g]);
+            size_t gl = strlen(groups[g]);
+            for (size_t t = 0; tables[t]; t++)
+                for (const struct cli_cmd *k = tables[t]; k->name; k++)
+                    if (!strncmp(k->name, groups[g], gl) && k->name[gl] == ' ')
+                        printf("  %-10s%s\n", k->name + gl + 1, k->summary);
+            return 0;
+        }
+        _cleanup_free_ char *name = xasprintf("%s %s", argv[i], argv[i + 1]);
+        c = find(name);
+        consumed = 2;
+        if (!c) {
+            fprintf(stderr,
+                    "minidock: unknown command: minidock %s\n\nRun 'minidock %s --help' "
+                    "for more information\n",
+                    name, argv[i]);
+            return 125;
+        }
+    }
+    if (!c)
+        c = find(argv[i]);
+    if (!c) {
+        fprintf(stderr, "minidock: '%s' is not a minidock command.\nSee 'minidock --help'\n",
+                argv[i]);
+        return 125;
+    }
+    cli_current = c;
+    int cargc = argc - i - (consumed - 1);
+    char **cargv = argv + i + (consumed - 1);
+    if (wants_help(c, cargc, cargv)) {
+        print_cmd_help(c);
+        return 0;
+    }
+    optind = 1;
+    return c->fn(cargc, cargv);
+}
