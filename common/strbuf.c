@@ -75,3 +75,45 @@ void sb_free(struct strbuf *b)
     b->s = NULL;
     b->len = b->cap = 0;
 }
+
+void sb_add_quoted(struct strbuf *b, const char *s)
+{
+    sb_addc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            sb_add(b, "\\\"");
+            break;
+        case '\\':
+            sb_add(b, "\\\\");
+            break;
+        case '\a':
+            sb_add(b, "\\a");
+            break;
+        case '\b':
+            sb_add(b, "\\b");
+            break;
+        case '\f':
+            sb_add(b, "\\f");
+            break;
+        case '\n':
+            sb_add(b, "\\n");
+            break;
+        case '\r':
+            sb_add(b, "\\r");
+            break;
+        case '\t':
+            sb_add(b, "\\t");
+            break;
+        case '\v':
+            sb_add(b, "\\v");
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                sb_printf(b, "\\x%02x", *p);
+            else
+                sb_addc(b, (char)*p);
+        }
+    }
+    sb_addc(b, '"');
+}

@@ -29,3 +29,7 @@ static inline void cleanup_sbp(struct strbuf *b)
     sb_free(b);
 }
 #define _cleanup_sb_ __attribute__((cleanup(cleanup_sbp)))
+
+/* Append s quoted the way Go's %q / strconv.Quote does for ASCII (docker's
+ * messages quote names with it); bytes >= 0x80 are copied unchanged. */
+void sb_add_quoted(struct strbuf *b, const char *s);
