@@ -1,0 +1,432 @@
+/* Container records: the in-memory index, persistence, and the text docker
+ * shows for a container's state. */
+#include "daemon/state/container.h"
+#include "common/cleanup.h"
+#include "common/ids.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "common/units.h"
+#include "daemon/daemon.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static struct container **all;
+static size_t nall;
+
+static const char *const status_names[] = {
+    [CTR_CREATED] = "created",   [CTR_RUNNING] = "running",
+    [CTR_PAUSED] = "paused",     [CTR_RESTARTING] = "restarting",
+    [CTR_REMOVING] = "removing", [CTR_EXITED] = "exited",
+    [CTR_DEAD] = "dead",
+};
+
+const char *ctr_status_name(enum ctr_status s)
+{
+    return status_names[s];
+}
+
+static int status_from_name(const char *s)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
+        if (s && !strcmp(s, status_names[i]))
+            return (int)i;
+    return -1;
+}
+
+void store_lock(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+void store_unlock(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+void store_broadcast(void)
+{
+    pthread_cond_broadcast(&changed);
+}
+
+int store_wait(int timeout_ms)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += timeout_ms / 1000;
+    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (dl.tv_nsec >= 1000000000) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000;
+    }
+    return pthread_cond_timedwait(&changed, &lock, &dl);
+}
+
+struct container *ctr_new(void)
+{
+    struct container *c = xcalloc(1, sizeof *c);
+    c->refs = 1;
+    c->watch_fd = -1;
+    c->started_ns = c->finished_ns = TIME_ZERO;
+    pthread_mutex_init(&c->op_lock, NULL);
+    return c;
+}
+
+void ctr_get(struct container *c)
+{
+    store_lock();
+    c->refs++;
+    store_unlock();
+}
+
+static void ctr_free(struct container *c)
+{
+    free(c->name);
+    free(c->image_ref);
+    free(c->image_id);
+    json_decref(c->config);
+    json_decref(c->host_config);
+    json_decref(c->net_settings);
+    free(c->path);
+    json_decref(c->args);
+    free(c->error);
+    if (c->watch_fd >= 0)
+        close(c->watch_fd);
+    pthread_mutex_destroy(&c->op_lock);
+    free(c);
+}
+
+void ctr_put(struct container *c)
+{
+    if (!c)
+        return;
+    store_lock();
+    bool last = --c->refs == 0;
+    store_unlock();
+    if (last)
+        ctr_free(c);
+}
+
+char *ctr_dir(const struct container *c)
+{
+    return md_data_path("containers/%s", c->id);
+}
+
+static json_t *time_json(int64_t ns)
+{
+    _cleanup_free_ char *s = time_format(ns, false);
+    return json_string(s);
+}
+
+static int64_t time_from_json(json_t *j)
+{
+    int64_t ns = TIME_ZERO;
+    if (json_is_string(j))
+        time_parse_rfc3339(json_string_value(j), &ns);
+    return ns;
+}
+
+json_t *ctr_to_json(const struct container *c)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "Id", json_string(c->id));
+    json_object_set_new(j, "Name", json_string(c->name));
+    json_object_set_new(j, "Created", time_json(c->created_ns));
+    json_object_set_new(j, "ImageRef", json_string(c->image_ref));
+    json_object_set_new(j, "Image", json_string(c->image_id));
+    json_object_set_new(j, "Path", json_string(c->path ? c->path : ""));
+    json_object_set(j, "Args", c->args ? c->args : json_array());
+    json_object_set(j, "Config", c->config);
+    json_object_set(j, "HostConfig", c->host_config);
+    if (c->net_settings)
+        json_object_set(j, "NetworkSettings", c->net_settings);
+    json_t *st = json_object();
+    json_object_set_new(st, "Status", json_string(ctr_status_name(c->status)));
+    json_object_set_new(st, "Pid", json_integer(c->pid));
+    json_object_set_new(st, "ShimPid", json_integer(c->shim_pid));
+    json_object_set_new(st, "PidStart", json_integer((json_int_t)c->pid_start));
+    json_object_set_new(st, "ShimStart", json_integer((json_int_t)c->shim_start));
+    json_object_set_new(st, "ExitCode", json_integer(c->exit_code));
+    json_object_set_new(st, "OOMKilled", json_boolean(c->oom_killed));
+    json_object_set_new(st, "Error", json_string(c->error ? c->error : ""));
+    json_object_set_new(st, "StartedAt", time_json(c->started_ns));
+    json_object_set_new(st, "FinishedAt", time_json(c->finished_ns));
+    json_object_set_new(st, "RestartCount", json_integer(c->restart_count));
+    json_object_set_new(st, "ManualStop", json_boolean(c->manual_stop));
+    json_object_set_new(st, "HasRun", json_boolean(c->has_run));
+    json_object_set_new(j, "State", st);
+    return j;
+}
+
+static struct container *ctr_from_json(json_t *j)
+{
+    const char *id = json_str(j, "Id");
+    const char *name = json_str(j, "Name");
+    json_t *st = json_object_get(j, "State");
+    int status = status_from_name(json_str(st, "Status"));
+    if (!id || !id_is_full(id) || !name || !json_is_object(json_object_get(j, "Config")) ||
+        !json_is_object(json_object_get(j, "HostConfig")) || status < 0)
+        return NULL;
+    struct container *c = ctr_new();
+    memcpy(c->id, id, 65);
+    c->name = xstrdup(name);
+    c->created_ns = time_from_json(json_object_get(j, "Created"));
+    c->image_ref = xstrdup(json_str(j, "ImageRef"));
+    c->image_id = xstrdup(json_str(j, "Image"));
+    c->path = xstrdup(json_str(j, "Path"));
+    c->args = json_incref(json_object_get(j, "Args"));
+    c->config = json_incref(json_object_get(j, "Config"));
+    c->host_config = json_incref(json_object_get(j, "HostConfig"));
+    c->net_settings = json_incref(json_object_get(j, "NetworkSettings"));
+    c->status = status;
+    c->pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+    c->shim_pid = (pid_t)json_integer_value(json_object_get(st, "ShimPid"));
+    c->pid_start = (uint64_t)json_integer_value(json_object_get(st, "PidStart"));
+    c->shim_start = (uint64_t)json_integer_value(json_object_get(st, "ShimStart"));
+    c->exit_code = (int)json_integer_value(json_object_get(st, "ExitCode"));
+    c->oom_killed = json_is_true(json_object_get(st, "OOMKilled"));
+    const char *e = json_str(st, "Error");
+    c->error = e && *e ? xstrdup(e) : NULL;
+    c->started_ns = time_from_json(json_object_get(st, "StartedAt"));
+    c->finished_ns = time_from_json(json_object_get(st, "FinishedAt"));
+    c->restart_count = (int)json_integer_value(json_object_get(st, "RestartCount"));
+    c->manual_stop = json_is_true(json_object_get(st, "ManualStop"));
+    c->has_run = json_is_true(json_object_get(st, "HasRun"));
+    return c;
+}
+
+int ctr_save(struct container *c, struct md_error *err)
+{
+    store_lock();
+    json_t *j = ctr_to_json(c);
+    store_unlock();
+    _cleanup_free_ char *dir = ctr_dir(c);
+    _cleanup_free_ char *path = xasprintf("%s/config.json", dir);
+    int r = json_write_atomic(path, j, err);
+    json_decref(j);
+    if (r < 0)
+        return md_err_wrap(err, "save container %.12s", c->id);
+    return 0;
+}
+
+int store_init(struct md_error *err)
+{
+    _cleanup_free_ char *root = md_data_path("containers");
+    if (mkdir(root, 0700) < 0 && errno != EEXIST)
+        return md_errno(err, errno, "create %s", root);
+    _cleanup_closedir_ DIR *d = opendir(root);
+    if (!d)
+        return md_errno(err, errno, "open %s", root);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!id_is_full(de->d_name))
+            continue;
+        _cleanup_free_ char *path = xasprintf("%s/%s/config.json", root, de->d_name);
+        struct md_error e = {0};
+        json_t *j = json_load_path(path, &e);
+        struct container *c = j ? ctr_from_json(j) : NULL;
+        json_decref(j);
+        if (!c) {
+            /* a record we cannot read is kept on disk for a human to look at */
+            log_warn("skipping container %s: %s", de->d_name, e.msg ? e.msg : "unreadable record");
+            md_err_clear(&e);
+            continue;
+        }
+        all = xrealloc(all, (nall + 1) * sizeof *all);
+        all[nall++] = c;
+    }
+    return 0;
+}
+
+static struct container *find_locked(const char *ref)
+{
+    if (ref[0] == '/')
+        ref++;
+    for (size_t i = 0; i < nall; i++)
+        if (!strcmp(all[i]->id, ref))
+            return all[i];
+    for (size_t i = 0; i < nall; i++)
+        if (!strcmp(all[i]->name, ref))
+            return all[i];
+    _cleanup_free_ const char **ids = xcalloc(nall + 1, sizeof *ids);
+    for (size_t i = 0; i < nall; i++)
+        ids[i] = all[i]->id;
+    long k = id_prefix_match(ref, ids, nall);
+    return k >= 0 ? all[k] : NULL;
+}
+
+int store_find(const char *ref, struct container **out, struct md_error *err)
+{
+    store_lock();
+    struct container *c = *ref ? find_locked(ref) : NULL;
+    if (c)
+        c->refs++;
+    store_unlock();
+    if (!c)
+        return md_err(err, MD_ENOTFOUND, "No such container: %s", ref);
+    *out = c;
+    return 0;
+}
+
+bool store_name_taken(const char *name, char owner_id[65])
+{
+    for (size_t i = 0; i < nall; i++)
+        if (!strcmp(all[i]->name, name)) {
+            if (owner_id)
+                memcpy(owner_id, all[i]->id, 65);
+            return true;
+        }
+    return false;
+}
+
+static int name_conflict(struct md_error *err, const char *name, const char *owner)
+{
+    return md_err(err, MD_ECONFLICT,
+                  "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
+                  "You have to remove (or rename) that container to be able to reuse that name.",
+                  name, owner);
+}
+
+int store_add(struct container *c, struct md_error *err)
+{
+    store_lock();
+    char owner[65];
+    if (store_name_taken(c->name, owner)) {
+        store_unlock();
+        return name_conflict(err, c->name, owner);
+    }
+    all = xrealloc(all, (nall + 1) * sizeof *all);
+    all[nall++] = c;
+    c->refs++;
+    store_unlock();
+    return 0;
+}
+
+int store_rename(struct container *c, const char *name, struct md_error *err)
+{
+    store_lock();
+    char owner[65];
+    if (store_name_taken(name, owner)) {
+        store_unlock();
+        return name_conflict(err, name, owner);
+    }
+    free(c->name);
+    c->name = xstrdup(name);
+    store_unlock();
+    return 0;
+}
+
+static int rm_rf_at(int dfd, const char *name)
+{
+    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        DIR *d = fdopendir(fd);
+        if (d) {
+            fd = -1; /* owned by d now */
+            struct dirent *de;
+            while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                    rm_rf_at(dirfd(d), de->d_name);
+            closedir(d);
+        }
+        return unlinkat(dfd, name, AT_REMOVEDIR);
+    }
+    return unlinkat(dfd, name, 0);
+}
+
+void store_remove(struct container *c)
+{
+    store_lock();
+    for (size_t i = 0; i < nall; i++)
+        if (all[i] == c) {
+            memmove(all + i, all + i + 1, (nall - i - 1) * sizeof *all);
+            nall--;
+            c->removed = true;
+            store_broadcast();
+            store_unlock();
+            _cleanup_free_ char *dir = ctr_dir(c);
+            rm_rf_at(AT_FDCWD, dir);
+            ctr_put(c); /* the index's reference */
+            return;
+        }
+    store_unlock();
+}
+
+static int by_created_desc(const void *a, const void *b)
+{
+    const struct container *x = *(struct container *const *)a;
+    const struct container *y = *(struct container *const *)b;
+    return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
+}
+
+struct container **store_list(size_t *n)
+{
+    store_lock();
+    struct container **v = xcalloc(nall + 1, sizeof *v);
+    for (size_t i = 0; i < nall; i++) {
+        v[i] = all[i];
+        v[i]->refs++;
+    }
+    *n = nall;
+    store_unlock();
+    qsort(v, *n, sizeof *v, by_created_desc);
+    return v;
+}
+
+void store_list_free(struct container **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ctr_put(v[i]);
+    free(v);
+}
+
+void state_counts(int *total, int *running, int *paused, int *stopped)
+{
+    store_lock();
+    *total = (int)nall;
+    *running = *paused = *stopped = 0;
+    for (size_t i = 0; i < nall; i++) {
+        if (all[i]->status == CTR_PAUSED)
+            (*paused)++;
+        else if (all[i]->status == CTR_RUNNING || all[i]->status == CTR_RESTARTING)
+            (*running)++;
+        else
+            (*stopped)++;
+    }
+    store_unlock();
+}
+
+char *ctr_status_text(const struct container *c, int64_t now_ns)
+{
+    switch (c->status) {
+    case CTR_RUNNING:
+    case CTR_PAUSED: {
+        _cleanup_free_ char *d = human_duration((now_ns - c->started_ns) / 1000000000);
+        return xasprintf("Up %s%s", d, c->status == CTR_PAUSED ? " (Paused)" : "");
+    }
+    case CTR_RESTARTING: {
+        _cleanup_free_ char *d = human_duration((now_ns - c->finished_ns) / 1000000000);
+        return xasprintf("Restarting (%d) %s ago", c->exit_code, d);
+    }
+    case CTR_REMOVING:
+        return xstrdup("Removal In Progress");
+    case CTR_DEAD:
+        return xstrdup("Dead");
+    case CTR_EXITED:
+        if (c->finished_ns != TIME_ZERO) {
+            _cleanup_free_ char *d = human_duration((now_ns - c->finished_ns) / 1000000000);
+            return xasprintf("Exited (%d) %s ago", c->exit_code, d);
+        }
+        return xstrdup("Exited");
+    case CTR_CREATED:
+    default:
+        return xstrdup("Created");
+    }
+}

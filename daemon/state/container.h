@@ -1,0 +1,96 @@
+/* Container records: what a container is (its config as docker shows it),
+ * where it is in its life, and the index by id and name. Records persist in
+ * data-root/containers/<id>/config.json, written atomically on every change.
+ *
+ * Locking: one store lock protects the index and every record's fields; it is
+ * never held across a slow operation (stop's grace period, a pull). A record
+ * is kept alive by a reference while used outside the lock. Lifecycle verbs
+ * on one container are serialised by its op_lock. */
+#pragma once
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+enum ctr_status {
+    CTR_CREATED,
+    CTR_RUNNING,
+    CTR_PAUSED,
+    CTR_RESTARTING,
+    CTR_REMOVING,
+    CTR_EXITED,
+    CTR_DEAD,
+};
+
+struct container {
+    char id[65];
+    char *name; /* without the leading '/' */
+    int64_t created_ns;
+    char *image_ref;      /* as the user typed it ("busybox") */
+    char *image_id;       /* "sha256:..." */
+    json_t *config;       /* Config as docker's inspect shows it (image defaults merged) */
+    json_t *host_config;  /* HostConfig as sent (with defaults filled in) */
+    json_t *net_settings; /* NetworkSettings (ports, networks) */
+    char *path;           /* resolved argv[0] as docker's Path */
+    json_t *args;         /* the rest, docker's Args */
+
+    enum ctr_status status;
+    pid_t pid, shim_pid;
+    uint64_t pid_start, shim_start;
+    int exit_code;
+    bool oom_killed;
+    char *error;
+    int64_t started_ns, finished_ns; /* TIME_ZERO when never */
+    int restart_count;
+    bool manual_stop; /* stopped by a user: unless-stopped stays down */
+    bool has_run;     /* started at least once (restart policies, ps) */
+
+    /* in memory only */
+    int refs;
+    bool removed;
+    uint64_t exit_seq;  /* bumped on every exit: wait?condition=next-exit */
+    bool prepared;      /* PID 1 waits for release: pending attaches connect now */
+    int pending_attach; /* attach streams waiting to connect before release */
+    int watch_fd;       /* pidfd of the shim while running, -1 otherwise */
+    pthread_mutex_t op_lock;
+};
+
+int store_init(struct md_error *err); /* load every record; see state_restore */
+void store_lock(void);
+void store_unlock(void);
+/* Wake everyone in store_wait (after any change to a record). */
+void store_broadcast(void);
+/* Wait for a store change (store lock held); 0 or ETIMEDOUT. */
+int store_wait(int timeout_ms);
+
+/* Find by full id, unique id prefix, name or "/name". A new reference.
+ * MD_ENOTFOUND "No such container: X". */
+int store_find(const char *ref, struct container **out, struct md_error *err);
+void ctr_get(struct container *c);
+void ctr_put(struct container *c);
+
+/* Add a new record (name checked for uniqueness under the lock). */
+int store_add(struct container *c, struct md_error *err);
+/* Drop from the index and delete its directory. */
+void store_remove(struct container *c);
+/* Snapshot of all records (new references), newest first. */
+struct container **store_list(size_t *n);
+void store_list_free(struct container **v, size_t n);
+/* Rename (uniqueness checked); MD_ECONFLICT as docker words it. */
+int store_rename(struct container *c, const char *name, struct md_error *err);
+bool store_name_taken(const char *name, char owner_id[65]);
+
+/* Persist the record (store lock held by the caller or not; takes it). */
+int ctr_save(struct container *c, struct md_error *err);
+json_t *ctr_to_json(const struct container *c); /* the persisted form */
+struct container *ctr_new(void);
+
+const char *ctr_status_name(enum ctr_status s); /* "running", "exited", ... */
+/* docker's Status column: "Up 5 minutes (Paused)", "Exited (0) 3 seconds ago" */
+char *ctr_status_text(const struct container *c, int64_t now_ns);
+char *ctr_dir(const struct container *c); /* data-root/containers/<id> */
+
+void state_counts(int *total, int *running, int *paused, int *stopped);
