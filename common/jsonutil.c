@@ -1,0 +1,175 @@
+/* jansson helpers: conversions to and from C string vectors, lossy UTF-8,
+ * and crash-safe persistence of JSON files (container records, repositories
+ * and IPAM state are written through json_write_atomic). */
+#include "common/jsonutil.h"
+#include "common/cleanup.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+static json_t *json_check(json_t *j)
+{
+    /* jansson returns NULL only on out-of-memory for valid input. */
+    if (!j)
+        abort();
+    return j;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if invalid (overlong
+ * forms, surrogates and code points above U+10FFFF are invalid). */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n;
+    uint32_t cp, min;
+    if ((s[0] & 0xe0) == 0xc0) {
+        n = 2;
+        cp = s[0] & 0x1f;
+        min = 0x80;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        n = 3;
+        cp = s[0] & 0x0f;
+        min = 0x800;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        n = 4;
+        cp = s[0] & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+json_t *json_str_lossy(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j)
+        return j;
+    /* Slow path only for invalid input: rebuild with replacements. */
+    size_t len = strlen(s);
+    _cleanup_free_ char *fixed = xmalloc(len * 3 + 1);
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_seq_len(p);
+        if (n == 0) {
+            memcpy(fixed + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+            continue;
+        }
+        memcpy(fixed + o, p, n);
+        o += n;
+        p += n;
+    }
+    fixed[o] = '\0';
+    return json_check(json_string(fixed));
+}
+
+json_t *json_strv(char *const *v)
+{
+    if (!v)
+        return json_check(json_null());
+    json_t *arr = json_check(json_array());
+    for (; *v; v++)
+        if (json_array_append_new(arr, json_str_lossy(*v)) < 0)
+            abort();
+    return arr;
+}
+
+char **json_to_strv(json_t *arr)
+{
+    if (!json_is_array(arr))
+        return NULL;
+    size_t n = json_array_size(arr);
+    _cleanup_strv_ char **v = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if (!s)
+            return NULL;
+        v[i] = xstrdup(s);
+    }
+    return steal_ptr(&v);
+}
+
+const char *json_str(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static int fsync_dir(const char *dir, struct md_error *err)
+{
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return md_errno(err, errno, "open directory %s", dir);
+    if (fsync(fd) < 0)
+        return md_errno(err, errno, "fsync directory %s", dir);
+    return 0;
+}
+
+int json_write_atomic(const char *path, json_t *j, struct md_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    _cleanup_free_ char *dir =
+        slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    const char *base = slash ? slash + 1 : path;
+    if (!*base)
+        return md_err(err, MD_EINVAL, "write %s: not a file name", path);
+    /* Same directory, so rename() is atomic; a dot name so a crash leftover
+     * is never mistaken for a record by directory scans. */
+    _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, base);
+    /* mkostemp creates it 0600: records hold environment variables, which
+     * often carry secrets. */
+    _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        return md_errno(err, errno, "write %s: create temporary file", path);
+    errno = 0;
+    if (json_dumpfd(j, fd, JSON_COMPACT | JSON_ENCODE_ANY) < 0) {
+        int e = errno ? errno : EIO;
+        unlink(tmp);
+        return md_errno(err, e, "write %s", path);
+    }
+    if (fsync(fd) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return md_errno(err, e, "write %s: fsync", path);
+    }
+    int raw = steal_fd(&fd);
+    if (close(raw) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return md_errno(err, e, "write %s: close", path);
+    }
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return md_errno(err, e, "write %s: rename", path);
+    }
+    /* Without this the rename itself may not survive a power cut. */
+    if (fsync_dir(dir, err) < 0)
+        return md_err_wrap(err, "write %s", path);
+    return 0;
+}
+
+json_t *json_load_path(const char *path, struct md_error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        md_errno(err, errno, "open %s", path);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadfd(fd, JSON_DECODE_ANY, &jerr);
+    if (!j)
+        md_err(err, MD_EINTERNAL, "parse %s: %s (line %d, column %d)", path, jerr.text, jerr.line,
+               jerr.column);
+    return j;
+}
