@@ -1,0 +1,510 @@
+/* Serialisation of the daemon -> shim container spec, and plan helpers
+ * (copy, free, validate). */
+#include "daemon/runtime/spec.h"
+#include "daemon/runtime/util.h"
+#include "common/cleanup.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+/* ---- plan helpers ---- */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void plan_copy(struct rt_plan *d, const struct rt_plan *s)
+{
+    memset(d, 0, sizeof *d);
+    memcpy(d->id, s->id, sizeof d->id);
+    d->id[64] = 0;
+    d->layers = s->layers ? strv_dup(s->layers) : NULL;
+    d->rootfs_dir = dup_or_null(s->rootfs_dir);
+    d->argv = s->argv ? strv_dup(s->argv) : NULL;
+    d->env = s->env ? strv_dup(s->env) : NULL;
+    d->cwd = dup_or_null(s->cwd);
+    d->user = dup_or_null(s->user);
+    d->group_add = s->group_add ? strv_dup(s->group_add) : NULL;
+    d->hostname = dup_or_null(s->hostname);
+    d->etc_dir = dup_or_null(s->etc_dir);
+    if (s->nbinds) {
+        d->binds = xcalloc(s->nbinds, sizeof *d->binds);
+        for (size_t i = 0; i < s->nbinds; i++) {
+            d->binds[i].source = xstrdup(s->binds[i].source);
+            d->binds[i].dest = xstrdup(s->binds[i].dest);
+            d->binds[i].readonly = s->binds[i].readonly;
+        }
+    }
+    d->nbinds = s->nbinds;
+    if (s->nulimits) {
+        d->ulimits = xcalloc(s->nulimits, sizeof *d->ulimits);
+        memcpy(d->ulimits, s->ulimits, s->nulimits * sizeof *d->ulimits);
+    }
+    d->nulimits = s->nulimits;
+    d->tty = s->tty;
+    d->open_stdin = s->open_stdin;
+    d->stdin_once = s->stdin_once;
+    d->init = s->init;
+    d->read_only_rootfs = s->read_only_rootfs;
+    d->privileged = s->privileged;
+    d->no_new_privs = s->no_new_privs;
+    d->cap_add = s->cap_add ? strv_dup(s->cap_add) : NULL;
+    d->cap_drop = s->cap_drop ? strv_dup(s->cap_drop) : NULL;
+    d->console_h = s->console_h;
+    d->console_w = s->console_w;
+    d->limits = s->limits;
+    d->netns_path = dup_or_null(s->netns_path);
+    d->exec_dir = dup_or_null(s->exec_dir);
+    d->log_path = dup_or_null(s->log_path);
+    d->cgroup_parent = dup_or_null(s->cgroup_parent);
+    d->stop_signal = s->stop_signal;
+}
+
+void plan_clear(struct rt_plan *p)
+{
+    if (!p)
+        return;
+    strv_free(p->layers);
+    free(p->rootfs_dir);
+    strv_free(p->argv);
+    strv_free(p->env);
+    free(p->cwd);
+    free(p->user);
+    strv_free(p->group_add);
+    free(p->hostname);
+    free(p->etc_dir);
+    for (size_t i = 0; i < p->nbinds; i++) {
+        free(p->binds[i].source);
+        free(p->binds[i].dest);
+    }
+    free(p->binds);
+    free(p->ulimits);
+    strv_free(p->cap_add);
+    strv_free(p->cap_drop);
+    free(p->netns_path);
+    free(p->exec_dir);
+    free(p->log_path);
+    free(p->cgroup_parent);
+    memset(p, 0, sizeof *p);
+}
+
+void rt_plan_free(struct rt_plan *p)
+{
+    plan_clear(p);
+    free(p);
+}
+
+static bool is_abs(const char *s)
+{
+    return s && s[0] == '/';
+}
+
+/* A path component list with no "..": plan paths are used to build host
+ * paths (cgroup dirs) or resolved inside the rootfs; ".." has no business
+ * in either. */
+static bool has_dotdot(const char *s)
+{
+    for (const char *p = s; (p = strstr(p, "..")); p += 2)
+        if ((p == s || p[-1] == '/') && (p[2] == 0 || p[2] == '/'))
+            return true;
+    return false;
+}
+
+int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
+{
+    if (!p)
+        return md_err(err, MD_EINVAL, "no container plan");
+    size_t idlen = strnlen(p->id, sizeof p->id);
+    if (idlen != 64 || strspn(p->id, "0123456789abcdef") != 64)
+        return md_err(err, MD_EINVAL, "invalid container id \"%.65s\"", p->id);
+    if (!p->layers || !p->layers[0])
+        return md_err(err, MD_EINVAL, "no image layers");
+    for (char **l = p->layers; *l; l++) {
+        if (!is_abs(*l))
+            return md_err(err, MD_EINVAL, "layer dir \"%s\" is not absolute", *l);
+        /* overlay splits lowerdir on ':' and ',' (escapable, but layer dirs never need it) */
+        if (strpbrk(*l, ":,\\"))
+            return md_err(err, MD_EINVAL, "layer dir \"%s\" contains ':', ',' or '\\'", *l);
+    }
+    if (!is_abs(p->rootfs_dir) || strpbrk(p->rootfs_dir, ":,\\"))
+        return md_err(err, MD_EINVAL, "rootfs dir \"%s\" is not a plain absolute path",
+                      p->rootfs_dir ? p->rootfs_dir : "");
+    if (!p->argv || !p->argv[0] || !p->argv[0][0])
+        return md_err(err, MD_EINVAL, "no command specified");
+    for (char **e = p->env; e && *e; e++)
+        if (!strchr(*e, '=') || **e == '=')
+            return md_err(err, MD_EINVAL, "invalid environment variable \"%s\"", *e);
+    if (p->cwd && p->cwd[0] && !is_abs(p->cwd))
+        return md_err(err, MD_EINVAL,
+                      "the working directory '%s' is invalid, it needs to be an absolute path",
+                      p->cwd);
+    if (p->hostname && strlen(p->hostname) > 64)
+        return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", p->hostname);
+    for (size_t i = 0; i < p->nbinds; i++) {
+        const struct rt_bind *b = &p->binds[i];
+        if (!is_abs(b->source))
+            return md_err(err, MD_EINVAL, "invalid mount config: source \"%s\" is not absolute",
+                          b->source ? b->source : "");
+        if (!is_abs(b->dest))
+            return md_err(err, MD_EINVAL,
+                          "invalid mount config: destination \"%s\" is not absolute",
+                          b->dest ? b->dest : "");
+        if (!strcmp(b->dest, "/"))
+            return md_err(err, MD_EINVAL, "invalid mount config: destination can't be '/'");
+    }
+    for (size_t i = 0; i < p->nulimits; i++) {
+        const struct rt_ulimit *u = &p->ulimits[i];
+        if (u->resource < 0 || u->resource >= RLIMIT_NLIMITS)
+            return md_err(err, MD_EINVAL, "invalid ulimit resource %d", u->resource);
+        if (u->soft > u->hard)
+            return md_err(err, MD_EINVAL, "ulimit soft limit must be less than hard limit");
+    }
+    const struct rt_limits *l = &p->limits;
+    if (l->memory < 0)
+        return md_err(err, MD_EINVAL, "invalid memory limit %" PRId64, l->memory);
+    if (l->memory > 0 && l->memory < 6 * 1024 * 1024)
+        return md_err(err, MD_EINVAL, "Minimum memory limit allowed is 6MB");
+    if (l->memory_swap < -1)
+        return md_err(err, MD_EINVAL, "invalid memory swap limit %" PRId64, l->memory_swap);
+    if (l->memory_swap > 0 && l->memory_swap < l->memory)
+        return md_err(err, MD_EINVAL,
+                      "Minimum memoryswap limit should be larger than memory limit, see usage");
+    if (l->memory_swap > 0 && l->memory == 0)
+        return md_err(err, MD_EINVAL,
+                      "You should always set the Memory limit when using Memoryswap limit, see "
+                      "usage");
+    if (l->nano_cpus < 0 || (l->nano_cpus > 0 && l->nano_cpus < 1000000))
+        return md_err(err, MD_EINVAL, "Range of CPUs is from 0.01 to the number of CPUs");
+    if (l->cpu_shares < 0)
+        return md_err(err, MD_EINVAL, "invalid CPU shares %" PRId64, l->cpu_shares);
+    if (l->pids_limit < -1)
+        return md_err(err, MD_EINVAL, "invalid pids limit %" PRId64, l->pids_limit);
+    if (p->netns_path && strcmp(p->netns_path, "host") && !is_abs(p->netns_path))
+        return md_err(err, MD_EINVAL, "network namespace \"%s\" is not an absolute path",
+                      p->netns_path);
+    if (!is_abs(p->exec_dir))
+        return md_err(err, MD_EINVAL, "exec dir is not an absolute path");
+    /* sockaddr_un.sun_path is 108 bytes */
+    if (strlen(p->exec_dir) + sizeof "/attach.sock" > 108)
+        return md_err(err, MD_EINVAL, "exec dir \"%s\" is too long for a unix socket path",
+                      p->exec_dir);
+    if (p->log_path && p->log_path[0] && !is_abs(p->log_path))
+        return md_err(err, MD_EINVAL, "log path is not absolute");
+    if (p->cgroup_parent && (has_dotdot(p->cgroup_parent) || strchr(p->cgroup_parent, '\n')))
+        return md_err(err, MD_EINVAL, "invalid cgroup parent \"%s\"", p->cgroup_parent);
+    if (p->stop_signal < 0 || p->stop_signal > 64)
+        return md_err(err, MD_EINVAL, "invalid stop signal %d", p->stop_signal);
+    return 0;
+}
+
+/* ---- spec format ---- */
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+/* key, then each value escaped, space separated */
+static void put(struct sbuf *b, const char *key, int nvals, ...)
+{
+    va_list ap;
+    va_start(ap, nvals);
+    sb_add(b, key);
+    for (int i = 0; i < nvals; i++) {
+        const char *v = va_arg(ap, const char *);
+        _cleanup_free_ char *e = util_escape(v);
+        sb_add(b, " ");
+        sb_add(b, e);
+    }
+    va_end(ap);
+    sb_add(b, "\n");
+}
+
+static void put_str(struct sbuf *b, const char *key, const char *v)
+{
+    if (v)
+        put(b, key, 1, v);
+}
+
+static void put_strv(struct sbuf *b, const char *key, char *const *v)
+{
+    for (; v && *v; v++)
+        put(b, key, 1, *v);
+}
+
+static void put_i64(struct sbuf *b, const char *key, int64_t v)
+{
+    char n[32];
+    snprintf(n, sizeof n, "%" PRId64, v);
+    put(b, key, 1, n);
+}
+
+char *spec_format(const struct rt_spec *s)
+{
+    const struct rt_plan *p = &s->plan;
+    struct sbuf b = {0};
+    sb_add(&b, "minidock-spec 1\n");
+    put(&b, "id", 1, p->id);
+    put_strv(&b, "layer", p->layers);
+    put_str(&b, "rootfs_dir", p->rootfs_dir);
+    put_strv(&b, "arg", p->argv);
+    put_strv(&b, "env", p->env);
+    put_str(&b, "cwd", p->cwd);
+    put_str(&b, "user", p->user);
+    put_strv(&b, "group_add", p->group_add);
+    put_str(&b, "hostname", p->hostname);
+    put_str(&b, "etc_dir", p->etc_dir);
+    for (size_t i = 0; i < p->nbinds; i++)
+        put(&b, "bind", 3, p->binds[i].source, p->binds[i].dest,
+            p->binds[i].readonly ? "ro" : "rw");
+    for (size_t i = 0; i < p->nulimits; i++) {
+        char r[16], so[32], h[32];
+        snprintf(r, sizeof r, "%d", p->ulimits[i].resource);
+        snprintf(so, sizeof so, "%" PRIu64, p->ulimits[i].soft);
+        snprintf(h, sizeof h, "%" PRIu64, p->ulimits[i].hard);
+        put(&b, "ulimit", 3, r, so, h);
+    }
+    put_i64(&b, "tty", p->tty);
+    put_i64(&b, "open_stdin", p->open_stdin);
+    put_i64(&b, "stdin_once", p->stdin_once);
+    put_i64(&b, "init", p->init);
+    put_i64(&b, "read_only_rootfs", p->read_only_rootfs);
+    put_i64(&b, "privileged", p->privileged);
+    put_i64(&b, "no_new_privs", p->no_new_privs);
+    put_strv(&b, "cap_add", p->cap_add);
+    put_strv(&b, "cap_drop", p->cap_drop);
+    put_i64(&b, "console_h", p->console_h);
+    put_i64(&b, "console_w", p->console_w);
+    put_i64(&b, "memory", p->limits.memory);
+    put_i64(&b, "memory_swap", p->limits.memory_swap);
+    put_i64(&b, "nano_cpus", p->limits.nano_cpus);
+    put_i64(&b, "cpu_shares", p->limits.cpu_shares);
+    put_i64(&b, "pids_limit", p->limits.pids_limit);
+    put_str(&b, "netns_path", p->netns_path);
+    put_str(&b, "exec_dir", p->exec_dir);
+    put_str(&b, "log_path", p->log_path);
+    put_str(&b, "cgroup_parent", p->cgroup_parent);
+    put_i64(&b, "stop_signal", p->stop_signal);
+    put_strv(&b, "cgroup_dir", s->cgroup_dirs);
+    put_str(&b, "oom_file", s->oom_file);
+    put_i64(&b, "cgroup2_ns", s->cgroup2_ns);
+    sb_add(&b, "end\n");
+    return b.s;
+}
+
+static int parse_i64(const char *v, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int parse_u64(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v || *end || v[0] == '-')
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* Fields of one line, unescaped. */
+static char **split_fields(const char *line)
+{
+    char **v = NULL;
+    const char *p = line;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        _cleanup_free_ char *raw = xstrndup(p, n);
+        char *u = util_unescape(raw);
+        if (!u) {
+            strv_free(v);
+            return NULL;
+        }
+        strv_push(&v, u);
+        free(u);
+        p += n;
+        if (*p == ' ')
+            p++;
+    }
+    return v;
+}
+
+static int set_str(char **dst, char **f, size_t n)
+{
+    if (n != 2)
+        return -1;
+    free(*dst);
+    *dst = xstrdup(f[1]);
+    return 0;
+}
+
+int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
+{
+    memset(s, 0, sizeof *s);
+    struct rt_plan *p = &s->plan;
+    bool ended = false;
+    int lineno = 0;
+    const char *line = text;
+    while (*line) {
+        lineno++;
+        const char *nl = strchr(line, '\n');
+        if (!nl) {
+            spec_free(s);
+            return md_err(err, MD_EINVAL, "spec line %d: no newline", lineno);
+        }
+        _cleanup_free_ char *l = xstrndup(line, nl - line);
+        line = nl + 1;
+        _cleanup_strv_ char **f = split_fields(l);
+        size_t n = strv_len(f);
+        if (!f || n == 0) {
+            spec_free(s);
+            return md_err(err, MD_EINVAL, "spec line %d: malformed", lineno);
+        }
+        const char *k = f[0];
+        int64_t iv = 0;
+        int r = 0;
+        if (lineno == 1) {
+            r = (strcmp(k, "minidock-spec") || n != 2 || strcmp(f[1], "1")) ? -1 : 0;
+        } else if (!strcmp(k, "end")) {
+            ended = true;
+            break;
+        } else if (!strcmp(k, "id")) {
+            r = n == 2 && strlen(f[1]) < sizeof p->id ? 0 : -1;
+            if (!r)
+                strcpy(p->id, f[1]);
+        } else if (!strcmp(k, "layer") && n == 2) {
+            strv_push(&p->layers, f[1]);
+        } else if (!strcmp(k, "arg") && n == 2) {
+            strv_push(&p->argv, f[1]);
+        } else if (!strcmp(k, "env") && n == 2) {
+            strv_push(&p->env, f[1]);
+        } else if (!strcmp(k, "group_add") && n == 2) {
+            strv_push(&p->group_add, f[1]);
+        } else if (!strcmp(k, "cap_add") && n == 2) {
+            strv_push(&p->cap_add, f[1]);
+        } else if (!strcmp(k, "cap_drop") && n == 2) {
+            strv_push(&p->cap_drop, f[1]);
+        } else if (!strcmp(k, "cgroup_dir") && n == 2) {
+            strv_push(&s->cgroup_dirs, f[1]);
+        } else if (!strcmp(k, "rootfs_dir")) {
+            r = set_str(&p->rootfs_dir, f, n);
+        } else if (!strcmp(k, "cwd")) {
+            r = set_str(&p->cwd, f, n);
+        } else if (!strcmp(k, "user")) {
+            r = set_str(&p->user, f, n);
+        } else if (!strcmp(k, "hostname")) {
+            r = set_str(&p->hostname, f, n);
+        } else if (!strcmp(k, "etc_dir")) {
+            r = set_str(&p->etc_dir, f, n);
+        } else if (!strcmp(k, "netns_path")) {
+            r = set_str(&p->netns_path, f, n);
+        } else if (!strcmp(k, "exec_dir")) {
+            r = set_str(&p->exec_dir, f, n);
+        } else if (!strcmp(k, "log_path")) {
+            r = set_str(&p->log_path, f, n);
+        } else if (!strcmp(k, "cgroup_parent")) {
+            r = set_str(&p->cgroup_parent, f, n);
+        } else if (!strcmp(k, "oom_file")) {
+            r = set_str(&s->oom_file, f, n);
+        } else if (!strcmp(k, "bind")) {
+            if (n != 4 || (strcmp(f[3], "ro") && strcmp(f[3], "rw"))) {
+                r = -1;
+            } else {
+                p->binds = xrealloc(p->binds, (p->nbinds + 1) * sizeof *p->binds);
+                p->binds[p->nbinds].source = xstrdup(f[1]);
+                p->binds[p->nbinds].dest = xstrdup(f[2]);
+                p->binds[p->nbinds].readonly = !strcmp(f[3], "ro");
+                p->nbinds++;
+            }
+        } else if (!strcmp(k, "ulimit")) {
+            struct rt_ulimit u;
+            int64_t res;
+            if (n != 4 || parse_i64(f[1], &res) || parse_u64(f[2], &u.soft) ||
+                parse_u64(f[3], &u.hard)) {
+                r = -1;
+            } else {
+                u.resource = (int)res;
+                p->ulimits = xrealloc(p->ulimits, (p->nulimits + 1) * sizeof *p->ulimits);
+                p->ulimits[p->nulimits++] = u;
+            }
+        } else if (n == 2 && !parse_i64(f[1], &iv)) {
+            if (!strcmp(k, "tty"))
+                p->tty = iv;
+            else if (!strcmp(k, "open_stdin"))
+                p->open_stdin = iv;
+            else if (!strcmp(k, "stdin_once"))
+                p->stdin_once = iv;
+            else if (!strcmp(k, "init"))
+                p->init = iv;
+            else if (!strcmp(k, "read_only_rootfs"))
+                p->read_only_rootfs = iv;
+            else if (!strcmp(k, "privileged"))
+                p->privileged = iv;
+            else if (!strcmp(k, "no_new_privs"))
+                p->no_new_privs = iv;
+            else if (!strcmp(k, "console_h"))
+                p->console_h = (uint16_t)iv;
+            else if (!strcmp(k, "console_w"))
+                p->console_w = (uint16_t)iv;
+            else if (!strcmp(k, "memory"))
+                p->limits.memory = iv;
+            else if (!strcmp(k, "memory_swap"))
+                p->limits.memory_swap = iv;
+            else if (!strcmp(k, "nano_cpus"))
+                p->limits.nano_cpus = iv;
+            else if (!strcmp(k, "cpu_shares"))
+                p->limits.cpu_shares = iv;
+            else if (!strcmp(k, "pids_limit"))
+                p->limits.pids_limit = iv;
+            else if (!strcmp(k, "stop_signal"))
+                p->stop_signal = (int)iv;
+            else if (!strcmp(k, "cgroup2_ns"))
+                s->cgroup2_ns = iv;
+            else
+                r = -1;
+        } else {
+            r = -1;
+        }
+        if (r < 0) {
+            spec_free(s);
+            return md_err(err, MD_EINVAL, "spec line %d: bad \"%s\" entry", lineno, k);
+        }
+    }
+    if (!ended) {
+        spec_free(s);
+        return md_err(err, MD_EINVAL, "spec: truncated (no end line)");
+    }
+    return 0;
+}
+
+void spec_free(struct rt_spec *s)
+{
+    plan_clear(&s->plan);
+    strv_free(s->cgroup_dirs);
+    free(s->oom_file);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,249 @@
+/* File and process helpers for the runtime and the shim. */
+#include "daemon/runtime/util.h"
+#include "common/cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return md_errno(err, errno, "create %s", tmp);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            unlink(tmp);
+            return md_errno(err, e, "write %s", tmp);
+        }
+        off += n;
+    }
+    if (fsync(fd) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return md_errno(err, e, "fsync %s", tmp);
+    }
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return md_errno(err, e, "rename %s to %s", tmp, path);
+    }
+    return 0;
+}
+
+int util_write_file(const char *path, const char *s, bool create, struct md_error *err)
+{
+    int flags = O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0);
+    _cleanup_close_ int fd = open(path, flags, 0644);
+    if (fd < 0)
+        return md_errno(err, errno, "open %s", path);
+    size_t len = strlen(s);
+    ssize_t n = write(fd, s, len);
+    if (n < 0)
+        return md_errno(err, errno, "write \"%s\" to %s", s, path);
+    if ((size_t)n != len)
+        return md_err(err, EIO, "write \"%s\" to %s: short write", s, path);
+    return 0;
+}
+
+char *util_read_file(const char *path, size_t *lenp)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    _cleanup_free_ char *buf = xmalloc(cap);
+    for (;;) {
+        if (len + 1 >= cap) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return NULL;
+        if (n == 0)
+            break;
+        len += n;
+    }
+    buf[len] = 0;
+    if (lenp)
+        *lenp = len;
+    return steal_ptr(&buf);
+}
+
+int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err)
+{
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%d %llu\n", (int)pid, (unsigned long long)start);
+    return util_write_atomic(path, buf, n, err);
+}
+
+int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err)
+{
+    _cleanup_free_ char *s = util_read_file(path, NULL);
+    if (!s)
+        return md_errno(err, errno, "read %s", path);
+    int p = 0;
+    unsigned long long st = 0;
+    if (sscanf(s, "%d %llu", &p, &st) < 1 || p <= 0)
+        return md_err(err, EINVAL, "read %s: malformed pid file", path);
+    *pid = p;
+    if (start)
+        *start = st;
+    return 0;
+}
+
+uint64_t util_proc_start_time(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    _cleanup_free_ char *s = util_read_file(path, NULL);
+    if (!s)
+        return 0;
+    /* comm may contain spaces and parentheses: fields start after the last ')' */
+    char *p = strrchr(s, ')');
+    if (!p)
+        return 0;
+    p++;
+    /* after ')' come fields 3..; starttime is field 22 */
+    for (int field = 2; field < 21 && p; field++)
+        p = strchr(p + 1, ' ');
+    if (!p)
+        return 0;
+    return strtoull(p + 1, NULL, 10);
+}
+
+int util_mkdir_p(const char *path, mode_t mode, struct md_error *err)
+{
+    _cleanup_free_ char *p = xstrdup(path);
+    size_t len = strlen(p);
+    while (len > 1 && p[len - 1] == '/')
+        p[--len] = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == 0) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return md_errno(err, errno, "mkdir %s", p);
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    int r = type == FTW_DP ? rmdir(path) : unlink(path);
+    if (r < 0 && errno != ENOENT)
+        return errno;
+    return 0;
+}
+
+int util_rm_rf(const char *path, struct md_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : md_errno(err, errno, "stat %s", path);
+    int r = nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    if (r > 0)
+        return md_errno(err, r, "remove %s", path);
+    if (r < 0)
+        return md_errno(err, errno, "remove %s", path);
+    return 0;
+}
+
+int util_is_mountpoint(const char *path)
+{
+    struct statx sx;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+        return -1;
+    if (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+        return !!(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+    return -1;
+}
+
+int64_t util_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t util_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void util_sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+char *util_escape(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = xmalloc(n * 4 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f || *p == '\\') {
+            o += sprintf(o, "\\x%02x", *p);
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char *util_unescape(const char *s)
+{
+    _cleanup_free_ char *out = xmalloc(strlen(s) + 1);
+    char *o = out;
+    for (const char *p = s; *p; p++) {
+        if (*p != '\\') {
+            *o++ = *p;
+            continue;
+        }
+        if (p[1] != 'x' || hexval(p[2]) < 0 || hexval(p[3]) < 0)
+            return NULL;
+        int v = hexval(p[2]) * 16 + hexval(p[3]);
+        if (v == 0)
+            return NULL;
+        *o++ = (char)v;
+        p += 3;
+    }
+    *o = 0;
+    return steal_ptr(&out);
+}

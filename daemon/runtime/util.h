@@ -1,0 +1,39 @@
+/* Small file and process helpers shared by the daemon side of the runtime
+ * and the shim: atomic writes, pid files with start times, recursive mkdir
+ * and removal. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+/* tmp file in the same directory, fsync, rename. */
+int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err);
+/* Write a whole string to an existing file (cgroup knobs): one write(2). */
+int util_write_file(const char *path, const char *s, bool create, struct md_error *err);
+/* Read a whole (small) file, NUL-terminated. Returns NULL with errno set. */
+char *util_read_file(const char *path, size_t *len);
+/* "<pid> <starttime>\n" */
+int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err);
+int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err);
+/* Field 22 of /proc/<pid>/stat; 0 if the process does not exist. */
+uint64_t util_proc_start_time(pid_t pid);
+/* mkdir -p with mode; existing dirs are fine. */
+int util_mkdir_p(const char *path, mode_t mode, struct md_error *err);
+/* rm -rf that never crosses a mount point; missing path is fine. */
+int util_rm_rf(const char *path, struct md_error *err);
+/* Is path a mount point (statx STATX_ATTR_MOUNT_ROOT)? -1 on error. */
+int util_is_mountpoint(const char *path);
+/* CLOCK_REALTIME in ns. */
+int64_t util_now_ns(void);
+/* Monotonic ms, for timeouts. */
+int64_t util_mono_ms(void);
+/* Sleep ms milliseconds. */
+void util_sleep_ms(int ms);
+/* C-style escaping for the spec and the protocol: every byte outside
+ * printable ASCII, space and backslash becomes \xHH. */
+char *util_escape(const char *s);
+/* Inverse of util_escape; NULL on malformed input. */
+char *util_unescape(const char *s);
