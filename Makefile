@@ -88,7 +88,11 @@ unit: $(UNIT_BINS)
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
-test: all $(UNIT_BINS)
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@tests/run.sh $(UNIT_BINS)
+
+run-tests: all $(UNIT_BINS)
 	@tests/run.sh $(UNIT_BINS)
 
 deps:
@@ -123,6 +127,6 @@ install: all
 clean:
 	rm -rf $(B) $(BINS)
 
-.PHONY: all unit check test deps demo bench fuzz format install clean
+.PHONY: all unit check test run-tests deps demo bench fuzz format install clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,73 @@
+#!/bin/bash
+# Foundation: the daemon answers the Docker Engine API on its socket for our
+# client and the stock docker CLI; refuses a second daemon on the same data
+# root; survives bad requests; shuts down cleanly on SIGTERM.
+. "$(dirname "$0")/lib.sh"
+suite_begin foundation
+daemon_start || { not_ok "daemon starts"; suite_end; exit 1; }
+ok "daemon starts and answers _ping"
+
+# --- version and info, both clients
+out=$(dk version 2>&1)
+expect_match "docker version: our Server block" '^Server: minidock' "$out"
+expect_match "docker version: API 1.50 (minimum 1.24)" 'API version: +1\.50 \(minimum version 1\.24\)' "$out"
+out=$(md version 2>&1)
+expect_match "minidock version: Server block" '^Server: minidock' "$out"
+expect_match "minidock version: API 1.50 (minimum 1.24)" 'API version: +1\.50 \(minimum version 1\.24\)' "$out"
+expect_rc "docker info exits 0" 0 dk info
+expect_match "docker info: storage driver and cgroup fields" 'Cgroup Version: [12]' "$OUT"
+expect_match "docker info: data root is the suite's" "Docker Root Dir: $DATA" "$OUT"
+expect_rc "minidock info exits 0" 0 md info
+expect_match "minidock info: kernel" "Kernel Version: $(uname -r)" "$OUT"
+cgv=$(api http://x/info | jq -r .CgroupVersion)
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then want=2; else want=1; fi
+expect_eq "info reports the host's cgroup version" "$want" "$cgv"
+expect_eq "info NCPU is the host's" "$(nproc)" "$(api http://x/info | jq -r .NCPU)"
+
+# --- wire details
+hdrs=$(curl -sI --unix-socket "$SOCK" http://x/_ping)
+expect_match "HEAD /_ping carries Api-Version" '^Api-Version: 1\.50' "$(tr -d '\r' <<<"$hdrs")"
+expect_eq "GET /v1.50/_ping says OK" "OK" "$(api http://x/v1.50/_ping)"
+expect_eq "GET /_ping (no version) says OK" "OK" "$(api http://x/_ping)"
+expect_eq "too new a version: 400 with moby's message" \
+    '{"message":"client version 1.51 is too new. Maximum supported API version is 1.50"}' \
+    "$(api http://x/v1.51/version)"
+expect_eq "too old a version: status 400" 400 "$(api -o /dev/null -w '%{http_code}' http://x/v1.12/version)"
+expect_eq "unknown route: 404 page not found" '{"message":"page not found"}' "$(api http://x/v1.50/nope/nope)"
+ct=$(curl -s -o /dev/null -w '%{content_type}' --unix-socket "$SOCK" http://x/nope)
+expect_eq "error Content-Type is exactly application/json" "application/json" "$ct"
+code=$(api -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"Image": "busybox", ' http://x/v1.50/containers/create)
+expect_eq "malformed JSON body: 400" 400 "$code"
+expect_eq "daemon still serves after bad requests" "OK" "$(api http://x/_ping)"
+
+# --- client errors
+expect_rc "minidock: unreachable daemon exits 1" 1 "$MINIDOCK" -H "unix://$T/nothing.sock" version
+expect_match "minidock: unreachable daemon message" \
+    "^Cannot connect to the minidock daemon at unix://$T/nothing.sock. Is the daemon running\?" "$OUT"
+expect_rc "minidock: unknown command exits 125" 125 md frobnicate
+expect_rc "minidock: unknown flag exits 125" 125 md version --bogus
+expect_match "minidock: unknown flag message" 'unknown flag: --bogus' "$OUT"
+expect_rc "minidock --help exits 0" 0 md --help
+expect_rc "minidock version --help exits 0" 0 md version --help
+expect_match "minidock version --help shows usage" 'Usage: +minidock version' "$OUT"
+
+# --- the socket and the lock
+mode=$(stat -c %a "$SOCK")
+expect_eq "socket mode 0660" 660 "$mode"
+expect_rc "a second daemon on the same data root is refused" 1 \
+    "$MINIDOCKD" --socket "$T/other.sock" --data-root "$DATA" --exec-root "$T/exec2"
+expect_match "refusal names the data root" "data root $DATA is in use by another minidockd" "$OUT"
+expect_rc "a second daemon on the same socket is refused" 1 \
+    "$MINIDOCKD" --socket "$SOCK" --data-root "$T/data2" --exec-root "$T/exec2"
+expect_match "refusal names the socket" "socket $SOCK is in use by a running daemon" "$OUT"
+rm -rf "$T/data2" "$T/exec2"
+[ ! -e "$T/other.sock" ] && ok "refused daemon left no socket" || not_ok "refused daemon left $T/other.sock"
+
+# --- graceful stop, then a stale socket is replaced
+daemon_stop
+[ ! -e "$SOCK" ] && ok "SIGTERM removes the socket" || not_ok "socket left after SIGTERM"
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$SOCK"
+daemon_start && ok "a stale socket file is replaced" || not_ok "daemon refused a stale socket"
+expect_eq "serves after replacing the stale socket" "OK" "$(api http://x/_ping)"
+suite_end
