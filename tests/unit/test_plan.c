@@ -1,0 +1,255 @@
+/* docker's create rules: image defaults merged into Config, HostConfig
+ * checks, and the container -> rt_plan translation. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/jsonutil.h"
+#include "daemon/daemon.h"
+#include "daemon/state/container.h"
+#include "daemon/state/plan.h"
+
+static const char *ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static json_t *J(const char *s)
+{
+    json_error_t e;
+    json_t *j = json_loads(s, 0, &e);
+    ck_assert_msg(j != NULL, "bad test JSON: %s", e.text);
+    return j;
+}
+
+static char *dump(json_t *j)
+{
+    return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+static json_t *image_cfg(void)
+{
+    return J("{\"Env\":[\"PATH=/usr/bin:/bin\",\"A=image\"],\"Cmd\":[\"sh\"],"
+             "\"WorkingDir\":\"/srv\",\"Labels\":{\"l1\":\"img\",\"l2\":\"img\"},"
+             "\"ExposedPorts\":{\"80/tcp\":{}},\"StopSignal\":\"SIGWINCH\"}");
+}
+
+START_TEST(image_cmd_used_when_none_given)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"busybox\"}");
+    _cleanup_json_ json_t *img = image_cfg();
+    struct md_error err = {0};
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, &err), 0);
+    _cleanup_strv_ char **argv = plan_argv(cfg);
+    ck_assert_str_eq(argv[0], "sh");
+    ck_assert_ptr_null(argv[1]);
+    ck_assert_str_eq(json_str(cfg, "WorkingDir"), "/srv");
+    ck_assert_str_eq(json_str(cfg, "StopSignal"), "SIGWINCH");
+    ck_assert_str_eq(json_str(cfg, "Hostname"), "0123456789ab");
+}
+END_TEST
+
+START_TEST(args_replace_image_cmd)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"busybox\",\"Cmd\":[\"echo\",\"hi\"]}");
+    _cleanup_json_ json_t *img = image_cfg();
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, NULL), 0);
+    _cleanup_strv_ char **argv = plan_argv(cfg);
+    ck_assert_str_eq(argv[0], "echo");
+    ck_assert_str_eq(argv[1], "hi");
+}
+END_TEST
+
+START_TEST(entrypoint_drops_image_cmd)
+{
+    /* docker: --entrypoint resets the image's CMD */
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"x\",\"Entrypoint\":[\"/bin/echo\"]}");
+    _cleanup_json_ json_t *img = image_cfg();
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, NULL), 0);
+    _cleanup_strv_ char **argv = plan_argv(cfg);
+    ck_assert_str_eq(argv[0], "/bin/echo");
+    ck_assert_ptr_null(argv[1]);
+}
+END_TEST
+
+START_TEST(empty_entrypoint_resets_image_entrypoint)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"x\",\"Entrypoint\":[\"\"],\"Cmd\":[\"ls\"]}");
+    _cleanup_json_ json_t *img = J("{\"Entrypoint\":[\"/init\"],\"Cmd\":[\"serve\"]}");
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, NULL), 0);
+    _cleanup_strv_ char **argv = plan_argv(cfg);
+    ck_assert_str_eq(argv[0], "ls");
+    ck_assert_ptr_null(argv[1]);
+    ck_assert(json_is_null(json_object_get(cfg, "Entrypoint")));
+}
+END_TEST
+
+START_TEST(image_entrypoint_gets_args)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"x\",\"Cmd\":[\"-v\"]}");
+    _cleanup_json_ json_t *img = J("{\"Entrypoint\":[\"/init\"],\"Cmd\":[\"serve\"]}");
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, NULL), 0);
+    _cleanup_strv_ char **argv = plan_argv(cfg);
+    ck_assert_str_eq(argv[0], "/init");
+    ck_assert_str_eq(argv[1], "-v");
+    ck_assert_ptr_null(argv[2]);
+}
+END_TEST
+
+START_TEST(env_request_wins_per_key)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"x\",\"Env\":[\"A=mine\",\"B=2\"]}");
+    _cleanup_json_ json_t *img = image_cfg();
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, NULL), 0);
+    _cleanup_free_ char *s = dump(json_object_get(cfg, "Env"));
+    ck_assert_str_eq(s, "[\"PATH=/usr/bin:/bin\",\"A=mine\",\"B=2\"]");
+}
+END_TEST
+
+START_TEST(labels_and_ports_merge)
+{
+    _cleanup_json_ json_t *cfg =
+        J("{\"Image\":\"x\",\"Labels\":{\"l2\":\"mine\"},\"ExposedPorts\":{\"53/udp\":{}}}");
+    _cleanup_json_ json_t *img = image_cfg();
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, NULL), 0);
+    _cleanup_free_ char *l = dump(json_object_get(cfg, "Labels"));
+    ck_assert_str_eq(l, "{\"l1\":\"img\",\"l2\":\"mine\"}");
+    _cleanup_free_ char *p = dump(json_object_get(cfg, "ExposedPorts"));
+    ck_assert_str_eq(p, "{\"53/udp\":{},\"80/tcp\":{}}");
+}
+END_TEST
+
+START_TEST(no_command_is_an_error)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"scratchy\"}");
+    _cleanup_json_ json_t *img = J("{}");
+    struct md_error err = {0};
+    ck_assert_int_eq(plan_merge_image(cfg, img, ID, &err), -1);
+    ck_assert_int_eq(err.err, MD_EINVAL);
+    ck_assert_str_eq(err.msg, "No command specified");
+    md_err_clear(&err);
+}
+END_TEST
+
+START_TEST(relative_workdir_rejected)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Image\":\"x\",\"Cmd\":[\"ls\"],\"WorkingDir\":\"srv\"}");
+    struct md_error err = {0};
+    ck_assert_int_eq(plan_merge_image(cfg, NULL, ID, &err), -1);
+    ck_assert_str_eq(err.msg,
+                     "the working directory 'srv' is invalid, it needs to be an absolute path");
+    md_err_clear(&err);
+}
+END_TEST
+
+static const char *host_error(const char *hc_text)
+{
+    static char buf[512];
+    json_t *hc = J(hc_text);
+    json_t *cfg = J("{}");
+    struct md_error err = {0};
+    int r = plan_check_host_config(hc, cfg, &err);
+    snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
+    md_err_clear(&err);
+    json_decref(hc);
+    json_decref(cfg);
+    return buf;
+}
+
+START_TEST(host_config_checks)
+{
+    ck_assert_str_eq(host_error("{}"), "ok");
+    ck_assert_str_eq(host_error("{\"Memory\":1024}"), "Minimum memory limit allowed is 6MB");
+    ck_assert_str_eq(host_error("{\"Memory\":67108864,\"MemorySwap\":1000}"),
+                     "Minimum memoryswap limit should be larger than memory limit, see usage");
+    ck_assert_str_eq(host_error("{\"RestartPolicy\":{\"Name\":\"sometimes\"}}"),
+                     "invalid restart policy 'sometimes'");
+    ck_assert_str_eq(host_error("{\"AutoRemove\":true,\"RestartPolicy\":{\"Name\":\"always\"}}"),
+                     "can't create 'AutoRemove' container with restart policy");
+    ck_assert_str_eq(
+        host_error("{\"RestartPolicy\":{\"Name\":\"always\",\"MaximumRetryCount\":3}}"),
+        "invalid restart policy: maximum retry count can only be used with 'on-failure'");
+    ck_assert_str_eq(host_error("{\"Binds\":[\"/tmp:data\"]}"),
+                     "invalid volume specification: '/tmp:data': invalid mount config for type "
+                     "\"bind\": invalid mount path: 'data' mount path must be absolute");
+    ck_assert_str_eq(host_error("{\"NetworkMode\":\"nosuchnet\"}"), "network nosuchnet not found");
+    ck_assert(strstr(host_error("{\"NanoCpus\":1000000000000}"), "Range of CPUs is from 0.01"));
+}
+END_TEST
+
+START_TEST(memory_swap_defaults_to_twice_memory)
+{
+    _cleanup_json_ json_t *hc = J("{\"Memory\":67108864}");
+    _cleanup_json_ json_t *cfg = J("{}");
+    ck_assert_int_eq(plan_check_host_config(hc, cfg, NULL), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(hc, "MemorySwap")), 134217728);
+    ck_assert_str_eq(json_str(json_object_get(hc, "RestartPolicy"), "Name"), "no");
+    ck_assert_str_eq(json_str(hc, "NetworkMode"), "default");
+}
+END_TEST
+
+START_TEST(build_plan_from_record)
+{
+    md_cfg.data_root = "/var/lib/minidock";
+    md_cfg.exec_root = "/run/minidock";
+    md_cfg.cgroup_parent = "minidock";
+    struct container *c = ctr_new();
+    memcpy(c->id, ID, 65);
+    c->name = xstrdup("web");
+    c->config = J("{\"Image\":\"busybox\",\"Cmd\":[\"httpd\",\"-f\"],\"Env\":[\"A=1\"],"
+                  "\"Hostname\":\"box\",\"Tty\":true,\"StopSignal\":\"SIGWINCH\"}");
+    c->host_config = J("{\"Memory\":67108864,\"MemorySwap\":-1,\"NanoCpus\":1500000000,"
+                       "\"PidsLimit\":20,\"Binds\":[\"/srv/data:/data:ro\"],\"Init\":true,"
+                       "\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1024,\"Hard\":2048}]}");
+    char *layers[] = {"/l/top", "/l/base", NULL};
+    struct rt_plan *p = NULL;
+    struct md_error err = {0};
+    ck_assert_msg(plan_build(c, layers, &p, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_str_eq(p->argv[0], "httpd");
+    ck_assert_str_eq(p->argv[1], "-f");
+    ck_assert_str_eq(p->layers[0], "/l/top");
+    ck_assert_str_eq(p->hostname, "box");
+    ck_assert(p->tty);
+    ck_assert(p->init);
+    ck_assert_int_eq(p->limits.memory, 67108864);
+    ck_assert_int_eq(p->limits.memory_swap, -1);
+    ck_assert_int_eq(p->limits.nano_cpus, 1500000000);
+    ck_assert_int_eq(p->limits.pids_limit, 20);
+    ck_assert_uint_eq(p->nbinds, 1);
+    ck_assert_str_eq(p->binds[0].source, "/srv/data");
+    ck_assert_str_eq(p->binds[0].dest, "/data");
+    ck_assert(p->binds[0].readonly);
+    ck_assert_uint_eq(p->nulimits, 1);
+    ck_assert_uint_eq(p->ulimits[0].hard, 2048);
+    ck_assert_int_eq(p->stop_signal, 28);
+    ck_assert_ptr_null(p->netns_path);
+    _cleanup_free_ char *log = xasprintf("/var/lib/minidock/containers/%s/%s-json.log", ID, ID);
+    ck_assert_str_eq(p->log_path, log);
+    _cleanup_free_ char *ex = xasprintf("/run/minidock/%s", ID);
+    ck_assert_str_eq(p->exec_dir, ex);
+    rt_plan_free(p);
+    ctr_put(c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("plan");
+    TCase *tc = tcase_create("rules");
+    tcase_add_test(tc, image_cmd_used_when_none_given);
+    tcase_add_test(tc, args_replace_image_cmd);
+    tcase_add_test(tc, entrypoint_drops_image_cmd);
+    tcase_add_test(tc, empty_entrypoint_resets_image_entrypoint);
+    tcase_add_test(tc, image_entrypoint_gets_args);
+    tcase_add_test(tc, env_request_wins_per_key);
+    tcase_add_test(tc, labels_and_ports_merge);
+    tcase_add_test(tc, no_command_is_an_error);
+    tcase_add_test(tc, relative_workdir_rejected);
+    tcase_add_test(tc, host_config_checks);
+    tcase_add_test(tc, memory_swap_defaults_to_twice_memory);
+    tcase_add_test(tc, build_plan_from_record);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
