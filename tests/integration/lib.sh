@@ -46,7 +46,7 @@ snapshot() {
 
 daemon_start() {
     "$MINIDOCKD" --socket "$SOCK" --data-root "$DATA" --exec-root "$EXECROOT" \
-        --log-level "${MD_LOG_LEVEL:-info}" ${DAEMON_EXTRA_FLAGS:-} "$@" >>"$T/daemon.log" 2>&1 &
+        --cgroup-parent "$CGPARENT" --bridge "$BRIDGE" --nft-table "$NFT_TABLE" --log-level "${MD_LOG_LEVEL:-info}" ${DAEMON_EXTRA_FLAGS:-} "$@" >>"$T/daemon.log" 2>&1 &
     DPID=$!
     local i
     for i in $(seq 1 100); do

@@ -1,0 +1,103 @@
+#!/bin/bash
+# Containers: the whole lifecycle with our client and the stock docker CLI,
+# docker's output, exit codes and messages, and nothing left behind.
+. "$(dirname "$0")/lib.sh"
+suite_begin containers
+daemon_start || { not_ok "daemon starts"; suite_end; exit 1; }
+bb=$(busybox_archive) && md load -i "$bb" >/dev/null && ok "busybox image loaded" || not_ok "load busybox"
+
+scenario() { # runs with CLI=md and CLI=dk
+    local c=$CLI n=web-$CLI
+    expect_eq "$c: run --rm echo prints hello" "hello" "$($c run --rm busybox echo hello 2>&1)"
+    expect_rc "$c: run exits with the container's code" 3 $c run --rm busybox sh -c 'exit 3'
+    expect_rc "$c: run of a missing binary exits 127" 127 $c run --rm busybox nosuch
+    expect_match "$c: ... with docker's message" 'exec: "nosuch": executable file not found in \$PATH' "$OUT"
+    out=$($c run --rm busybox sh -c 'echo out; echo err >&2' 2>/dev/null)
+    expect_eq "$c: stdout and stderr stay apart" "out" "$out"
+    out=$($c run --rm -e A=1 -w /tmp -u nobody -h myhost busybox sh -c 'echo $A $(pwd) $(id -u) $(hostname)')
+    expect_eq "$c: -e -w -u -h" "1 /tmp 65534 myhost" "$out"
+    expect_eq "$c: --entrypoint with args" "hi there" "$($c run --rm --entrypoint echo busybox hi there)"
+    out=$($c run --rm busybox sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "')
+    expect_eq "$c: the command is PID 1" "1 sh -c echo \$\$; cat /proc/1/cmdline | tr \"\\0\" \" \" " "$out"
+
+    mkdir -p "$T/vol-$c" && echo data-$c >"$T/vol-$c/f"
+    expect_eq "$c: -v bind mount reads host files" "data-$c" "$($c run --rm -v "$T/vol-$c:/data" busybox cat /data/f)"
+    expect_rc "$c: -v :ro refuses writes" 1 $c run --rm -v "$T/vol-$c:/data:ro" busybox sh -c 'echo x > /data/g'
+    $c run --rm -v "$T/vol-$c/new:/new" busybox true
+    [ -d "$T/vol-$c/new" ] && ok "$c: a missing bind source is created" || not_ok "$c: bind source not created"
+
+    id=$($c run -d --name "$n" busybox httpd -f -p 80)
+    expect_match "$c: run -d prints the full id" '^[0-9a-f]{64}$' "$id"
+    expect_rc "$c: the name is taken" 125 $c run -d --name "$n" busybox true
+    expect_match "$c: ... with docker's conflict message" "Conflict. The container name \"/$n\" is already in use by container \"$id\"" "$OUT"
+    out=$($c ps --no-trunc)
+    expect_match "$c: ps header" '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$' "$(head -1 <<<"$out")"
+    expect_match "$c: ps shows it Up" "^$id +busybox +\"httpd -f -p 80\" +.* ago +Up .* +$n\$" "$out"
+    expect_eq "$c: ps -q lists the short id" "${id:0:12}" "$($c ps -q -f name="^$n\$")"
+    expect_eq "$c: inspect Name" "/$n" "$($c inspect -f '{{.Name}}' "$n")"
+    expect_eq "$c: inspect State.Running" "true" "$($c inspect -f '{{.State.Running}}' "$n")"
+    pid=$($c inspect -f '{{.State.Pid}}' "$n")
+    expect_eq "$c: State.Pid is the host pid of httpd" "httpd" "$(cat /proc/$pid/comm 2>/dev/null)"
+    expect_rc "$c: pause" 0 $c pause "$n"
+    expect_match "$c: ps shows (Paused)" "Up .* \(Paused\)" "$($c ps -f name="^$n\$")"
+    expect_rc "$c: pausing twice is refused" 1 $c pause "$n"
+    expect_match "$c: ... as already paused" "is already paused" "$OUT"
+    expect_rc "$c: unpause" 0 $c unpause "$n"
+    expect_rc "$c: stop" 0 $c stop -t 2 "$n"
+    expect_match "$c: ps -a shows Exited" "Exited \([0-9]+\) .* ago" "$($c ps -a -f name="^$n\$")"
+    expect_rc "$c: stopping a stopped container succeeds (304)" 0 $c stop "$n"
+    expect_rc "$c: start" 0 $c start "$n"
+    expect_eq "$c: running after start" "running" "$($c inspect -f '{{.State.Status}}' "$n")"
+    expect_rc "$c: restart" 0 $c restart -t 1 "$n"
+    pid2=$($c inspect -f '{{.State.Pid}}' "$n")
+    [ "$pid2" != "$pid" ] && [ "$pid2" -gt 0 ] && ok "$c: restart gives a new PID 1" || not_ok "$c: pid $pid -> $pid2"
+    expect_rc "$c: rm of a running container is refused" 1 $c rm "$n"
+    expect_match "$c: ... with docker's message" "cannot remove container \"/$n\": container is running: stop the container before removing or force remove" "$OUT"
+    expect_rc "$c: kill with a bad signal" 1 $c kill -s NOPE "$n"
+    expect_rc "$c: kill" 0 $c kill "$n"
+    expect_eq "$c: killed: exit code 137" "137" "$($c wait "$n")"
+    expect_rc "$c: rm" 0 $c rm "$n"
+    expect_eq "$c: gone from ps -a" "" "$($c ps -a -q -f name="^$n\$")"
+    [ ! -e "$EXECROOT/$id" ] && [ ! -e "$DATA/overlay/$id" ] && [ ! -e "$DATA/containers/$id" ] \
+        && ok "$c: rm leaves no exec-root, overlay or record" || not_ok "$c: rm left state of $id"
+
+    # logs
+    id=$($c run -d busybox sh -c 'echo one; echo two >&2; echo three')
+    $c wait "$id" >/dev/null
+    expect_eq "$c: logs" "one two three" "$($c logs "$id" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+    expect_eq "$c: logs stderr apart" "two" "$($c logs "$id" 2>&1 >/dev/null)"
+    expect_eq "$c: logs --tail 1" "three" "$($c logs --tail 1 "$id" 2>&1)"
+    expect_match "$c: logs -t" '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{9}Z one$' "$($c logs -t "$id" 2>/dev/null | head -1)"
+    $c rm "$id" >/dev/null
+
+    # rename, create/start, wait, prune
+    cid=$($c create --name "c1-$c" busybox sh -c 'exit 4')
+    expect_match "$c: create prints the id" '^[0-9a-f]{64}$' "$cid"
+    expect_match "$c: created shows in ps -a" "Created +c1-$c\$" "$($c ps -a -f name="c1-$c")"
+    expect_rc "$c: rename" 0 $c rename "c1-$c" "c2-$c"
+    expect_eq "$c: renamed" "/c2-$c" "$($c inspect -f '{{.Name}}' "$cid")"
+    $c start "c2-$c" >/dev/null
+    expect_eq "$c: wait gives the exit code" "4" "$($c wait "c2-$c")"
+    expect_match "$c: ps -f exited=4" "c2-$c" "$($c ps -a -f exited=4)"
+    out=$($c container prune -f)
+    expect_match "$c: prune lists the removed container" "$cid" "$out"
+    expect_eq "$c: nothing left after prune" "" "$($c ps -a -q)"
+}
+run_both scenario
+
+# API-level checks (the exact statuses clients depend on)
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"Image":"nosuchimage"}' http://x/v1.50/containers/create)
+expect_eq "create with a missing image: 404" 404 "$code"
+expect_eq "... No such image message" '{"message":"No such image: nosuchimage:latest"}' "$(cat "$T/body")"
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"Image":"busybox","Cmd":["true"]}' 'http://x/v1.50/containers/create?name=bad%20name')
+expect_eq "invalid name: 400" 400 "$code"
+expect_eq "... docker's message" '{"message":"Invalid container name (bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"}' "$(cat "$T/body")"
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Memory":1000}}' http://x/v1.50/containers/create)
+expect_eq "memory below 6MB: 400" 400 "$code"
+expect_eq "... and no container was created" "[]" "$(api 'http://x/v1.50/containers/json?all=1')"
+expect_eq "wait with a bad condition: 400" 400 "$(api -o /dev/null -w '%{http_code}' -X POST 'http://x/v1.50/containers/nosuch/wait?condition=bogus')"
+expect_eq "stop of a missing container: 404" 404 "$(api -o /dev/null -w '%{http_code}' -X POST http://x/v1.50/containers/nosuch/stop)"
+suite_end
