@@ -1,0 +1,19 @@
+/* Container PID 1 before its execve: everything that runs inside the new
+ * namespaces (this code runs in a clone of the shim). Any failure is sent to
+ * the shim as {errno, message} over the sync socket; the child never exits
+ * silently with "exit status 1". */
+#pragma once
+#include "daemon/runtime/spec.h"
+
+struct child_io {
+    int in, out, err; /* stdio for PID 1 (pipes or /dev/null); -1 with a tty */
+};
+
+/* Sync protocol (proto.h): wait SYNC_CGROUP, set up, send SYNC_READY (with
+ * the pty master when tty), wait SYNC_GO, exec. Never returns. */
+__attribute__((noreturn)) void child_main(const struct rt_spec *s, int syncfd,
+                                          const struct child_io *io);
+
+/* --init: PID 1 forwards signals to `child`, reaps every zombie, and exits
+ * with the command's status (128+signal when it was killed). */
+__attribute__((noreturn)) void pid1_init_loop(pid_t child);

@@ -1,0 +1,386 @@
+/* Container PID 1 setup, in this order: namespaces (cgroup, net), mount
+ * propagation, rootfs mounts, pivot_root, masked paths, hostname, stdio
+ * (pty), rlimits, user, capabilities, seccomp, then wait for release and
+ * exec with the PATH lookup done inside the container. */
+#include "daemon/runtime/child.h"
+#include "daemon/runtime/caps.h"
+#include "daemon/runtime/lookup.h"
+#include "daemon/runtime/mounts.h"
+#include "daemon/runtime/proto.h"
+#include "daemon/runtime/seccomp.h"
+#include "daemon/runtime/user.h"
+#include "common/cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define SYNC_FD 3
+
+__attribute__((noreturn)) static void fail(struct md_error *e, int code)
+{
+    sync_send(SYNC_FD, SYNC_ERROR, e->err ? e->err : EINVAL, md_err_msg(e), -1);
+    _exit(code);
+}
+
+static int wait_for(char want, struct md_error *err)
+{
+    char type = 0;
+    int e = 0, fd = -1;
+    _cleanup_free_ char *msg = NULL;
+    int r = sync_recv(SYNC_FD, &type, &e, &msg, &fd);
+    if (fd >= 0)
+        close(fd);
+    if (r <= 0)
+        return md_err(err, r == 0 ? EPIPE : errno, "the shim went away");
+    if (type != want)
+        return md_err(err, EPROTO, "sync: expected '%c', got '%c'", want, type);
+    return 0;
+}
+
+static void reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+}
+
+/* Keep stdio and the sync socket (moved to fd 3); close everything else
+ * the shim had open (listening socket, log file, other containers' fds). */
+static void setup_fds(int syncfd, const struct child_io *io)
+{
+    if (io->in >= 0) {
+        dup2(io->in, 0);
+        dup2(io->out, 1);
+        dup2(io->err, 2);
+    }
+    if (syncfd != SYNC_FD) {
+        dup2(syncfd, SYNC_FD);
+    }
+    fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC);
+    close_range(SYNC_FD + 1, ~0U, 0);
+}
+
+static int lo_up(struct md_error *err)
+{
+    _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return md_errno(err, errno, "socket");
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+        return md_errno(err, errno, "get flags of lo");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+        return md_errno(err, errno, "set lo up");
+    return 0;
+}
+
+static int join_netns(const char *path, struct md_error *err)
+{
+    if (!path)
+        return lo_up(err); /* cloned with CLONE_NEWNET */
+    if (!strcmp(path, "host"))
+        return 0;
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return md_errno(err, errno, "open network namespace %s", path);
+    if (setns(fd, CLONE_NEWNET) < 0)
+        return md_errno(err, errno, "join network namespace %s", path);
+    return 0;
+}
+
+/* With a tty, the pty is created inside the container's devpts instance so
+ * the container sees /dev/pts/0 and `tty` works; the master goes to the
+ * shim. Returns the master fd. */
+static int setup_pty(const struct rt_plan *p, struct md_error *err)
+{
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0)
+        return md_errno(err, errno, "open /dev/ptmx");
+    if (unlockpt(master) < 0)
+        return md_errno(err, errno, "unlockpt");
+    char name[64];
+    if (ptsname_r(master, name, sizeof name) != 0)
+        return md_errno(err, errno, "ptsname");
+    int slave = open(name, O_RDWR | O_NOCTTY);
+    if (slave < 0)
+        return md_errno(err, errno, "open %s", name);
+    if (p->console_h && p->console_w) {
+        struct winsize ws = {.ws_row = p->console_h, .ws_col = p->console_w};
+        if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+            return md_errno(err, errno, "set the console size");
+    }
+    if (mnt_console(name, err) < 0)
+        return -1;
+    if (setsid() < 0)
+        return md_errno(err, errno, "setsid");
+    if (ioctl(slave, TIOCSCTTY, 0) < 0)
+        return md_errno(err, errno, "set the controlling terminal");
+    for (int i = 0; i < 3; i++)
+        if (dup2(slave, i) < 0)
+            return md_errno(err, errno, "dup2 the pty");
+    if (slave > 2)
+        close(slave);
+    return master;
+}
+
+static int set_rlimits(const struct rt_plan *p, struct md_error *err)
+{
+    for (size_t i = 0; i < p->nulimits; i++) {
+        const struct rt_ulimit *u = &p->ulimits[i];
+        struct rlimit cur, want = {.rlim_cur = u->soft, .rlim_max = u->hard};
+        if (getrlimit(u->resource, &cur) < 0)
+            return md_errno(err, errno, "getrlimit %d", u->resource);
+        /* raising the hard limit needs CAP_SYS_RESOURCE: never try */
+        if (cur.rlim_max != RLIM_INFINITY &&
+            (want.rlim_max == RLIM_INFINITY || want.rlim_max > cur.rlim_max))
+            want.rlim_max = cur.rlim_max;
+        if (want.rlim_cur > want.rlim_max)
+            want.rlim_cur = want.rlim_max;
+        if (setrlimit(u->resource, &want) < 0)
+            return md_errno(err, errno, "setrlimit %d", u->resource);
+    }
+    return 0;
+}
+
+static int resolve_user(const struct rt_plan *p, struct rt_user *u, struct md_error *err)
+{
+    _cleanup_fclose_ FILE *pw = fopen("/etc/passwd", "re");
+    _cleanup_fclose_ FILE *gr = fopen("/etc/group", "re");
+    return user_resolve(pw, gr, p->user, p->group_add, u, err);
+}
+
+static bool env_has(char *const *env, const char *key)
+{
+    size_t n = strlen(key);
+    for (; env && *env; env++)
+        if (!strncmp(*env, key, n) && (*env)[n] == '=')
+            return true;
+    return false;
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+    size_t n = strlen(key);
+    for (; env && *env; env++)
+        if (!strncmp(*env, key, n) && (*env)[n] == '=')
+            return *env + n + 1;
+    return NULL;
+}
+
+/* docker adds HOSTNAME, TERM (tty) and HOME (from passwd) when the
+ * container config does not set them; they are not part of Config.Env. */
+static char **build_env(const struct rt_plan *p, const char *home)
+{
+    char **env = NULL;
+    if (p->hostname && !env_has(p->env, "HOSTNAME")) {
+        _cleanup_free_ char *h = xasprintf("HOSTNAME=%s", p->hostname);
+        strv_push(&env, h);
+    }
+    if (p->tty && !env_has(p->env, "TERM"))
+        strv_push(&env, "TERM=xterm");
+    for (char **e = p->env; e && *e; e++)
+        strv_push(&env, *e);
+    if (!env_has(p->env, "HOME")) {
+        _cleanup_free_ char *h = xasprintf("HOME=%s", home);
+        strv_push(&env, h);
+    }
+    return env;
+}
+
+static int mkdir_cwd(const char *cwd, struct md_error *err)
+{
+    _cleanup_free_ char *p = xstrdup(cwd);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || !*s) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return md_errno(err, errno, "create the working directory %s", p);
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+struct exec_ctx {
+    const struct rt_spec *s;
+    char **env;
+    uint64_t caps;
+    bool seccomp_late;
+};
+
+/* Find the command in the container and exec it; on failure report and
+ * exit with docker's code. */
+__attribute__((noreturn)) static void exec_command(const struct exec_ctx *x)
+{
+    const struct rt_plan *p = &x->s->plan;
+    struct md_error e = {0};
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_free_ char *path = NULL;
+    if (root < 0) {
+        md_errno(&e, errno, "open /");
+        fail(&e, 127);
+    }
+    if (rt_lookup_path(root, p->cwd, p->argv[0], env_get(x->env, "PATH"), &path, &e) < 0)
+        fail(&e, rt_exec_error_code(e.err));
+    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        md_errno(&e, errno, "set no_new_privs");
+        fail(&e, 127);
+    }
+    /* with no_new_privs the filter needs no privilege: the last step */
+    if (x->seccomp_late && seccomp_apply_default(x->caps, &e) < 0)
+        fail(&e, 127);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    umask(022);
+    reset_signals();
+    execve(path, p->argv, x->env);
+    int saved = errno;
+    if (saved == ENOENT)
+        md_err(&e, saved, "exec: \"%s\": stat %s: no such file or directory", p->argv[0], path);
+    else
+        md_err(&e, saved, "exec: \"%s\": %s", p->argv[0],
+               saved == EACCES ? "permission denied" : strerror(saved));
+    fail(&e, rt_exec_error_code(saved));
+}
+
+void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
+{
+    const struct rt_plan *p = &s->plan;
+    struct md_error e = {0};
+    setup_fds(syncfd, io);
+    /* if the shim dies before we exec, so do we */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    umask(0);
+    if (wait_for(SYNC_CGROUP, &e) < 0)
+        fail(&e, 1);
+    /* now inside the container's cgroups: make them our cgroup root */
+    if (unshare(CLONE_NEWCGROUP) < 0) {
+        md_errno(&e, errno, "unshare the cgroup namespace");
+        fail(&e, 1);
+    }
+    if (join_netns(p->netns_path, &e) < 0)
+        fail(&e, 1);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        md_errno(&e, errno, "make mounts private");
+        fail(&e, 1);
+    }
+    _cleanup_free_ char *merged = xasprintf("%s/merged", p->rootfs_dir);
+    /* a mount of our own for the rootfs, so nothing we do touches the
+     * daemon's overlay mount */
+    if (mount(merged, merged, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        md_errno(&e, errno, "bind the rootfs %s", merged);
+        fail(&e, 1);
+    }
+    _cleanup_close_ int root = open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) {
+        md_errno(&e, errno, "open the rootfs %s", merged);
+        fail(&e, 1);
+    }
+    if (mnt_setup_rootfs(s, root, &e) < 0 || mnt_pivot_root(root, &e) < 0 || mnt_finish(s, &e) < 0)
+        fail(&e, 1);
+    if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
+        md_errno(&e, errno, "sethostname %s", p->hostname);
+        fail(&e, 1);
+    }
+    int master = -1;
+    if (p->tty) {
+        master = setup_pty(p, &e);
+        if (master < 0)
+            fail(&e, 1);
+    } else if (setsid() < 0) {
+        md_errno(&e, errno, "setsid");
+        fail(&e, 1);
+    }
+    if (set_rlimits(p, &e) < 0)
+        fail(&e, 1);
+    struct rt_user u;
+    if (resolve_user(p, &u, &e) < 0)
+        fail(&e, 1);
+    const char *cwd = p->cwd && p->cwd[0] ? p->cwd : "/";
+    if (mkdir_cwd(cwd, &e) < 0)
+        fail(&e, 1);
+    struct exec_ctx x = {.s = s, .env = build_env(p, u.home)};
+    if (caps_compute(p->privileged, p->cap_add, p->cap_drop, &x.caps, &e) < 0)
+        fail(&e, 1);
+    /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
+     * about to go: load it now (the rest of setup only uses allowed calls). */
+    if (!p->privileged && !p->no_new_privs && seccomp_apply_default(x.caps, &e) < 0)
+        fail(&e, 1);
+    x.seccomp_late = !p->privileged && p->no_new_privs;
+    bool cwd_done = chdir(cwd) == 0;
+    if (caps_drop_bounding(x.caps, &e) < 0)
+        fail(&e, 1);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+        md_errno(&e, errno, "keep capabilities");
+        fail(&e, 1);
+    }
+    if (setgroups(u.ngroups, u.groups) < 0) {
+        md_errno(&e, errno, "setgroups");
+        fail(&e, 1);
+    }
+    if (setresgid(u.gid, u.gid, u.gid) < 0) {
+        md_errno(&e, errno, "setgid %u", (unsigned)u.gid);
+        fail(&e, 1);
+    }
+    if (setresuid(u.uid, u.uid, u.uid) < 0) {
+        md_errno(&e, errno, "setuid %u", (unsigned)u.uid);
+        fail(&e, 1);
+    }
+    if (caps_apply(x.caps, &e) < 0)
+        fail(&e, 1);
+    /* a directory only the user can enter: try again as the user */
+    if (!cwd_done && chdir(cwd) < 0) {
+        md_errno(&e, errno, "chdir to cwd (\"%s\") set in config.json failed", cwd);
+        fail(&e, 1);
+    }
+    if (sync_send(SYNC_FD, SYNC_READY, 0, NULL, master) < 0)
+        _exit(1);
+    if (master >= 0)
+        close(master);
+    if (wait_for(SYNC_GO, &e) < 0)
+        fail(&e, 1);
+    if (!p->init)
+        exec_command(&x);
+
+    /* --init: the command runs as our child; we stay as a tiny PID 1 */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid < 0) {
+        md_errno(&e, errno, "fork the command");
+        fail(&e, 1);
+    }
+    if (pid == 0) {
+        /* own process group, in the foreground of the tty, so ^C reaches
+         * the command; SIGTTOU is blocked, so tcsetpgrp is allowed */
+        setpgid(0, 0);
+        if (p->tty)
+            tcsetpgrp(0, getpid());
+        exec_command(&x);
+    }
+    close(SYNC_FD); /* the command's copy closes on exec: that is the success signal */
+    pid1_init_loop(pid);
+}

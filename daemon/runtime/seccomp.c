@@ -1,0 +1,121 @@
+/* Seccomp with libseccomp. Docker's default profile is an allow list of
+ * ~350 syscalls; this is the equivalent deny list of the dangerous ones it
+ * leaves out (kernel modules, kexec, keyrings, namespaces and mounts,
+ * clock setting, bpf, perf, ...), conditioned on capabilities the way
+ * docker's profile conditions them. */
+#include "daemon/runtime/seccomp.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stddef.h>
+
+#define ALWAYS (-1)
+
+struct rule {
+    const char *name;
+    int unless_cap; /* allowed when the container holds this cap */
+};
+
+static const struct rule rules[] = {
+    {"acct", CAP_SYS_PACCT},
+    {"add_key", ALWAYS},
+    {"bpf", CAP_SYS_ADMIN},
+    {"clock_adjtime", CAP_SYS_TIME},
+    {"clock_settime", CAP_SYS_TIME},
+    {"create_module", ALWAYS},
+    {"delete_module", CAP_SYS_MODULE},
+    {"finit_module", CAP_SYS_MODULE},
+    {"fanotify_init", CAP_SYS_ADMIN},
+    {"fsconfig", CAP_SYS_ADMIN},
+    {"fsmount", CAP_SYS_ADMIN},
+    {"fsopen", CAP_SYS_ADMIN},
+    {"fspick", CAP_SYS_ADMIN},
+    {"get_kernel_syms", ALWAYS},
+    {"init_module", CAP_SYS_MODULE},
+    {"io_uring_enter", ALWAYS},
+    {"io_uring_register", ALWAYS},
+    {"io_uring_setup", ALWAYS},
+    {"ioperm", CAP_SYS_RAWIO},
+    {"iopl", CAP_SYS_RAWIO},
+    {"kcmp", CAP_SYS_PTRACE},
+    {"kexec_file_load", CAP_SYS_BOOT},
+    {"kexec_load", CAP_SYS_BOOT},
+    {"keyctl", ALWAYS},
+    {"lookup_dcookie", CAP_SYS_ADMIN},
+    {"mount", CAP_SYS_ADMIN},
+    {"mount_setattr", CAP_SYS_ADMIN},
+    {"move_mount", CAP_SYS_ADMIN},
+    {"nfsservctl", ALWAYS},
+    {"open_by_handle_at", CAP_DAC_READ_SEARCH},
+    {"open_tree", CAP_SYS_ADMIN},
+    {"perf_event_open", CAP_SYS_ADMIN},
+    {"pivot_root", CAP_SYS_ADMIN},
+    {"process_vm_readv", CAP_SYS_PTRACE},
+    {"process_vm_writev", CAP_SYS_PTRACE},
+    {"query_module", ALWAYS},
+    {"quotactl", CAP_SYS_ADMIN},
+    {"reboot", CAP_SYS_BOOT},
+    {"request_key", ALWAYS},
+    {"setns", CAP_SYS_ADMIN},
+    {"settimeofday", CAP_SYS_TIME},
+    {"stime", CAP_SYS_TIME},
+    {"swapoff", CAP_SYS_ADMIN},
+    {"swapon", CAP_SYS_ADMIN},
+    {"syslog", CAP_SYSLOG},
+    {"_sysctl", ALWAYS},
+    {"sysfs", ALWAYS},
+    {"umount", CAP_SYS_ADMIN},
+    {"umount2", CAP_SYS_ADMIN},
+    {"unshare", CAP_SYS_ADMIN},
+    {"uselib", ALWAYS},
+    {"userfaultfd", CAP_SYS_PTRACE},
+    {"ustat", ALWAYS},
+    {"vm86", ALWAYS},
+    {"vm86old", ALWAYS},
+};
+
+int seccomp_apply_default(uint64_t caps, struct md_error *err)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx)
+        return md_err(err, ENOMEM, "seccomp_init failed");
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    /* 32-bit syscall ABIs get the same rules, or they would be a way around */
+    if (!r && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+        r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+        if (!r || r == -EEXIST)
+            r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+        if (r == -EEXIST)
+            r = 0;
+    }
+    for (size_t i = 0; !r && i < sizeof rules / sizeof *rules; i++) {
+        if (rules[i].unless_cap != ALWAYS && (caps & (1ULL << rules[i].unless_cap)))
+            continue;
+        int nr = seccomp_syscall_resolve_name(rules[i].name);
+        if (nr == __NR_SCMP_ERROR)
+            continue;
+        r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+        if (r == -EDOM || r == -EOPNOTSUPP) /* not on this arch */
+            r = 0;
+    }
+    if (!r && !(caps & (1ULL << CAP_SYS_ADMIN))) {
+        /* new namespaces through clone; clone3 hides its flags in memory,
+         * so it gets ENOSYS and libc falls back to clone (docker does this) */
+        static const unsigned long ns[] = {CLONE_NEWNS,    CLONE_NEWUTS, CLONE_NEWIPC,
+                                           CLONE_NEWUSER,  CLONE_NEWPID, CLONE_NEWNET,
+                                           CLONE_NEWCGROUP};
+        for (size_t i = 0; !r && i < sizeof ns / sizeof *ns; i++)
+            r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                                 SCMP_A0(SCMP_CMP_MASKED_EQ, ns[i], ns[i]));
+        if (!r)
+            r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    }
+    if (!r)
+        r = seccomp_load(ctx);
+    seccomp_release(ctx);
+    if (r)
+        return md_errno(err, -r, "load the seccomp filter");
+    return 0;
+}

@@ -1,0 +1,363 @@
+/* Daemon side of a container start: rt_init, rt_prepare (overlay, cgroup,
+ * spec, detached shim) and rt_release. */
+#include "daemon/runtime/runtime.h"
+#include "daemon/runtime/cgroup.h"
+#include "daemon/runtime/proto.h"
+#include "daemon/runtime/spec.h"
+#include "daemon/runtime/util.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PREPARE_TIMEOUT_MS 130000 /* the shim gives PID 1 120 s */
+#define REPLY_TIMEOUT_MS   60000
+
+static char *shim_binary;
+
+int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err)
+{
+    if (!shim_path || access(shim_path, X_OK) < 0)
+        return md_errno(err, errno, "shim binary %s", shim_path ? shim_path : "(none)");
+    if (cgroup_init(cgroup_root ? cgroup_root : "/sys/fs/cgroup", err) < 0)
+        return md_err_wrap(err, "cgroups");
+    free(shim_binary);
+    shim_binary = xstrdup(shim_path);
+    log_info("runtime: cgroup mode %s, shim %s", cgroup_mode_name(), shim_path);
+    return 0;
+}
+
+const char *rt_cgroup_mode(void)
+{
+    return cgroup_mode_name();
+}
+
+const char *rt_cgroup_version(void)
+{
+    /* docker reports hybrid hosts as cgroup v1: the controllers are v1 */
+    return cgroup_mode() == CG_UNIFIED ? "2" : "1";
+}
+
+/* Read one line (up to '\n') within timeout_ms. Returns its length, 0 on
+ * EOF without a line, -1 on error/timeout (errno). */
+static ssize_t read_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+    size_t len = 0;
+    int64_t deadline = util_mono_ms() + timeout_ms;
+    while (len + 1 < cap) {
+        int left = (int)(deadline - util_mono_ms());
+        if (left <= 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            continue;
+        ssize_t n = read(fd, buf + len, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        if (buf[len] == '\n') {
+            buf[len] = 0;
+            return (ssize_t)len + 1;
+        }
+        len++;
+    }
+    buf[len] = 0;
+    if (len + 1 >= cap) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return 0;
+}
+
+/* The last line of the shim's own log, for "the shim died" errors. */
+static char *shim_log_tail(const char *exec_dir)
+{
+    _cleanup_free_ char *path = xasprintf("%s/shim.log", exec_dir);
+    _cleanup_free_ char *s = util_read_file(path, NULL);
+    if (!s || !*s)
+        return NULL;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '\n')
+        s[--n] = 0;
+    char *last = strrchr(s, '\n');
+    return xstrdup(last ? last + 1 : s);
+}
+
+/* fork, setsid, fork, exec: the shim is nobody's child in the daemon, in a
+ * session of its own, so neither the daemon's death (even SIGKILL) nor its
+ * terminal reaches it. Only async-signal-safe calls after fork: the daemon
+ * has threads. Returns the read end of the sync socket. */
+static int spawn_shim(const char *exec_dir, struct md_error *err)
+{
+    _cleanup_free_ char *logpath = xasprintf("%s/shim.log", exec_dir);
+    char *const argv[] = {"minidock-shim", "run", (char *)exec_dir, NULL};
+    char *const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                          NULL};
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+        return md_errno(err, errno, "socketpair");
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (devnull < 0 || logfd < 0) {
+        int e = errno;
+        close(sp[0]);
+        close(sp[1]);
+        if (devnull >= 0)
+            close(devnull);
+        if (logfd >= 0)
+            close(logfd);
+        return md_errno(err, e, "open shim stdio");
+    }
+    pid_t mid = fork();
+    if (mid < 0) {
+        int e = errno;
+        close(sp[0]);
+        close(sp[1]);
+        close(devnull);
+        close(logfd);
+        return md_errno(err, e, "fork the shim");
+    }
+    if (mid == 0) {
+        setsid();
+        pid_t g = fork();
+        if (g != 0)
+            _exit(g < 0 ? 1 : 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int s = 1; s < NSIG; s++)
+            if (s != SIGKILL && s != SIGSTOP)
+                signal(s, SIG_DFL);
+        /* fd 3 = sync; dup2 clears CLOEXEC on the copies */
+        if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(logfd, 2) < 0 ||
+            dup2(sp[1], 3) < 0)
+            _exit(127);
+        close_range(4, ~0U, 0);
+        execve(shim_binary, argv, envp);
+        _exit(127);
+    }
+    close(sp[1]);
+    close(devnull);
+    close(logfd);
+    int st;
+    while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return sp[0];
+}
+
+static void remove_stale(const char *exec_dir)
+{
+    static const char *const files[] = {"shim.pid",    "pid",  "exit",
+                                        "attach.sock", "spec", "shim.log"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        _cleanup_free_ char *f = xasprintf("%s/%s", exec_dir, files[i]);
+        unlink(f);
+    }
+}
+
+/* Undo for rt_prepare: the shim (if it got that far), cgroup, overlay, exec dir. */
+static void undo_prepare(const struct rt_plan *p, const struct cg_paths *cg, bool mounted)
+{
+    struct md_error e = {0};
+    pid_t shim = 0;
+    uint64_t start = 0;
+    _cleanup_free_ char *sp = xasprintf("%s/shim.pid", p->exec_dir);
+    if (util_read_pid_file(sp, &shim, &start, NULL) == 0 && util_proc_start_time(shim) == start) {
+        kill(shim, SIGKILL);
+        for (int i = 0; i < 200 && util_proc_start_time(shim) == start; i++)
+            util_sleep_ms(5);
+    }
+    if (cg && cgroup_destroy(cg, &e) < 0) {
+        log_warn("undo start of %.12s: %s", p->id, md_err_msg(&e));
+        md_err_clear(&e);
+    }
+    if (mounted && rt_rootfs_umount(p->rootfs_dir, &e) < 0) {
+        log_warn("undo start of %.12s: %s", p->id, md_err_msg(&e));
+        md_err_clear(&e);
+    }
+    util_rm_rf(p->exec_dir, NULL);
+}
+
+int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *err)
+{
+    memset(st, 0, sizeof *st);
+    if (rt_plan_validate(p, err) < 0)
+        return -1;
+    if (!shim_binary)
+        return md_err(err, MD_EINTERNAL, "runtime not initialised");
+    struct rt_state old;
+    struct md_error ignore = {0};
+    if (rt_reconnect(p->exec_dir, &old, &ignore) == 0)
+        return md_err(err, MD_ECONFLICT, "container %.12s is already running", p->id);
+    md_err_clear(&ignore);
+    if (util_mkdir_p(p->exec_dir, 0700, err) < 0)
+        return -1;
+    remove_stale(p->exec_dir);
+
+    _cleanup_free_ char *merged = xasprintf("%s/merged", p->rootfs_dir);
+    bool mounted = util_is_mountpoint(merged) != 1;
+    if (rt_rootfs_mount(p->layers, p->rootfs_dir, err) < 0) {
+        undo_prepare(p, NULL, false);
+        return -1;
+    }
+    struct cg_paths cg;
+    if (cgroup_paths(p->id, p->cgroup_parent, &cg, err) < 0) {
+        undo_prepare(p, NULL, mounted);
+        return -1;
+    }
+    if (cgroup_create(&cg, &p->limits, p->privileged, err) < 0) {
+        undo_prepare(p, NULL, mounted);
+        cgroup_paths_free(&cg);
+        return md_err_wrap(err, "cgroup");
+    }
+    struct rt_spec spec = {0};
+    plan_copy(&spec.plan, p);
+    spec.cgroup_dirs = cgroup_join_dirs(&cg);
+    spec.oom_file = cgroup_oom_file(&cg);
+    spec.cgroup2_ns = cgroup_mode() == CG_UNIFIED;
+    _cleanup_free_ char *text = spec_format(&spec);
+    spec_free(&spec);
+    _cleanup_free_ char *spec_path = xasprintf("%s/spec", p->exec_dir);
+    if (util_write_atomic(spec_path, text, strlen(text), err) < 0) {
+        undo_prepare(p, &cg, mounted);
+        cgroup_paths_free(&cg);
+        return -1;
+    }
+
+    _cleanup_close_ int sync = spawn_shim(p->exec_dir, err);
+    if (sync < 0) {
+        undo_prepare(p, &cg, mounted);
+        cgroup_paths_free(&cg);
+        return -1;
+    }
+    char line[4096];
+    ssize_t n = read_line(sync, line, sizeof line, PREPARE_TIMEOUT_MS);
+    int r = 0;
+    if (n < 0) {
+        r = md_errno(err, errno, "wait for the shim");
+    } else if (n == 0) {
+        _cleanup_free_ char *tail = shim_log_tail(p->exec_dir);
+        r = md_err(err, MD_EINTERNAL, "the shim exited during start%s%s", tail ? ": " : "",
+                   tail ? tail : "");
+    } else if (!strncmp(line, "err ", 4)) {
+        r = proto_reply_to_error(line, err);
+    } else {
+        int pid = 0;
+        unsigned long long start = 0;
+        if (sscanf(line, "ready %d %llu", &pid, &start) != 2 || pid <= 0)
+            r = md_err(err, EPROTO, "shim: unexpected reply \"%s\"", line);
+        st->pid = pid;
+        st->pid_start = start;
+    }
+    if (r == 0) {
+        _cleanup_free_ char *sp = xasprintf("%s/shim.pid", p->exec_dir);
+        r = util_read_pid_file(sp, &st->shim_pid, &st->shim_start, err);
+    }
+    if (r < 0) {
+        undo_prepare(p, &cg, mounted);
+        cgroup_paths_free(&cg);
+        memset(st, 0, sizeof *st);
+        return -1;
+    }
+    cgroup_paths_free(&cg);
+    return 0;
+}
+
+/* connect to exec_dir/attach.sock */
+static int shim_connect(const char *exec_dir, struct md_error *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/attach.sock", exec_dir);
+    if (n < 0 || (size_t)n >= sizeof sa.sun_path)
+        return md_err(err, ENAMETOOLONG, "attach socket path too long");
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return md_errno(err, errno, "socket");
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        if (e == ENOENT || e == ECONNREFUSED)
+            return md_err(err, MD_ECONFLICT, "container is not running");
+        return md_errno(err, e, "connect to %s", sa.sun_path);
+    }
+    return fd;
+}
+
+static int send_all(int fd, const char *s, struct md_error *err)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return md_errno(err, errno, "write to the shim");
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* One control command and its one-line reply. */
+static int control(const char *exec_dir, const char *cmd, struct md_error *err)
+{
+    _cleanup_close_ int fd = shim_connect(exec_dir, err);
+    if (fd < 0)
+        return -1;
+    if (send_all(fd, cmd, err) < 0)
+        return -1;
+    char line[4096];
+    ssize_t n = read_line(fd, line, sizeof line, REPLY_TIMEOUT_MS);
+    if (n < 0)
+        return md_errno(err, errno, "read the shim's reply");
+    if (n == 0)
+        return md_err(err, MD_ECONFLICT, "container is not running");
+    return proto_reply_to_error(line, err);
+}
+
+int rt_release(const char *exec_dir, struct md_error *err)
+{
+    return control(exec_dir, "go\n", err);
+}
+
+int rt_resize(const char *exec_dir, uint16_t h, uint16_t w, struct md_error *err)
+{
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "resize %u %u\n", (unsigned)h, (unsigned)w);
+    return control(exec_dir, cmd, err);
+}
+
+int rt_attach_connect(const char *exec_dir, bool in, bool out, bool errs, struct md_error *err)
+{
+    int fd = shim_connect(exec_dir, err);
+    if (fd < 0)
+        return -1;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "attach %d %d %d\n", in, out, errs);
+    if (send_all(fd, cmd, err) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}

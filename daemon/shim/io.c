@@ -1,0 +1,495 @@
+/* The shim's event loop: container output to the json-file log and to
+ * every attached client, client input to the container's stdin, control
+ * commands (resize, go), reaping. One thread, poll(2). */
+#include "daemon/shim/shim.h"
+#include "daemon/runtime/proto.h"
+#include "daemon/runtime/util.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/stream.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define CHUNK       32768
+#define BACKLOG_MAX (1 << 20) /* per client; beyond it we stop reading the container */
+#define DRAIN_IDLE  2000      /* ms without output after PID 1's exit before we give up */
+#define FLUSH_MAX   5000      /* ms to hand the last output to slow clients */
+
+struct shim_client {
+    struct shim_client *next;
+    int fd;
+    char line[PROTO_MAX_LINE];
+    size_t linelen;
+    bool have_cmd;
+    struct proto_cmd cmd;
+    char *out;
+    size_t outlen, outcap;
+    bool in_eof, close_after_flush, waiting_go, dead;
+};
+
+static void client_queue(struct shim_client *c, const void *data, size_t n)
+{
+    if (c->outlen + n > c->outcap) {
+        c->outcap = (c->outlen + n) * 2;
+        c->out = xrealloc(c->out, c->outcap);
+    }
+    memcpy(c->out + c->outlen, data, n);
+    c->outlen += n;
+}
+
+static void client_reply(struct shim_client *c, const char *line)
+{
+    client_queue(c, line, strlen(line));
+    c->close_after_flush = true;
+}
+
+static void reply_error(struct shim_client *c, int e, const char *msg)
+{
+    _cleanup_free_ char *l = xasprintf("err %d %s\n", e, msg);
+    for (char *p = l; p[1]; p++)
+        if (*p == '\n')
+            *p = ' ';
+    client_reply(c, l);
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            log_warn("write log: %s", strerror(errno));
+            return;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+struct emit_ctx {
+    struct shim_io *io;
+    const char *stream;
+};
+
+static void emit_log(const char *line, size_t len, void *arg)
+{
+    struct emit_ctx *x = arg;
+    size_t n;
+    _cleanup_free_ char *j = logfmt_json(line, len, x->stream, util_now_ns(), &n);
+    write_all(x->io->log_fd, j, n);
+}
+
+static void dispatch_output(struct shim_io *io, int idx, const char *buf, size_t n)
+{
+    if (io->log_fd >= 0) {
+        /* docker logs tty output as stdout */
+        struct emit_ctx x = {io, idx == 0 ? "stdout" : "stderr"};
+        logfmt_feed(&io->lines[idx], buf, n, emit_log, &x);
+    }
+    for (struct shim_client *c = io->clients; c; c = c->next) {
+        if (c->dead || !c->have_cmd || c->cmd.kind != PROTO_ATTACH)
+            continue;
+        if (!(idx == 0 ? c->cmd.out : c->cmd.err))
+            continue;
+        if (!io->tty) {
+            uint8_t h[8];
+            stream_header(h, idx == 0 ? STREAM_STDOUT : STREAM_STDERR, (uint32_t)n);
+            client_queue(c, h, 8);
+        }
+        client_queue(c, buf, n);
+    }
+}
+
+static void flush_logs(struct shim_io *io)
+{
+    if (io->log_fd < 0)
+        return;
+    for (int i = 0; i < 2; i++) {
+        struct emit_ctx x = {io, i == 0 ? "stdout" : "stderr"};
+        logfmt_flush(&io->lines[i], emit_log, &x);
+        logfmt_lines_free(&io->lines[i]);
+    }
+}
+
+static void close_stdin(struct shim_io *io)
+{
+    /* with a tty the master is also the output: it stays */
+    if (io->stdin_fd >= 0 && !io->tty)
+        close(io->stdin_fd);
+    io->stdin_fd = -1;
+    free(io->inbuf);
+    io->inbuf = NULL;
+    io->inlen = 0;
+}
+
+static void queue_stdin(struct shim_io *io, struct shim_client *c, const char *buf, size_t n)
+{
+    if (!n || !io->open_stdin || !c->cmd.in || io->stdin_fd < 0 || io->stdin_closing)
+        return;
+    io->inbuf = xrealloc(io->inbuf, io->inlen + n);
+    memcpy(io->inbuf + io->inlen, buf, n);
+    io->inlen += n;
+}
+
+static void answer_go(struct shim_io *io, struct shim_client *c)
+{
+    if (io->exec_done) {
+        if (io->exec_errno)
+            reply_error(c, io->exec_errno, io->exec_msg ? io->exec_msg : "exec failed");
+        else
+            client_reply(c, "ok\n");
+    } else if (io->exited) {
+        reply_error(c, ESRCH, "the container exited before it was started");
+    } else {
+        c->waiting_go = true;
+    }
+}
+
+static void handle_command(struct shim_io *io, struct shim_client *c)
+{
+    c->line[c->linelen] = 0;
+    if (proto_parse(c->line, &c->cmd) < 0) {
+        reply_error(c, EINVAL, "bad request");
+        return;
+    }
+    c->have_cmd = true;
+    switch (c->cmd.kind) {
+    case PROTO_ATTACH:
+        break;
+    case PROTO_RESIZE: {
+        if (io->winsize_fd < 0) {
+            reply_error(c, ENOTTY, "the container has no tty");
+            break;
+        }
+        struct winsize ws = {.ws_row = c->cmd.h, .ws_col = c->cmd.w};
+        if (ioctl(io->winsize_fd, TIOCSWINSZ, &ws) < 0)
+            reply_error(c, errno, "resize the tty");
+        else
+            client_reply(c, "ok\n");
+        break;
+    }
+    case PROTO_GO:
+        if (!io->released && !io->exited && io->sync_fd >= 0) {
+            if (sync_send(io->sync_fd, SYNC_GO, 0, NULL, -1) < 0) {
+                reply_error(c, errno, "release the container process");
+                break;
+            }
+            io->released = true;
+        }
+        answer_go(io, c);
+        break;
+    }
+}
+
+static void client_read(struct shim_io *io, struct shim_client *c)
+{
+    char buf[CHUNK];
+    ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            c->dead = true;
+        return;
+    }
+    if (n == 0) {
+        c->in_eof = true;
+        if (c->have_cmd && c->cmd.kind == PROTO_ATTACH && c->cmd.in && io->stdin_once && !io->tty &&
+            io->open_stdin)
+            io->stdin_closing = true;
+        if (!c->have_cmd)
+            c->dead = true;
+        return;
+    }
+    size_t off = 0;
+    if (!c->have_cmd) {
+        while (off < (size_t)n && buf[off] != '\n') {
+            if (c->linelen + 1 >= sizeof c->line) {
+                c->dead = true;
+                return;
+            }
+            c->line[c->linelen++] = buf[off++];
+        }
+        if (off == (size_t)n)
+            return; /* no newline yet */
+        off++;
+        handle_command(io, c);
+    }
+    if (c->have_cmd && c->cmd.kind == PROTO_ATTACH)
+        queue_stdin(io, c, buf + off, (size_t)n - off);
+}
+
+static void client_write(struct shim_client *c)
+{
+    while (c->outlen) {
+        ssize_t n = send(c->fd, c->out, c->outlen, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                c->dead = true;
+            return;
+        }
+        memmove(c->out, c->out + n, c->outlen - (size_t)n);
+        c->outlen -= (size_t)n;
+    }
+    if (c->close_after_flush)
+        c->dead = true;
+}
+
+static void reap_dead(struct shim_io *io)
+{
+    for (struct shim_client **pp = &io->clients; *pp;) {
+        struct shim_client *c = *pp;
+        if (!c->dead) {
+            pp = &c->next;
+            continue;
+        }
+        *pp = c->next;
+        close(c->fd);
+        free(c->out);
+        free(c);
+    }
+}
+
+static void accept_clients(struct shim_io *io)
+{
+    for (;;) {
+        int fd = accept4(io->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+            return;
+        struct shim_client *c = xcalloc(1, sizeof *c);
+        c->fd = fd;
+        c->next = io->clients;
+        io->clients = c;
+    }
+}
+
+static void reap_children(struct shim_io *io)
+{
+    struct signalfd_siginfo si;
+    while (read(io->sig_fd, &si, sizeof si) == sizeof si)
+        ;
+    for (;;) {
+        int st;
+        pid_t w = waitpid(-1, &st, WNOHANG);
+        if (w <= 0)
+            return;
+        if (w == io->pid && !io->exited) {
+            io->exited = true;
+            io->status = st;
+            io->finished_ns = util_now_ns();
+            /* no new attach once it is over */
+            close(io->listen_fd);
+            io->listen_fd = -1;
+        }
+    }
+}
+
+/* PID 1's sync socket after release: EOF = the exec worked (CLOEXEC),
+ * SYNC_ERROR = it did not. */
+static void read_exec_result(struct shim_io *io)
+{
+    char type = 0;
+    int e = 0, fd = -1;
+    _cleanup_free_ char *msg = NULL;
+    int r = sync_recv(io->sync_fd, &type, &e, &msg, &fd);
+    if (fd >= 0)
+        close(fd);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (r == 1 && type == SYNC_ERROR && !io->exec_done) {
+        io->exec_done = true;
+        io->exec_errno = e ? e : EINVAL;
+        io->exec_msg = steal_ptr(&msg);
+        log_info("exec failed: %s", io->exec_msg);
+        return;
+    }
+    if (r == 1)
+        return; /* nothing else is expected; ignore */
+    close(io->sync_fd);
+    io->sync_fd = -1;
+    if (io->released && !io->exec_done) {
+        io->exec_done = true;
+        io->exec_errno = 0;
+    }
+    for (struct shim_client *c = io->clients; c; c = c->next)
+        if (c->waiting_go) {
+            c->waiting_go = false;
+            answer_go(io, c);
+        }
+}
+
+static bool backlogged(const struct shim_io *io)
+{
+    for (const struct shim_client *c = io->clients; c; c = c->next)
+        if (c->outlen > BACKLOG_MAX)
+            return true;
+    return false;
+}
+
+static void final_flush(struct shim_io *io)
+{
+    for (struct shim_client *c = io->clients; c; c = c->next)
+        if (c->waiting_go) {
+            c->waiting_go = false;
+            answer_go(io, c);
+        }
+    int64_t deadline = util_mono_ms() + FLUSH_MAX;
+    for (;;) {
+        reap_dead(io);
+        size_t n = 0;
+        struct pollfd pf[256];
+        for (struct shim_client *c = io->clients; c && n < 256; c = c->next)
+            if (c->outlen)
+                pf[n++] = (struct pollfd){.fd = c->fd, .events = POLLOUT};
+        int64_t left = deadline - util_mono_ms();
+        if (!n || left <= 0)
+            break;
+        poll(pf, n, (int)left);
+        for (struct shim_client *c = io->clients; c; c = c->next)
+            if (c->outlen)
+                client_write(c);
+    }
+    for (struct shim_client *c = io->clients; c; c = c->next) {
+        shutdown(c->fd, SHUT_WR);
+        c->dead = true;
+    }
+    reap_dead(io);
+}
+
+int shim_io_run(struct shim_io *io)
+{
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    io->sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (io->sig_fd < 0) {
+        log_error("signalfd: %s", strerror(errno));
+        return -1;
+    }
+    /* a SIGCHLD before the signalfd existed is still pending: check now */
+    reap_children(io);
+    int64_t drain_deadline = 0;
+    for (;;) {
+        if (io->exited) {
+            if (!drain_deadline)
+                drain_deadline = util_mono_ms() + DRAIN_IDLE;
+            if (!io->released && io->sync_fd >= 0) {
+                close(io->sync_fd);
+                io->sync_fd = -1;
+            }
+            bool outputs_open = io->out_fd[0] >= 0 || io->out_fd[1] >= 0;
+            if ((!outputs_open && io->sync_fd < 0) || util_mono_ms() >= drain_deadline)
+                break;
+        }
+        if (io->stdin_closing && io->inlen == 0 && io->stdin_fd >= 0)
+            close_stdin(io);
+        reap_dead(io);
+
+        size_t nc = 0;
+        for (struct shim_client *c = io->clients; c; c = c->next)
+            nc++;
+        struct pollfd *pf = xcalloc(nc + 8, sizeof *pf);
+        size_t n = 0;
+        int i_sig = -1, i_listen = -1, i_sync = -1, i_out[2] = {-1, -1}, i_in = -1;
+        pf[i_sig = n++] = (struct pollfd){.fd = io->sig_fd, .events = POLLIN};
+        if (io->listen_fd >= 0)
+            pf[i_listen = n++] = (struct pollfd){.fd = io->listen_fd, .events = POLLIN};
+        if (io->sync_fd >= 0 && io->released)
+            pf[i_sync = n++] = (struct pollfd){.fd = io->sync_fd, .events = POLLIN};
+        bool full = backlogged(io);
+        for (int k = 0; k < 2; k++)
+            if (io->out_fd[k] >= 0 && !full)
+                pf[i_out[k] = n++] = (struct pollfd){.fd = io->out_fd[k], .events = POLLIN};
+        if (io->stdin_fd >= 0 && io->inlen)
+            pf[i_in = n++] = (struct pollfd){.fd = io->stdin_fd, .events = POLLOUT};
+        size_t cbase = n;
+        bool in_full = io->inlen > BACKLOG_MAX;
+        for (struct shim_client *c = io->clients; c; c = c->next) {
+            short ev = 0;
+            if (!c->in_eof && !c->close_after_flush && !(in_full && c->have_cmd))
+                ev |= POLLIN;
+            if (c->outlen)
+                ev |= POLLOUT;
+            pf[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+        }
+        int timeout = -1;
+        if (io->exited)
+            timeout = (int)(drain_deadline - util_mono_ms());
+        if (timeout < -1)
+            timeout = 0;
+        int r = poll(pf, n, timeout);
+        if (r < 0 && errno != EINTR) {
+            log_error("poll: %s", strerror(errno));
+            free(pf);
+            return -1;
+        }
+        if (r <= 0) {
+            free(pf);
+            continue;
+        }
+        if (pf[i_sig].revents)
+            reap_children(io);
+        if (i_listen >= 0 && io->listen_fd >= 0 && pf[i_listen].revents)
+            accept_clients(io);
+        if (i_sync >= 0 && pf[i_sync].revents)
+            read_exec_result(io);
+        for (int k = 0; k < 2; k++) {
+            if (i_out[k] < 0 || !pf[i_out[k]].revents)
+                continue;
+            char buf[CHUNK];
+            ssize_t got = read(io->out_fd[k], buf, sizeof buf);
+            if (got > 0) {
+                dispatch_output(io, k, buf, (size_t)got);
+                if (io->exited)
+                    drain_deadline = util_mono_ms() + DRAIN_IDLE;
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+                /* EOF, or EIO from a pty master once every slave is closed */
+                if (!io->tty)
+                    close(io->out_fd[k]);
+                io->out_fd[k] = -1;
+            }
+        }
+        if (i_in >= 0 && pf[i_in].revents && io->stdin_fd >= 0) {
+            ssize_t w = write(io->stdin_fd, io->inbuf, io->inlen);
+            if (w > 0) {
+                memmove(io->inbuf, io->inbuf + w, io->inlen - (size_t)w);
+                io->inlen -= (size_t)w;
+            } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                close_stdin(io); /* the container closed its stdin */
+            }
+        }
+        size_t k = cbase;
+        for (struct shim_client *c = io->clients; c; c = c->next, k++) {
+            if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
+                if (!c->in_eof && !c->dead)
+                    client_read(io, c);
+            /* POLLHUP on a unix socket: the peer closed both directions */
+            if ((pf[k].revents & (POLLHUP | POLLERR)) && c->in_eof)
+                c->dead = true;
+            if (c->outlen && !c->dead)
+                client_write(c);
+        }
+        free(pf);
+    }
+    /* output still buffered in a pty or pipe that we gave up on is lost,
+     * like docker after its drain timeout */
+    flush_logs(io);
+    final_flush(io);
+    if (io->tty && io->winsize_fd >= 0)
+        close(io->winsize_fd);
+    close_stdin(io);
+    return 0;
+}

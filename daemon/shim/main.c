@@ -1,0 +1,15 @@
+/* minidock-shim entry point: mode dispatch. */
+#include "daemon/shim/shim.h"
+#include "common/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "run"))
+        return shim_run_container(argv[2], 3) < 0 ? 1 : 0;
+    fprintf(stderr, "usage: minidock-shim run EXEC_DIR   (started by minidockd, fd 3 = sync)\n");
+    return 2;
+}
