@@ -36,6 +36,7 @@ static struct {
     const char *v1_name[CG_V1_MAX];
     char *v1_mnt[CG_V1_MAX];
     char *v1_own[CG_V1_MAX];
+    char *v1_ctrls[CG_V1_MAX];
 } L;
 
 static void layout_reset(void)
@@ -46,11 +47,17 @@ static void layout_reset(void)
     for (size_t i = 0; i < L.nv1; i++) {
         free(L.v1_mnt[i]);
         free(L.v1_own[i]);
+        free(L.v1_ctrls[i]);
     }
     memset(&L, 0, sizeof L);
 }
 
 char *cgroup_parse_own(const char *text, const char *controller)
+{
+    return cgroup_parse_own2(text, controller, NULL);
+}
+
+char *cgroup_parse_own2(const char *text, const char *controller, char **ctrls_out)
 {
     const char *line = text;
     while (line && *line) {
@@ -72,8 +79,11 @@ char *cgroup_parse_own(const char *text, const char *controller)
         _cleanup_free_ char *list = xstrdup(ctrls);
         char *save = NULL;
         for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            if (!strcmp(t, controller))
+            if (!strcmp(t, controller)) {
+                if (ctrls_out)
+                    *ctrls_out = xstrdup(ctrls);
                 return xstrdup(path);
+            }
     }
     return NULL;
 }
@@ -93,9 +103,11 @@ static void find_v1(const char *proc_cgroup)
                 dup = true;
         if (dup)
             continue;
-        char *own = cgroup_parse_own(proc_cgroup, v1_wanted[i]);
+        char *ctrls = NULL;
+        char *own = cgroup_parse_own2(proc_cgroup, v1_wanted[i], &ctrls);
         if (!own) /* not a hierarchy this process is in: not mounted as such */
             continue;
+        L.v1_ctrls[L.nv1] = ctrls;
         seen[L.nv1] = xstrdup(real);
         L.v1_name[L.nv1] = v1_wanted[i];
         L.v1_mnt[L.nv1] = xstrdup(dir);
@@ -208,6 +220,7 @@ int cgroup_paths(const char *id, const char *parent, struct cg_paths *out, struc
     if (L.mode != CG_UNIFIED) {
         for (size_t i = 0; i < L.nv1; i++) {
             out->v1_name[i] = L.v1_name[i];
+            out->v1_ctrls[i] = L.v1_ctrls[i];
             out->v1_parent[i] = parent_dir(L.v1_mnt[i], L.v1_own[i], parent);
             strip_trailing_slash(out->v1_parent[i]);
             out->v1[i] = xasprintf("%s/%s", out->v1_parent[i], id);
@@ -531,6 +544,15 @@ char **cgroup_join_dirs(const struct cg_paths *p)
         strv_push(&v, p->v1[i]);
     if (p->v2)
         strv_push(&v, p->v2);
+    return v;
+}
+
+char **cgroup_v1_mounts(const struct cg_paths *p)
+{
+    char **v = NULL;
+    for (size_t i = 0; i < p->nv1; i++)
+        if (p->v1_ctrls[i] && !strchr(p->v1_ctrls[i], '='))
+            strv_push(&v, p->v1_ctrls[i]);
     return v;
 }
 

@@ -18,7 +18,8 @@ struct cg_paths {
     size_t nv1;                     /* v1 hierarchies joined (hybrid, legacy) */
     const char *v1_name[CG_V1_MAX]; /* "memory", "cpu", ... (first controller of the mount) */
     char *v1[CG_V1_MAX];
-    char *v1_parent[CG_V1_MAX]; /* the parent dirs, removed when empty */
+    char *v1_parent[CG_V1_MAX];      /* the parent dirs, removed when empty */
+    const char *v1_ctrls[CG_V1_MAX]; /* the hierarchy's controllers: "memory", "cpu,cpuacct" */
     char *v2_parent;
 };
 
@@ -48,6 +49,9 @@ bool cgroup_is_fake(void);
 /* The path of `controller` (NULL = the cgroup2 "0::" entry) in the text of
  * /proc/<pid>/cgroup; NULL if absent. */
 char *cgroup_parse_own(const char *proc_cgroup, const char *controller);
+/* Like cgroup_parse_own, also giving the hierarchy's controller list
+ * ("cpu,cpuacct") in *ctrls. */
+char *cgroup_parse_own2(const char *proc_cgroup, const char *controller, char **ctrls);
 
 int cgroup_paths(const char *id, const char *parent, struct cg_paths *out, struct md_error *err);
 void cgroup_paths_free(struct cg_paths *p);
@@ -63,6 +67,8 @@ int cgroup_kill(const struct cg_paths *p, struct md_error *err);
 int cgroup_stats(const struct cg_paths *p, struct rt_stats *out, struct md_error *err);
 /* The dirs whose cgroup.procs a new container process is written to. */
 char **cgroup_join_dirs(const struct cg_paths *p);
+/* The v1 hierarchies to mount inside the container (controller lists). */
+char **cgroup_v1_mounts(const struct cg_paths *p);
 /* The file with an "oom_kill N" line, or NULL. Heap string. */
 char *cgroup_oom_file(const struct cg_paths *p);
 

@@ -226,6 +226,48 @@ static int setup_dev(int rootfd, struct md_error *err)
     return 0;
 }
 
+/* /sys/fs/cgroup, read-only. Mounted inside the cgroup namespace, each
+ * hierarchy shows the container's own cgroup as its root, so the container
+ * reads its limits where docker's containers find them. */
+static int setup_cgroupfs(const struct rt_spec *s, int rootfd, struct md_error *err)
+{
+    const unsigned long ro = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
+    if (s->cgroup2_ns)
+        return mount_in(rootfd, "cgroup", "/sys/fs/cgroup", "cgroup2", ro, NULL, true, err);
+    if (!s->cgroup_v1)
+        return 0;
+    if (mount_in(rootfd, "tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                 "mode=755,size=64k", true, err) < 0)
+        return -1;
+    _cleanup_close_ int dir = openat2_in(rootfd, "sys/fs/cgroup", O_DIRECTORY | O_RDONLY);
+    if (dir < 0)
+        return md_errno(err, errno, "open /sys/fs/cgroup in the container");
+    for (char **c = s->cgroup_v1; *c; c++) {
+        if (strchr(*c, '/') || !strcmp(*c, ".") || !strcmp(*c, ".."))
+            continue;
+        if (mkdirat(dir, *c, 0755) < 0 && errno != EEXIST)
+            return md_errno(err, errno, "mkdir /sys/fs/cgroup/%s", *c);
+        _cleanup_free_ char *target = xasprintf("/sys/fs/cgroup/%s", *c);
+        if (mount_in(rootfd, "cgroup", target, "cgroup", ro, *c, true, err) < 0)
+            return -1;
+        /* co-mounted "cpu,cpuacct": also reachable as cpu and cpuacct */
+        if (strchr(*c, ',')) {
+            _cleanup_free_ char *list = xstrdup(*c);
+            char *save = NULL;
+            for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                if (symlinkat(*c, dir, t) < 0 && errno != EEXIST)
+                    return md_errno(err, errno, "symlink /sys/fs/cgroup/%s", t);
+        }
+    }
+    _cleanup_close_ int top = mnt_open_in_root(rootfd, "/sys/fs/cgroup", true, false, err);
+    if (top < 0)
+        return -1;
+    _cleanup_free_ char *p = fdpath(top);
+    if (mount(NULL, p, NULL, MS_REMOUNT | ro, "mode=755,size=64k") < 0)
+        return md_errno(err, errno, "remount /sys/fs/cgroup read-only");
+    return 0;
+}
+
 int mnt_setup_rootfs(const struct rt_spec *s, int rootfd, struct md_error *err)
 {
     const struct rt_plan *p = &s->plan;
@@ -235,10 +277,7 @@ int mnt_setup_rootfs(const struct rt_spec *s, int rootfd, struct md_error *err)
     if (mount_in(rootfd, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
                  NULL, true, err) < 0)
         return -1;
-    /* cgroup namespace root: the container sees its own cgroup as "/" */
-    if (s->cgroup2_ns &&
-        mount_in(rootfd, "cgroup", "/sys/fs/cgroup", "cgroup2",
-                 MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, true, err) < 0)
+    if (setup_cgroupfs(s, rootfd, err) < 0)
         return -1;
     if (setup_dev(rootfd, err) < 0)
         return -1;

@@ -236,6 +236,8 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
     spec.cgroup_dirs = cgroup_join_dirs(&cg);
     spec.oom_file = cgroup_oom_file(&cg);
     spec.cgroup2_ns = cgroup_mode() == CG_UNIFIED;
+    if (!spec.cgroup2_ns)
+        spec.cgroup_v1 = cgroup_v1_mounts(&cg);
     _cleanup_free_ char *text = spec_format(&spec);
     spec_free(&spec);
     _cleanup_free_ char *spec_path = xasprintf("%s/spec", p->exec_dir);

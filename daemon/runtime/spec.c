@@ -304,6 +304,7 @@ char *spec_format(const struct rt_spec *s)
     put_strv(&b, "cgroup_dir", s->cgroup_dirs);
     put_str(&b, "oom_file", s->oom_file);
     put_i64(&b, "cgroup2_ns", s->cgroup2_ns);
+    put_strv(&b, "cgroup_v1", s->cgroup_v1);
     sb_add(&b, "end\n");
     return b.s;
 }
@@ -408,6 +409,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             strv_push(&p->cap_add, f[1]);
         } else if (!strcmp(k, "cap_drop") && n == 2) {
             strv_push(&p->cap_drop, f[1]);
+        } else if (!strcmp(k, "cgroup_v1") && n == 2) {
+            strv_push(&s->cgroup_v1, f[1]);
         } else if (!strcmp(k, "cgroup_dir") && n == 2) {
             strv_push(&s->cgroup_dirs, f[1]);
         } else if (!strcmp(k, "rootfs_dir")) {
@@ -505,6 +508,7 @@ void spec_free(struct rt_spec *s)
 {
     plan_clear(&s->plan);
     strv_free(s->cgroup_dirs);
+    strv_free(s->cgroup_v1);
     free(s->oom_file);
     memset(s, 0, sizeof *s);
 }

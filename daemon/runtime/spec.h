@@ -10,6 +10,7 @@ struct rt_spec {
     char **cgroup_dirs; /* the shim writes PID 1 into each <dir>/cgroup.procs */
     char *oom_file;     /* memory.events (v2) or memory.oom_control (v1); may be NULL */
     bool cgroup2_ns;    /* mount cgroup2 at /sys/fs/cgroup inside (unified hosts) */
+    char **cgroup_v1;   /* else: v1 hierarchies to mount at /sys/fs/cgroup/<ctrls> */
 };
 
 /* Serialise; never fails. */
