@@ -6,7 +6,11 @@
 IMG_TMPDIRS=''
 img_cleanup() {
 	for d in $IMG_TMPDIRS; do
-		[ -n "$d" ] && [ -d "$d" ] && rm -rf "$d"
+		[ -d "$d" ] || continue
+		# an interrupted mmdebstrap may leave mounts below d: unmount them, deepest first
+		awk -v d="$d/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts 2>/dev/null | sort -r |
+			while read -r m; do umount -l "$m" 2>/dev/null || true; done
+		rm -rf --one-file-system "$d"
 	done
 	IMG_TMPDIRS=''
 }
