@@ -14,6 +14,12 @@ struct child_io {
 __attribute__((noreturn)) void child_main(const struct rt_spec *s, int syncfd,
                                           const struct child_io *io);
 
+/* The shim's own argv memory. With --init, PID 1 is a copy of the shim, so
+ * `ps` in the container would show the shim's command line (a host path);
+ * PID 1 rewrites it to read like docker's "/sbin/docker-init -- CMD". */
+extern char *child_argv_area;
+extern size_t child_argv_len;
+
 /* --init: PID 1 forwards signals to `child`, reaps every zombie, and exits
  * with the command's status (128+signal when it was killed). */
 __attribute__((noreturn)) void pid1_init_loop(pid_t child);

@@ -32,6 +32,27 @@
 
 #define SYNC_FD 3
 
+char *child_argv_area;
+size_t child_argv_len;
+
+static void set_init_title(char *const *argv)
+{
+    prctl(PR_SET_NAME, "docker-init", 0, 0, 0);
+    if (!child_argv_area || child_argv_len < 2)
+        return;
+    memset(child_argv_area, 0, child_argv_len);
+    size_t off = 0;
+    const char *head[] = {"/sbin/docker-init", "--"};
+    for (size_t i = 0; i < 2 + strv_len(argv); i++) {
+        const char *a = i < 2 ? head[i] : argv[i - 2];
+        size_t n = strlen(a);
+        if (off + n + 1 >= child_argv_len)
+            break;
+        memcpy(child_argv_area + off, a, n);
+        off += n + 1;
+    }
+}
+
 __attribute__((noreturn)) static void fail(struct md_error *e, int code)
 {
     sync_send(SYNC_FD, SYNC_ERROR, e->err ? e->err : EINVAL, md_err_msg(e), -1);
@@ -382,5 +403,6 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
         exec_command(&x);
     }
     close(SYNC_FD); /* the command's copy closes on exec: that is the success signal */
+    set_init_title(p->argv);
     pid1_init_loop(pid);
 }

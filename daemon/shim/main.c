@@ -1,5 +1,6 @@
 /* minidock-shim entry point: mode dispatch. */
 #include "daemon/shim/shim.h"
+#include "daemon/runtime/child.h"
 #include "common/log.h"
 
 #include <stdio.h>
@@ -8,6 +9,8 @@
 
 int main(int argc, char **argv)
 {
+    child_argv_area = argv[0];
+    child_argv_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
     if (argc == 3 && !strcmp(argv[1], "run"))
         return shim_run_container(argv[2], 3) < 0 ? 1 : 0;
     fprintf(stderr, "usage: minidock-shim run EXEC_DIR   (started by minidockd, fd 3 = sync)\n");
