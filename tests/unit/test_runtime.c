@@ -1,0 +1,584 @@
+/* Pure logic of the runtime: plan validation, the daemon -> shim spec
+ * format, user resolution from a fake passwd/group, PATH lookup confined to
+ * a temporary root, overlay options, json-file log records and line
+ * splitting, the shim protocols, capability sets. */
+#include "daemon/runtime/caps.h"
+#include "daemon/runtime/logfmt.h"
+#include "daemon/runtime/lookup.h"
+#include "daemon/runtime/mounts.h"
+#include "daemon/runtime/proto.h"
+#include "daemon/runtime/spec.h"
+#include "daemon/runtime/user.h"
+#include "daemon/runtime/util.h"
+#include "common/cleanup.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static void good_plan(struct rt_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    strcpy(p->id, ID);
+    strv_push(&p->layers, "/var/lib/minidock/image/layers/abc/diff");
+    p->rootfs_dir = xstrdup("/var/lib/minidock/overlay/x");
+    strv_push(&p->argv, "sh");
+    strv_push(&p->env, "PATH=/bin");
+    p->exec_dir = xstrdup("/run/minidock/x");
+}
+
+static void expect_invalid(struct rt_plan *p, const char *msg)
+{
+    struct md_error e = {0};
+    ck_assert_int_eq(rt_plan_validate(p, &e), -1);
+    ck_assert_int_eq(e.err, MD_EINVAL);
+    ck_assert_msg(strstr(e.msg, msg), "message \"%s\" lacks \"%s\"", e.msg, msg);
+    md_err_clear(&e);
+    plan_clear(p);
+}
+
+START_TEST(test_plan_validate)
+{
+    struct rt_plan p;
+    good_plan(&p);
+    ck_assert_int_eq(rt_plan_validate(&p, NULL), 0);
+    plan_clear(&p);
+
+    good_plan(&p);
+    p.id[3] = 'X';
+    expect_invalid(&p, "invalid container id");
+    good_plan(&p);
+    p.layers[0][0] = 'v';
+    expect_invalid(&p, "is not absolute");
+    good_plan(&p);
+    free(p.argv[0]);
+    p.argv[0] = xstrdup("");
+    expect_invalid(&p, "no command specified");
+    good_plan(&p);
+    p.limits.memory = 1024;
+    expect_invalid(&p, "Minimum memory limit allowed is 6MB");
+    good_plan(&p);
+    p.limits.memory = 64 << 20;
+    p.limits.memory_swap = 32 << 20;
+    expect_invalid(&p, "Minimum memoryswap limit should be larger than memory limit");
+    good_plan(&p);
+    p.cwd = xstrdup("tmp");
+    expect_invalid(&p, "it needs to be an absolute path");
+    good_plan(&p);
+    p.binds = xcalloc(1, sizeof *p.binds);
+    p.binds[0] = (struct rt_bind){xstrdup("/src"), xstrdup("data"), false};
+    p.nbinds = 1;
+    expect_invalid(&p, "destination \"data\" is not absolute");
+    good_plan(&p);
+    free(p.exec_dir);
+    p.exec_dir = xasprintf("/run/%0100d", 0);
+    expect_invalid(&p, "too long for a unix socket path");
+    good_plan(&p);
+    p.cgroup_parent = xstrdup("a/../../b");
+    expect_invalid(&p, "invalid cgroup parent");
+    good_plan(&p);
+    p.netns_path = xstrdup("netns");
+    expect_invalid(&p, "not an absolute path");
+}
+END_TEST
+
+START_TEST(test_spec_roundtrip)
+{
+    struct rt_spec s = {0};
+    good_plan(&s.plan);
+    struct rt_plan *p = &s.plan;
+    strv_push(&p->layers, "/layers/two");
+    strv_push(&p->argv, "-c");
+    strv_push(&p->argv, "echo 'a b'\n\\x\tü");
+    strv_push(&p->env, "EMPTY=");
+    p->cwd = xstrdup("/work dir");
+    p->user = xstrdup("nobody:nogroup");
+    strv_push(&p->group_add, "wheel");
+    p->hostname = xstrdup("host");
+    p->etc_dir = xstrdup("/var/lib/minidock/containers/x");
+    p->binds = xcalloc(2, sizeof *p->binds);
+    p->binds[0] = (struct rt_bind){xstrdup("/src dir"), xstrdup("/dst"), true};
+    p->binds[1] = (struct rt_bind){xstrdup("/a"), xstrdup("/b"), false};
+    p->nbinds = 2;
+    p->ulimits = xcalloc(1, sizeof *p->ulimits);
+    p->ulimits[0] = (struct rt_ulimit){7, 1024, 4096};
+    p->nulimits = 1;
+    p->tty = p->open_stdin = p->init = true;
+    p->console_h = 24;
+    p->console_w = 80;
+    p->limits = (struct rt_limits){64 << 20, -1, 1500000000, 512, -1};
+    p->netns_path = xstrdup("host");
+    p->log_path = xstrdup("/l.log");
+    p->cgroup_parent = xstrdup("/abs");
+    p->stop_signal = 15;
+    strv_push(&p->cap_add, "NET_ADMIN");
+    strv_push(&s.cgroup_dirs, "/sys/fs/cgroup/memory/x");
+    strv_push(&s.cgroup_v1, "cpu,cpuacct");
+    s.oom_file = xstrdup("/sys/fs/cgroup/memory/x/memory.oom_control");
+
+    _cleanup_free_ char *text = spec_format(&s);
+    struct rt_spec r;
+    struct md_error e = {0};
+    ck_assert_msg(spec_parse(text, &r, &e) == 0, "%s", md_err_msg(&e));
+    ck_assert_str_eq(r.plan.id, ID);
+    ck_assert_uint_eq(strv_len(r.plan.layers), 2);
+    ck_assert_str_eq(r.plan.layers[1], "/layers/two");
+    ck_assert_str_eq(r.plan.argv[2], "echo 'a b'\n\\x\tü");
+    ck_assert_str_eq(r.plan.env[1], "EMPTY=");
+    ck_assert_str_eq(r.plan.cwd, "/work dir");
+    ck_assert_str_eq(r.plan.user, "nobody:nogroup");
+    ck_assert_str_eq(r.plan.group_add[0], "wheel");
+    ck_assert_uint_eq(r.plan.nbinds, 2);
+    ck_assert_str_eq(r.plan.binds[0].source, "/src dir");
+    ck_assert(r.plan.binds[0].readonly);
+    ck_assert(!r.plan.binds[1].readonly);
+    ck_assert_uint_eq(r.plan.nulimits, 1);
+    ck_assert_uint_eq(r.plan.ulimits[0].hard, 4096);
+    ck_assert(r.plan.tty && r.plan.open_stdin && r.plan.init && !r.plan.stdin_once);
+    ck_assert_uint_eq(r.plan.console_w, 80);
+    ck_assert_int_eq(r.plan.limits.memory_swap, -1);
+    ck_assert_int_eq(r.plan.limits.nano_cpus, 1500000000);
+    ck_assert_int_eq(r.plan.limits.pids_limit, -1);
+    ck_assert_str_eq(r.plan.netns_path, "host");
+    ck_assert_int_eq(r.plan.stop_signal, 15);
+    ck_assert_str_eq(r.plan.cap_add[0], "NET_ADMIN");
+    ck_assert_str_eq(r.cgroup_dirs[0], "/sys/fs/cgroup/memory/x");
+    ck_assert_str_eq(r.cgroup_v1[0], "cpu,cpuacct");
+    ck_assert_str_eq(r.oom_file, s.oom_file);
+    ck_assert_str_eq(r.plan.etc_dir, "/var/lib/minidock/containers/x");
+    _cleanup_free_ char *again = spec_format(&r);
+    ck_assert_str_eq(again, text);
+    /* plan_copy is deep */
+    struct rt_plan c;
+    plan_copy(&c, &r.plan);
+    spec_free(&r);
+    ck_assert_str_eq(c.binds[0].dest, "/dst");
+    plan_clear(&c);
+    spec_free(&s);
+}
+END_TEST
+
+START_TEST(test_spec_errors)
+{
+    struct rt_spec r;
+    struct md_error e = {0};
+    ck_assert_int_eq(spec_parse("minidock-spec 1\nid x\n", &r, &e), -1);
+    ck_assert_str_eq(e.msg, "spec: truncated (no end line)");
+    ck_assert_int_eq(spec_parse("minidock-spec 2\nend\n", &r, &e), -1);
+    ck_assert_str_eq(e.msg, "spec line 1: bad \"minidock-spec\" entry");
+    ck_assert_int_eq(spec_parse("minidock-spec 1\nbogus 1\nend\n", &r, &e), -1);
+    ck_assert_str_eq(e.msg, "spec line 2: bad \"bogus\" entry");
+    ck_assert_int_eq(spec_parse("minidock-spec 1\nbind /a /b maybe\nend\n", &r, &e), -1);
+    ck_assert_int_eq(spec_parse("minidock-spec 1\narg bad\\x0\nend\n", &r, &e), -1);
+    ck_assert_str_eq(e.msg, "spec line 2: malformed");
+    md_err_clear(&e);
+}
+END_TEST
+
+START_TEST(test_escape)
+{
+    const char *s = "a b\\c\n\x01\x7f\xc3\xa9";
+    _cleanup_free_ char *x = util_escape(s);
+    ck_assert_str_eq(x, "a\\x20b\\x5cc\\x0a\\x01\\x7f\\xc3\\xa9");
+    _cleanup_free_ char *u = util_unescape(x);
+    ck_assert_str_eq(u, s);
+    ck_assert_ptr_null(util_unescape("bad\\q"));
+    ck_assert_ptr_null(util_unescape("nul\\x00"));
+}
+END_TEST
+
+static const char *PASSWD = "root:x:0:0:root:/root:/bin/sh\n"
+                            "# comment\n"
+                            "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+                            "alice:x:1001:1001::/home/alice:/bin/sh\n"
+                            "broken:x:notanumber:1:::\n";
+static const char *GROUP = "root:x:0:\nwheel:x:10:alice,bob\nstaff:x:50:bob,alice\n"
+                           "nogroup:x:65534:\nalice:x:1001:\n";
+
+static int resolve(const char *spec, char *const *add, struct rt_user *u, struct md_error *e)
+{
+    FILE *pw = fmemopen((void *)PASSWD, strlen(PASSWD), "r");
+    FILE *gr = fmemopen((void *)GROUP, strlen(GROUP), "r");
+    int r = user_resolve(pw, gr, spec, add, u, e);
+    fclose(pw);
+    fclose(gr);
+    return r;
+}
+
+START_TEST(test_user_resolve)
+{
+    struct rt_user u;
+    struct md_error e = {0};
+    ck_assert_int_eq(resolve("", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 0);
+    ck_assert_uint_eq(u.gid, 0);
+    ck_assert_str_eq(u.home, "/root");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve("nobody", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 65534);
+    ck_assert_uint_eq(u.gid, 65534);
+    ck_assert_str_eq(u.home, "/nonexistent");
+    ck_assert_uint_eq(u.ngroups, 0);
+    user_free(&u);
+
+    /* a uid with no passwd entry is fine, like docker: gid 0, home / */
+    ck_assert_int_eq(resolve("4242", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 4242);
+    ck_assert_uint_eq(u.gid, 0);
+    ck_assert_str_eq(u.home, "/");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve("1001", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.gid, 1001);
+    ck_assert_str_eq(u.home, "/home/alice");
+    /* member of wheel and staff */
+    ck_assert_uint_eq(u.ngroups, 2);
+    ck_assert_uint_eq(u.groups[0], 10);
+    ck_assert_uint_eq(u.groups[1], 50);
+    user_free(&u);
+
+    ck_assert_int_eq(resolve("alice:nogroup", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 1001);
+    ck_assert_uint_eq(u.gid, 65534);
+    ck_assert_uint_eq(u.ngroups, 0); /* an explicit group replaces the memberships */
+    user_free(&u);
+
+    ck_assert_int_eq(resolve("5:7", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 5);
+    ck_assert_uint_eq(u.gid, 7);
+    user_free(&u);
+
+    char *add[] = {"wheel", "123", NULL};
+    ck_assert_int_eq(resolve("nobody", add, &u, &e), 0);
+    ck_assert_uint_eq(u.ngroups, 2);
+    ck_assert_uint_eq(u.groups[0], 10);
+    ck_assert_uint_eq(u.groups[1], 123);
+    user_free(&u);
+
+    ck_assert_int_eq(resolve("nosuch", NULL, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find user nosuch: no matching entries in passwd file");
+    ck_assert_int_eq(resolve("root:nosuch", NULL, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find group nosuch: no matching entries in group file");
+    ck_assert_int_eq(resolve("99999999999", NULL, &u, &e), -1);
+    ck_assert_int_eq(e.err, EINVAL);
+    md_err_clear(&e);
+
+    /* no passwd file at all: numeric still works, names do not */
+    ck_assert_int_eq(user_resolve(NULL, NULL, "1000:1000", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.gid, 1000);
+    user_free(&u);
+    ck_assert_int_eq(user_resolve(NULL, NULL, "root", NULL, &u, &e), -1);
+    md_err_clear(&e);
+}
+END_TEST
+
+static char root[64];
+
+static void mkroot(void)
+{
+    strcpy(root, "/tmp/mdlookup.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    char p[256];
+    snprintf(p, sizeof p, "%s/bin", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/usr", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/usr/bin", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/usr/bin/adir", root);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/bin/sh", root);
+    close(open(p, O_CREAT | O_WRONLY, 0755));
+    snprintf(p, sizeof p, "%s/usr/bin/noexec", root);
+    close(open(p, O_CREAT | O_WRONLY, 0644));
+    /* absolute and escaping symlinks stay inside the root */
+    snprintf(p, sizeof p, "%s/bin/abs", root);
+    ck_assert_int_eq(symlink("/bin/sh", p), 0);
+    snprintf(p, sizeof p, "%s/bin/escape", root);
+    ck_assert_int_eq(symlink("../../../../../../bin/true", p), 0);
+}
+
+START_TEST(test_lookup)
+{
+    mkroot();
+    int fd = open(root, O_PATH | O_DIRECTORY);
+    ck_assert_int_ge(fd, 0);
+    char *out = NULL;
+    struct md_error e = {0};
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "sh", "/usr/bin:/bin", &out, &e), 0);
+    ck_assert_str_eq(out, "/bin/sh");
+    free(out);
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "abs", NULL, &out, &e), 0);
+    ck_assert_str_eq(out, "/bin/abs");
+    free(out);
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "nosuch", "/usr/bin:/bin", &out, &e), -1);
+    ck_assert_int_eq(e.err, ENOENT);
+    ck_assert_str_eq(e.msg, "exec: \"nosuch\": executable file not found in $PATH");
+    ck_assert_int_eq(rt_exec_error_code(e.err), 127);
+    /* not executable or a directory: skipped in $PATH, refused by path */
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "noexec", "/usr/bin", &out, &e), -1);
+    ck_assert_int_eq(e.err, ENOENT);
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "adir", "/usr/bin", &out, &e), -1);
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "/usr/bin/noexec", NULL, &out, &e), -1);
+    ck_assert_int_eq(e.err, EACCES);
+    ck_assert_str_eq(e.msg, "exec: \"/usr/bin/noexec\": permission denied");
+    ck_assert_int_eq(rt_exec_error_code(e.err), 126);
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "/nope", NULL, &out, &e), -1);
+    ck_assert_str_eq(e.msg, "exec: \"/nope\": stat /nope: no such file or directory");
+    /* ../ out of the root resolves to the root: the host's /bin/true is not found */
+    ck_assert_int_eq(rt_lookup_path(fd, "/", "escape", "/bin", &out, &e), -1);
+    /* relative names resolve against the working directory */
+    ck_assert_int_eq(rt_lookup_path(fd, "/usr", "../bin/sh", NULL, &out, &e), 0);
+    ck_assert_str_eq(out, "../bin/sh");
+    free(out);
+    ck_assert_int_eq(rt_lookup_path(fd, "/bin", "sh", "", &out, &e), 0);
+    ck_assert_str_eq(out, "./sh");
+    free(out);
+    md_err_clear(&e);
+    close(fd);
+    util_rm_rf(root, NULL);
+}
+END_TEST
+
+START_TEST(test_open_in_root)
+{
+    mkroot();
+    int fd = open(root, O_PATH | O_DIRECTORY);
+    struct md_error e = {0};
+    /* an absolute symlink is followed inside the root, not on the host */
+    char p[256];
+    snprintf(p, sizeof p, "%s/etc", root);
+    ck_assert_int_eq(symlink("/../../real-etc", p), 0);
+    snprintf(p, sizeof p, "%s/real-etc", root);
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    int t = mnt_open_in_root(fd, "/etc/hostname", false, true, &e);
+    ck_assert_msg(t >= 0, "%s", md_err_msg(&e));
+    close(t);
+    snprintf(p, sizeof p, "%s/real-etc/hostname", root);
+    ck_assert_int_eq(access(p, F_OK), 0);
+    ck_assert_int_ne(access("/real-etc", F_OK), 0);
+    /* a dangling one is an error, and nothing is created anywhere */
+    snprintf(p, sizeof p, "%s/dangling", root);
+    ck_assert_int_eq(symlink("/../../mdtest-nowhere", p), 0);
+    ck_assert_int_eq(mnt_open_in_root(fd, "/dangling/x", false, true, &e), -1);
+    ck_assert_int_ne(access("/mdtest-nowhere", F_OK), 0);
+    t = mnt_open_in_root(fd, "/a/b/c", true, true, &e);
+    ck_assert_int_ge(t, 0);
+    close(t);
+    snprintf(p, sizeof p, "%s/a/b/c", root);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+    ck_assert_int_eq(mnt_open_in_root(fd, "/missing", true, false, &e), -1);
+    md_err_clear(&e);
+    close(fd);
+    util_rm_rf(root, NULL);
+}
+END_TEST
+
+START_TEST(test_overlay_options)
+{
+    char *layers[] = {"/l/top", "/l/mid", "/l/base", NULL};
+    _cleanup_free_ char *o = mnt_overlay_options(layers, "/c/upper", "/c/work", false);
+    ck_assert_str_eq(o, "lowerdir=/l/top:/l/mid:/l/base,upperdir=/c/upper,workdir=/c/work");
+    _cleanup_free_ char *o2 = mnt_overlay_options(layers, "/u", "/w", true);
+    ck_assert_str_eq(o2, "lowerdir=/l/top:/l/mid:/l/base,upperdir=/u,workdir=/w,index=off");
+    char **many = NULL;
+    for (int i = 0; i < 100; i++) {
+        _cleanup_free_ char *l =
+            xasprintf("/var/lib/minidock/image/layers/%064d/diff", i); /* ~100 bytes each */
+        strv_push(&many, l);
+    }
+    ck_assert_ptr_null(mnt_overlay_options(many, "/u", "/w", false)); /* > one page */
+    strv_free(many);
+}
+END_TEST
+
+START_TEST(test_logfmt_json)
+{
+    const int64_t ns = 1704067200123456789LL; /* 2024-01-01T00:00:00.123456789Z */
+    size_t n;
+    _cleanup_free_ char *a = logfmt_json("hi\n", 3, "stdout", ns, &n);
+    ck_assert_str_eq(a, "{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":"
+                        "\"2024-01-01T00:00:00.123456789Z\"}\n");
+    ck_assert_uint_eq(n, strlen(a));
+    const char raw[] = "<a>&\"\\\t\r\x01\xff\xc3\xa9\xe2\x80\xa8";
+    _cleanup_free_ char *b =
+        logfmt_json(raw, sizeof raw - 1, "stderr", 1704067200000000000LL, NULL);
+    ck_assert_str_eq(b, "{\"log\":\"\\u003ca\\u003e\\u0026\\\"\\\\\\t\\r\\u0001\\ufffdé\\u2028\","
+                        "\"stream\":\"stderr\",\"time\":\"2024-01-01T00:00:00.000000000Z\"}\n");
+}
+END_TEST
+
+struct lines {
+    char got[8][64];
+    size_t lens[8];
+    int n;
+};
+
+static void collect(const char *line, size_t len, void *arg)
+{
+    struct lines *l = arg;
+    ck_assert_int_lt(l->n, 8);
+    l->lens[l->n] = len;
+    snprintf(l->got[l->n], sizeof l->got[0], "%.*s", (int)(len < 60 ? len : 60), line);
+    l->n++;
+}
+
+START_TEST(test_logfmt_lines)
+{
+    struct logfmt_lines lb = {0};
+    struct lines l = {0};
+    logfmt_feed(&lb, "a\nb", 3, collect, &l);
+    ck_assert_int_eq(l.n, 1);
+    ck_assert_str_eq(l.got[0], "a\n");
+    logfmt_feed(&lb, "c\n\nd", 4, collect, &l);
+    ck_assert_int_eq(l.n, 3);
+    ck_assert_str_eq(l.got[1], "bc\n");
+    ck_assert_str_eq(l.got[2], "\n");
+    logfmt_flush(&lb, collect, &l);
+    ck_assert_int_eq(l.n, 4);
+    ck_assert_str_eq(l.got[3], "d");
+    /* a 20000-byte line is split at 16 KiB like docker's partial messages */
+    char *big = xmalloc(20000);
+    memset(big, 'x', 20000);
+    logfmt_feed(&lb, big, 20000, collect, &l);
+    ck_assert_int_eq(l.n, 5);
+    ck_assert_uint_eq(l.lens[4], LOGFMT_MAX_LINE);
+    logfmt_flush(&lb, collect, &l);
+    ck_assert_uint_eq(l.lens[5], 20000 - LOGFMT_MAX_LINE);
+    free(big);
+    logfmt_lines_free(&lb);
+}
+END_TEST
+
+START_TEST(test_proto)
+{
+    struct proto_cmd c;
+    ck_assert_int_eq(proto_parse("attach 1 0 1", &c), 0);
+    ck_assert(c.kind == PROTO_ATTACH && c.in && !c.out && c.err);
+    ck_assert_int_eq(proto_parse("resize 24 80", &c), 0);
+    ck_assert(c.kind == PROTO_RESIZE && c.h == 24 && c.w == 80);
+    ck_assert_int_eq(proto_parse("go", &c), 0);
+    ck_assert(c.kind == PROTO_GO);
+    ck_assert_int_eq(proto_parse("attach 2 0 0", &c), -1);
+    ck_assert_int_eq(proto_parse("attach 1 1", &c), -1);
+    ck_assert_int_eq(proto_parse("resize -1 80", &c), -1);
+    ck_assert_int_eq(proto_parse("resize 70000 1", &c), -1);
+    ck_assert_int_eq(proto_parse("go now", &c), -1);
+    ck_assert_int_eq(proto_parse("", &c), -1);
+    struct md_error e = {0};
+    ck_assert_int_eq(proto_reply_to_error("ok", &e), 0);
+    ck_assert_int_eq(
+        proto_reply_to_error("err 2 exec: \"x\": executable file not found in $PATH", &e), -1);
+    ck_assert_int_eq(e.err, 2);
+    ck_assert_str_eq(e.msg, "exec: \"x\": executable file not found in $PATH");
+    ck_assert_int_eq(proto_reply_to_error("what", &e), -1);
+    ck_assert_int_eq(e.err, EPROTO);
+    md_err_clear(&e);
+}
+END_TEST
+
+START_TEST(test_sync_messages)
+{
+    int sp[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+    int devnull = open("/dev/null", O_RDONLY);
+    ck_assert_int_eq(sync_send(sp[0], SYNC_ERROR, EACCES, "mount proc on /proc: denied", -1), 0);
+    ck_assert_int_eq(sync_send(sp[0], SYNC_READY, 0, NULL, devnull), 0);
+    close(sp[0]);
+    char type;
+    int err, fd;
+    char *msg;
+    ck_assert_int_eq(sync_recv(sp[1], &type, &err, &msg, &fd), 1);
+    ck_assert(type == SYNC_ERROR && err == EACCES && fd == -1);
+    ck_assert_str_eq(msg, "mount proc on /proc: denied");
+    free(msg);
+    ck_assert_int_eq(sync_recv(sp[1], &type, &err, &msg, &fd), 1);
+    ck_assert(type == SYNC_READY && fd >= 0 && fd != devnull);
+    ck_assert_str_eq(msg, "");
+    free(msg);
+    close(fd);
+    ck_assert_int_eq(sync_recv(sp[1], &type, &err, &msg, &fd), 0); /* EOF */
+    close(sp[1]);
+    close(devnull);
+}
+END_TEST
+
+#define BIT(c) (1ULL << (c))
+
+static bool prctl_has_net_admin(void)
+{
+    return prctl(PR_CAPBSET_READ, CAP_NET_ADMIN, 0, 0, 0) == 1;
+}
+
+START_TEST(test_caps)
+{
+    uint64_t d = caps_default();
+    ck_assert(d & BIT(CAP_CHOWN));
+    ck_assert(d & BIT(CAP_AUDIT_WRITE));
+    ck_assert(!(d & BIT(CAP_SYS_ADMIN)));
+    ck_assert(!(d & BIT(CAP_NET_ADMIN)));
+    ck_assert_int_eq(__builtin_popcountll(d), 14);
+    ck_assert_int_eq(caps_from_name("net_admin"), CAP_NET_ADMIN);
+    ck_assert_int_eq(caps_from_name("CAP_SYS_ADMIN"), CAP_SYS_ADMIN);
+    ck_assert_int_eq(caps_from_name("NOPE"), -1);
+    uint64_t m;
+    char *add[] = {"NET_ADMIN", NULL}, *drop[] = {"chown", "CAP_KILL", NULL};
+    ck_assert_int_eq(caps_compute(false, add, drop, &m, NULL), 0);
+    /* whatever our bounding set holds; a test runner normally has them all */
+    if (prctl_has_net_admin())
+        ck_assert(m & BIT(CAP_NET_ADMIN));
+    ck_assert(!(m & BIT(CAP_CHOWN)));
+    ck_assert(!(m & BIT(CAP_KILL)));
+    char *all[] = {"ALL", NULL}, *nbs[] = {"NET_BIND_SERVICE", NULL};
+    ck_assert_int_eq(caps_compute(false, nbs, all, &m, NULL), 0);
+    ck_assert_uint_eq(m & ~BIT(CAP_NET_BIND_SERVICE), 0);
+    struct md_error e = {0};
+    char *bad[] = {"FOO", NULL};
+    ck_assert_int_eq(caps_compute(false, bad, NULL, &m, &e), -1);
+    ck_assert_str_eq(e.msg, "unknown capability: \"FOO\"");
+    md_err_clear(&e);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("runtime");
+    TCase *t = tcase_create("core");
+    tcase_add_test(t, test_plan_validate);
+    tcase_add_test(t, test_spec_roundtrip);
+    tcase_add_test(t, test_spec_errors);
+    tcase_add_test(t, test_escape);
+    tcase_add_test(t, test_user_resolve);
+    tcase_add_test(t, test_lookup);
+    tcase_add_test(t, test_open_in_root);
+    tcase_add_test(t, test_overlay_options);
+    tcase_add_test(t, test_logfmt_json);
+    tcase_add_test(t, test_logfmt_lines);
+    tcase_add_test(t, test_proto);
+    tcase_add_test(t, test_sync_messages);
+    tcase_add_test(t, test_caps);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
