@@ -15,6 +15,8 @@ struct cli_cmd {
 
 /* One table per command file, each ended by {NULL}. */
 extern const struct cli_cmd cli_cmds_system[];
+extern const struct cli_cmd cli_cmds_run[];        /* run, create, start */
+extern const struct cli_cmd cli_cmds_containers[]; /* stop, rm, kill, ... */
 
 /* The command being run (for usage messages). */
 extern const struct cli_cmd *cli_current;

@@ -13,6 +13,8 @@
 
 static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
+    cli_cmds_run,
+    cli_cmds_containers,
     NULL,
 };
 

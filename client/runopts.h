@@ -1,0 +1,39 @@
+/* run/create options: docker's flags, its client-side checks, and the
+ * POST /containers/create body the docker 28 CLI sends. */
+#pragma once
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ulimit {
+    char *name;
+    int64_t soft, hard;
+};
+
+struct create_opts {
+    bool run; /* docker run (else create) */
+    bool detach, interactive, tty, rm, publish_all, privileged, read_only, sig_proxy, quiet;
+    bool init_set, init, stop_timeout_set, entrypoint_set;
+    const char *name, *workdir, *user, *hostname, *entrypoint, *network, *restart;
+    const char *stop_signal, *detach_keys, *pull;
+    char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
+    char **group_add, **attach;
+    struct ulimit *ulimits;
+    size_t nulimits;
+    int64_t memory, memory_swap, nano_cpus, cpu_shares, pids_limit, stop_timeout;
+    const char *image;
+    char **args;
+};
+
+/* Parse the flags (o->run selects run's extra flags). 0, or the exit
+ * status after printing docker's message. */
+int create_opts_parse(int argc, char **argv, struct create_opts *o);
+void create_opts_free(struct create_opts *o);
+/* The body, or NULL after printing docker's message (*code = 125). */
+json_t *create_body(struct create_opts *o, int *code);
+
+/* "minidock: MSG\n\nRun 'minidock run --help' for more information";
+ * returns code (docker's withHelp). */
+int with_help(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A bool flag's optional "=value" (strconv.ParseBool). */
+int bool_flag(const char *arg, const char *flag, bool *out);
