@@ -6,6 +6,9 @@
 #include "common/log.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
+#include "daemon/image/image.h"
+#include "daemon/runtime/runtime.h"
+#include "daemon/state/lifecycle.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -308,6 +311,14 @@ int main(int argc, char **argv)
         return 1;
     }
     load_engine_id();
+    /* Order matters: the image store before the containers (restart
+     * policies start containers while the records load). */
+    if (image_store_init(&err) < 0 || rt_init("/sys/fs/cgroup", md_cfg.shim_path, &err) < 0 ||
+        lifecycle_init(&err) < 0) {
+        fprintf(stderr, "minidockd: %s\n", md_err_msg(&err));
+        unlink(md_cfg.socket_path);
+        return 1;
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     md_cfg.started_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -333,6 +344,7 @@ int main(int argc, char **argv)
     } while (sig == SIGHUP);
     log_info("received %s, shutting down (containers keep running)", strsignal(sig));
     api_server_stop();
+    lifecycle_shutdown();
     unlink(md_cfg.socket_path);
     if (md_cfg.pidfile)
         unlink(md_cfg.pidfile);

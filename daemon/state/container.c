@@ -41,22 +41,22 @@ static int status_from_name(const char *s)
     return -1;
 }
 
-void store_lock(void)
+void cstore_lock(void)
 {
     pthread_mutex_lock(&lock);
 }
 
-void store_unlock(void)
+void cstore_unlock(void)
 {
     pthread_mutex_unlock(&lock);
 }
 
-void store_broadcast(void)
+void cstore_broadcast(void)
 {
     pthread_cond_broadcast(&changed);
 }
 
-int store_wait(int timeout_ms)
+int cstore_wait(int timeout_ms)
 {
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
@@ -81,9 +81,9 @@ struct container *ctr_new(void)
 
 void ctr_get(struct container *c)
 {
-    store_lock();
+    cstore_lock();
     c->refs++;
-    store_unlock();
+    cstore_unlock();
 }
 
 static void ctr_free(struct container *c)
@@ -107,9 +107,9 @@ void ctr_put(struct container *c)
 {
     if (!c)
         return;
-    store_lock();
+    cstore_lock();
     bool last = --c->refs == 0;
-    store_unlock();
+    cstore_unlock();
     if (last)
         ctr_free(c);
 }
@@ -204,9 +204,9 @@ static struct container *ctr_from_json(json_t *j)
 
 int ctr_save(struct container *c, struct md_error *err)
 {
-    store_lock();
+    cstore_lock();
     json_t *j = ctr_to_json(c);
-    store_unlock();
+    cstore_unlock();
     _cleanup_free_ char *dir = ctr_dir(c);
     _cleanup_free_ char *path = xasprintf("%s/config.json", dir);
     int r = json_write_atomic(path, j, err);
@@ -216,7 +216,7 @@ int ctr_save(struct container *c, struct md_error *err)
     return 0;
 }
 
-int store_init(struct md_error *err)
+int cstore_init(struct md_error *err)
 {
     _cleanup_free_ char *root = md_data_path("containers");
     if (mkdir(root, 0700) < 0 && errno != EEXIST)
@@ -262,20 +262,20 @@ static struct container *find_locked(const char *ref)
     return k >= 0 ? all[k] : NULL;
 }
 
-int store_find(const char *ref, struct container **out, struct md_error *err)
+int cstore_find(const char *ref, struct container **out, struct md_error *err)
 {
-    store_lock();
+    cstore_lock();
     struct container *c = *ref ? find_locked(ref) : NULL;
     if (c)
         c->refs++;
-    store_unlock();
+    cstore_unlock();
     if (!c)
         return md_err(err, MD_ENOTFOUND, "No such container: %s", ref);
     *out = c;
     return 0;
 }
 
-bool store_name_taken(const char *name, char owner_id[65])
+bool cstore_name_taken(const char *name, char owner_id[65])
 {
     for (size_t i = 0; i < nall; i++)
         if (!strcmp(all[i]->name, name)) {
@@ -294,32 +294,32 @@ static int name_conflict(struct md_error *err, const char *name, const char *own
                   name, owner);
 }
 
-int store_add(struct container *c, struct md_error *err)
+int cstore_add(struct container *c, struct md_error *err)
 {
-    store_lock();
+    cstore_lock();
     char owner[65];
-    if (store_name_taken(c->name, owner)) {
-        store_unlock();
+    if (cstore_name_taken(c->name, owner)) {
+        cstore_unlock();
         return name_conflict(err, c->name, owner);
     }
     all = xrealloc(all, (nall + 1) * sizeof *all);
     all[nall++] = c;
     c->refs++;
-    store_unlock();
+    cstore_unlock();
     return 0;
 }
 
-int store_rename(struct container *c, const char *name, struct md_error *err)
+int cstore_rename(struct container *c, const char *name, struct md_error *err)
 {
-    store_lock();
+    cstore_lock();
     char owner[65];
-    if (store_name_taken(name, owner)) {
-        store_unlock();
+    if (cstore_name_taken(name, owner)) {
+        cstore_unlock();
         return name_conflict(err, name, owner);
     }
     free(c->name);
     c->name = xstrdup(name);
-    store_unlock();
+    cstore_unlock();
     return 0;
 }
 
@@ -341,22 +341,22 @@ static int rm_rf_at(int dfd, const char *name)
     return unlinkat(dfd, name, 0);
 }
 
-void store_remove(struct container *c)
+void cstore_remove(struct container *c)
 {
-    store_lock();
+    cstore_lock();
     for (size_t i = 0; i < nall; i++)
         if (all[i] == c) {
             memmove(all + i, all + i + 1, (nall - i - 1) * sizeof *all);
             nall--;
             c->removed = true;
-            store_broadcast();
-            store_unlock();
+            cstore_broadcast();
+            cstore_unlock();
             _cleanup_free_ char *dir = ctr_dir(c);
             rm_rf_at(AT_FDCWD, dir);
             ctr_put(c); /* the index's reference */
             return;
         }
-    store_unlock();
+    cstore_unlock();
 }
 
 static int by_created_desc(const void *a, const void *b)
@@ -366,21 +366,21 @@ static int by_created_desc(const void *a, const void *b)
     return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
 }
 
-struct container **store_list(size_t *n)
+struct container **cstore_list(size_t *n)
 {
-    store_lock();
+    cstore_lock();
     struct container **v = xcalloc(nall + 1, sizeof *v);
     for (size_t i = 0; i < nall; i++) {
         v[i] = all[i];
         v[i]->refs++;
     }
     *n = nall;
-    store_unlock();
+    cstore_unlock();
     qsort(v, *n, sizeof *v, by_created_desc);
     return v;
 }
 
-void store_list_free(struct container **v, size_t n)
+void cstore_list_free(struct container **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         ctr_put(v[i]);
@@ -389,7 +389,7 @@ void store_list_free(struct container **v, size_t n)
 
 void state_counts(int *total, int *running, int *paused, int *stopped)
 {
-    store_lock();
+    cstore_lock();
     *total = (int)nall;
     *running = *paused = *stopped = 0;
     for (size_t i = 0; i < nall; i++) {
@@ -400,7 +400,7 @@ void state_counts(int *total, int *running, int *paused, int *stopped)
         else
             (*stopped)++;
     }
-    store_unlock();
+    cstore_unlock();
 }
 
 char *ctr_status_text(const struct container *c, int64_t now_ns)

@@ -58,30 +58,30 @@ struct container {
     pthread_mutex_t op_lock;
 };
 
-int store_init(struct md_error *err); /* load every record; see state_restore */
-void store_lock(void);
-void store_unlock(void);
-/* Wake everyone in store_wait (after any change to a record). */
-void store_broadcast(void);
+int cstore_init(struct md_error *err); /* load every record; see state_restore */
+void cstore_lock(void);
+void cstore_unlock(void);
+/* Wake everyone in cstore_wait (after any change to a record). */
+void cstore_broadcast(void);
 /* Wait for a store change (store lock held); 0 or ETIMEDOUT. */
-int store_wait(int timeout_ms);
+int cstore_wait(int timeout_ms);
 
 /* Find by full id, unique id prefix, name or "/name". A new reference.
  * MD_ENOTFOUND "No such container: X". */
-int store_find(const char *ref, struct container **out, struct md_error *err);
+int cstore_find(const char *ref, struct container **out, struct md_error *err);
 void ctr_get(struct container *c);
 void ctr_put(struct container *c);
 
 /* Add a new record (name checked for uniqueness under the lock). */
-int store_add(struct container *c, struct md_error *err);
+int cstore_add(struct container *c, struct md_error *err);
 /* Drop from the index and delete its directory. */
-void store_remove(struct container *c);
+void cstore_remove(struct container *c);
 /* Snapshot of all records (new references), newest first. */
-struct container **store_list(size_t *n);
-void store_list_free(struct container **v, size_t n);
+struct container **cstore_list(size_t *n);
+void cstore_list_free(struct container **v, size_t n);
 /* Rename (uniqueness checked); MD_ECONFLICT as docker words it. */
-int store_rename(struct container *c, const char *name, struct md_error *err);
-bool store_name_taken(const char *name, char owner_id[65]);
+int cstore_rename(struct container *c, const char *name, struct md_error *err);
+bool cstore_name_taken(const char *name, char owner_id[65]);
 
 /* Persist the record (store lock held by the caller or not; takes it). */
 int ctr_save(struct container *c, struct md_error *err);

@@ -1,0 +1,457 @@
+/* A container's streams: wait (headers at once, body at exit), attach (the
+ * upgraded connection relayed to the shim's attach socket), logs (the
+ * json-file log, optionally followed) and resize. */
+#include "common/cleanup.h"
+#include "common/jsonutil.h"
+#include "common/stream.h"
+#include "common/timefmt.h"
+#include "daemon/api/containers.h"
+#include "daemon/daemon.h"
+#include "daemon/runtime/runtime.h"
+#include "daemon/state/lifecycle.h"
+
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* A producer's pipe whose reader went away (client gone, daemon stopping). */
+static bool reader_gone(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP));
+}
+
+/* ---- wait ---- */
+
+enum wait_cond { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
+
+struct wait_ctx {
+    struct container *c;
+    enum wait_cond cond;
+    uint64_t seq;
+};
+
+static void wait_free(void *p)
+{
+    struct wait_ctx *w = p;
+    ctr_put(w->c);
+    free(w);
+}
+
+static bool wait_done(struct wait_ctx *w)
+{
+    struct container *c = w->c;
+    switch (w->cond) {
+    case WAIT_NEXT_EXIT:
+        return c->exit_seq != w->seq || c->removed;
+    case WAIT_REMOVED:
+        return c->removed;
+    case WAIT_NOT_RUNNING:
+    default:
+        return c->removed || c->status == CTR_CREATED || c->status == CTR_EXITED ||
+               c->status == CTR_DEAD;
+    }
+}
+
+static void wait_producer(void *p, int fd)
+{
+    struct wait_ctx *w = p;
+    cstore_lock();
+    while (!wait_done(w)) {
+        cstore_wait(250);
+        if (api_shutting_down() || reader_gone(fd)) {
+            cstore_unlock();
+            return;
+        }
+    }
+    int code = w->c->exit_code;
+    const char *e = w->c->error;
+    json_t *j = json_pack("{s:i,s:o}", "StatusCode", code, "Error",
+                          e && *e ? json_pack("{s:s}", "Message", e) : json_null());
+    cstore_unlock();
+    _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    _cleanup_free_ char *line = xasprintf("%s\n", s);
+    api_write_all(fd, line, strlen(line));
+}
+
+static void wait_(struct api_req *r)
+{
+    const char *cond = api_query(r, "condition");
+    enum wait_cond wc = WAIT_NOT_RUNNING;
+    if (cond && *cond) {
+        if (!strcmp(cond, "next-exit"))
+            wc = WAIT_NEXT_EXIT;
+        else if (!strcmp(cond, "removed"))
+            wc = WAIT_REMOVED;
+        else if (strcmp(cond, "not-running")) {
+            api_reply_msg(r, 400, "invalid condition: \"%s\"", cond);
+            return;
+        }
+    }
+    struct container *c = api_find_container(r);
+    if (!c)
+        return;
+    struct wait_ctx *w = xcalloc(1, sizeof *w);
+    w->c = c;
+    w->cond = wc;
+    cstore_lock();
+    w->seq = c->exit_seq;
+    cstore_unlock();
+    api_reply_stream(r, 200, "application/json", wait_producer, w, wait_free);
+}
+
+/* ---- attach ---- */
+
+struct attach_ctx {
+    struct container *c;
+    bool in, out, err, logs, stream, tty;
+};
+
+static void attach_free(void *p)
+{
+    struct attach_ctx *a = p;
+    ctr_put(a->c);
+    free(a);
+}
+
+static bool client_hung_up(int sock)
+{
+    struct pollfd p = {.fd = sock, .events = 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/* Connect to the shim: at once when it runs, else when the next start has
+ * prepared PID 1 (start waits for us before letting it exec). */
+static int connect_shim(struct attach_ctx *a, int sock)
+{
+    struct container *c = a->c;
+    _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
+    struct md_error err = {0};
+    cstore_lock();
+    bool registered = false;
+    int fd = -1;
+    for (;;) {
+        if (c->removed || api_shutting_down())
+            break;
+        if (c->status == CTR_RUNNING || c->status == CTR_PAUSED || c->prepared) {
+            cstore_unlock();
+            fd = rt_attach_connect(exec_dir, a->in, a->out, a->err, &err);
+            cstore_lock();
+            if (fd >= 0 || !c->prepared)
+                break;
+        }
+        if (!registered) {
+            c->pending_attach++;
+            registered = true;
+        }
+        cstore_wait(250);
+        cstore_unlock();
+        bool gone = client_hung_up(sock);
+        cstore_lock();
+        if (gone)
+            break;
+    }
+    if (registered) {
+        c->pending_attach--;
+        cstore_broadcast();
+    }
+    cstore_unlock();
+    md_err_clear(&err);
+    return fd;
+}
+
+static void relay(int sock, int shim, bool stdin_attached, const char *extra, size_t extra_len)
+{
+    if (stdin_attached && extra_len)
+        api_write_all(shim, extra, extra_len);
+    bool client_open = true;
+    char buf[65536];
+    for (;;) {
+        struct pollfd p[2] = {{.fd = shim, .events = POLLIN},
+                              {.fd = sock, .events = client_open ? POLLIN : 0}};
+        int n = poll(p, 2, 250);
+        if (api_shutting_down())
+            return;
+        if (n < 0 && errno != EINTR)
+            return;
+        if (n <= 0)
+            continue;
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t k = read(shim, buf, sizeof buf);
+            if (k <= 0)
+                return; /* the container's output ended */
+            if (api_write_all(sock, buf, (size_t)k) < 0)
+                return; /* the client left */
+        }
+        if (p[1].revents & POLLHUP)
+            return; /* full hang-up: the client detached */
+        if (client_open && (p[1].revents & (POLLIN | POLLERR))) {
+            ssize_t k = recv(sock, buf, sizeof buf, 0);
+            if (k <= 0) {
+                /* half-close: stdin EOF for the container (the shim decides
+                 * whether that closes its stdin); output keeps flowing */
+                client_open = false;
+                if (stdin_attached)
+                    shutdown(shim, SHUT_WR);
+            } else if (stdin_attached) {
+                api_write_all(shim, buf, (size_t)k);
+            }
+        }
+    }
+}
+
+static void send_logs(struct attach_ctx *a, int sock);
+
+static void attach_fn(void *p, int sock, const char *extra, size_t extra_len, struct api_upgrade *u)
+{
+    struct attach_ctx *a = p;
+    if (a->logs)
+        send_logs(a, sock);
+    if (a->stream) {
+        _cleanup_close_ int shim = connect_shim(a, sock);
+        if (shim >= 0)
+            relay(sock, shim, a->in, extra, extra_len);
+    }
+    shutdown(sock, SHUT_WR);
+    api_upgrade_done(u);
+}
+
+static void attach(struct api_req *r)
+{
+    struct container *c = api_find_container(r);
+    if (!c)
+        return;
+    cstore_lock();
+    enum ctr_status s = c->status;
+    bool tty = json_is_true(json_object_get(c->config, "Tty"));
+    bool open_stdin = json_is_true(json_object_get(c->config, "OpenStdin"));
+    cstore_unlock();
+    if (s == CTR_PAUSED || s == CTR_RESTARTING) {
+        ctr_put(c);
+        api_reply_msg(r, 409, "You cannot attach to a %s container, %s",
+                      s == CTR_PAUSED ? "paused" : "restarting",
+                      s == CTR_PAUSED ? "unpause it first" : "wait until it is running");
+        return;
+    }
+    struct attach_ctx *a = xcalloc(1, sizeof *a);
+    *a = (struct attach_ctx){.c = c,
+                             .in = api_query_bool(r, "stdin", false) && open_stdin,
+                             .out = api_query_bool(r, "stdout", false),
+                             .err = api_query_bool(r, "stderr", false),
+                             .logs = api_query_bool(r, "logs", false),
+                             .stream = api_query_bool(r, "stream", false),
+                             .tty = tty};
+    api_reply_upgrade(
+        r, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream",
+        attach_fn, a, attach_free);
+}
+
+static void resize(struct api_req *r)
+{
+    bool okh = true, okw = true;
+    long long h = api_query_int(r, "h", 0, &okh);
+    long long w = api_query_int(r, "w", 0, &okw);
+    if (!okh || !okw || h < 0 || w < 0 || h > 65535 || w > 65535) {
+        api_reply_msg(r, 400, "invalid resize: h=%s w=%s", api_query(r, "h") ?: "",
+                      api_query(r, "w") ?: "");
+        return;
+    }
+    struct container *c = api_find_container(r);
+    if (!c)
+        return;
+    cstore_lock();
+    bool running = c->status == CTR_RUNNING || c->status == CTR_PAUSED;
+    cstore_unlock();
+    struct md_error err = {0};
+    if (!running) {
+        md_err(&err, MD_ECONFLICT, "Container %s is not running", c->id);
+    } else {
+        _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
+        rt_resize(exec_dir, (uint16_t)h, (uint16_t)w, &err);
+    }
+    if (err.msg)
+        api_reply_error(r, &err);
+    else
+        api_reply_status(r, 200);
+    md_err_clear(&err);
+    ctr_put(c);
+}
+
+/* ---- logs ---- */
+
+struct logs_ctx {
+    struct container *c;
+    bool out, err, follow, timestamps, tty;
+    long long tail; /* -1 = all */
+    int64_t since, until;
+    int sock; /* attach logs=1 writes straight to the upgraded socket */
+};
+
+static void logs_free(void *p)
+{
+    struct logs_ctx *l = p;
+    ctr_put(l->c);
+    free(l);
+}
+
+/* One json-file line -> the frame (or raw bytes) docker sends. */
+static int emit_entry(struct logs_ctx *l, int fd, const char *log, bool is_err, int64_t ns)
+{
+    if ((is_err && !l->err) || (!is_err && !l->out) || ns < l->since || ns > l->until)
+        return 0;
+    _cleanup_free_ char *ts = l->timestamps ? time_format(ns, true) : NULL;
+    _cleanup_free_ char *payload = ts ? xasprintf("%s %s", ts, log) : xstrdup(log);
+    size_t n = strlen(payload);
+    if (!l->tty) {
+        uint8_t hdr[8];
+        stream_header(hdr, is_err ? STREAM_STDERR : STREAM_STDOUT, (uint32_t)n);
+        if (api_write_all(fd, hdr, 8) < 0)
+            return -1;
+    }
+    return api_write_all(fd, payload, n);
+}
+
+static int emit_line(struct logs_ctx *l, int fd, const char *line)
+{
+    _cleanup_json_ json_t *j = json_loads(line, 0, NULL);
+    const char *log = json_str(j, "log");
+    const char *stream = json_str(j, "stream");
+    const char *t = json_str(j, "time");
+    int64_t ns = 0;
+    if (!log || !stream || !t || time_parse_rfc3339(t, &ns) < 0)
+        return 0; /* a damaged line is skipped, as docker does */
+    return emit_entry(l, fd, log, !strcmp(stream, "stderr"), ns);
+}
+
+static bool ctr_live(struct container *c)
+{
+    cstore_lock();
+    bool live = c->status == CTR_RUNNING || c->status == CTR_PAUSED ||
+                c->status == CTR_RESTARTING || c->prepared;
+    cstore_unlock();
+    return live;
+}
+
+static void logs_producer(void *p, int fd)
+{
+    struct logs_ctx *l = p;
+    _cleanup_free_ char *path = md_data_path("containers/%s/%s-json.log", l->c->id, l->c->id);
+    _cleanup_fclose_ FILE *f = fopen(path, "r");
+    /* tail: count lines first, then skip all but the last N */
+    long long skip = 0;
+    if (f && l->tail >= 0) {
+        long long total = 0;
+        int ch;
+        while ((ch = fgetc(f)) != EOF)
+            total += ch == '\n';
+        skip = total > l->tail ? total - l->tail : 0;
+        rewind(f);
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    for (;;) {
+        ssize_t n = f ? getline(&line, &cap, f) : -1;
+        if (n > 0 && line[n - 1] == '\n') {
+            if (skip > 0) {
+                skip--;
+                continue;
+            }
+            if (emit_line(l, fd, line) < 0)
+                break;
+            continue;
+        }
+        /* at the end (or a partial line still being written) */
+        if (n > 0)
+            fseek(f, -n, SEEK_CUR);
+        if (!l->follow || api_shutting_down() || reader_gone(fd))
+            break;
+        if (!ctr_live(l->c)) {
+            /* drain what the shim wrote before it exited, then stop */
+            if (f)
+                clearerr(f);
+            ssize_t k;
+            while (f && (k = getline(&line, &cap, f)) > 0 && line[k - 1] == '\n')
+                if (emit_line(l, fd, line) < 0)
+                    break;
+            break;
+        }
+        if (time_now_ns() > l->until)
+            break;
+        usleep(50 * 1000);
+        if (!f)
+            f = fopen(path, "r");
+        else
+            clearerr(f);
+    }
+    free(line);
+}
+
+static void send_logs(struct attach_ctx *a, int sock)
+{
+    struct logs_ctx l = {.c = a->c,
+                         .out = a->out,
+                         .err = a->err,
+                         .tty = a->tty,
+                         .tail = -1,
+                         .since = INT64_MIN,
+                         .until = INT64_MAX};
+    logs_producer(&l, sock);
+}
+
+static void logs(struct api_req *r)
+{
+    bool out = api_query_bool(r, "stdout", false), err = api_query_bool(r, "stderr", false);
+    if (!out && !err) {
+        api_reply_msg(r, 400, "Bad parameters: you must choose at least one stream");
+        return;
+    }
+    int64_t now = time_now_ns();
+    int64_t since = INT64_MIN, until = INT64_MAX;
+    const char *s = api_query(r, "since");
+    const char *u = api_query(r, "until");
+    if (s && *s && strcmp(s, "0") && time_parse_since(s, now, &since) < 0) {
+        api_reply_msg(r, 400, "invalid value for \"since\": %s", s);
+        return;
+    }
+    if (u && *u && strcmp(u, "0") && time_parse_since(u, now, &until) < 0) {
+        api_reply_msg(r, 400, "invalid value for \"until\": %s", u);
+        return;
+    }
+    long long tail = -1;
+    const char *t = api_query(r, "tail");
+    if (t && *t && strcmp(t, "all")) {
+        char *end;
+        tail = strtoll(t, &end, 10);
+        if (*end || tail < 0)
+            tail = -1; /* docker treats a bad tail as "all" */
+    }
+    struct container *c = api_find_container(r);
+    if (!c)
+        return;
+    struct logs_ctx *l = xcalloc(1, sizeof *l);
+    cstore_lock();
+    bool tty = json_is_true(json_object_get(c->config, "Tty"));
+    cstore_unlock();
+    *l = (struct logs_ctx){.c = c,
+                           .out = out,
+                           .err = err,
+                           .follow = api_query_bool(r, "follow", false),
+                           .timestamps = api_query_bool(r, "timestamps", false),
+                           .tty = tty,
+                           .tail = tail,
+                           .since = since,
+                           .until = until};
+    api_reply_stream(r, 200,
+                     tty ? "application/vnd.docker.raw-stream"
+                         : "application/vnd.docker.multiplexed-stream",
+                     logs_producer, l, logs_free);
+}
+
+const struct api_route api_routes_ctr_io[] = {
+    {"POST", "/containers/{id}/wait", wait_, 0},
+    {"POST", "/containers/{id}/attach", attach, 0},
+    {"POST", "/containers/{id}/resize", resize, 0},
+    {"GET", "/containers/{id}/logs", logs, 0},
+    {NULL, NULL, NULL, 0},
+};

@@ -1,0 +1,821 @@
+/* Container lifecycle over the runtime: every verb checks the state with
+ * docker's messages before it changes anything, and undoes its own work when
+ * it fails half-way. Exits arrive through the monitor thread (an epoll over
+ * the shims' pidfds), never by polling. */
+#include "daemon/state/lifecycle.h"
+#include "common/cleanup.h"
+#include "common/ids.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/names.h"
+#include "common/signals.h"
+#include "common/timefmt.h"
+#include "daemon/daemon.h"
+#include "daemon/image/image.h"
+#include "daemon/runtime/runtime.h"
+#include "daemon/state/events.h"
+#include "daemon/state/plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int epfd = -1;
+static pthread_t monitor;
+static volatile bool stopping;
+
+static void emit(struct container *c, const char *action, json_t *extra)
+{
+    cstore_lock();
+    json_t *attrs = json_pack("{s:s,s:s}", "image", c->image_ref, "name", c->name);
+    json_t *labels = json_object_get(c->config, "Labels");
+    if (json_is_object(labels))
+        json_object_update(attrs, labels);
+    cstore_unlock();
+    if (extra) {
+        json_object_update(attrs, extra);
+        json_decref(extra);
+    }
+    events_emit("container", action, c->id, attrs);
+}
+
+static void set_error(struct container *c, const char *msg)
+{
+    free(c->error);
+    c->error = msg ? xstrdup(msg) : NULL;
+}
+
+int ctr_start_exit_code(int err)
+{
+    if (err == ENOENT)
+        return 127;
+    if (err == EACCES)
+        return 126;
+    return 128;
+}
+
+/* ---- /etc files ---- */
+
+static int write_file(const char *dir, const char *name, const char *text, struct md_error *err)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", dir, name);
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return md_errno(err, errno, "write %s", path);
+    size_t n = strlen(text);
+    if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0)
+        return md_errno(err, errno, "write %s", path);
+    if (rename(tmp, path) < 0)
+        return md_errno(err, errno, "rename %s", path);
+    return 0;
+}
+
+/* The host's resolv.conf without loopback nameservers, which mean nothing
+ * inside a network namespace (docker's rule); Google's when none remain. */
+static char *container_resolv_conf(bool host_net)
+{
+    _cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "r");
+    char *out = xstrdup("");
+    bool have_ns = false;
+    char line[1024];
+    while (f && fgets(line, sizeof line, f)) {
+        char ns[256];
+        if (!host_net && sscanf(line, " nameserver %255s", ns) == 1) {
+            if (!strncmp(ns, "127.", 4) || !strcmp(ns, "::1"))
+                continue;
+            have_ns = true;
+        } else if (sscanf(line, " nameserver %255s", ns) == 1) {
+            have_ns = true;
+        }
+        char *n = xasprintf("%s%s", out, line);
+        free(out);
+        out = n;
+    }
+    if (!have_ns) {
+        char *n = xasprintf("%snameserver 8.8.8.8\nnameserver 8.8.4.4\n", out);
+        free(out);
+        out = n;
+    }
+    return out;
+}
+
+static int write_etc_files(struct container *c, struct md_error *err)
+{
+    _cleanup_free_ char *dir = ctr_dir(c);
+    cstore_lock();
+    _cleanup_free_ char *hostname = xstrdup(json_str(c->config, "Hostname"));
+    const char *nm = json_str(c->host_config, "NetworkMode");
+    bool host_net = nm && !strcmp(nm, "host");
+    cstore_unlock();
+    _cleanup_free_ char *h = xasprintf("%s\n", hostname);
+    _cleanup_free_ char *resolv = container_resolv_conf(host_net);
+    const char *hosts = "127.0.0.1\tlocalhost\n"
+                        "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                        "fe00::0\tip6-localnet\n"
+                        "ff00::0\tip6-mcastprefix\n"
+                        "ff02::1\tip6-allnodes\n"
+                        "ff02::2\tip6-allrouters\n";
+    if (write_file(dir, "hostname", h, err) < 0 || write_file(dir, "resolv.conf", resolv, err) < 0)
+        return -1;
+    if (host_net) {
+        _cleanup_fclose_ FILE *f = fopen("/etc/hosts", "r");
+        char buf[65536];
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        buf[n] = '\0';
+        return write_file(dir, "hosts", n ? buf : hosts, err);
+    }
+    return write_file(dir, "hosts", hosts, err);
+}
+
+/* ---- create ---- */
+
+static json_t *config_from_request(json_t *body)
+{
+    /* The create body is Config's fields plus HostConfig and
+     * NetworkingConfig; Config keeps the former. */
+    json_t *cfg = json_deep_copy(body);
+    json_object_del(cfg, "HostConfig");
+    json_object_del(cfg, "NetworkingConfig");
+    return cfg;
+}
+
+static char *pick_name(const char *want, struct md_error *err)
+{
+    if (want && *want) {
+        const char *n = want[0] == '/' ? want + 1 : want;
+        if (!name_valid(n)) {
+            md_err(err, MD_EINVAL,
+                   "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", want);
+            return NULL;
+        }
+        return xstrdup(n);
+    }
+    for (unsigned retry = 0;; retry++) {
+        char *n = name_random(retry);
+        cstore_lock();
+        bool taken = cstore_name_taken(n, NULL);
+        cstore_unlock();
+        if (!taken)
+            return n;
+        free(n);
+    }
+}
+
+int ctr_create(json_t *body, const char *name, struct container **out, struct md_error *err)
+{
+    const char *image = json_str(body, "Image");
+    if (!image || !*image)
+        return md_err(err, MD_EINVAL, "config error: no image specified");
+    _cleanup_free_ char *cname = pick_name(name, err);
+    if (!cname)
+        return -1;
+    struct image *im = NULL;
+    if (image_lookup(image, &im, err) < 0)
+        return -1;
+    struct container *c = ctr_new();
+    id_new(c->id);
+    c->name = steal_ptr(&cname);
+    c->created_ns = time_now_ns();
+    c->image_ref = xstrdup(image);
+    c->image_id = xstrdup(image_id(im));
+    c->config = config_from_request(body);
+    json_t *hc = json_object_get(body, "HostConfig");
+    c->host_config = json_is_object(hc) ? json_deep_copy(hc) : json_object();
+    int r = plan_merge_image(c->config, image_config(im), c->id, err);
+    _cleanup_strv_ char **layers = image_layer_dirs(im);
+    image_put(im);
+    if (r == 0)
+        r = plan_check_host_config(c->host_config, c->config, err);
+    /* build the runtime plan once now so that bad input fails at create */
+    struct rt_plan *plan = NULL;
+    if (r == 0)
+        r = plan_build(c, layers, &plan, err);
+    rt_plan_free(plan);
+    if (r < 0) {
+        ctr_put(c);
+        return -1;
+    }
+    _cleanup_strv_ char **argv = plan_argv(c->config);
+    c->path = xstrdup(argv[0]);
+    c->args = json_strv(argv + 1);
+    c->net_settings = json_pack("{s:{},s:{}}", "Ports", "Networks");
+    c->status = CTR_CREATED;
+
+    _cleanup_free_ char *dir = ctr_dir(c);
+    if (mkdir(dir, 0700) < 0) {
+        md_errno(err, errno, "create %s", dir);
+        ctr_put(c);
+        return -1;
+    }
+    if (cstore_add(c, err) < 0 || ctr_save(c, err) < 0) {
+        cstore_remove(c); /* harmless when it was never added */
+        rmdir(dir);
+        ctr_put(c);
+        return -1;
+    }
+    emit(c, "create", NULL);
+    *out = c;
+    return 0;
+}
+
+/* ---- monitor ---- */
+
+static void watch_add(struct container *c)
+{
+    ctr_get(c); /* the monitor's reference, dropped on exit */
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->watch_fd, &ev) < 0) {
+        log_error("watch container %.12s: %s", c->id, strerror(errno));
+        ctr_put(c);
+    }
+}
+
+static void *restart_worker(void *arg);
+
+static bool wants_restart(struct container *c)
+{
+    json_t *rp = json_object_get(c->host_config, "RestartPolicy");
+    const char *p = json_str(rp, "Name");
+    if (!p || c->manual_stop || c->removed || stopping)
+        return false;
+    if (!strcmp(p, "always") || !strcmp(p, "unless-stopped"))
+        return true;
+    if (!strcmp(p, "on-failure")) {
+        json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+        return c->exit_code != 0 && (max == 0 || c->restart_count < max);
+    }
+    return false;
+}
+
+static void spawn_worker(void *(*fn)(void *), struct container *c)
+{
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    ctr_get(c);
+    if (pthread_create(&th, &attr, fn, c) != 0)
+        ctr_put(c);
+    pthread_attr_destroy(&attr);
+}
+
+static void *autoremove_worker(void *arg)
+{
+    struct container *c = arg;
+    struct md_error err = {0};
+    if (ctr_remove(c, true, &err) < 0)
+        log_warn("auto-remove %.12s: %s", c->id, md_err_msg(&err));
+    md_err_clear(&err);
+    ctr_put(c);
+    return NULL;
+}
+
+/* The shim is gone: record how PID 1 ended, undo the runtime's work, then
+ * apply --rm or the restart policy. */
+static void handle_exit(struct container *c)
+{
+    _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
+    _cleanup_free_ char *rootfs = md_data_path("overlay/%s", c->id);
+    struct rt_exit ex = {.code = 255, .finished_ns = time_now_ns()};
+    struct md_error err = {0};
+    if (rt_read_exit(exec_dir, &ex, &err) < 0) {
+        log_warn("container %.12s: no exit record (%s); recording 255", c->id, md_err_msg(&err));
+        md_err_clear(&err);
+    }
+    if (rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) < 0) {
+        log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
+        md_err_clear(&err);
+    }
+    cstore_lock();
+    if (c->watch_fd >= 0) {
+        close(c->watch_fd);
+        c->watch_fd = -1;
+    }
+    c->status = CTR_EXITED;
+    c->exit_code = ex.code;
+    c->oom_killed = ex.oom_killed;
+    c->finished_ns = ex.finished_ns;
+    c->pid = 0;
+    c->shim_pid = 0;
+    c->exit_seq++;
+    bool autoremove = json_is_true(json_object_get(c->host_config, "AutoRemove"));
+    bool restart = !autoremove && wants_restart(c);
+    if (restart)
+        c->status = CTR_RESTARTING;
+    cstore_broadcast();
+    cstore_unlock();
+    if (ctr_save(c, &err) < 0) {
+        log_warn("%s", md_err_msg(&err));
+        md_err_clear(&err);
+    }
+    char code[16];
+    snprintf(code, sizeof code, "%d", ex.code);
+    if (ex.oom_killed)
+        emit(c, "oom", NULL);
+    emit(c, "die", json_pack("{s:s}", "exitCode", code));
+    if (autoremove)
+        spawn_worker(autoremove_worker, c);
+    else if (restart)
+        spawn_worker(restart_worker, c);
+}
+
+static void *monitor_thread(void *arg)
+{
+    struct epoll_event evs[16];
+    while (!stopping) {
+        int n = epoll_wait(epfd, evs, 16, 500);
+        for (int i = 0; i < n; i++) {
+            struct container *c = evs[i].data.ptr;
+            epoll_ctl(epfd, EPOLL_CTL_DEL, c->watch_fd, NULL);
+            handle_exit(c);
+            ctr_put(c);
+        }
+    }
+    return NULL;
+}
+
+/* ---- start ---- */
+
+static int start_locked(struct container *c, struct md_error *err)
+{
+    cstore_lock();
+    enum ctr_status s = c->status;
+    cstore_unlock();
+    if (s == CTR_RUNNING)
+        return md_err(err, MD_ENOTMODIFIED, "container already started");
+    if (s == CTR_PAUSED)
+        return md_err(err, MD_ECONFLICT, "cannot start a paused container, try unpause instead");
+    if (s == CTR_REMOVING || c->removed)
+        return md_err(err, MD_ECONFLICT, "container is marked for removal and cannot be started");
+
+    struct image *im = NULL;
+    if (image_lookup(c->image_id, &im, err) < 0)
+        return md_err_wrap(err, "image of container %s", c->name);
+    _cleanup_strv_ char **layers = image_layer_dirs(im);
+    image_put(im);
+    if (write_etc_files(c, err) < 0)
+        return -1;
+    struct rt_plan *plan = NULL;
+    if (plan_build(c, layers, &plan, err) < 0)
+        return -1;
+    struct rt_state st = {0};
+    int r = rt_prepare(plan, &st, err);
+    int watch = r == 0 ? rt_watch(&st, err) : -1;
+    if (r == 0 && watch < 0) {
+        /* cannot learn of its exit: do not let it run */
+        struct md_error e2 = {0};
+        rt_cleanup(c->id, plan->rootfs_dir, plan->exec_dir, plan->cgroup_parent, &e2);
+        md_err_clear(&e2);
+        r = -1;
+    }
+    if (r == 0) {
+        /* attach streams that came before start connect now (docker run) */
+        cstore_lock();
+        c->prepared = true;
+        cstore_broadcast();
+        for (int i = 0; i < 100 && c->pending_attach > 0; i++)
+            cstore_wait(50);
+        c->prepared = false;
+        cstore_unlock();
+        r = rt_release(plan->exec_dir, err);
+        if (r < 0) {
+            /* PID 1 never ran the command: undo everything at once */
+            struct md_error e2 = {0};
+            rt_cleanup(c->id, plan->rootfs_dir, plan->exec_dir, plan->cgroup_parent, &e2);
+            md_err_clear(&e2);
+            close(watch);
+        }
+    }
+    if (r < 0) {
+        int code = ctr_start_exit_code(err->err);
+        cstore_lock();
+        set_error(c, md_err_msg(err));
+        if (c->has_run || code != 128) {
+            c->status = CTR_EXITED;
+            c->exit_code = code;
+            c->finished_ns = time_now_ns();
+        }
+        c->exit_seq++;
+        cstore_broadcast();
+        cstore_unlock();
+        struct md_error e2 = {0};
+        ctr_save(c, &e2);
+        md_err_clear(&e2);
+        rt_plan_free(plan);
+        if (err->err == ENOENT || err->err == EACCES)
+            err->err = MD_EINVAL;
+        return -1;
+    }
+    cstore_lock();
+    c->status = CTR_RUNNING;
+    c->pid = st.pid;
+    c->shim_pid = st.shim_pid;
+    c->pid_start = st.pid_start;
+    c->shim_start = st.shim_start;
+    c->started_ns = time_now_ns();
+    c->finished_ns = TIME_ZERO;
+    c->exit_code = 0;
+    c->oom_killed = false;
+    c->has_run = true;
+    c->manual_stop = false;
+    set_error(c, NULL);
+    c->watch_fd = watch;
+    cstore_broadcast();
+    cstore_unlock();
+    rt_plan_free(plan);
+    if (ctr_save(c, err) < 0)
+        log_warn("%s", md_err_msg(err));
+    md_err_clear(err);
+    emit(c, "start", NULL);
+    watch_add(c);
+    return 0;
+}
+
+int ctr_start(struct container *c, struct md_error *err)
+{
+    pthread_mutex_lock(&c->op_lock);
+    int r = start_locked(c, err);
+    pthread_mutex_unlock(&c->op_lock);
+    return r;
+}
+
+static void *restart_worker(void *arg)
+{
+    struct container *c = arg;
+    /* docker's backoff: 100 ms doubling per consecutive restart, capped */
+    int n = c->restart_count < 10 ? c->restart_count : 10;
+    long delay_ms = 100L << n;
+    if (delay_ms > 60000)
+        delay_ms = 60000;
+    struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&c->op_lock);
+    cstore_lock();
+    bool go = c->status == CTR_RESTARTING && !c->removed && !c->manual_stop && !stopping;
+    if (go)
+        c->restart_count++;
+    cstore_unlock();
+    if (go) {
+        struct md_error err = {0};
+        if (start_locked(c, &err) < 0) {
+            log_warn("restart %s: %s", c->name, md_err_msg(&err));
+            cstore_lock();
+            c->status = CTR_EXITED;
+            cstore_broadcast();
+            cstore_unlock();
+        } else {
+            emit(c, "restart", NULL);
+        }
+        md_err_clear(&err);
+    }
+    pthread_mutex_unlock(&c->op_lock);
+    ctr_put(c);
+    return NULL;
+}
+
+/* ---- stop, kill, pause ---- */
+
+static bool is_live(const struct container *c)
+{
+    return c->status == CTR_RUNNING || c->status == CTR_PAUSED;
+}
+
+static struct rt_state state_of(const struct container *c)
+{
+    return (struct rt_state){.pid = c->pid,
+                             .shim_pid = c->shim_pid,
+                             .pid_start = c->pid_start,
+                             .shim_start = c->shim_start};
+}
+
+/* Wait (store lock held) until the container is no longer live. */
+static bool wait_exit_locked(struct container *c, int64_t timeout_ms)
+{
+    int64_t deadline = time_now_ns() + timeout_ms * 1000000;
+    while (is_live(c)) {
+        int64_t left = (deadline - time_now_ns()) / 1000000;
+        if (timeout_ms >= 0 && left <= 0)
+            return false;
+        cstore_wait(timeout_ms < 0 || left > 500 ? 500 : (int)left);
+    }
+    return true;
+}
+
+static int stop_locked(struct container *c, int timeout, int sig, struct md_error *err)
+{
+    cstore_lock();
+    if (c->status == CTR_RESTARTING) {
+        c->manual_stop = true;
+        c->status = CTR_EXITED;
+        cstore_broadcast();
+        cstore_unlock();
+        return 0;
+    }
+    if (!is_live(c)) {
+        cstore_unlock();
+        return md_err(err, MD_ENOTMODIFIED, "container already stopped");
+    }
+    c->manual_stop = true;
+    if (!sig) {
+        const char *ss = json_str(c->config, "StopSignal");
+        sig = ss && *ss ? signal_parse(ss) : SIGTERM;
+    }
+    if (timeout < 0) {
+        json_t *st = json_object_get(c->config, "StopTimeout");
+        timeout = json_is_integer(st) ? (int)json_integer_value(st) : 10;
+    }
+    bool paused = c->status == CTR_PAUSED;
+    struct rt_state st = state_of(c);
+    cstore_unlock();
+
+    if (rt_kill(&st, sig, err) < 0)
+        log_debug("stop %.12s: %s", c->id, md_err_msg(err));
+    md_err_clear(err);
+    if (paused && rt_freeze(c->id, md_cfg.cgroup_parent, false, err) == 0) {
+        cstore_lock();
+        if (c->status == CTR_PAUSED)
+            c->status = CTR_RUNNING;
+        cstore_unlock();
+    }
+    md_err_clear(err);
+    char signame[16];
+    snprintf(signame, sizeof signame, "%d", sig);
+    emit(c, "kill", json_pack("{s:s}", "signal", signame));
+    cstore_lock();
+    bool gone = wait_exit_locked(c, (int64_t)timeout * 1000);
+    cstore_unlock();
+    if (!gone) {
+        log_info("container %.12s did not stop within %d s; sending SIGKILL", c->id, timeout);
+        if (rt_kill(&st, SIGKILL, err) < 0)
+            log_debug("stop %.12s: %s", c->id, md_err_msg(err));
+        md_err_clear(err);
+        emit(c, "kill", json_pack("{s:s}", "signal", "9"));
+        cstore_lock();
+        wait_exit_locked(c, -1);
+        cstore_unlock();
+    }
+    emit(c, "stop", NULL);
+    return 0;
+}
+
+int ctr_stop(struct container *c, int timeout, int sig, struct md_error *err)
+{
+    pthread_mutex_lock(&c->op_lock);
+    int r = stop_locked(c, timeout, sig, err);
+    pthread_mutex_unlock(&c->op_lock);
+    return r;
+}
+
+int ctr_kill(struct container *c, int sig, struct md_error *err)
+{
+    cstore_lock();
+    if (!is_live(c)) {
+        cstore_unlock();
+        return md_err(err, MD_ECONFLICT, "cannot kill container: %s: container %s is not running",
+                      c->name, c->id);
+    }
+    struct rt_state st = state_of(c);
+    cstore_unlock();
+    if (rt_kill(&st, sig, err) < 0)
+        return md_err_wrap(err, "cannot kill container: %s", c->name);
+    char signame[16];
+    snprintf(signame, sizeof signame, "%d", sig);
+    emit(c, "kill", json_pack("{s:s}", "signal", signame));
+    return 0;
+}
+
+int ctr_pause(struct container *c, bool pause, struct md_error *err)
+{
+    pthread_mutex_lock(&c->op_lock);
+    cstore_lock();
+    int r = 0;
+    if (pause && c->status == CTR_PAUSED)
+        r = md_err(err, MD_ECONFLICT, "Container %s is already paused", c->id);
+    else if (pause && c->status != CTR_RUNNING)
+        r = md_err(err, MD_ECONFLICT, "Container %s is not running", c->id);
+    else if (!pause && c->status != CTR_PAUSED)
+        r = md_err(err, MD_EINTERNAL, "Container %s is not paused", c->id);
+    cstore_unlock();
+    if (r == 0)
+        r = rt_freeze(c->id, md_cfg.cgroup_parent, pause, err);
+    if (r == 0) {
+        cstore_lock();
+        c->status = pause ? CTR_PAUSED : CTR_RUNNING;
+        cstore_broadcast();
+        cstore_unlock();
+        ctr_save(c, err);
+        md_err_clear(err);
+        emit(c, pause ? "pause" : "unpause", NULL);
+    }
+    pthread_mutex_unlock(&c->op_lock);
+    return r;
+}
+
+int ctr_restart(struct container *c, int timeout, struct md_error *err)
+{
+    pthread_mutex_lock(&c->op_lock);
+    int r = stop_locked(c, timeout, 0, err);
+    if (r < 0 && err->err == MD_ENOTMODIFIED) {
+        md_err_clear(err);
+        r = 0;
+    }
+    if (r == 0)
+        r = start_locked(c, err);
+    pthread_mutex_unlock(&c->op_lock);
+    if (r == 0)
+        emit(c, "restart", NULL);
+    return r;
+}
+
+int ctr_remove(struct container *c, bool force, struct md_error *err)
+{
+    pthread_mutex_lock(&c->op_lock);
+    cstore_lock();
+    if (c->removed) {
+        cstore_unlock();
+        pthread_mutex_unlock(&c->op_lock);
+        return md_err(err, MD_ENOTFOUND, "No such container: %s", c->id);
+    }
+    if (is_live(c) && !force) {
+        bool paused = c->status == CTR_PAUSED;
+        cstore_unlock();
+        pthread_mutex_unlock(&c->op_lock);
+        return md_err(err, MD_ECONFLICT,
+                      "cannot remove container \"/%s\": container is %s: stop the container "
+                      "before removing or force remove",
+                      c->name, paused ? "paused" : "running");
+    }
+    c->manual_stop = true;
+    if (c->status == CTR_RESTARTING)
+        c->status = CTR_EXITED;
+    bool live = is_live(c);
+    bool paused = c->status == CTR_PAUSED;
+    struct rt_state st = state_of(c);
+    cstore_unlock();
+    if (live) {
+        rt_kill(&st, SIGKILL, err);
+        md_err_clear(err);
+        if (paused)
+            rt_freeze(c->id, md_cfg.cgroup_parent, false, err);
+        md_err_clear(err);
+        cstore_lock();
+        wait_exit_locked(c, 10000);
+        cstore_unlock();
+    }
+    cstore_lock();
+    c->status = CTR_REMOVING;
+    cstore_unlock();
+    _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
+    _cleanup_free_ char *rootfs = md_data_path("overlay/%s", c->id);
+    if (rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, err) < 0 ||
+        rt_rootfs_remove(rootfs, err) < 0) {
+        cstore_lock();
+        c->status = CTR_DEAD;
+        cstore_unlock();
+        ctr_save(c, NULL);
+        pthread_mutex_unlock(&c->op_lock);
+        return md_err_wrap(err, "unable to remove container %s", c->name);
+    }
+    emit(c, "destroy", NULL);
+    cstore_remove(c);
+    pthread_mutex_unlock(&c->op_lock);
+    return 0;
+}
+
+int ctr_rename(struct container *c, const char *name, struct md_error *err)
+{
+    const char *n = name && name[0] == '/' ? name + 1 : name;
+    if (!n || !*n)
+        return md_err(err, MD_EINVAL, "Neither old nor new names may be empty");
+    if (!name_valid(n))
+        return md_err(err, MD_EINVAL,
+                      "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
+    cstore_lock();
+    bool same = !strcmp(c->name, n);
+    _cleanup_free_ char *old = xstrdup(c->name);
+    cstore_unlock();
+    if (same)
+        return md_err(err, MD_EINVAL,
+                      "Renaming a container with the same name as its current name");
+    if (cstore_rename(c, n, err) < 0)
+        return -1;
+    if (ctr_save(c, err) < 0)
+        return -1;
+    _cleanup_free_ char *oldname = xasprintf("/%s", old);
+    emit(c, "rename", json_pack("{s:s}", "oldName", oldname));
+    return 0;
+}
+
+void ctr_attach_pending(struct container *c, int delta)
+{
+    cstore_lock();
+    c->pending_attach += delta;
+    cstore_broadcast();
+    cstore_unlock();
+}
+
+/* ---- restore ---- */
+
+static void restore_one(struct container *c)
+{
+    cstore_lock();
+    bool live = is_live(c) || c->status == CTR_RESTARTING;
+    cstore_unlock();
+    if (!live)
+        return;
+    _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
+    struct rt_state st = {0};
+    struct md_error err = {0};
+    if (rt_reconnect(exec_dir, &st, &err) == 0) {
+        int w = rt_watch(&st, &err);
+        if (w >= 0) {
+            cstore_lock();
+            c->pid = st.pid;
+            c->shim_pid = st.shim_pid;
+            c->watch_fd = w;
+            if (c->status == CTR_RESTARTING)
+                c->status = CTR_RUNNING;
+            cstore_unlock();
+            log_info("container %.12s (%s) is still running (pid %d)", c->id, c->name, st.pid);
+            watch_add(c);
+            return;
+        }
+    }
+    md_err_clear(&err);
+    /* it ended while the daemon was away: handle_exit reads the record */
+    log_info("container %.12s (%s) exited while the daemon was down", c->id, c->name);
+    handle_exit(c);
+}
+
+/* rmi's question: does a container use this image? A running one is
+ * reported first, because docker's message differs. */
+static bool image_in_use(const char *image_id, char container_id[65], bool *running)
+{
+    bool found = false;
+    *running = false;
+    size_t n;
+    struct container **v = cstore_list(&n);
+    cstore_lock();
+    for (size_t i = 0; i < n && !*running; i++) {
+        if (strcmp(v[i]->image_id, image_id))
+            continue;
+        bool live = is_live(v[i]) || v[i]->status == CTR_RESTARTING;
+        if (!found || live) {
+            memcpy(container_id, v[i]->id, 65);
+            *running = live;
+        }
+        found = true;
+    }
+    cstore_unlock();
+    cstore_list_free(v, n);
+    return found;
+}
+
+int lifecycle_init(struct md_error *err)
+{
+    image_set_usage_check(image_in_use);
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0)
+        return md_errno(err, errno, "epoll_create1");
+    if (cstore_init(err) < 0)
+        return -1;
+    size_t n;
+    struct container **v = cstore_list(&n);
+    for (size_t i = 0; i < n; i++)
+        restore_one(v[i]);
+    /* always / unless-stopped containers come back with the daemon, as docker's do */
+    for (size_t i = 0; i < n; i++) {
+        struct container *c = v[i];
+        const char *p = json_str(json_object_get(c->host_config, "RestartPolicy"), "Name");
+        cstore_lock();
+        bool down = c->status == CTR_EXITED && c->has_run;
+        bool manual = c->manual_stop;
+        cstore_unlock();
+        if (down && p && (!strcmp(p, "always") || (!strcmp(p, "unless-stopped") && !manual))) {
+            struct md_error e = {0};
+            if (ctr_start(c, &e) < 0)
+                log_warn("restart %s at daemon start: %s", c->name, md_err_msg(&e));
+            md_err_clear(&e);
+        }
+    }
+    cstore_list_free(v, n);
+    if (pthread_create(&monitor, NULL, monitor_thread, NULL) != 0)
+        return md_err(err, MD_EINTERNAL, "cannot start the exit monitor");
+    return 0;
+}
+
+void lifecycle_shutdown(void)
+{
+    stopping = true;
+    if (epfd >= 0) {
+        pthread_join(monitor, NULL);
+        close(epfd);
+        epfd = -1;
+    }
+}
