@@ -55,7 +55,8 @@ struct net_endpoint {
     int prefix;
     struct net_port *ports;
     size_t nports;
-    char **aliases; /* as requested (NULL-terminated or NULL) */
+    char **aliases;   /* as requested (NULL-terminated or NULL) */
+    char **dns_names; /* user networks: name, aliases, short id (peers' /etc/hosts) */
 };
 
 /* Bridge md_cfg.bridge with md_cfg.bip (the next free /16 of 172.17-31 when
@@ -121,3 +122,29 @@ struct net_hooks {
     int (*disconnect)(const char *network, const char *ctr, bool force, struct md_error *err);
 };
 void net_set_hooks(const struct net_hooks *h);
+
+/* ---- networks, for api/networks.c ---- */
+
+/* Errors that have no MD_E* code: 403 in docker's API. */
+#define NET_EFORBIDDEN (MD_EINTERNAL + 100)
+
+struct net_create {
+    const char *name;
+    const char *driver;  /* "" or "bridge"; anything else: 404 plugin not found */
+    const char *subnet;  /* IPAM.Config[0].Subnet, NULL = the next free pool */
+    const char *gateway; /* IPAM.Config[0].Gateway, NULL = first address */
+    json_t *labels;      /* object or NULL */
+    json_t *options;     /* object or NULL; com.docker.network.bridge.name is honoured */
+    bool internal, attachable;
+};
+/* 409 "network with name X already exists"; 403 for overlapping pools. */
+int net_network_create(const struct net_create *rq, char id[65], struct md_error *err);
+/* 403 for bridge/host/none; 409 while containers are connected. */
+int net_network_remove(const char *ref, struct md_error *err);
+/* docker's network inspect object; NULL + MD_ENOTFOUND. */
+json_t *net_network_inspect(const char *ref, struct md_error *err);
+/* Every network as inspect shows it (with Containers), oldest first. */
+json_t *net_network_list(void);
+/* Remove every user network without endpoints for which keep() is false
+ * (keep gets the inspect object); returns the removed names. */
+char **net_network_prune(bool (*keep)(json_t *net, void *ctx), void *ctx);
