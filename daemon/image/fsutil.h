@@ -1,0 +1,26 @@
+/* File helpers of the image store: confined opens below a directory fd,
+ * recursive removal through fds, atomic small-file writes. */
+#pragma once
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+/* Resolution flags for paths inside an untrusted tree: never leave dirfd
+ * (".." or absolute symlinks give EXDEV), never follow any symlink (ELOOP),
+ * never cross a mount. */
+#define IMG_RESOLVE_STRICT 0x0fULL /* NO_XDEV|NO_MAGICLINKS|NO_SYMLINKS|BENEATH */
+
+/* openat2(dirfd, rel, flags|O_CLOEXEC, mode, resolve); -1 with errno. */
+int img_openat2(int dirfd, const char *rel, int flags, mode_t mode, unsigned long long resolve);
+/* Remove name below dirfd, whatever it is, without following symlinks.
+ * A missing name is not an error. -1 with errno. */
+int img_rm_rf_at(int dirfd, const char *name);
+/* mkdir -p with mode for the last component (0755 for parents). */
+int img_mkdir_p(const char *path, mode_t mode);
+/* Write data to path via a temp file + fsync + rename (0644). */
+int img_write_atomic(const char *path, const void *data, size_t len, struct md_error *err);
+/* Whole file into memory (NUL-terminated), at most max bytes. */
+char *img_read_file(const char *path, size_t max, size_t *len, struct md_error *err);
+/* A random 16-hex-char suffix for temp names. */
+void img_rand_suffix(char out[17]);

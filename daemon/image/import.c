@@ -1,0 +1,132 @@
+/* Import: a rootfs tarball (plain or compressed) becomes a one-layer image
+ * with a config made from the `changes` lines, as moby's ImportImage does. */
+#include "common/cleanup.h"
+#include "common/jsonutil.h"
+#include "common/timefmt.h"
+#include "daemon/daemon.h"
+#include "daemon/image/archive.h"
+#include "daemon/image/changes.h"
+#include "daemon/image/store.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define READ_BLOCK (256u * 1024)
+
+struct fd_src {
+    int fd;
+    char *buf;
+};
+
+static ssize_t fd_read(void *ctx, const void **buf, struct md_error *err)
+{
+    struct fd_src *s = ctx;
+    for (;;) {
+        ssize_t n = read(s->fd, s->buf, READ_BLOCK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return md_errno(err, errno, "read the request body");
+        *buf = s->buf;
+        return n;
+    }
+}
+
+static const char *go_arch(void)
+{
+    static __thread struct utsname u;
+    uname(&u);
+    if (!strcmp(u.machine, "x86_64"))
+        return "amd64";
+    if (!strcmp(u.machine, "aarch64"))
+        return "arm64";
+    return u.machine;
+}
+
+/* Unpack the body as one layer; returns it pinned. */
+static struct layer *unpack_body(int fd, struct md_error *err)
+{
+    _cleanup_free_ char *buf = xmalloc(READ_BLOCK);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (lseek(fd, 0, SEEK_SET) < 0) {
+            md_errno(err, errno, "rewind the request body");
+            return NULL;
+        }
+        _cleanup_free_ char *tmp = store_tmp_dir(err);
+        if (!tmp)
+            return NULL;
+        _cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+            md_errno(err, errno, "open %s", tmp);
+            store_tmp_remove(tmp);
+            return NULL;
+        }
+        struct fd_src src = {.fd = fd, .buf = buf};
+        struct layer_unpack_opts o = {.label = "import", .keep_tar = attempt > 0};
+        struct layer_info info;
+        int r = layer_unpack(fd_read, &src, dfd, &o, &info, err);
+        if (r == LAYER_NEED_TAR) {
+            store_tmp_remove(tmp);
+            continue;
+        }
+        if (r < 0) {
+            store_tmp_remove(tmp);
+            return NULL;
+        }
+        struct layer *l = store_layer_commit(tmp, info.diff_id, NULL, &info, err);
+        if (!l)
+            store_tmp_remove(tmp);
+        return l;
+    }
+    md_err(err, MD_EINTERNAL, "import: the tar could not be unpacked");
+    return NULL;
+}
+
+int image_import(int fd, const char *repo, const char *tag, const char *message, char **changes,
+                 char id[DIGEST_LEN + 1], struct md_error *err)
+{
+    /* everything the client sent is checked before the body is read */
+    _cleanup_free_ char *full = NULL;
+    if (repo && *repo && store_repo_tag_ref(repo, tag, &full, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *partial = json_object();
+    if (image_apply_changes(partial, changes, err) < 0)
+        return -1;
+
+    struct layer *l = unpack_body(fd, err);
+    if (!l)
+        return -1;
+    _cleanup_free_ char *created = time_format(time_now_ns(), false);
+    const char *comment = message && *message ? message : "Imported from -";
+    /* image.Image's field order, as moby marshals it */
+    _cleanup_json_ json_t *config = json_object();
+    json_object_set_new(config, "comment", json_string(comment));
+    json_object_set_new(config, "created", json_string(created));
+    json_object_set_new(config, "docker_version", json_string(MD_VERSION));
+    json_object_set_new(config, "config", image_container_config(partial));
+    json_object_set_new(config, "architecture", json_string(go_arch()));
+    json_object_set_new(config, "os", json_string("linux"));
+    json_object_set_new(config, "rootfs",
+                        json_pack("{s:s,s:[s]}", "type", "layers", "diff_ids", l->diff_id));
+    json_object_set_new(config, "history",
+                        json_pack("[{s:s,s:s}]", "created", created, "comment", comment));
+    _cleanup_free_ char *raw = json_dumps(config, JSON_COMPACT);
+
+    char *tags[2] = {full, NULL};
+    struct new_image ni = {.config_raw = raw,
+                           .config_len = strlen(raw),
+                           .layers = &l,
+                           .nlayers = 1,
+                           .tags = full ? tags : NULL,
+                           .touch_tags = true};
+    char ids[1][DIGEST_LEN + 1];
+    int rc = store_add_images(&ni, 1, ids, NULL, NULL, err);
+    store_layer_put(l);
+    if (rc < 0)
+        return -1;
+    memcpy(id, ids[0], DIGEST_LEN + 1);
+    image_event("import", id, id);
+    return 0;
+}
