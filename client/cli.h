@@ -17,6 +17,7 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmds_system[];
 extern const struct cli_cmd cli_cmds_run[];        /* run, create, start */
 extern const struct cli_cmd cli_cmds_containers[]; /* stop, rm, kill, ... */
+extern const struct cli_cmd cli_cmds_ps[];
 
 /* The command being run (for usage messages). */
 extern const struct cli_cmd *cli_current;

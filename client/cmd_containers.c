@@ -67,7 +67,7 @@ static int stop_like(int argc, char **argv, const char *suffix)
             sig = optarg;
             break;
         case 'T':
-            fprintf(stderr, "Flag --time has been deprecated, use --timeout instead\n");
+            printf("Flag --time has been deprecated, use --timeout instead\n");
             time_set = true;
             timeout = optarg;
             break;

@@ -3,6 +3,8 @@
 #include "client/stream.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
+#include "common/tabwriter.h"
+#include "common/template.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -280,4 +282,61 @@ int ctr_attach_and_start(const struct attached_run *r, char **start_err, bool *f
         return 125;
     }
     return ctr_wait_result(w, NULL);
+}
+
+int render_rows(const char *format, json_t *rows, const char *(*header_for)(const char *field))
+{
+    return render_rows_hdr(format, NULL, rows, header_for);
+}
+
+int render_rows_hdr(const char *format, const char *header_format, json_t *rows,
+                    const char *(*header_for)(const char *field))
+{
+    struct tmpl *t = NULL;
+    struct md_error err = {0};
+    if (tmpl_parse(format, &t, &err) < 0) {
+        fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
+        md_err_clear(&err);
+        return 1;
+    }
+    struct strbuf body = STRBUF_INIT;
+    size_t i;
+    json_t *row;
+    int rc = 0;
+    json_array_foreach(rows, i, row)
+    {
+        char *line = NULL;
+        if (tmpl_render(t, row, &line, &err) < 0) {
+            fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
+            md_err_clear(&err);
+            rc = 1;
+            break;
+        }
+        sb_add(&body, line);
+        sb_addc(&body, '\n');
+        free(line);
+    }
+    if (rc == 0) {
+        if (tmpl_is_table(t)) {
+            struct tabwriter *tw = tw_new();
+            struct tmpl *ht = NULL;
+            if (header_format && tmpl_parse(header_format, &ht, &err) < 0)
+                md_err_clear(&err);
+            char *h = tmpl_render_header(ht ? ht : t, header_for);
+            tmpl_free(ht);
+            tw_write(tw, h);
+            tw_write(tw, "\n");
+            free(h);
+            tw_write(tw, body.s);
+            char *out = tw_flush(tw);
+            fputs(out, stdout);
+            free(out);
+            tw_free(tw);
+        } else if (body.len) {
+            fputs(body.s, stdout);
+        }
+    }
+    sb_free(&body);
+    tmpl_free(t);
+    return rc;
 }

@@ -54,3 +54,11 @@ struct attached_run {
     const char *detach_keys;
 };
 int ctr_attach_and_start(const struct attached_run *r, char **start_err, bool *failed);
+
+/* docker's formatter.Context.Write: each row through the --format template
+ * (a "table" format gets the header row and tabwriter alignment). Prints
+ * docker's message and returns 1 on a template error. */
+int render_rows(const char *format, json_t *rows, const char *(*header_for)(const char *field));
+/* Same, with the header row rendered from header_format instead. */
+int render_rows_hdr(const char *format, const char *header_format, json_t *rows,
+                    const char *(*header_for)(const char *field));

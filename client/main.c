@@ -15,6 +15,7 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
     cli_cmds_run,
     cli_cmds_containers,
+    cli_cmds_ps,
     NULL,
 };
 
