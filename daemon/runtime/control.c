@@ -153,23 +153,8 @@ int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
      * exit and writes the exit record */
     if (have_cg && cgroup_kill(&cg, &e) < 0)
         keep_first(&first, &e);
-    if (exec_dir) {
-        _cleanup_free_ char *sp = xasprintf("%s/shim.pid", exec_dir);
-        pid_t shim;
-        uint64_t start;
-        if (util_read_pid_file(sp, &shim, &start, NULL) == 0 && start &&
-            util_proc_start_time(shim) == start) {
-            _cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, shim, 0);
-            if (fd >= 0 && util_proc_start_time(shim) == start) {
-                struct pollfd p = {.fd = fd, .events = POLLIN};
-                if (poll(&p, 1, 3000) == 0) {
-                    log_warn("container %.12s: shim %d still running, killing it", id, (int)shim);
-                    syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-                    poll(&p, 1, 2000);
-                }
-            }
-        }
-    }
+    if (exec_dir)
+        util_stop_shim(exec_dir, 3000);
     if (have_cg) {
         if (cgroup_destroy(&cg, &e) < 0)
             keep_first(&first, &e);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -32,6 +33,13 @@ int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err
         return md_errno(err, errno, "shim binary %s", shim_path ? shim_path : "(none)");
     if (cgroup_init(cgroup_root ? cgroup_root : "/sys/fs/cgroup", err) < 0)
         return md_err_wrap(err, "cgroups");
+    /* Shims are double-forked, so they are nobody's child in the daemon --
+     * except that, as a subreaper, the daemon adopts them: then rt_cleanup
+     * reaps each one the moment its container is cleaned up, instead of
+     * leaving that to init (which may be slow to reap). If the daemon dies,
+     * its shims go to init and keep running. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        return md_errno(err, errno, "become a child subreaper");
     free(shim_binary);
     shim_binary = xstrdup(shim_path);
     log_info("runtime: cgroup mode %s, shim %s", cgroup_mode_name(), shim_path);
@@ -180,14 +188,7 @@ static void remove_stale(const char *exec_dir)
 static void undo_prepare(const struct rt_plan *p, const struct cg_paths *cg, bool mounted)
 {
     struct md_error e = {0};
-    pid_t shim = 0;
-    uint64_t start = 0;
-    _cleanup_free_ char *sp = xasprintf("%s/shim.pid", p->exec_dir);
-    if (util_read_pid_file(sp, &shim, &start, NULL) == 0 && util_proc_start_time(shim) == start) {
-        kill(shim, SIGKILL);
-        for (int i = 0; i < 200 && util_proc_start_time(shim) == start; i++)
-            util_sleep_ms(5);
-    }
+    util_stop_shim(p->exec_dir, 2000);
     if (cg && cgroup_destroy(cg, &e) < 0) {
         log_warn("undo start of %.12s: %s", p->id, md_err_msg(&e));
         md_err_clear(&e);
@@ -286,13 +287,19 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
     return 0;
 }
 
-/* connect to exec_dir/attach.sock */
+/* Connect to exec_dir/attach.sock. sun_path holds 108 bytes and exec dirs
+ * under a long exec-root with a 64-char id do not fit, so the path goes
+ * through an O_PATH fd of the directory (/proc/self/fd/N/attach.sock). */
 static int shim_connect(const char *exec_dir, struct md_error *err)
 {
+    _cleanup_close_ int dir = open(exec_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+        if (errno == ENOENT)
+            return md_err(err, MD_ECONFLICT, "container is not running");
+        return md_errno(err, errno, "open %s", exec_dir);
+    }
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/attach.sock", exec_dir);
-    if (n < 0 || (size_t)n >= sizeof sa.sun_path)
-        return md_err(err, ENAMETOOLONG, "attach socket path too long");
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/attach.sock", dir);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return md_errno(err, errno, "socket");
@@ -301,7 +308,7 @@ static int shim_connect(const char *exec_dir, struct md_error *err)
         close(fd);
         if (e == ENOENT || e == ECONNREFUSED)
             return md_err(err, MD_ECONFLICT, "container is not running");
-        return md_errno(err, e, "connect to %s", sa.sun_path);
+        return md_errno(err, e, "connect to %s/attach.sock", exec_dir);
     }
     return fd;
 }

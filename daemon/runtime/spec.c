@@ -189,10 +189,6 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
                       p->netns_path);
     if (!is_abs(p->exec_dir))
         return md_err(err, MD_EINVAL, "exec dir is not an absolute path");
-    /* sockaddr_un.sun_path is 108 bytes */
-    if (strlen(p->exec_dir) + sizeof "/attach.sock" > 108)
-        return md_err(err, MD_EINVAL, "exec dir \"%s\" is too long for a unix socket path",
-                      p->exec_dir);
     if (p->log_path && p->log_path[0] && !is_abs(p->log_path))
         return md_err(err, MD_EINVAL, "log path is not absolute");
     if (p->cgroup_parent && (has_dotdot(p->cgroup_parent) || strchr(p->cgroup_parent, '\n')))

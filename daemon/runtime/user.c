@@ -183,16 +183,18 @@ int user_resolve(FILE *passwd, FILE *group, const char *spec, char *const *group
     }
     out->uid = (uid_t)uid;
     out->home = found ? steal_ptr(&pw.home) : xstrdup("/");
-    if (gspec && gspec[0]) {
-        if (resolve_group(group, gspec, &gid, err) < 0) {
-            free(pw.name);
-            user_free(out);
-            return -1;
-        }
-    } else if (found) {
-        member_groups(group, pw.name, out);
+    if (gspec && gspec[0] && resolve_group(group, gspec, &gid, err) < 0) {
+        free(pw.name);
+        user_free(out);
+        return -1;
     }
     out->gid = (gid_t)gid;
+    /* the primary group is a supplementary group too (docker >= 23, the fix
+     * for CVE-2023-25173): dropping it with setgroups would let a process
+     * escape "deny this group" permissions */
+    add_gid(out, out->gid);
+    if (!(gspec && gspec[0]) && found)
+        member_groups(group, pw.name, out);
     free(pw.name);
     for (char *const *a = group_add; a && *a; a++) {
         unsigned long g;

@@ -10,7 +10,7 @@
 struct rt_user {
     uid_t uid;
     gid_t gid;
-    gid_t *groups; /* supplementary, may be empty */
+    gid_t *groups; /* supplementary: the primary gid first, then memberships */
     size_t ngroups;
     char *home; /* "/" when unknown */
 };

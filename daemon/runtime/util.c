@@ -1,16 +1,25 @@
 /* File and process helpers for the runtime and the shim. */
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err)
 {
@@ -246,4 +255,27 @@ char *util_unescape(const char *s)
     }
     *o = 0;
     return steal_ptr(&out);
+}
+
+void util_stop_shim(const char *exec_dir, int grace_ms)
+{
+    _cleanup_free_ char *sp = xasprintf("%s/shim.pid", exec_dir);
+    pid_t shim;
+    uint64_t start;
+    if (util_read_pid_file(sp, &shim, &start, NULL) < 0 || !start ||
+        util_proc_start_time(shim) != start)
+        return;
+    _cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, shim, 0);
+    if (fd < 0 || util_proc_start_time(shim) != start)
+        return;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, grace_ms) == 0) {
+        log_warn("shim %d (%s) still running, killing it", (int)shim, exec_dir);
+        syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+        poll(&p, 1, 2000);
+    }
+    /* our child while we are its subreaper (rt_init): reap it here, or it
+     * stays a zombie; someone else's child: ECHILD, nothing to do */
+    siginfo_t si;
+    waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG);
 }

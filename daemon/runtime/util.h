@@ -26,6 +26,10 @@ int util_mkdir_p(const char *path, mode_t mode, struct md_error *err);
 int util_rm_rf(const char *path, struct md_error *err);
 /* Is path a mount point (statx STATX_ATTR_MOUNT_ROOT)? -1 on error. */
 int util_is_mountpoint(const char *path);
+/* Wait up to grace_ms for the shim recorded in exec_dir (shim.pid, start
+ * time checked) to exit, SIGKILL it after that, and reap it if it is our
+ * child. */
+void util_stop_shim(const char *exec_dir, int grace_ms);
 /* CLOCK_REALTIME in ns. */
 int64_t util_now_ns(void);
 /* Monotonic ms, for timeouts. */

@@ -48,12 +48,13 @@ static void tell_error(int fd, const struct md_error *e)
     tell_daemon(fd, line);
 }
 
+/* exec_dir/attach.sock, bound relative to exec_dir (our cwd from now on):
+ * the full path may not fit in sun_path's 108 bytes. */
 static int listen_attach(const char *exec_dir, struct md_error *err)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/attach.sock", exec_dir);
-    if (n < 0 || (size_t)n >= sizeof sa.sun_path)
-        return md_err(err, ENAMETOOLONG, "attach socket path too long");
+    if (chdir(exec_dir) < 0)
+        return md_errno(err, errno, "chdir %s", exec_dir);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "attach.sock"};
     unlink(sa.sun_path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
@@ -62,7 +63,7 @@ static int listen_attach(const char *exec_dir, struct md_error *err)
         listen(fd, 64) < 0) {
         int e = errno;
         close(fd);
-        return md_errno(err, e, "listen on %s", sa.sun_path);
+        return md_errno(err, e, "listen on %s/attach.sock", exec_dir);
     }
     return fd;
 }

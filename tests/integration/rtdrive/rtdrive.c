@@ -7,6 +7,7 @@
  *   rtdrive prepare [opts] -- CMD...   prepare only; prints "PID SHIMPID"
  *   rtdrive release|attach|wait|reconnect  [opts]
  *   rtdrive kill    [opts] SIG
+ *   rtdrive resize  [opts] H W
  *   rtdrive freeze|thaw|stats|cleanup [opts]
  *   rtdrive mode
  * opts: --base DIR (required: overlay/, exec/, containers/ go below it)
@@ -37,10 +38,11 @@ static struct rt_plan plan;
 static char *base, *shim, *cgroup_root = "/sys/fs/cgroup", *raw_path;
 static struct md_error err;
 
+/* like docker run: 125 when the start fails, the container's code after */
 __attribute__((noreturn)) static void die(const char *what)
 {
     fprintf(stderr, "rtdrive: %s: %s (errno %d)\n", what, md_err_msg(&err), err.err);
-    exit(err.err == ENOENT ? 127 : err.err == EACCES ? 126 : 125);
+    exit(125);
 }
 
 static void add_bind(const char *spec)
@@ -404,6 +406,14 @@ int main(int argc, char **argv)
             die("reconnect");
         if (rt_kill(&st, atoi(plan.argv[0]), &err) < 0)
             die("kill");
+        return 0;
+    }
+    if (!strcmp(verb, "resize")) {
+        if (strv_len(plan.argv) != 2)
+            return 2;
+        if (rt_resize(plan.exec_dir, (uint16_t)atoi(plan.argv[0]), (uint16_t)atoi(plan.argv[1]),
+                      &err) < 0)
+            die("resize");
         return 0;
     }
     if (!strcmp(verb, "freeze") || !strcmp(verb, "thaw")) {
