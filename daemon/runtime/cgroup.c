@@ -471,12 +471,21 @@ int cgroup_create(const struct cg_paths *p, const struct rt_limits *l, bool priv
                   struct md_error *err)
 {
     if (p->v2) {
-        if (L.mode == CG_UNIFIED) {
-            if (v2_prepare_parents(p->v2_parent, err) < 0)
+        struct md_error e = {0};
+        if (L.mode == CG_UNIFIED && v2_prepare_parents(p->v2_parent, &e) < 0) {
+            /* e.g. the daemon shares its cgroup with its login shell: no
+             * controllers for containers. Fine while nothing needs them. */
+            static const struct rt_limits none;
+            if (memcmp(l, &none, sizeof none)) {
+                md_err(err, e.err, "cannot apply resource limits: %s", md_err_msg(&e));
+                md_err_clear(&e);
                 return -1;
-        } else if (util_mkdir_p(p->v2_parent, 0755, err) < 0) {
-            return -1;
+            }
+            log_warn("cgroup: %s; containers run without resource controllers", md_err_msg(&e));
+            md_err_clear(&e);
         }
+        if (util_mkdir_p(p->v2_parent, 0755, err) < 0)
+            return -1;
         if (mkdir(p->v2, 0755) < 0 && errno != EEXIST)
             return md_errno(err, errno, "create cgroup %s", p->v2);
     }

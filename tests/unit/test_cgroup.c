@@ -185,6 +185,24 @@ START_TEST(test_v2_freeze_kill_stats)
 }
 END_TEST
 
+START_TEST(test_v2_no_delegation)
+{
+    init_unified();
+    /* a cgroup that refuses controllers (here: the knob is not writable) */
+    mk("user.slice/daemon/cgroup.subtree_control");
+    struct cg_paths p;
+    ck_assert_int_eq(cgroup_paths(ID, NULL, &p, NULL), 0);
+    struct md_error e = {0};
+    ck_assert_int_eq(cgroup_create(&p, &LIM, false, &e), -1);
+    ck_assert_msg(strstr(e.msg, "cannot apply resource limits"), "%s", e.msg);
+    md_err_clear(&e);
+    struct rt_limits none = {0};
+    ck_assert_msg(cgroup_create(&p, &none, false, &e) == 0, "%s", md_err_msg(&e));
+    ck_assert_int_eq(access(p.v2, F_OK), 0);
+    cgroup_paths_free(&p);
+}
+END_TEST
+
 static const char *HYBRID_SELF = "9:name=systemd:/\n8:pids:/\n6:freezer:/\n5:devices:/\n"
                                  "4:memory:/process_api/abc\n2:cpuacct:/\n1:cpu:/\n0::/\n";
 
@@ -332,6 +350,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_v2_paths_and_limits);
     tcase_add_test(t, test_v2_unlimited_and_unset);
     tcase_add_test(t, test_v2_freeze_kill_stats);
+    tcase_add_test(t, test_v2_no_delegation);
     tcase_add_test(t, test_v1_hybrid_paths_and_limits);
     tcase_add_test(t, test_v1_legacy_and_privileged);
     tcase_add_test(t, test_v1_comounted_cpu);
