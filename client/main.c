@@ -11,11 +11,14 @@
 #define MD_VERSION "0.1.0"
 #endif
 
+extern const struct cli_cmd cli_cmds_images[]; /* cmd_images.c */
+
 static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
     cli_cmds_run,
     cli_cmds_containers,
     cli_cmds_ps,
+    cli_cmds_images,
     NULL,
 };
 
