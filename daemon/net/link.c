@@ -344,6 +344,30 @@ static int veth_inside(const struct veth_cfg *c, int nsfd, struct md_error *err)
     return 0;
 }
 
+/* Hairpin on the container's bridge port: with br_netfilter (on by
+ * default here), a container's connection to its own published port is
+ * DNAT'ed while still being bridged, and the bridge must be allowed to send
+ * the frame back out of the port it came in on. */
+static int set_hairpin(struct nl_sock *s, const char *port, struct md_error *err)
+{
+    _cleanup_link_ struct rtnl_link *l = NULL;
+    if (get_link(s, port, &l, err) < 0)
+        return -1;
+    /* a bridge-port change is an AF_BRIDGE request on both sides */
+    _cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc();
+    _cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
+    if (!orig || !ch)
+        abort();
+    rtnl_link_set_ifindex(orig, rtnl_link_get_ifindex(l));
+    rtnl_link_set_family(orig, AF_BRIDGE);
+    rtnl_link_set_family(ch, AF_BRIDGE);
+    rtnl_link_bridge_set_flags(ch, RTNL_BRIDGE_HAIRPIN_MODE);
+    int r = rtnl_link_change(s, orig, ch, 0);
+    if (r < 0)
+        return nl_fail(err, r, "set hairpin mode on", port);
+    return 0;
+}
+
 int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
 {
     _cleanup_close_ int nsfd = open(c->netns_path, O_RDONLY | O_CLOEXEC);
@@ -378,7 +402,7 @@ int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
     rtnl_link_veth_release(veth);
     if (r < 0)
         return nl_fail(err, r, "create veth pair", c->host);
-    if (veth_inside(c, nsfd, err) < 0) {
+    if (set_hairpin(s, c->host, err) < 0 || veth_inside(c, nsfd, err) < 0) {
         link_delete(c->host, NULL); /* takes the peer with it */
         return -1;
     }
@@ -424,7 +448,7 @@ int netns_remove(const char *path, struct md_error *err)
     return 0;
 }
 
-static int mkdir_p(const char *dir, mode_t mode)
+int net_mkdir_p(const char *dir, mode_t mode)
 {
     _cleanup_free_ char *p = xstrdup(dir);
     for (char *s = p + 1; *s; s++) {
@@ -440,7 +464,7 @@ static int mkdir_p(const char *dir, mode_t mode)
 
 int netns_dir_ensure(const char *dir, struct md_error *err)
 {
-    if (mkdir_p(dir, 0711) < 0)
+    if (net_mkdir_p(dir, 0711) < 0)
         return md_errno(err, errno, "create %s", dir);
     bool made = false;
     while (mount("", dir, "none", MS_SHARED | MS_REC, NULL) < 0) {

@@ -513,8 +513,7 @@ static int init_locked(struct md_error *err)
     if (!valid_ifname(md_cfg.bridge))
         return md_err(err, MD_EINVAL, "invalid bridge name %s", md_cfg.bridge);
     _cleanup_free_ char *dir = md_data_path("network/endpoints");
-    _cleanup_free_ char *top = md_data_path("network");
-    if ((mkdir(top, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
+    if (net_mkdir_p(dir, 0700) < 0)
         return md_errno(err, errno, "create %s", dir);
     load_state();
     struct network *br = find_net("bridge");
@@ -663,7 +662,7 @@ static char **dns_names(const struct net_request *rq)
 /* Undo of a half-done connect, in reverse order. */
 struct undo {
     bool netns, veth, rules, lease;
-    uint32_t ip;
+    uint32_t ip, prev_last;
 };
 
 static void rollback(const struct undo *u, struct network *n, struct endpoint *e)
@@ -682,15 +681,17 @@ static void rollback(const struct undo *u, struct network *n, struct endpoint *e
     if (u->netns && netns_remove(e->ep.netns_path, &x) < 0)
         log_warn("undo connect %.12s: %s", e->ctr, md_err_msg(&x));
     md_err_clear(&x);
-    if (u->lease)
+    if (u->lease) {
         ipam_release(&n->pool, u->ip);
+        n->pool.last = u->prev_last; /* a failed start does not use up an address */
+    }
 }
 
 static int connect_locked(const struct net_request *rq, struct network *n, struct endpoint *e,
                           struct md_error *err)
 {
     struct net_endpoint *ep = &e->ep;
-    struct undo u = {0};
+    struct undo u = {.prev_last = n->pool.last};
     /* address */
     if (rq->ipv4 && *rq->ipv4) {
         if (ipv4_parse(rq->ipv4, &u.ip) < 0)

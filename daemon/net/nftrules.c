@@ -53,11 +53,12 @@ char *nftr_base_text(const char *table, const struct nftr_network *nets, size_t 
                   "comment \"%s\"\n",
                   table, w->bridge, tag);
         /* hairpin: a container reaching a published port of itself or a
-         * peer on the same bridge */
+         * peer on the same bridge. Matched on the source subnet: the input
+         * interface is not known in postrouting. */
         sb_printf(&b,
-                  "add rule ip %s postrouting iifname \"%s\" oifname \"%s\" ct status dnat "
+                  "add rule ip %s postrouting oifname \"%s\" ip saddr %s ct status dnat "
                   "masquerade comment \"%s\"\n",
-                  table, w->bridge, w->bridge, tag);
+                  table, w->bridge, sn, tag);
         if (w->internal) {
             sb_printf(
                 &b, "add rule ip %s forward iifname \"%s\" oifname != \"%s\" drop comment \"%s\"\n",
