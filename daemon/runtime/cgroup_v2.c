@@ -13,6 +13,16 @@
 
 #define CPU_PERIOD 100000
 
+/* A limit file is missing when its controller is not enabled for us. */
+static int set(const char *d, const char *file, const char *v, struct md_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", d, file);
+    if (!cgroup_is_fake() && access(path, F_OK) < 0 && errno == ENOENT)
+        return md_err(err, ENOTSUP, "the %.*s controller is not available in %s (needed for %s)",
+                      (int)strcspn(file, "."), file, d, file);
+    return cg_write(d, file, v, err);
+}
+
 static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
                          struct md_error *err)
 {
@@ -21,7 +31,7 @@ static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
     char v[64];
     if (l->memory > 0) {
         snprintf(v, sizeof v, "%" PRId64, l->memory);
-        if (cg_write(d, "memory.max", v, err) < 0)
+        if (set(d, "memory.max", v, err) < 0)
             return -1;
     }
     if (l->memory_swap == -1 || (l->memory_swap > 0 && l->memory > 0)) {
@@ -33,7 +43,7 @@ static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
         _cleanup_free_ char *f = xasprintf("%s/memory.swap.max", d);
         if (!cgroup_is_fake() && access(f, F_OK) < 0)
             log_warn("cgroup %s: no swap accounting, memory swap limit ignored", d);
-        else if (cg_write(d, "memory.swap.max", v, err) < 0)
+        else if (set(d, "memory.swap.max", v, err) < 0)
             return -1;
     }
     if (l->nano_cpus > 0) {
@@ -41,12 +51,12 @@ static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
         if (quota < 1000)
             quota = 1000; /* the kernel's minimum quota is 1 ms */
         snprintf(v, sizeof v, "%" PRId64 " %d", quota, CPU_PERIOD);
-        if (cg_write(d, "cpu.max", v, err) < 0)
+        if (set(d, "cpu.max", v, err) < 0)
             return -1;
     }
     if (l->cpu_shares > 0) {
         snprintf(v, sizeof v, "%llu", cg_shares_to_weight(l->cpu_shares));
-        if (cg_write(d, "cpu.weight", v, err) < 0)
+        if (set(d, "cpu.weight", v, err) < 0)
             return -1;
     }
     if (l->pids_limit != 0) {
@@ -54,7 +64,7 @@ static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
             snprintf(v, sizeof v, "max");
         else
             snprintf(v, sizeof v, "%" PRId64, l->pids_limit);
-        if (cg_write(d, "pids.max", v, err) < 0)
+        if (set(d, "pids.max", v, err) < 0)
             return -1;
     }
     return 0;

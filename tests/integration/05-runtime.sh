@@ -80,6 +80,19 @@ expect_eq "masked and read-only paths" "/sys ro
 out=$(rd run -- sh -c 'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status | tr -s "\t" " "' 2>/dev/null)
 expect_eq "docker's default capabilities, bounding set too; seccomp filter" \
     "CapBnd: 00000000a80425fb|CapEff: 00000000a80425fb|NoNewPrivs: 0|Seccomp: 2" "$(LC_ALL=C sort <<<"$out" | paste -sd'|')"
+out=$(rd run --no-new-privs -- grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status 2>/dev/null | tr -s "\t" " ")
+expect_eq "no_new_privs: set, seccomp still loaded (last)" "NoNewPrivs: 1
+Seccomp: 2" "$out"
+out=$(rd run --cap-drop ALL --cap-add NET_BIND_SERVICE -- grep CapEff /proc/self/status 2>/dev/null | tr -s "\t" " ")
+expect_eq "cap_drop ALL + cap_add NET_BIND_SERVICE" "CapEff: 0000000000000400" "$out"
+own_bnd=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+out=$(rd run --privileged -- sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status; [ "$(wc -c < /proc/timer_list)" -gt 0 ] && echo unmasked' 2>/dev/null | tr -s "\t" " ")
+expect_eq "privileged: our whole bounding set, no seccomp, nothing masked" "CapEff: $own_bnd
+Seccomp: 0
+unmasked" "$out"
+out=$(rd run --read-only -- sh -c 'touch /x 2>&1; touch /dev/shm/ok && echo tmpfs-ok' 2>/dev/null)
+expect_eq "read-only rootfs (tmpfs mounts stay writable)" "touch: /x: Read-only file system
+tmpfs-ok" "$out"
 mkdir -p "$T/data" && echo bound >"$T/data/f"
 out=$(rd run --bind "$T/data:/mnt/data:ro" -- sh -c 'cat /mnt/data/f; touch /mnt/data/g 2>&1' 2>/dev/null)
 expect_match "read-only bind: readable, not writable" "^bound

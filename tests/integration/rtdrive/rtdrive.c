@@ -16,7 +16,7 @@
  *       --tty --stdin --stdin-once --init --hostname H --user U --cwd D
  *       --env K=V --bind SRC:DST[:ro] --netns P|host --memory N --memory-swap N
  *       --cpus-nano N --shares N --pids N --raw FILE (copy of the attach stream)
- *       --read-only --privileged --cap-add C --cap-drop C
+ *       --read-only --privileged --cap-add C --cap-drop C --no-new-privs
  * Demultiplexed stdout/stderr frames go to our stdout/stderr; "run" and
  * "wait" print "exit code=N oom_killed=0|1" on stderr and exit with N. */
 #include "daemon/runtime/runtime.h"
@@ -93,36 +93,24 @@ static void parse(int argc, char **argv)
         O_RO,
         O_PRIV,
         O_CAPADD,
-        O_CAPDROP
+        O_CAPDROP,
+        O_NNP
     };
     static const struct option opts[] = {
-        {"base", 1, 0, O_BASE},
-        {"id", 1, 0, O_ID},
-        {"layer", 1, 0, O_LAYER},
-        {"cgroup-parent", 1, 0, O_CGP},
-        {"shim", 1, 0, O_SHIM},
-        {"cgroup-root", 1, 0, O_CGROOT},
-        {"tty", 0, 0, O_TTY},
-        {"stdin", 0, 0, O_STDIN},
-        {"stdin-once", 0, 0, O_ONCE},
-        {"init", 0, 0, O_INIT},
-        {"hostname", 1, 0, O_HOST},
-        {"user", 1, 0, O_USER},
-        {"cwd", 1, 0, O_CWD},
-        {"env", 1, 0, O_ENV},
-        {"bind", 1, 0, O_BIND},
-        {"netns", 1, 0, O_NETNS},
-        {"memory", 1, 0, O_MEM},
-        {"memory-swap", 1, 0, O_SWAP},
-        {"cpus-nano", 1, 0, O_CPUS},
-        {"shares", 1, 0, O_SHARES},
-        {"pids", 1, 0, O_PIDS},
-        {"raw", 1, 0, O_RAW},
-        {"read-only", 0, 0, O_RO},
-        {"privileged", 0, 0, O_PRIV},
-        {"cap-add", 1, 0, O_CAPADD},
-        {"cap-drop", 1, 0, O_CAPDROP},
-        {0, 0, 0, 0},
+        {"base", 1, 0, O_BASE},        {"id", 1, 0, O_ID},
+        {"layer", 1, 0, O_LAYER},      {"cgroup-parent", 1, 0, O_CGP},
+        {"shim", 1, 0, O_SHIM},        {"cgroup-root", 1, 0, O_CGROOT},
+        {"tty", 0, 0, O_TTY},          {"stdin", 0, 0, O_STDIN},
+        {"stdin-once", 0, 0, O_ONCE},  {"init", 0, 0, O_INIT},
+        {"hostname", 1, 0, O_HOST},    {"user", 1, 0, O_USER},
+        {"cwd", 1, 0, O_CWD},          {"env", 1, 0, O_ENV},
+        {"bind", 1, 0, O_BIND},        {"netns", 1, 0, O_NETNS},
+        {"memory", 1, 0, O_MEM},       {"memory-swap", 1, 0, O_SWAP},
+        {"cpus-nano", 1, 0, O_CPUS},   {"shares", 1, 0, O_SHARES},
+        {"pids", 1, 0, O_PIDS},        {"raw", 1, 0, O_RAW},
+        {"read-only", 0, 0, O_RO},     {"privileged", 0, 0, O_PRIV},
+        {"cap-add", 1, 0, O_CAPADD},   {"cap-drop", 1, 0, O_CAPDROP},
+        {"no-new-privs", 0, 0, O_NNP}, {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -204,6 +192,9 @@ static void parse(int argc, char **argv)
             break;
         case O_CAPDROP:
             strv_push(&plan.cap_drop, optarg);
+            break;
+        case O_NNP:
+            plan.no_new_privs = true;
             break;
         default:
             exit(2);
