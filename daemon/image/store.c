@@ -1147,8 +1147,12 @@ json_t *store_prune(const struct filters *f, struct md_error *err)
     _cleanup_free_ char *rs = xasprintf("%lld", (long long)reclaimed);
     json_object_set_new(ev, "reclaimed", json_string(rs));
     events_emit("image", "prune", "", ev);
-    return json_pack("{s:o,s:I}", "ImagesDeleted", json_array_size(deleted) ? deleted : json_null(),
-                     "SpaceReclaimed", (json_int_t)reclaimed);
+    if (!json_array_size(deleted)) {
+        json_decref(deleted);
+        deleted = json_null();
+    }
+    return json_pack("{s:o,s:I}", "ImagesDeleted", deleted, "SpaceReclaimed",
+                     (json_int_t)reclaimed);
 }
 
 /* ---- start ---- */
