@@ -1015,7 +1015,7 @@ static int cmd_image_prune(int argc, char **argv)
             s++;
         s[strcspn(s, " \t\r\n")] = '\0';
         if (strcasecmp(s, "y") != 0)
-            return 1; /* cancelled: nothing printed, like docker */
+            return 0; /* cancelled: nothing more printed, exit 0, like docker */
     }
     _cleanup_free_ char *ef = query_escape(fj);
     _cleanup_free_ char *path = xasprintf("/images/prune?filters=%s", ef);

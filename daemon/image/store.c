@@ -401,6 +401,9 @@ static void image_remove_locked(struct image *im, json_t *records, struct gc *g)
         }
     }
     im->in_store = false;
+    _cleanup_free_ char *blob = xasprintf("%s/%s", S.blobs, digest_hex(im->id));
+    if (unlink(blob) < 0 && errno != ENOENT)
+        log_warn("remove %s: %s", blob, strerror(errno));
     if (records)
         json_array_append_new(records, json_pack("{s:s}", "Deleted", im->id));
     image_unref_locked(im, records, g);
@@ -548,11 +551,8 @@ int store_add_images(struct new_image *imgs, size_t n, char (*ids)[DIGEST_LEN + 
                      void (*on_tag)(void *ctx, size_t i, const char *familiar, const char *prev_id),
                      void *ctx, struct md_error *err)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         sha256_digest(imgs[i].config_raw, imgs[i].config_len, ids[i]);
-        if (write_config_blob(ids[i], imgs[i].config_raw, imgs[i].config_len, err) < 0)
-            return -1;
-    }
     struct undo {
         char *ref;
         struct image *prev;
@@ -568,6 +568,11 @@ int store_add_images(struct new_image *imgs, size_t n, char (*ids)[DIGEST_LEN + 
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct image *im = image_find_locked(ids[i]);
         if (!im) {
+            /* under the lock: a delete of the same image removes the blob */
+            if (write_config_blob(ids[i], imgs[i].config_raw, imgs[i].config_len, err) < 0) {
+                rc = -1;
+                break;
+            }
             im = image_new_locked(imgs[i].config_raw, imgs[i].config_len, imgs[i].layers,
                                   imgs[i].nlayers, err);
             if (!im) {
