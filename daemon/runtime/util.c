@@ -212,6 +212,9 @@ void util_sleep_ms(int ms)
 
 char *util_escape(const char *s)
 {
+    /* an empty field would vanish between the separators */
+    if (!*s)
+        return xstrdup("\\e");
     size_t n = strlen(s);
     char *out = xmalloc(n * 4 + 1), *o = out;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -238,6 +241,8 @@ static int hexval(char c)
 
 char *util_unescape(const char *s)
 {
+    if (!strcmp(s, "\\e"))
+        return xstrdup("");
     _cleanup_free_ char *out = xmalloc(strlen(s) + 1);
     char *o = out;
     for (const char *p = s; *p; p++) {

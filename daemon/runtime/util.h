@@ -37,7 +37,7 @@ int64_t util_mono_ms(void);
 /* Sleep ms milliseconds. */
 void util_sleep_ms(int ms);
 /* C-style escaping for the spec and the protocol: every byte outside
- * printable ASCII, space and backslash becomes \xHH. */
+ * printable ASCII, space and backslash becomes \xHH; "" becomes \e. */
 char *util_escape(const char *s);
 /* Inverse of util_escape; NULL on malformed input. */
 char *util_unescape(const char *s);

@@ -101,8 +101,9 @@ START_TEST(test_spec_roundtrip)
     strv_push(&p->argv, "-c");
     strv_push(&p->argv, "echo 'a b'\n\\x\tü");
     strv_push(&p->env, "EMPTY=");
+    strv_push(&p->argv, "");
     p->cwd = xstrdup("/work dir");
-    p->user = xstrdup("nobody:nogroup");
+    p->user = xstrdup("");
     strv_push(&p->group_add, "wheel");
     p->hostname = xstrdup("host");
     p->etc_dir = xstrdup("/var/lib/minidock/containers/x");
@@ -136,7 +137,9 @@ START_TEST(test_spec_roundtrip)
     ck_assert_str_eq(r.plan.argv[2], "echo 'a b'\n\\x\tü");
     ck_assert_str_eq(r.plan.env[1], "EMPTY=");
     ck_assert_str_eq(r.plan.cwd, "/work dir");
-    ck_assert_str_eq(r.plan.user, "nobody:nogroup");
+    ck_assert_str_eq(r.plan.user, "");
+    ck_assert_uint_eq(strv_len(r.plan.argv), 4);
+    ck_assert_str_eq(r.plan.argv[3], "");
     ck_assert_str_eq(r.plan.group_add[0], "wheel");
     ck_assert_uint_eq(r.plan.nbinds, 2);
     ck_assert_str_eq(r.plan.binds[0].source, "/src dir");
@@ -192,6 +195,10 @@ START_TEST(test_escape)
     ck_assert_str_eq(x, "a\\x20b\\x5cc\\x0a\\x01\\x7f\\xc3\\xa9");
     _cleanup_free_ char *u = util_unescape(x);
     ck_assert_str_eq(u, s);
+    _cleanup_free_ char *empty = util_escape("");
+    ck_assert_str_eq(empty, "\\e");
+    _cleanup_free_ char *empty2 = util_unescape(empty);
+    ck_assert_str_eq(empty2, "");
     ck_assert_ptr_null(util_unescape("bad\\q"));
     ck_assert_ptr_null(util_unescape("nul\\x00"));
 }
