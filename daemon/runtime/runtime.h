@@ -19,7 +19,8 @@
 #include "common/error.h"
 
 struct rt_bind {
-    char *source; /* host path, file or directory (trusted: it comes from the user) */
+    char *source; /* host path, file or directory (trusted: it comes from the user);
+                   * created as a directory when missing, like docker -v */
     char *dest;   /* absolute path inside the container; missing mount points are created */
     bool readonly;
 };
@@ -103,7 +104,10 @@ struct rt_stats {
 
 /* Once at daemon start. cgroup_root is "/sys/fs/cgroup" (or a test tree);
  * detects unified/hybrid/legacy, records the daemon's own cgroups. shim_path
- * is the minidock-shim binary. */
+ * is the minidock-shim binary. Makes the calling process a child subreaper
+ * (PR_SET_CHILD_SUBREAPER): the double-forked shims are adopted by the
+ * daemon while it lives, and rt_cleanup reaps them; if the daemon dies they
+ * pass to init and keep running. */
 int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err);
 const char *rt_cgroup_version(void); /* "2" or "1" (what `docker info` calls CgroupVersion) */
 const char *rt_cgroup_mode(void);    /* "unified", "hybrid", "legacy" */

@@ -216,6 +216,16 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
         return -1;
     remove_stale(p->exec_dir);
 
+    /* docker -v: a missing host directory is created (--mount refuses a
+     * missing source; that check belongs to the API layer) */
+    for (size_t i = 0; i < p->nbinds; i++) {
+        struct stat sb;
+        if (lstat(p->binds[i].source, &sb) < 0 && errno == ENOENT &&
+            util_mkdir_p(p->binds[i].source, 0755, err) < 0) {
+            util_rm_rf(p->exec_dir, NULL);
+            return md_err_wrap(err, "create bind source");
+        }
+    }
     _cleanup_free_ char *merged = xasprintf("%s/merged", p->rootfs_dir);
     bool mounted = util_is_mountpoint(merged) != 1;
     if (rt_rootfs_mount(p->layers, p->rootfs_dir, err) < 0) {

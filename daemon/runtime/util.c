@@ -282,5 +282,10 @@ void util_stop_shim(const char *exec_dir, int grace_ms)
     /* our child while we are its subreaper (rt_init): reap it here, or it
      * stays a zombie; someone else's child: ECHILD, nothing to do */
     siginfo_t si;
-    waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG);
+    if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == 0 || errno != ECHILD)
+        return;
+    /* init's child (the daemon restarted since): init reaps it, maybe not at
+     * once; wait a little so "removed" means no trace of it is left */
+    for (int i = 0; i < 300 && util_proc_start_time(shim) == start; i++)
+        util_sleep_ms(10);
 }

@@ -53,8 +53,9 @@ expect_eq "nosuch: exit code 127" "127" "$rc"
 out=$(rd run -- /etc/passwd 2>&1); rc=$?
 expect_match "not executable: permission denied" 'exec: "/etc/passwd": permission denied' "$out"
 expect_eq "not executable: exit code 126" "126" "$rc"
-out=$(rd run --bind /nonexistent-mdtest:/data -- true 2>&1); rc=$?
-expect_match "setup error reported as {errno, message}" "bind source /nonexistent-mdtest: No such file or directory" "$out"
+mkdir -p "$T/srcdir"
+out=$(rd run --bind "$T/srcdir:/etc/passwd" -- true 2>&1); rc=$?
+expect_match "setup error in PID 1 reported as {errno, message}" "mount .*on /etc/passwd: Not a directory" "$out"
 expect_eq "setup error: the driver fails (125), nothing runs" "125" "$rc"
 
 # --- namespaces and the filesystem view
@@ -97,6 +98,8 @@ mkdir -p "$T/data" && echo bound >"$T/data/f"
 out=$(rd run --bind "$T/data:/mnt/data:ro" -- sh -c 'cat /mnt/data/f; touch /mnt/data/g 2>&1' 2>/dev/null)
 expect_match "read-only bind: readable, not writable" "^bound
 touch: /mnt/data/g: Read-only file system" "$out"
+out=$(rd run --bind "$T/newsrc/sub:/new" -- sh -c 'echo x > /new/f' 2>/dev/null)
+[ -f "$T/newsrc/sub/f" ] && ok "a missing bind source is created (docker -v)" || not_ok "bind source not created"
 out=$(rd run --user nobody --cwd /work/new --env A=1 -- sh -c 'echo $A $(pwd) $(id -u):$(id -g) $HOME' 2>/dev/null)
 expect_eq "user, missing cwd created, env, HOME from passwd" "1 /work/new 65534:65534 /nonexistent" "$out"
 out=$(rd run --user 4242 -- id 2>/dev/null)
