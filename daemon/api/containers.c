@@ -185,7 +185,7 @@ static bool m_name(const struct container *c, const char *v)
     if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
         return false;
     _cleanup_free_ char *slashed = xasprintf("/%s", c->name);
-    bool m = regexec(&re, slashed, 0, NULL, 0) == 0;
+    bool m = regexec(&re, slashed, 0, NULL, 0) == 0 || regexec(&re, c->name, 0, NULL, 0) == 0;
     regfree(&re);
     return m;
 }

@@ -64,10 +64,9 @@ static void wait_producer(void *p, int fd)
             return;
         }
     }
-    int code = w->c->exit_code;
-    const char *e = w->c->error;
-    json_t *j = json_pack("{s:i,s:o}", "StatusCode", code, "Error",
-                          e && *e ? json_pack("{s:s}", "Message", e) : json_null());
+    /* Error stays null: a start failure was already the start request's
+     * answer, and the CLI would print it a second time */
+    json_t *j = json_pack("{s:i,s:n}", "StatusCode", w->c->exit_code, "Error");
     cstore_unlock();
     _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);

@@ -342,6 +342,29 @@ static void *monitor_thread(void *arg)
 
 /* ---- start ---- */
 
+/* docker creates a missing bind source as a directory (-v /new:/x) */
+static int create_bind_sources(const struct rt_plan *p, struct md_error *err)
+{
+    for (size_t i = 0; i < p->nbinds; i++) {
+        const char *src = p->binds[i].source;
+        if (access(src, F_OK) == 0)
+            continue;
+        _cleanup_free_ char *path = xstrdup(src);
+        for (char *s = path + 1;; s++) {
+            bool end = *s == '\0';
+            if (*s == '/' || end) {
+                *s = '\0';
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                    return md_errno(err, errno, "create bind source %s", src);
+                if (end)
+                    break;
+                *s = '/';
+            }
+        }
+    }
+    return 0;
+}
+
 static int start_locked(struct container *c, struct md_error *err)
 {
     cstore_lock();
@@ -364,6 +387,10 @@ static int start_locked(struct container *c, struct md_error *err)
     struct rt_plan *plan = NULL;
     if (plan_build(c, layers, &plan, err) < 0)
         return -1;
+    if (create_bind_sources(plan, err) < 0) {
+        rt_plan_free(plan);
+        return -1;
+    }
     struct rt_state st = {0};
     int r = rt_prepare(plan, &st, err);
     int watch = r == 0 ? rt_watch(&st, err) : -1;
@@ -442,6 +469,10 @@ int ctr_start(struct container *c, struct md_error *err)
     pthread_mutex_lock(&c->op_lock);
     int r = start_locked(c, err);
     pthread_mutex_unlock(&c->op_lock);
+    /* moby removes an --rm container whose start failed; `docker run --rm`
+     * waits for exactly that (condition=removed) */
+    if (r < 0 && json_is_true(json_object_get(c->host_config, "AutoRemove")))
+        spawn_worker(autoremove_worker, c);
     return r;
 }
 

@@ -274,7 +274,7 @@ int plan_build(const struct container *c, char *const *layers, struct rt_plan **
     p->argv = plan_argv(cfg);
     p->env = strv_field(cfg, "Env");
     p->cwd = dup_or_null(json_str(cfg, "WorkingDir"));
-    p->user = xstrdup(json_str(cfg, "User"));
+    p->user = dup_or_null(json_str(cfg, "User"));
     p->group_add = strv_field(hc, "GroupAdd");
     p->hostname = xstrdup(json_str(cfg, "Hostname"));
     p->etc_dir = ctr_dir(c);

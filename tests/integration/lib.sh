@@ -34,13 +34,15 @@ suite_begin() {
 # The host state a container engine could leak: mounts, cgroups, processes,
 # links, nft tables. Compared before/after, restricted to what we create.
 snapshot() {
+    # Only what this suite can have made: everything it creates lives under
+    # $T or carries $TAG (shims name their exec dir on the command line).
+    # Untagged veths (mdk*) are counted too; suites run one at a time.
     {
-        echo "## mounts"; grep -E "mdtest|minidock" /proc/self/mountinfo | awk '{print $5}' | sort
+        echo "## mounts"; grep -F "$T" /proc/self/mountinfo | awk '{print $5}' | sort
         echo "## cgroups"; find /sys/fs/cgroup -maxdepth 6 -type d -name "*$TAG*" 2>/dev/null | sort
-        echo "## procs"; pgrep -af "minidock-shim|$T" | grep -v -e pgrep -e "$$" | awk '{$1=""; print}' | sort
+        echo "## procs"; pgrep -af -- "$T" | grep -v -e pgrep -e "^$$ " | awk '{$1=""; print}' | sort
         echo "## links"; ip -o link 2>/dev/null | grep -E "$TAG|mdk[0-9a-f]" | awk -F': ' '{print $2}' | sort
         echo "## nft"; nft list tables 2>/dev/null | grep -E "$TAG" | sort
-        echo "## netns"; ip netns list 2>/dev/null | grep -E "$TAG" | sort
     } >"$1"
 }
 
