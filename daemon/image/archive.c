@@ -675,8 +675,10 @@ int image_load(int fd, image_msg_fn msg, void *ctx, struct md_error *err)
 {
     struct load L = {0};
     int rc = -1;
+    int64_t t0 = time_now_ns();
     if (scan_members(fd, &L.m, err) < 0)
         goto out;
+    int64_t t1 = time_now_ns();
     struct member *mf = member_find(&L.m, "manifest.json");
     struct member *ix = member_find(&L.m, "index.json");
     if (mf && mf->data)
@@ -694,6 +696,8 @@ int image_load(int fd, image_msg_fn msg, void *ctx, struct md_error *err)
     rc = -1;
     if (plan_jobs(&L) < 0 || run_jobs(&L, fd, err) < 0)
         goto out;
+    log_debug("load: scanned %zu members in %lld ms, unpacked %zu layers in %lld ms", L.m.n,
+              (long long)(t1 - t0) / 1000000, L.njobs, (long long)(time_now_ns() - t1) / 1000000);
 
     struct new_image *ni = xcalloc(L.nimgs + 1, sizeof *ni);
     char(*ids)[DIGEST_LEN + 1] = xcalloc(L.nimgs + 1, sizeof *ids);

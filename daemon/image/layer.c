@@ -216,7 +216,8 @@ static la_ssize_t a_read(struct archive *a, void *cd, const void **buf)
         archive_set_error(a, EIO, "%s", md_err_msg(&u->src_err));
         return -1;
     }
-    sha256_update(&u->blob_hash, *buf, (size_t)n);
+    if (u->blob_hash.md)
+        sha256_update(&u->blob_hash, *buf, (size_t)n);
     u->blob_size += n;
     return n;
 }
@@ -833,6 +834,11 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         goto out;
     }
 
+    /* Uncompressed, the stored bytes are the tar: one hash serves both. */
+    bool plain = archive_filter_code(u.A, 0) == ARCHIVE_FILTER_NONE;
+    if (plain)
+        sha256_abort(&u.blob_hash);
+
     b = archive_read_new();
     archive_read_support_format_tar(b);
     if (archive_read_open2(b, &u, NULL, b_read, NULL, NULL) != ARCHIVE_OK) {
@@ -899,7 +905,10 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         goto out;
     }
     sha256_final(&u.diff_hash, out->diff_id);
-    sha256_final(&u.blob_hash, out->blob_digest);
+    if (plain)
+        memcpy(out->blob_digest, out->diff_id, sizeof out->blob_digest);
+    else
+        sha256_final(&u.blob_hash, out->blob_digest);
     out->blob_size = u.blob_size;
     out->tar_size = u.pos;
     out->size = u.size;

@@ -68,7 +68,7 @@ START_TEST(test_unpack_tree)
     struct tent e[] = {
         {"./", 'd', NULL, 0755, NULL, NULL, 0},
         {"bin/", 'd', NULL, 0755, NULL, NULL, 0},
-        {"bin/tool", 'f', "#!/bin/sh\necho tool\n", 04755, "user.test", "hello"},
+        {"bin/tool", 'f', "#!/bin/sh\necho tool\n", 04755, "user.test", "hello", 0},
         {"bin/link", 'h', "bin/tool", 0, NULL, NULL, 0},
         {"bin/sh", 'l', "/bin/busybox", 0777, NULL, NULL, 0},
         {"etc/conf", 'f', "k=v\n", 0600, NULL, NULL, 0}, /* parent never listed */
