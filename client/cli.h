@@ -18,6 +18,11 @@ extern const struct cli_cmd cli_cmds_system[];
 extern const struct cli_cmd cli_cmds_run[];        /* run, create, start */
 extern const struct cli_cmd cli_cmds_containers[]; /* stop, rm, kill, ... */
 extern const struct cli_cmd cli_cmds_ps[];
+extern const struct cli_cmd cli_cmds_logs[];
+extern const struct cli_cmd cli_cmds_inspect[];
+extern const struct cli_cmd cli_cmds_stats[];
+extern const struct cli_cmd cli_cmds_exec[];
+extern const struct cli_cmd cli_cmds_attach[];
 
 /* The command being run (for usage messages). */
 extern const struct cli_cmd *cli_current;

@@ -18,6 +18,11 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_run,
     cli_cmds_containers,
     cli_cmds_ps,
+    cli_cmds_logs,
+    cli_cmds_inspect,
+    cli_cmds_stats,
+    cli_cmds_exec,
+    cli_cmds_attach,
     cli_cmds_images,
     NULL,
 };

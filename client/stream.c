@@ -73,6 +73,11 @@ void stream_signals_begin(const char *proxy_id)
     for (size_t i = 0; i < sizeof fatal_sigs / sizeof fatal_sigs[0]; i++)
         sigaction(fatal_sigs[i], &sa, NULL);
     sigaction(SIGWINCH, &sa, NULL);
+    /* Only forwarded, never fatal: left alone unless we proxy (docker's
+     * client catches every signal, so ^Z goes to the container too). */
+    static const int proxy_only[] = {SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU};
+    for (size_t i = 0; proxy_id && i < sizeof proxy_only / sizeof proxy_only[0]; i++)
+        sigaction(proxy_only[i], &sa, NULL);
 }
 
 const char *stream_signal_name(int sig)

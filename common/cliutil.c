@@ -342,6 +342,8 @@ size_t cli_escape_feed(struct cli_escape *e, const unsigned char *in, size_t n, 
 
 static void newline_indent(struct strbuf *b, const char *indent, int depth)
 {
+    if (!indent)
+        return; /* json.Compact */
     sb_addc(b, '\n');
     for (int i = 0; i < depth; i++)
         sb_add(b, indent);
@@ -389,7 +391,7 @@ char *cli_json_indent(const char *src, size_t len, const char *indent)
             i++;
             break;
         case ':':
-            sb_add(&b, ": ");
+            sb_add(&b, indent ? ": " : ":");
             i++;
             break;
         case '"': {

@@ -58,7 +58,8 @@ size_t cli_escape_feed(struct cli_escape *e, const unsigned char *in, size_t n, 
                        bool *detached);
 
 /* Go's json.Indent(dst, src, "", indent): string tokens are copied byte for
- * byte, "{}" and "[]" stay closed. NULL on malformed input. Malloc'd. */
+ * byte, "{}" and "[]" stay closed. NULL on malformed input. Malloc'd.
+ * A NULL indent gives json.Compact instead. */
 char *cli_json_indent(const char *src, size_t len, const char *indent);
 
 /* Go's time.Unix(sec, 0).String() in the local zone:

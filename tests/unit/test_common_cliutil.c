@@ -198,6 +198,9 @@ START_TEST(test_json_indent)
     check_indent("[]", "[]");
     check_indent(" {\"k\" : null , \"u\":\"\\u003c\"} ",
                  "{\n    \"k\": null,\n    \"u\": \"\\u003c\"\n}");
+    const char *src = "[ {\"a\" : [ 1, 2 ], \"b\": \"x y\"} ]\n";
+    _cleanup_free_ char *compact = cli_json_indent(src, strlen(src), NULL);
+    ck_assert_str_eq(compact, "[{\"a\":[1,2],\"b\":\"x y\"}]");
     ck_assert_ptr_null(cli_json_indent("[", 1, "  "));
     ck_assert_ptr_null(cli_json_indent("{\"a", 3, "  "));
 }
