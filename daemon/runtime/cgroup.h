@@ -82,5 +82,7 @@ int cg_wait_line(const char *dir, const char *file, const char *want, int timeou
                  struct md_error *err);
 /* SIGKILL every pid listed in dir/cgroup.procs; returns how many were listed. */
 int cg_kill_procs(const char *dir);
+/* cgroup2: attach docker's default device rules as a BPF program. */
+int cg_v2_attach_device_filter(const char *dir, struct md_error *err);
 /* docker's cpu.shares -> cpu.weight conversion. */
 unsigned long long cg_shares_to_weight(long long shares);

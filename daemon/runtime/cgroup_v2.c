@@ -26,7 +26,6 @@ static int set(const char *d, const char *file, const char *v, struct md_error *
 static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
                          struct md_error *err)
 {
-    (void)privileged; /* device access on cgroup2 needs a BPF program: not done yet */
     const char *d = p->v2;
     char v[64];
     if (l->memory > 0) {
@@ -67,6 +66,8 @@ static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
         if (set(d, "pids.max", v, err) < 0)
             return -1;
     }
+    if (!privileged && !cgroup_is_fake() && cg_v2_attach_device_filter(d, err) < 0)
+        return -1;
     return 0;
 }
 

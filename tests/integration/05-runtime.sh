@@ -221,6 +221,39 @@ expect_match "...and its exit is still recorded (4)" "exit code=4" "$(rd wait --
 expect_match "...and its output still logged" '"log":"bye\\n"' "$(cat "$T/base/containers/$ID/$ID-json.log")"
 rd cleanup --id "$ID" 2>/dev/null
 
+# --- unified cgroup2, simulated: this host is hybrid, but a private mount of
+# its cgroup2 hierarchy is a unified root to the runtime (no controllers are
+# bound there, so no limits; freeze, kill, the cgroup2 view inside and the
+# BPF device filter are all real)
+mkdir -p "$T/cg2"
+out=$(unshare -m bash -s "$RTD" "$T" "$CGPARENT" 2>&1 <<'EOS'
+RTD=$1 T=$2 CGP=$3
+mount --make-rprivate / && mount -t cgroup2 none "$T/cg2" || exit 1
+u() { local v=$1; shift; "$RTD" "$v" --base "$T/base" --layer "$T/layer" --cgroup-root "$T/cg2" --cgroup-parent "$CGP" "$@"; }
+echo "mode: $(u mode 2>/dev/null)"
+u run -- sh -c 'echo "inside: $(grep " /sys/fs/cgroup " /proc/mounts | cut -d" " -f3) $(grep ^0:: /proc/self/cgroup)"
+    mknod /dev/sdx b 8 0 && echo "mknod: ok"; head -c1 /dev/sdx 2>&1 | sed "s/^/disk: /"
+    head -c3 /dev/zero | wc -c | sed "s/^/zero: /"' 2>/dev/null
+ID=$(head -c32 /dev/urandom | od -An -tx1 | tr -d ' 
+')
+u start --id "$ID" -- sleep 100 >/dev/null 2>&1
+u freeze --id "$ID" 2>/dev/null && echo "events: $(grep frozen "$T/cg2/$CGP/$ID/cgroup.events")"
+u thaw --id "$ID" 2>/dev/null && echo "thawed: $(grep frozen "$T/cg2/$CGP/$ID/cgroup.events")"
+u kill --id "$ID" -- 9 2>/dev/null; u wait --id "$ID" 2>&1 | grep -o "code=[0-9]*" | sed "s/^/wait: /"
+u cleanup --id "$ID" 2>/dev/null; [ -e "$T/cg2/$CGP/$ID" ] && echo "cgroup: left" || echo "cgroup: removed"
+umount "$T/cg2"
+EOS
+)
+expect_match "unified: detected as unified, cgroup version 2" "^mode: unified 2$" "$out"
+expect_match "unified: cgroup2 at /sys/fs/cgroup inside, own cgroup is /" "^inside: cgroup2 0::/$" "$out"
+expect_match "unified: mknod allowed (c/b *:* m)" "^mknod: ok$" "$out"
+expect_match "unified: BPF device filter refuses the disk" "^disk: head: /dev/sdx: Operation not permitted$" "$out"
+expect_match "unified: /dev/zero allowed" "^zero: 3$" "$out"
+expect_match "unified: cgroup.freeze + cgroup.events" "^events: frozen 1$" "$out"
+expect_match "unified: thaw" "^thawed: frozen 0$" "$out"
+expect_match "unified: kill 9 -> 137" "^wait: code=137$" "$out"
+expect_match "unified: cleanup removes the cgroup" "^cgroup: removed$" "$out"
+
 # --- nothing left: exec dirs, overlay mounts (suite_end checks mounts, cgroups, processes)
 expect_eq "no exec dirs left" "0" "$(ls "$T/base/exec" | wc -l)"
 expect_eq "no overlay mounted" "0" "$(grep -c "$T/base/overlay" /proc/self/mountinfo)"
