@@ -4,6 +4,7 @@
 #include "daemon/api/server.h"
 
 extern const struct api_route api_routes_events[];
+extern const struct api_route api_routes_networks[];
 
 const struct api_route *const api_route_tables[] = {
     api_routes_system,
@@ -12,5 +13,6 @@ const struct api_route *const api_route_tables[] = {
     api_routes_ctr_io,
     api_routes_ctr_info,
     api_routes_images,
+    api_routes_networks,
     NULL,
 };

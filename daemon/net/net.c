@@ -52,6 +52,13 @@ void net_set_hooks(const struct net_hooks *h)
     pthread_mutex_unlock(&lock);
 }
 
+void net_get_hooks(struct net_hooks *h)
+{
+    pthread_mutex_lock(&lock);
+    *h = hooks;
+    pthread_mutex_unlock(&lock);
+}
+
 /* ---- small helpers ---- */
 
 static bool valid_ifname(const char *s)

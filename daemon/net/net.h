@@ -122,6 +122,7 @@ struct net_hooks {
     int (*disconnect)(const char *network, const char *ctr, bool force, struct md_error *err);
 };
 void net_set_hooks(const struct net_hooks *h);
+void net_get_hooks(struct net_hooks *h);
 
 /* ---- networks, for api/networks.c ---- */
 
