@@ -114,7 +114,8 @@ int rt_reconnect(const char *exec_dir, struct rt_state *st, struct md_error *err
     uint64_t shim_start, pid_start;
     if (util_read_pid_file(sp, &shim, &shim_start, NULL) < 0)
         return md_err(err, MD_ENOTFOUND, "no shim recorded in %s", exec_dir);
-    if (!shim_start || util_proc_start_time(shim) != shim_start)
+    /* a zombie shim (exited while nobody reaped it yet) is gone too */
+    if (!shim_start || !util_proc_alive(shim, shim_start))
         return md_err(err, MD_ENOTFOUND, "the shim of %s is gone", exec_dir);
     if (util_read_pid_file(pp, &pid, &pid_start, NULL) < 0)
         return md_err(err, MD_ENOTFOUND, "the container in %s never finished starting", exec_dir);

@@ -163,6 +163,20 @@ static int spawn_shim(const char *exec_dir, struct md_error *err)
             _exit(127);
         close_range(4, ~0U, 0);
         execve(shim_binary, argv, envp);
+        /* only async-signal-safe calls here: say why, in shim.log */
+        char msg[64] = "minidock-shim: execve failed: errno ";
+        size_t n = strlen(msg);
+        int e = errno;
+        char digits[12];
+        int k = 0;
+        do
+            digits[k++] = (char)('0' + e % 10);
+        while ((e /= 10) && k < 11);
+        while (k)
+            msg[n++] = digits[--k];
+        msg[n++] = '\n';
+        ssize_t w = write(2, msg, n);
+        (void)w;
         _exit(127);
     }
     close(sp[1]);

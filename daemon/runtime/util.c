@@ -116,6 +116,17 @@ int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_
     return 0;
 }
 
+bool util_proc_alive(pid_t pid, uint64_t start)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    _cleanup_free_ char *s = util_read_file(path, NULL);
+    const char *p = s ? strrchr(s, ')') : NULL;
+    if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+        return false;
+    return util_proc_start_time(pid) == start;
+}
+
 uint64_t util_proc_start_time(pid_t pid)
 {
     char path[64];

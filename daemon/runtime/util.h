@@ -18,6 +18,8 @@ char *util_read_file(const char *path, size_t *len);
 /* "<pid> <starttime>\n" */
 int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err);
 int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err);
+/* pid runs (not a zombie) and started at `start`. */
+bool util_proc_alive(pid_t pid, uint64_t start);
 /* Field 22 of /proc/<pid>/stat; 0 if the process does not exist. */
 uint64_t util_proc_start_time(pid_t pid);
 /* mkdir -p with mode; existing dirs are fine. */
