@@ -127,7 +127,9 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
  * code 127 recorded), permission denied (EACCES, 126). */
 int rt_release(const char *exec_dir, struct md_error *err);
 
-/* A connected stream to the shim. Output: docker multiplexed frames
+/* A connected stream to the shim (MD_ECONFLICT "container is not running"
+ * when there is none). Attach before rt_release to get every byte. Output:
+ * docker multiplexed frames
  * (8-byte header, stream 1 or 2) when the container has no tty, raw bytes
  * with a tty. Input: raw stdin bytes; shutdown(SHUT_WR) = stdin EOF. The
  * shim closes it after the last output when the container exits. */
@@ -142,8 +144,10 @@ int rt_watch(const struct rt_state *st, struct md_error *err);
 /* The exit record the shim wrote; MD_ENOTFOUND while there is none. */
 int rt_read_exit(const char *exec_dir, struct rt_exit *ex, struct md_error *err);
 /* After a daemon restart: read the shim and container pids from exec_dir and
- * check both are alive and really ours. MD_ENOTFOUND when the shim is gone
- * (read the exit record then). */
+ * check they are really ours (start times; a live PID 1 must be the shim's
+ * child). 0 while the shim runs, even if PID 1 just exited (the shim is
+ * writing the exit record: watch it). MD_ENOTFOUND when the shim is gone or
+ * a zombie: read the exit record then. */
 int rt_reconnect(const char *exec_dir, struct rt_state *st, struct md_error *err);
 /* Unmount the overlay, kill whatever is left in the cgroup, stop the shim,
  * remove the cgroup dirs and exec_dir. Keeps rootfs_dir/upper. Idempotent. */
