@@ -326,7 +326,7 @@ static int cmd_prune(int argc, char **argv)
         }
         if (!yes) {
             filters_free(f);
-            return 1; /* docker's cancelled error is not printed */
+            return 0; /* docker neither prints its cancelled error nor fails */
         }
     }
     _cleanup_free_ char *fj = filters_to_json(f);
