@@ -12,6 +12,7 @@
 #endif
 
 extern const struct cli_cmd cli_cmds_images[]; /* cmd_images.c */
+extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
 
 static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
@@ -24,6 +25,7 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_exec,
     cli_cmds_attach,
     cli_cmds_images,
+    cli_cmds_network,
     NULL,
 };
 
