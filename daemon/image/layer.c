@@ -23,6 +23,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,8 @@
 #define RETAIN_LIMIT  (256u << 20) /* raw bytes held for tar-split before falling back */
 #define TS_MAGIC      "MDTS1\n"
 #define COPY_BUF_SIZE (256u * 1024)
+#define WQ_FILE_MAX   (8u << 20)  /* files up to this size go through the writer thread */
+#define WQ_BYTES_MAX  (64u << 20) /* contents queued for it at most */
 
 static int write_all(int fd, const void *buf, size_t n)
 {
@@ -111,6 +114,41 @@ struct dir_time {
     struct timespec ts[2];
 };
 
+/* The writer thread: writing file contents and their metadata is most of
+ * the kernel's work in an unpack; it runs beside the parsing, hashing and
+ * creating of names, which stay in order on the main thread. */
+struct wxattr {
+    char *name;
+    void *value;
+    size_t len;
+};
+
+struct wjob {
+    struct wjob *next;
+    int fd;
+    char *data;
+    size_t len;
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    struct timespec ts[2];
+    struct wxattr *xattrs;
+    size_t nxattrs;
+    char *name; /* for messages */
+};
+
+struct writer {
+    pthread_t th;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t work, space;
+    struct wjob *head, *tail;
+    size_t queued;
+    bool done;
+    char *error; /* the first failure, reported by the main thread */
+    const char *label;
+};
+
 struct unpack {
     const struct layer_unpack_opts *o;
     layer_read_fn rd;
@@ -141,6 +179,7 @@ struct unpack {
     int64_t size;
     const char *cur_name; /* the entry being unpacked, as named in the tar */
     const char *cur_dir;  /* its parent, cleaned ("" for the root) */
+    struct writer w;
 };
 
 static void ret_feed(struct unpack *u, const char *p, size_t n)
@@ -471,6 +510,181 @@ static int write_contents(struct unpack *u, struct archive *b, int fd, int64_t s
     return 0;
 }
 
+static void wjob_free(struct wjob *j)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    free(j->data);
+    for (size_t i = 0; i < j->nxattrs; i++) {
+        free(j->xattrs[i].name);
+        free(j->xattrs[i].value);
+    }
+    free(j->xattrs);
+    free(j->name);
+    free(j);
+}
+
+static void wjob_fail(struct writer *w, struct wjob *j, const char *what, int e)
+{
+    pthread_mutex_lock(&w->mu);
+    if (!w->error)
+        w->error = xasprintf("%s: entry \"%s\": %s: %s", w->label, j->name, what, strerror(e));
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Contents, owner, mode (after chown, which clears set-id bits), xattrs
+ * (after chown too: it clears security.capability), times. */
+static void wjob_run(struct writer *w, struct wjob *j)
+{
+    if (write_all(j->fd, j->data, j->len) < 0)
+        return wjob_fail(w, j, "write", errno);
+    if (fchown(j->fd, j->uid, j->gid) < 0)
+        return wjob_fail(w, j, "chown", errno);
+    if (fchmod(j->fd, j->mode) < 0)
+        return wjob_fail(w, j, "chmod", errno);
+    for (size_t i = 0; i < j->nxattrs; i++) {
+        struct wxattr *x = &j->xattrs[i];
+        if (fsetxattr(j->fd, x->name, x->value, x->len, 0) == 0)
+            continue;
+        if (errno == ENOTSUP || errno == EPERM || errno == EINVAL || errno == E2BIG ||
+            errno == ERANGE) {
+            log_warn("%s: entry \"%s\": xattr %s not kept: %s", w->label, j->name, x->name,
+                     strerror(errno));
+            continue;
+        }
+        return wjob_fail(w, j, "set xattr", errno);
+    }
+    if (futimens(j->fd, j->ts) < 0)
+        return wjob_fail(w, j, "set times", errno);
+    if (close(j->fd) < 0) {
+        j->fd = -1;
+        return wjob_fail(w, j, "close", errno);
+    }
+    j->fd = -1;
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->head && !w->done)
+            pthread_cond_wait(&w->work, &w->mu);
+        struct wjob *j = w->head;
+        if (!j)
+            break;
+        w->head = j->next;
+        if (!w->head)
+            w->tail = NULL;
+        bool skip = w->error != NULL;
+        pthread_mutex_unlock(&w->mu);
+        if (!skip)
+            wjob_run(w, j);
+        size_t len = j->len;
+        wjob_free(j);
+        pthread_mutex_lock(&w->mu);
+        w->queued -= len;
+        pthread_cond_signal(&w->space);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void writer_start(struct writer *w, const char *label)
+{
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->space, NULL);
+    w->label = label;
+    w->started = pthread_create(&w->th, NULL, writer_main, w) == 0;
+}
+
+static void writer_push(struct writer *w, struct wjob *j)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->queued > WQ_BYTES_MAX && w->head)
+        pthread_cond_wait(&w->space, &w->mu);
+    if (w->tail)
+        w->tail->next = j;
+    else
+        w->head = j;
+    w->tail = j;
+    w->queued += j->len;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Wait until everything queued is written (or dropped after a failure).
+ * Returns the writer's first error, or NULL. */
+static const char *writer_finish(struct writer *w)
+{
+    if (!w->started)
+        return w->error;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    w->started = false;
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->space);
+    return w->error;
+}
+
+/* A small regular file: read it all here, hand writing it to the writer. */
+static int regular_async(struct unpack *u, struct archive *b, struct archive_entry *e, int fd,
+                         int64_t size, struct md_error *err)
+{
+    struct wjob *j = xcalloc(1, sizeof *j);
+    j->fd = fd;
+    j->data = xmalloc(size ? (size_t)size : 1);
+    for (;;) {
+        const void *buf;
+        size_t n;
+        la_int64_t off;
+        int r = archive_read_data_block(b, &buf, &n, &off);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r < ARCHIVE_WARN || off != (la_int64_t)j->len || j->len + n > (size_t)size) {
+            wjob_free(j);
+            if (u->src_failed)
+                return md_err(err, u->src_err.err, "%s: %s", u->o->label, md_err_msg(&u->src_err));
+            return entry_err(u, err, "%s",
+                             r < ARCHIVE_WARN ? archive_error_string(b) : "unexpected data");
+        }
+        memcpy(j->data + j->len, buf, n);
+        j->len += n;
+    }
+    if (j->len != (size_t)size) {
+        long long got = (long long)j->len;
+        wjob_free(j);
+        return entry_err(u, err, "truncated: %lld of %lld bytes", got, (long long)size);
+    }
+    j->uid = (uid_t)archive_entry_uid(e);
+    j->gid = (gid_t)archive_entry_gid(e);
+    j->mode = archive_entry_perm(e) & 07777;
+    entry_times(e, j->ts);
+    j->name = xstrdup(u->cur_name);
+    const char *name;
+    const void *val;
+    size_t len;
+    if (archive_entry_xattr_reset(e) > 0) {
+        while (archive_entry_xattr_next(e, &name, &val, &len) == ARCHIVE_OK) {
+            if (strncmp(name, "trusted.overlay.", 16) == 0)
+                continue;
+            j->xattrs = xrealloc(j->xattrs, (j->nxattrs + 1) * sizeof *j->xattrs);
+            struct wxattr *x = &j->xattrs[j->nxattrs++];
+            x->name = xstrdup(name);
+            x->value = xmalloc(len ? len : 1);
+            memcpy(x->value, val, len);
+            x->len = len;
+        }
+    }
+    writer_push(&u->w, j);
+    return 0;
+}
+
 static int do_regular(struct unpack *u, struct archive *b, struct archive_entry *e, int pfd,
                       const char *base, const char *rel, struct md_error *err)
 {
@@ -486,11 +700,18 @@ static int do_regular(struct unpack *u, struct archive *b, struct archive_entry 
     }
     if (fd < 0)
         return entry_err(u, err, "create: %s", strerror(errno));
-    _cleanup_close_ int cfd = fd;
     /* Contents come from the files on export: record the reference before
      * reading, so the contents are never held in memory. */
-    if (size > 0 && archive_entry_sparse_count(e) == 0)
+    bool sparse = archive_entry_sparse_count(e) > 0;
+    if (size > 0 && !sparse)
         ts_file(u, rel, size);
+    if (u->w.started && !sparse && size <= (int64_t)WQ_FILE_MAX) {
+        if (regular_async(u, b, e, fd, size, err) < 0)
+            return -1; /* the job (and fd) is gone */
+        u->size += size;
+        return 0;
+    }
+    _cleanup_close_ int cfd = fd;
     if (write_contents(u, b, fd, size, err) < 0)
         return -1;
     if (apply_meta_fd(u, e, fd, err) < 0)
@@ -745,6 +966,8 @@ static int set_dir_times(struct unpack *u, struct md_error *err)
 
 static void unpack_free(struct unpack *u)
 {
+    writer_finish(&u->w);
+    free(u->w.error);
     if (u->A)
         archive_read_free(u->A);
     sha256_abort(&u->blob_hash);
@@ -811,6 +1034,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         goto out;
     }
 
+    writer_start(&u.w, o->label);
     u.A = archive_read_new();
     if (support_filters(u.A) < 0 || archive_read_support_format_raw(u.A) != ARCHIVE_OK) {
         md_err(err, MD_EINTERNAL, "libarchive lacks gzip or zstd support");
@@ -888,6 +1112,11 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
     ts_raw(&u, u.pos);
     if (u.need_tar && !o->keep_tar) {
         rc = LAYER_NEED_TAR;
+        goto out;
+    }
+    const char *werr = writer_finish(&u.w);
+    if (werr) {
+        md_err(err, MD_EINVAL, "%s", werr);
         goto out;
     }
     if (set_dir_times(&u, err) < 0)
