@@ -48,8 +48,9 @@ static bool wait_done(struct wait_ctx *w)
         return c->removed;
     case WAIT_NOT_RUNNING:
     default:
-        return c->removed || c->status == CTR_CREATED || c->status == CTR_EXITED ||
-               c->status == CTR_DEAD;
+        return c->removed ||
+               ((c->status == CTR_CREATED || c->status == CTR_EXITED || c->status == CTR_DEAD) &&
+                !c->exiting);
     }
 }
 

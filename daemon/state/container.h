@@ -52,6 +52,7 @@ struct container {
     int refs;
     bool removed;
     uint64_t exit_seq;  /* bumped on every exit: wait?condition=next-exit */
+    bool exiting;       /* exited, its runtime state not yet undone */
     bool prepared;      /* PID 1 waits for release: pending attaches connect now */
     int pending_attach; /* attach streams waiting to connect before release */
     int watch_fd;       /* pidfd of the shim while running, -1 otherwise */

@@ -288,10 +288,8 @@ static void handle_exit(struct container *c)
         log_warn("container %.12s: no exit record (%s); recording 255", c->id, md_err_msg(&err));
         md_err_clear(&err);
     }
-    if (rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) < 0) {
-        log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
-        md_err_clear(&err);
-    }
+    /* The state changes first, so ps and inspect are right at once; the
+     * cleanup can take a moment (a zombie shim whose reaper is slow). */
     cstore_lock();
     if (c->watch_fd >= 0) {
         close(c->watch_fd);
@@ -303,7 +301,16 @@ static void handle_exit(struct container *c)
     c->finished_ns = ex.finished_ns;
     c->pid = 0;
     c->shim_pid = 0;
+    c->exiting = true;
+    cstore_unlock();
+    if (rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) < 0) {
+        log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
+        md_err_clear(&err);
+    }
+    /* waiters (docker wait, run) see the exit once everything is undone */
+    cstore_lock();
     c->exit_seq++;
+    c->exiting = false;
     bool autoremove = json_is_true(json_object_get(c->host_config, "AutoRemove"));
     bool restart = !autoremove && wants_restart(c);
     if (restart)
@@ -514,7 +521,7 @@ static void *restart_worker(void *arg)
 
 static bool is_live(const struct container *c)
 {
-    return c->status == CTR_RUNNING || c->status == CTR_PAUSED;
+    return c->status == CTR_RUNNING || c->status == CTR_PAUSED || c->exiting;
 }
 
 static struct rt_state state_of(const struct container *c)

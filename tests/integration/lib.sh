@@ -8,8 +8,11 @@
 
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MINIDOCKD=$ROOT/daemon/minidockd
-MINIDOCK=$ROOT/client/minidock
+# MD_BIN_DIR points the suites at other builds (minidockd, minidock-shim, minidock)
+MINIDOCKD=${MD_BIN_DIR:-$ROOT/daemon}/minidockd
+MINIDOCK=${MD_BIN_DIR:-$ROOT/client}/minidock
+SHIM_FLAG=
+[ -n "${MD_BIN_DIR:-}" ] && SHIM_FLAG="--shim $MD_BIN_DIR/minidock-shim"
 PASS=0
 FAIL=0
 DPID=
@@ -48,7 +51,7 @@ snapshot() {
 
 daemon_start() {
     "$MINIDOCKD" --socket "$SOCK" --data-root "$DATA" --exec-root "$EXECROOT" \
-        --cgroup-parent "$CGPARENT" --bridge "$BRIDGE" --nft-table "$NFT_TABLE" --log-level "${MD_LOG_LEVEL:-info}" ${DAEMON_EXTRA_FLAGS:-} "$@" >>"$T/daemon.log" 2>&1 &
+        --cgroup-parent "$CGPARENT" --bridge "$BRIDGE" --nft-table "$NFT_TABLE" $SHIM_FLAG --log-level "${MD_LOG_LEVEL:-info}" ${DAEMON_EXTRA_FLAGS:-} "$@" >>"$T/daemon.log" 2>&1 &
     DPID=$!
     local i
     for i in $(seq 1 100); do
