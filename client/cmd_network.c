@@ -386,7 +386,12 @@ static int cmd_rm(int argc, char **argv)
         json_decref(out);
     }
     fflush(stdout);
-    return print_errors(errs);
+    if (!print_errors(errs))
+        return 0;
+    /* docker's network rm ends with cli.StatusError{StatusCode: 1}, which
+     * its main prints too */
+    fprintf(stderr, "exit status 1\n");
+    return 1;
 }
 
 /* ---- connect, disconnect ---- */
