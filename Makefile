@@ -69,7 +69,7 @@ daemon/minidockd: $(call obj,daemon/main.c) $(B)/libdaemon.a $(B)/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_DAEMON)
 
 daemon/minidock-shim: $(call obj,$(SHIM_SRCS)) $(B)/libdaemon.a $(B)/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_SHIM)
+	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $^ $(LIBS_SHIM)
 
 client/minidock: $(call obj,$(CLIENT_SRCS)) $(B)/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CLIENT)

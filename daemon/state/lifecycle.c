@@ -13,6 +13,8 @@
 #include "daemon/daemon.h"
 #include "daemon/image/image.h"
 #include "daemon/runtime/runtime.h"
+#include "daemon/net/net.h"
+#include "daemon/state/ctr_net.h"
 #include "daemon/state/events.h"
 #include "daemon/state/plan.h"
 
@@ -115,12 +117,7 @@ static int write_etc_files(struct container *c, struct md_error *err)
     cstore_unlock();
     _cleanup_free_ char *h = xasprintf("%s\n", hostname);
     _cleanup_free_ char *resolv = container_resolv_conf(host_net);
-    const char *hosts = "127.0.0.1\tlocalhost\n"
-                        "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                        "fe00::0\tip6-localnet\n"
-                        "ff00::0\tip6-mcastprefix\n"
-                        "ff02::1\tip6-allnodes\n"
-                        "ff02::2\tip6-allrouters\n";
+    _cleanup_free_ char *hosts = ctr_net_hosts(c);
     if (write_file(dir, "hostname", h, err) < 0 || write_file(dir, "resolv.conf", resolv, err) < 0)
         return -1;
     if (host_net) {
@@ -167,6 +164,28 @@ static char *pick_name(const char *want, struct md_error *err)
     }
 }
 
+/* NetworkMode names a network that exists; its EndpointsConfig (aliases,
+ * a fixed address) is kept for start. */
+static int create_networks(struct container *c, json_t *netcfg, struct md_error *err)
+{
+    const char *nm = json_str(c->host_config, "NetworkMode");
+    const char *net = !strcmp(nm, "default") ? "bridge" : nm;
+    char name[64] = "", id[65] = "";
+    if (strcmp(net, "none") && strcmp(net, "host") && net_lookup(net, name, id, err) < 0) {
+        err->err = MD_EINVAL; /* a 404 would make the CLI try to pull the image */
+        return -1;
+    }
+    if (!*name)
+        snprintf(name, sizeof name, "%s", net);
+    json_t *eps = json_object_get(netcfg, "EndpointsConfig");
+    json_t *mine = json_object_get(eps, nm);
+    if (!mine)
+        mine = json_object_get(eps, name);
+    json_t *entry = json_is_object(mine) ? json_deep_copy(mine) : json_object();
+    c->net_settings = json_pack("{s:{},s:{s:o}}", "Ports", "Networks", name, entry);
+    return 0;
+}
+
 int ctr_create(json_t *body, const char *name, struct container **out, struct md_error *err)
 {
     const char *image = json_str(body, "Image");
@@ -192,6 +211,10 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     image_put(im);
     if (r == 0)
         r = plan_check_host_config(c->host_config, c->config, err);
+    if (r == 0)
+        r = ctr_net_check_ports(c->host_config, err);
+    if (r == 0)
+        r = create_networks(c, json_object_get(body, "NetworkingConfig"), err);
     /* build the runtime plan once now so that bad input fails at create */
     struct rt_plan *plan = NULL;
     if (r == 0)
@@ -204,7 +227,6 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     _cleanup_strv_ char **argv = plan_argv(c->config);
     c->path = xstrdup(argv[0]);
     c->args = json_strv(argv + 1);
-    c->net_settings = json_pack("{s:{},s:{}}", "Ports", "Networks");
     c->status = CTR_CREATED;
 
     _cleanup_free_ char *dir = ctr_dir(c);
@@ -307,6 +329,7 @@ static void handle_exit(struct container *c)
         log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
         md_err_clear(&err);
     }
+    ctr_net_stop(c);
     /* waiters (docker wait, run) see the exit once everything is undone */
     cstore_lock();
     c->exit_seq++;
@@ -389,12 +412,15 @@ static int start_locked(struct container *c, struct md_error *err)
         return md_err_wrap(err, "image of container %s", c->name);
     _cleanup_strv_ char **layers = image_layer_dirs(im);
     image_put(im);
-    if (write_etc_files(c, err) < 0)
-        return -1;
     struct rt_plan *plan = NULL;
     if (plan_build(c, layers, &plan, err) < 0)
         return -1;
-    if (create_bind_sources(plan, err) < 0) {
+    if (create_bind_sources(plan, err) < 0 || ctr_net_start(c, plan, err) < 0) {
+        rt_plan_free(plan);
+        return -1;
+    }
+    if (write_etc_files(c, err) < 0) {
+        ctr_net_stop(c);
         rt_plan_free(plan);
         return -1;
     }
@@ -427,6 +453,7 @@ static int start_locked(struct container *c, struct md_error *err)
         }
     }
     if (r < 0) {
+        ctr_net_stop(c);
         int code = ctr_start_exit_code(err->err);
         cstore_lock();
         set_error(c, md_err_msg(err));
@@ -711,6 +738,7 @@ int ctr_remove(struct container *c, bool force, struct md_error *err)
     cstore_unlock();
     _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
     _cleanup_free_ char *rootfs = md_data_path("overlay/%s", c->id);
+    ctr_net_stop(c);
     if (rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, err) < 0 ||
         rt_rootfs_remove(rootfs, err) < 0) {
         cstore_lock();
@@ -821,12 +849,14 @@ int lifecycle_init(struct md_error *err)
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0)
         return md_errno(err, errno, "epoll_create1");
-    if (cstore_init(err) < 0)
+    if (cstore_init(err) < 0 || ctr_net_init(err) < 0)
         return -1;
     size_t n;
     struct container **v = cstore_list(&n);
     for (size_t i = 0; i < n; i++)
         restore_one(v[i]);
+    if (ctr_net_reconcile(err) < 0)
+        return md_err_wrap(err, "reconcile the network with the containers");
     /* always / unless-stopped containers come back with the daemon, as docker's do */
     for (size_t i = 0; i < n; i++) {
         struct container *c = v[i];
@@ -856,4 +886,5 @@ void lifecycle_shutdown(void)
         close(epfd);
         epfd = -1;
     }
+    ctr_net_shutdown();
 }

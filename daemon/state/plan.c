@@ -222,12 +222,10 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
     if (check_restart_policy(hc, err) < 0)
         return -1;
 
+    /* user-defined networks are looked up by the caller, who has them */
     const char *nm = json_str(hc, "NetworkMode");
     if (!nm || !*nm)
         json_object_set_new(hc, "NetworkMode", json_string("default"));
-    else if (strcmp(nm, "default") && strcmp(nm, "bridge") && strcmp(nm, "none") &&
-             strcmp(nm, "host"))
-        return md_err(err, MD_EINVAL, "network %s not found", nm);
 
     size_t i;
     json_t *v;

@@ -1,0 +1,251 @@
+/* Container networking glue: the lifecycle's view of daemon/net. */
+#include "daemon/state/ctr_net.h"
+#include "common/cleanup.h"
+#include "common/jsonutil.h"
+#include "common/log.h"
+#include "common/portspec.h"
+#include "daemon/daemon.h"
+#include "daemon/net/net.h"
+
+#include <fcntl.h>
+#include <string.h>
+
+static const char base_hosts[] = "127.0.0.1\tlocalhost\n"
+                                 "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                 "fe00::0\tip6-localnet\n"
+                                 "ff00::0\tip6-mcastprefix\n"
+                                 "ff02::1\tip6-allnodes\n"
+                                 "ff02::2\tip6-allrouters\n";
+
+/* "default" is the daemon's bridge; NULL for none and host. */
+static const char *primary_network(const struct container *c)
+{
+    const char *nm = json_str(c->host_config, "NetworkMode");
+    if (!nm || !*nm || !strcmp(nm, "default"))
+        return "bridge";
+    if (!strcmp(nm, "none") || !strcmp(nm, "host"))
+        return NULL;
+    return nm;
+}
+
+char *ctr_net_hosts(struct container *c)
+{
+    _cleanup_free_ char *entries = NULL;
+    if (net_hosts_entries(c->id, &entries) < 0 || !entries)
+        return xstrdup(base_hosts);
+    return xasprintf("%s%s", base_hosts, entries);
+}
+
+/* Rewrite in place: the file is bind-mounted into the running container, a
+ * rename would leave the container with the old inode. */
+static void hosts_changed(const char *id)
+{
+    struct container *c = NULL;
+    if (cstore_find(id, &c, NULL) < 0)
+        return;
+    _cleanup_free_ char *text = ctr_net_hosts(c);
+    _cleanup_free_ char *dir = ctr_dir(c);
+    _cleanup_free_ char *path = xasprintf("%s/hosts", dir);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd >= 0 && write(fd, text, strlen(text)) < 0)
+        log_warn("update %s: %s", path, strerror(errno));
+    ctr_put(c);
+}
+
+/* HostConfig.PortBindings (+ PublishAllPorts) -> the port maps net wants. */
+static struct port_map *port_maps(const struct container *c, size_t *n)
+{
+    struct port_map *v = NULL;
+    *n = 0;
+    json_t *pb = json_object_get(c->host_config, "PortBindings");
+    const char *key;
+    json_t *bindings;
+    json_object_foreach(pb, key, bindings)
+    {
+        unsigned port = 0;
+        char proto[8] = "tcp";
+        if (sscanf(key, "%u/%7s", &port, proto) < 1 || port == 0 || port > 65535)
+            continue;
+        size_t i;
+        json_t *b;
+        json_array_foreach(bindings, i, b)
+        {
+            v = xrealloc(v, (*n + 1) * sizeof *v);
+            v[*n] = (struct port_map){.host_ip = xstrdup(json_str(b, "HostIp") ?: ""),
+                                      .host_port = xstrdup(json_str(b, "HostPort") ?: ""),
+                                      .ctr_port = (uint16_t)port};
+            snprintf(v[*n].proto, sizeof v[*n].proto, "%s", proto);
+            (*n)++;
+        }
+    }
+    if (json_is_true(json_object_get(c->host_config, "PublishAllPorts"))) {
+        json_t *x;
+        json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, x)
+        {
+            if (json_object_get(pb, key))
+                continue;
+            unsigned port = 0;
+            char proto[8] = "tcp";
+            if (sscanf(key, "%u/%7s", &port, proto) < 1 || port == 0 || port > 65535)
+                continue;
+            v = xrealloc(v, (*n + 1) * sizeof *v);
+            v[*n] = (struct port_map){
+                .host_ip = xstrdup(""), .host_port = xstrdup(""), .ctr_port = (uint16_t)port};
+            snprintf(v[*n].proto, sizeof v[*n].proto, "%s", proto);
+            (*n)++;
+        }
+    }
+    return v;
+}
+
+int ctr_net_check_ports(json_t *hc, struct md_error *err)
+{
+    const char *key;
+    json_t *bindings;
+    json_object_foreach(json_object_get(hc, "PortBindings"), key, bindings)
+    {
+        unsigned port = 0;
+        char proto[8] = "tcp";
+        char extra;
+        int k = sscanf(key, "%u/%7s%c", &port, proto, &extra);
+        if (k < 1 || k > 2 || port == 0 || port > 65535)
+            return md_err(err, MD_EINVAL, "invalid port specification: \"%s\"", key);
+        if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+            return md_err(err, MD_EINVAL, "invalid proto: %s", proto);
+        if (!json_is_array(bindings) && !json_is_null(bindings))
+            return md_err(err, MD_EINVAL, "invalid port bindings for %s", key);
+        size_t i;
+        json_t *b;
+        json_array_foreach(bindings, i, b)
+        {
+            const char *hp = json_str(b, "HostPort");
+            unsigned lo = 0, hi = 0;
+            if (hp && *hp &&
+                (sscanf(hp, "%u-%u", &lo, &hi) < 1 || lo == 0 || lo > 65535 || hi > 65535 ||
+                 (hi && hi < lo)))
+                return md_err(err, MD_EINVAL, "invalid port specification: \"%s\"", hp);
+        }
+    }
+    return 0;
+}
+
+static void set_top_level(json_t *ns, const struct net_endpoint *ep)
+{
+    /* docker also shows the default bridge's address at the top level */
+    json_object_set_new(ns, "IPAddress", json_string(ep ? ep->ip : ""));
+    json_object_set_new(ns, "Gateway", json_string(ep ? ep->gateway : ""));
+    json_object_set_new(ns, "IPPrefixLen", json_integer(ep ? ep->prefix : 0));
+    json_object_set_new(ns, "MacAddress", json_string(ep ? ep->mac : ""));
+    json_object_set_new(ns, "Bridge", json_string(ep ? ep->bridge : ""));
+    json_object_set_new(ns, "SandboxKey", json_string(ep ? ep->netns_path : ""));
+}
+
+int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *err)
+{
+    cstore_lock();
+    const char *net = primary_network(c);
+    _cleanup_free_ char *network = net ? xstrdup(net) : NULL;
+    _cleanup_free_ char *hostname = xstrdup(json_str(c->config, "Hostname"));
+    _cleanup_free_ char *name = xstrdup(c->name);
+    json_t *nets = json_object_get(c->net_settings, "Networks");
+    _cleanup_strv_ char **aliases =
+        network ? json_to_strv(json_object_get(json_object_get(nets, network), "Aliases")) : NULL;
+    json_t *exposed = json_incref(json_object_get(c->config, "ExposedPorts"));
+    size_t nports = 0;
+    struct port_map *ports = network ? port_maps(c, &nports) : NULL;
+    cstore_unlock();
+
+    json_t *ns = json_object();
+    json_t *netjson = json_object();
+    int r = 0;
+    if (network) {
+        struct net_request rq = {.id = c->id,
+                                 .name = name,
+                                 .network = network,
+                                 .hostname = hostname,
+                                 .aliases = aliases,
+                                 .ports = ports,
+                                 .nports = nports};
+        struct net_endpoint ep = {0};
+        r = net_connect(&rq, &ep, err);
+        if (r == 0) {
+            free(plan->netns_path);
+            plan->netns_path = xstrdup(ep.netns_path);
+            json_object_set_new(ns, "Ports", net_ports_json(&ep, exposed));
+            json_object_set_new(netjson, ep.network, net_endpoint_json(&ep));
+            set_top_level(ns, !strcmp(ep.network, "bridge") ? &ep : NULL);
+            net_endpoint_free(&ep);
+        }
+    } else {
+        json_object_set_new(ns, "Ports", json_object());
+        json_object_set_new(
+            netjson, json_str(c->host_config, "NetworkMode"),
+            json_pack("{s:s,s:s,s:i}", "IPAddress", "", "Gateway", "", "IPPrefixLen", 0));
+        set_top_level(ns, NULL);
+    }
+    port_maps_free(ports, nports);
+    json_decref(exposed);
+    if (r < 0) {
+        json_decref(ns);
+        json_decref(netjson);
+        return -1;
+    }
+    json_object_set_new(ns, "Networks", netjson);
+    cstore_lock();
+    json_decref(c->net_settings);
+    c->net_settings = ns;
+    cstore_unlock();
+    return 0;
+}
+
+void ctr_net_stop(struct container *c)
+{
+    struct md_error err = {0};
+    if (net_disconnect(c->id, &err) < 0)
+        log_warn("disconnect container %.12s: %s", c->id, md_err_msg(&err));
+    md_err_clear(&err);
+    cstore_lock();
+    json_t *ns = c->net_settings;
+    if (json_is_object(ns)) {
+        json_object_set_new(ns, "Ports", json_object());
+        set_top_level(ns, NULL);
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(ns, "Networks"), k, v)
+        {
+            json_object_set_new(v, "IPAddress", json_string(""));
+            json_object_set_new(v, "Gateway", json_string(""));
+            json_object_set_new(v, "MacAddress", json_string(""));
+            json_object_set_new(v, "IPPrefixLen", json_integer(0));
+        }
+    }
+    cstore_unlock();
+}
+
+int ctr_net_init(struct md_error *err)
+{
+    static const struct net_hooks hooks = {.hosts_changed = hosts_changed};
+    net_set_hooks(&hooks);
+    return net_init(err);
+}
+
+int ctr_net_reconcile(struct md_error *err)
+{
+    size_t n;
+    struct container **v = cstore_list(&n);
+    char **live = NULL;
+    cstore_lock();
+    for (size_t i = 0; i < n; i++)
+        if (v[i]->status == CTR_RUNNING || v[i]->status == CTR_PAUSED)
+            strv_push(&live, v[i]->id);
+    cstore_unlock();
+    cstore_list_free(v, n);
+    int r = net_reconcile(live, err);
+    strv_free(live);
+    return r;
+}
+
+void ctr_net_shutdown(void)
+{
+    net_shutdown();
+}
