@@ -63,8 +63,8 @@ static struct port_map *port_maps(const struct container *c, size_t *n)
     json_object_foreach(pb, key, bindings)
     {
         unsigned port = 0;
-        char proto[8] = "tcp";
-        if (sscanf(key, "%u/%7s", &port, proto) < 1 || port == 0 || port > 65535)
+        char proto[5] = "tcp";
+        if (sscanf(key, "%u/%4s", &port, proto) < 1 || port == 0 || port > 65535)
             continue;
         size_t i;
         json_t *b;
@@ -85,8 +85,8 @@ static struct port_map *port_maps(const struct container *c, size_t *n)
             if (json_object_get(pb, key))
                 continue;
             unsigned port = 0;
-            char proto[8] = "tcp";
-            if (sscanf(key, "%u/%7s", &port, proto) < 1 || port == 0 || port > 65535)
+            char proto[5] = "tcp";
+            if (sscanf(key, "%u/%4s", &port, proto) < 1 || port == 0 || port > 65535)
                 continue;
             v = xrealloc(v, (*n + 1) * sizeof *v);
             v[*n] = (struct port_map){
@@ -105,9 +105,9 @@ int ctr_net_check_ports(json_t *hc, struct md_error *err)
     json_object_foreach(json_object_get(hc, "PortBindings"), key, bindings)
     {
         unsigned port = 0;
-        char proto[8] = "tcp";
+        char proto[5] = "tcp";
         char extra;
-        int k = sscanf(key, "%u/%7s%c", &port, proto, &extra);
+        int k = sscanf(key, "%u/%4s%c", &port, proto, &extra);
         if (k < 1 || k > 2 || port == 0 || port > 65535)
             return md_err(err, MD_EINVAL, "invalid port specification: \"%s\"", key);
         if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
