@@ -13,6 +13,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <sched.h>
@@ -210,6 +211,24 @@ static int add_addr(struct nl_sock *s, int ifindex, const char *ifname, uint32_t
     return 0;
 }
 
+/* Up, with no IPv6 address generation: the networks are IPv4-only, and a
+ * link-local address per veth means DAD, MLD and router solicitations for
+ * nothing (docker also leaves eth0 without IPv6 on such networks). Both in
+ * one request, so the link never comes up with IPv6 on. */
+static int set_up_v4only(struct nl_sock *s, struct rtnl_link *l, const char *name,
+                         struct md_error *err)
+{
+    _cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
+    if (!ch)
+        abort();
+    rtnl_link_inet6_set_addr_gen_mode(ch, 1 /* IN6_ADDR_GEN_MODE_NONE */);
+    rtnl_link_set_flags(ch, IFF_UP);
+    int r = rtnl_link_change(s, l, ch, 0);
+    if (r < 0)
+        return nl_fail(err, r, "set up", name);
+    return 0;
+}
+
 static int set_up(struct nl_sock *s, struct rtnl_link *l, const char *name, struct md_error *err)
 {
     _cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
@@ -337,21 +356,21 @@ static int veth_inside(const struct veth_cfg *c, int nsfd, struct md_error *err)
         return -1;
     int idx = rtnl_link_get_ifindex(peer);
     if (add_addr(ns, idx, c->peer, c->addr, c->prefix, err) < 0 ||
-        set_up(ns, peer, c->peer, err) < 0 || set_up(ns, lo, "lo", err) < 0)
+        set_up_v4only(ns, peer, c->peer, err) < 0 || set_up(ns, lo, "lo", err) < 0)
         return -1;
     if (c->gateway && route_default(ns, idx, c->gateway, c->peer, err) < 0)
         return -1;
     return 0;
 }
 
-/* Hairpin on the container's bridge port: with br_netfilter (on by
+/* The host end comes up (IPv4 only) with hairpin on its bridge port: with br_netfilter (on by
  * default here), a container's connection to its own published port is
  * DNAT'ed while still being bridged, and the bridge must be allowed to send
  * the frame back out of the port it came in on. */
 static int set_hairpin(struct nl_sock *s, const char *port, struct md_error *err)
 {
     _cleanup_link_ struct rtnl_link *l = NULL;
-    if (get_link(s, port, &l, err) < 0)
+    if (get_link(s, port, &l, err) < 0 || set_up_v4only(s, l, port, err) < 0)
         return -1;
     /* a bridge-port change is an AF_BRIDGE request on both sides */
     _cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc();
@@ -392,7 +411,6 @@ int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
     struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
     rtnl_link_set_name(veth, c->host);
     rtnl_link_set_master(veth, rtnl_link_get_ifindex(br));
-    rtnl_link_set_flags(veth, IFF_UP);
     rtnl_link_set_name(peer, c->peer);
     _cleanup_nladdr_ struct nl_addr *lla = nl_addr_build(AF_LLC, mac, 6);
     rtnl_link_set_addr(peer, lla);

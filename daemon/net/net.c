@@ -17,6 +17,7 @@
 #include "daemon/state/events.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -179,6 +180,34 @@ static bool ctr_has_ep(const char *ctr)
 
 /* ---- persistence ---- */
 
+/* Atomic replace without fsync. Leases and endpoints only matter while
+ * containers live; a daemon crash (even kill -9) keeps the page cache, and
+ * a power cut ends every container, after which reconcile drops whatever
+ * survived on disk. Two fsyncs per file cost more than the rest of a
+ * connect (they dominated it here), for no case that needs them. */
+static int write_state(const char *path, json_t *j, struct md_error *err)
+{
+    _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+    if (!text)
+        return md_err(err, MD_EINTERNAL, "write %s: cannot encode", path);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return md_errno(err, errno, "write %s", tmp);
+    size_t n = strlen(text);
+    if (write(fd, text, n) != (ssize_t)n) {
+        int e = errno ? errno : EIO;
+        unlink(tmp);
+        return md_errno(err, e, "write %s", tmp);
+    }
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return md_errno(err, e, "rename %s", tmp);
+    }
+    return 0;
+}
+
 static json_t *network_to_json(const struct network *n)
 {
     json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:s,s:b,s:b,s:b,s:O,s:O}", "Id", n->id, "Name", n->name,
@@ -234,7 +263,7 @@ static int save_networks(struct md_error *err)
     for (size_t i = 0; i < nnets; i++)
         json_array_append_new(arr, network_to_json(nets[i]));
     _cleanup_free_ char *path = md_data_path("network/networks.json");
-    return json_write_atomic(path, arr, err);
+    return write_state(path, arr, err);
 }
 
 static int save_ipam(struct md_error *err)
@@ -244,7 +273,7 @@ static int save_ipam(struct md_error *err)
         if (nets[i]->has_pool)
             json_object_set_new(obj, nets[i]->id, ipam_pool_to_json(&nets[i]->pool));
     _cleanup_free_ char *path = md_data_path("network/ipam.json");
-    return json_write_atomic(path, obj, err);
+    return write_state(path, obj, err);
 }
 
 static json_t *ports_to_json(const struct net_port *p, size_t n)
@@ -336,7 +365,7 @@ static int save_endpoints(const char *ctr, struct md_error *err)
             return md_errno(err, errno, "remove %s", path);
         return 0;
     }
-    return json_write_atomic(path, arr, err);
+    return write_state(path, arr, err);
 }
 
 /* Endpoints recorded on disk for ctr (after a daemon restart). */
@@ -666,6 +695,29 @@ static char **dns_names(const struct net_request *rq)
     return v;
 }
 
+/* The host end of a veth: "mdk" + 7 hex of the container id + 5 of the
+ * network id (so `ip link` shows whose it is); attempt > 0 (or a clash with
+ * one of ours): "mdk" + 12 hex of a hash of both. IFNAMSIZ allows 15. */
+static void veth_name(const char *ctr, const char *net, unsigned attempt, char out[16])
+{
+    if (attempt == 0) {
+        snprintf(out, 16, "mdk%.7s%.5s", ctr, net);
+        bool clash = false;
+        for (struct endpoint *e = eps; e && !clash; e = e->next)
+            clash = !strcmp(e->ep.veth_host, out);
+        if (!clash)
+            return;
+        attempt = 1;
+    }
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *p = ctr; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    for (const char *p = net; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    h = (h ^ attempt) * 1099511628211ull;
+    snprintf(out, 16, "mdk%012llx", (unsigned long long)(h & 0xffffffffffffull));
+}
+
 /* Undo of a half-done connect, in reverse order. */
 struct undo {
     bool netns, veth, rules, lease;
@@ -750,8 +802,18 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
                           .prefix = ep->prefix,
                           .gateway = first ? n->pool.gateway : 0,
                           .mac = ep->mac};
-    link_delete(ep->veth_host, NULL); /* a leftover of a crash */
-    if (link_veth_setup(&vc, err) < 0) {
+    /* The name taken (another daemon's container with the same id prefix,
+     * or a leftover): another name; never delete a link we do not know. */
+    int r = -1;
+    for (unsigned attempt = 0; attempt < 4 && r < 0; attempt++) {
+        if (attempt)
+            veth_name(rq->id, n->id, attempt, ep->veth_host);
+        md_err_clear(err);
+        r = link_veth_setup(&vc, err);
+        if (r < 0 && (!err || err->err != EEXIST))
+            break;
+    }
+    if (r < 0) {
         rollback(&u, n, e);
         return -1;
     }
@@ -824,7 +886,7 @@ int net_connect(const struct net_request *rq, struct net_endpoint *ep, struct md
     snprintf(p->network_id, sizeof p->network_id, "%s", n->id);
     id_new(p->endpoint_id);
     snprintf(p->bridge, sizeof p->bridge, "%s", n->bridge);
-    snprintf(p->veth_host, sizeof p->veth_host, "mdk%.7s%.5s", rq->id, n->id);
+    veth_name(rq->id, n->id, 0, p->veth_host);
     p->aliases = rq->aliases ? strv_dup(rq->aliases) : NULL;
     p->dns_names = n->predefined ? NULL : dns_names(rq);
     if (connect_locked(rq, n, e, err) < 0) {
@@ -1115,8 +1177,10 @@ void net_shutdown(void)
     bool any = eps != NULL;
     _cleanup_closedir_ DIR *d = opendir(dir);
     struct dirent *de;
-    while (!any && d && (de = readdir(d)))
-        any = strstr(de->d_name, ".json") != NULL;
+    while (!any && d && (de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        any = len > 5 && !strcmp(de->d_name + len - 5, ".json");
+    }
     if (any) {
         log_info("network: containers are still connected; keeping bridges and nft table %s",
                  md_cfg.nft_table);
