@@ -150,8 +150,14 @@ Total reclaimed space: $(human "$SIZE" 4)" "$($c image prune -a -f)"
 }
 run_both scenario
 
-# --- the stock CLI reading stdin
+# --- the stock CLI reading stdin; compressed archives
 expect_eq "dk: load from stdin" "Loaded image: busybox:latest" "$(dk load <"$BB")"
+md rmi busybox >/dev/null
+expect_eq "md: load of a gzip-compressed archive from stdin" "Loaded image: busybox:latest" \
+    "$(gzip -c "$BB" | md load)"
+md rmi busybox >/dev/null
+expect_eq "dk: load of a zstd-compressed archive" "Loaded image: busybox:latest" \
+    "$(zstd -qc "$BB" >"$T/bb.tar.zst" && dk load -i "$T/bb.tar.zst")"
 expect_rc "md: load refuses a terminal as stdin" 1 script -qec "$MINIDOCK -H unix://$SOCK load" /dev/null
 expect_match "... with docker's message" "requested load from stdin, but stdin is empty" "$OUT"
 expect_rc "md: save refuses a terminal as stdout" 1 script -qec "$MINIDOCK -H unix://$SOCK save busybox" /dev/null
