@@ -36,7 +36,7 @@ PORT=$((30000 + RANDOM % 2000))
 mkdir -p "$T/www"
 echo "hello" >"$T/www/index.html"
 mkfifo "$T/in" "$T/out"
-"$ND" --data-root "$T/data" --exec-root "$T/exec" --bridge "$TAG" --bip "$SUBNET.0.1/16" \
+NETDRIVE_TIMING=1 "$ND" --data-root "$T/data" --exec-root "$T/exec" --bridge "$TAG" --bip "$SUBNET.0.1/16" \
     --table "minidock_$TAG" <"$T/in" >"$T/out" 2>"$T/netdrive.log" &
 NDPID=$!
 exec 7>"$T/in" 8<"$T/out"
@@ -77,11 +77,16 @@ for i in $(seq 1 "$RUNS"); do
     times+=($(((t2 - t0) / 1000)))
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '   net_connect alone:      median %.2f ms (min %.2f, max %.2f)\n' \
+inner=($(awk '/^timing net_connect/ {print $3}' "$T/netdrive.log"))
+printf '   net_connect (in process): median %.2f ms (min %.2f, max %.2f)\n' \
+    "$(bc -l <<<"$(median "${inner[@]}")/1000")" \
+    "$(bc -l <<<"$(printf '%s\n' "${inner[@]}" | sort -n | head -1)/1000")" \
+    "$(bc -l <<<"$(printf '%s\n' "${inner[@]}" | sort -n | tail -1)/1000")"
+printf '   net_connect round trip:   median %.2f ms (min %.2f, max %.2f)\n' \
     "$(bc -l <<<"$(median "${connect_ms[@]}")/1000")" \
     "$(bc -l <<<"$(printf '%s\n' "${connect_ms[@]}" | sort -n | head -1)/1000")" \
     "$(bc -l <<<"$(printf '%s\n' "${connect_ms[@]}" | sort -n | tail -1)/1000")"
-printf '   connect -> first 200:   median %.2f ms (min %.2f, max %.2f); docker measured ~532 ms for run -d -> 200\n' \
+printf '   connect -> first 200:     median %.2f ms (min %.2f, max %.2f); docker measured ~532 ms for run -d -> 200\n' \
     "$(bc -l <<<"$(median "${times[@]}")/1000")" \
     "$(bc -l <<<"$(printf '%s\n' "${times[@]}" | sort -n | head -1)/1000")" \
     "$(bc -l <<<"$(printf '%s\n' "${times[@]}" | sort -n | tail -1)/1000")"
@@ -90,17 +95,44 @@ printf '   connect -> first 200:   median %.2f ms (min %.2f, max %.2f); docker m
 id=$(id_of 9999)
 nd connect "$id" wrk bridge "p=127.0.0.1:$PORT:80"
 CIP=$(awk '{print $3}' <<<"$R")
-nsenter --net="$T/exec/netns/$id" busybox httpd -f -p 80 -h "$T/www" &
+# a keep-alive server, so the figure is about packets through NAT rather
+# than about how fast busybox httpd can fork
+cat >"$T/ka.py" <<'PY'
+import http.server, socket, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def setup(self):
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle and
+        # delayed ACKs cap every connection at ~25 requests/s
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def do_GET(self):
+        body = b"hello\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    def handle_error(self, request, client_address):
+        pass  # wrk resets its connections at the end
+S(("0.0.0.0", 80), H).serve_forever()
+PY
+nsenter --net="$T/exec/netns/$id" python3 "$T/ka.py" &
 HPID=$!
 until curl -s -f -m 1 -o /dev/null "http://127.0.0.1:$PORT/"; do sleep 0.01; done
 if command -v wrk >/dev/null; then
-    echo "== requests/s, wrk -t2 -c16 -d${SECS}s (busybox httpd, one connection per request)"
+    echo "== requests/s, wrk -t2 -c16 -d${SECS}s (keep-alive python server; direct first, then published, then direct again)"
     rps() { wrk -t2 -c16 -d"${SECS}s" "$1" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
-    direct=$(rps "http://$CIP/")
+    d1=$(rps "http://$CIP/")
     published=$(rps "http://127.0.0.1:$PORT/")
-    echo "   direct $CIP:80:          $direct req/s"
+    d2=$(rps "http://$CIP/")
+    direct=$(bc -l <<<"($d1 + $d2) / 2")
+    printf '   direct %s:80:          %.0f req/s (runs: %s, %s)\n' "$CIP" "$direct" "$d1" "$d2"
     echo "   published 127.0.0.1:$PORT: $published req/s"
-    printf '   ratio published/direct: %.3f (target >= 0.9)\n' "$(bc -l <<<"$published/$direct")"
+    printf '   ratio published/direct: %.3f (target >= 0.9; the host is shared, so repeat when it is idle)\n' "$(bc -l <<<"$published/$direct")"
 fi
 kill "$HPID"; wait "$HPID" 2>/dev/null; HPID=
 nd disconnect "$id"
@@ -121,7 +153,7 @@ rss_after=$(awk '/VmRSS/ {print $2}' "/proc/$NDPID/status")
 rules=$(nft list chain ip "minidock_$TAG" ports | grep -c "dnat")
 printf '   time: %.1f ms (target <= 1000 ms); nft rules: %s; extra processes: %d\n' \
     "$(bc -l <<<"($t1 - $t0)/1000000")" "$rules" $((procs_after - procs_before))
-printf '   memory: %d KiB RSS for 1,000 ports = %.2f KiB per port (one held socket each)\n' \
+printf '   memory: %d KiB RSS for 1,000 ports = %.2f KiB per port (user space; plus one bound, never listening kernel socket each)\n' \
     $((rss_after - rss_before)) "$(bc -l <<<"($rss_after - $rss_before)/1000")"
 t0=$(date +%s%N)
 nd disconnect "$id"

@@ -14,7 +14,8 @@
  *   shutdown                   quit (no shutdown: like a daemon killed
  *                              with live containers)
  *
- * Flags: --data-root --exec-root --bridge --bip --table (as minidockd's). */
+ * Flags: --data-root --exec-root --bridge --bip --table (as minidockd's).
+ * NETDRIVE_TIMING=1: "timing net_connect N us" on stderr per connect. */
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -24,7 +25,9 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void reply_err(struct md_error *e)
 {
@@ -95,7 +98,13 @@ static void cmd_connect(char **a)
                              .ports = maps,
                              .nports = n};
     struct net_endpoint ep;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int r = net_connect(&rq, &ep, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (getenv("NETDRIVE_TIMING"))
+        fprintf(stderr, "timing net_connect %ld us\n",
+                (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
     port_maps_free(maps, n);
     if (r < 0) {
         reply_err(&err);
