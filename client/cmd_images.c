@@ -14,6 +14,7 @@
 #include "common/template.h"
 #include "common/units.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -371,6 +372,63 @@ static int cmd_image_ls(int argc, char **argv)
 
 /* ---- image inspect ---- */
 
+/* docker renders inspect templates over the raw JSON with missingkey=error
+ * when its typed struct lacks a field: "{{.Nope}}" is an error, not
+ * "<no value>". Field chains are checked against the data here; templates
+ * that move "." (range, with) are left alone. */
+static char *missing_key(const char *format, json_t *data)
+{
+    if (strstr(format, "range") || strstr(format, "with"))
+        return NULL;
+    int line = 1;
+    const char *line_start = format;
+    for (const char *p = format; *p; p++) {
+        if (*p == '\n') {
+            line++;
+            line_start = p + 1;
+        }
+        if (strncmp(p, "{{", 2))
+            continue;
+        const char *end = strstr(p + 2, "}}");
+        if (!end)
+            return NULL;
+        for (const char *q = p + 2; q < end; q++) {
+            if (*q == '"' || *q == '`') {
+                char quote = *q;
+                for (q++; q < end && *q != quote; q++)
+                    if (*q == '\\' && quote == '"')
+                        q++;
+                continue;
+            }
+            bool after_word = q > p + 2 && (isalnum((unsigned char)q[-1]) || q[-1] == '_' ||
+                                            q[-1] == '$' || q[-1] == ')');
+            if (*q != '.' || after_word || !(isalpha((unsigned char)q[1]) || q[1] == '_'))
+                continue;
+            json_t *cur = data;
+            const char *s0 = q;
+            while (*q == '.' && (isalpha((unsigned char)q[1]) || q[1] == '_')) {
+                const char *dot = q, *k = q + 1;
+                size_t n = 0;
+                while (isalnum((unsigned char)k[n]) || k[n] == '_')
+                    n++;
+                _cleanup_free_ char *key = xstrndup(k, n);
+                q = k + n;
+                if (!json_is_object(cur))
+                    break;
+                json_t *next = json_object_get(cur, key);
+                if (!next)
+                    return xasprintf("template parsing error: template: :%d:%d: executing \"\" "
+                                     "at <%.*s>: map has no entry for key \"%s\"",
+                                     line, (int)(dot - line_start), (int)(q - s0), s0, key);
+                cur = next;
+            }
+            q--;
+        }
+        p = end + 1;
+    }
+    return NULL;
+}
+
 static int cmd_image_inspect(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
@@ -419,6 +477,12 @@ static int cmd_image_inspect(int argc, char **argv)
             if (n++)
                 sb_addc(&raw, ',');
             sb_addn(&raw, body, len);
+            continue;
+        }
+        char *miss = missing_key(format, j);
+        if (miss) {
+            strv_push(&errs, miss);
+            free(miss);
             continue;
         }
         char *line = NULL;
