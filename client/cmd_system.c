@@ -2,6 +2,7 @@
 #include "client/cli.h"
 #include "client/http.h"
 #include "common/cleanup.h"
+#include "common/template.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,19 +33,65 @@ static void print_built(const char *label, const char *rfc3339)
     }
 }
 
+/* --format: render one JSON value through a Go template, as docker does;
+ * 0, or the exit code of a template error. */
+static int print_formatted(const char *format, json_t *data)
+{
+    struct tmpl *t = NULL;
+    struct md_error err = {0};
+    _cleanup_free_ char *out = NULL;
+    if (tmpl_parse(format, &t, &err) < 0 || tmpl_render(t, data, &out, &err) < 0) {
+        fprintf(stderr, "%s\n", md_err_msg(&err));
+        md_err_clear(&err);
+        tmpl_free(t);
+        return 64;
+    }
+    tmpl_free(t);
+    printf("%s\n", out);
+    return 0;
+}
+
+static json_t *client_version_json(const char *machine)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Version", MD_VERSION, "ApiVersion", "1.50",
+                     "DefaultAPIVersion", "1.50", "GitCommit", MD_GIT_COMMIT, "BuildTime",
+                     MD_BUILD_TIME, "Os", "linux", "Arch",
+                     !strcmp(machine, "x86_64") ? "amd64" : machine);
+}
+
 static int cmd_version(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'}, {0, 0, 0, 0}};
+    const char *format = NULL;
     int c;
     while ((c = cli_getopt(argc, argv, "f:", opts)) != -1) {
-        if (c == 'f')
-            continue; /* TODO(format): templates arrive with common/template */
+        if (c == 'f') {
+            format = optarg;
+            continue;
+        }
         return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 0, 0))
         return 125;
     struct utsname u;
     uname(&u);
+    if (format) {
+        json_t *v = NULL;
+        int st = api_json("GET", "/version", NULL, &v);
+        if (st != 200) {
+            print_daemon_error(v);
+            json_decref(v);
+            return 1;
+        }
+        /* docker's templates name Go fields: .Server.APIVersion as well */
+        json_t *cl = client_version_json(u.machine);
+        json_object_set(cl, "APIVersion", json_object_get(cl, "ApiVersion"));
+        json_object_set(v, "APIVersion", json_object_get(v, "ApiVersion"));
+        json_t *all = json_pack("{s:o,s:o}", "Client", cl, "Server", v);
+        int r = print_formatted(format, all);
+        json_decref(all);
+        return r;
+    }
     printf("Client:\n"
            " Version:           %s\n"
            " API version:       1.50\n"
@@ -94,10 +141,13 @@ static void human_bytes(long long b, char *out, size_t n)
 static int cmd_info(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'}, {0, 0, 0, 0}};
+    const char *format = NULL;
     int c;
     while ((c = cli_getopt(argc, argv, "f:", opts)) != -1) {
-        if (c == 'f')
+        if (c == 'f') {
+            format = optarg;
             continue;
+        }
         return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 0, 0))
@@ -108,6 +158,11 @@ static int cmd_info(int argc, char **argv)
         print_daemon_error(i);
         json_decref(i);
         return 1;
+    }
+    if (format) {
+        int r = print_formatted(format, i);
+        json_decref(i);
+        return r;
     }
     char mem[32];
     human_bytes(jint(i, "MemTotal"), mem, sizeof mem);

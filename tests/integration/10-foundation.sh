@@ -52,6 +52,25 @@ expect_rc "minidock --help exits 0" 0 md --help
 expect_rc "minidock version --help exits 0" 0 md version --help
 expect_match "minidock version --help shows usage" 'Usage: +minidock version' "$OUT"
 
+# --- templates
+expect_eq "minidock version --format" "$(md version --format '{{.Server.Version}} {{.Server.APIVersion}}')" "$(dk version --format '{{.Server.Version}} {{.Server.APIVersion}}')"
+expect_eq "minidock info --format matches docker's" "$(dk info --format '{{.CgroupVersion}}/{{.NCPU}}/{{.DockerRootDir}}')" "$(md info --format '{{.CgroupVersion}}/{{.NCPU}}/{{.DockerRootDir}}')"
+
+# --- not root
+expect_rc "minidockd refuses to run as a normal user" 1 \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$MINIDOCKD" --socket "$T/u.sock" --data-root "$T/udata" --exec-root "$T/uexec"
+expect_match "... and says why" "must run as root" "$OUT"
+
+# --- make install puts binaries, man pages and contrib files under DESTDIR
+if make -s -C "$ROOT" install DESTDIR="$T/inst" PREFIX=/usr/local >"$T/install.log" 2>&1; then
+    for f in bin/minidock sbin/minidockd libexec/minidock/minidock-shim share/man/man1/minidock.1 \
+        share/man/man8/minidockd.8 share/minidock/mkimage-busybox.sh; do
+        [ -e "$T/inst/usr/local/$f" ] && ok "make install: $f" || not_ok "make install: $f missing"
+    done
+else
+    not_ok "make install failed"; cat "$T/install.log"
+fi
+
 # --- the socket and the lock
 mode=$(stat -c %a "$SOCK")
 expect_eq "socket mode 0660" 660 "$mode"
