@@ -610,6 +610,15 @@ static int init_locked(struct md_error *err)
     ipv4_fmt(br->pool.gateway, g);
     log_info("network: bridge %s %s (gateway %s), nft table ip %s", md_cfg.bridge, s, g,
              md_cfg.nft_table);
+    _cleanup_free_ char *chains = NULL;
+    if (nftr_run("list chains", true, &chains, NULL) == 0) {
+        _cleanup_free_ char *drops = nftr_foreign_forward_drops(chains, md_cfg.nft_table);
+        if (drops)
+            log_warn("network: forward chains with policy drop (%s) will also see container "
+                     "traffic (outbound, and between containers with br_netfilter); accept the "
+                     "bridges there (e.g. iptables -I DOCKER-USER -i %s -j ACCEPT, and -o %s)",
+                     drops, md_cfg.bridge, md_cfg.bridge);
+    }
     return 0;
 }
 

@@ -183,6 +183,27 @@ char *nftr_delete_rules_text(const char *table, const uint64_t *handles, size_t 
     return sb_steal(&b);
 }
 
+char *nftr_foreign_forward_drops(const char *json, const char *own)
+{
+    _cleanup_json_ json_t *root = json_loads(json, 0, NULL);
+    struct strbuf b = STRBUF_INIT;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(root, "nftables"), i, it)
+    {
+        json_t *ch = json_object_get(it, "chain");
+        const char *hook = json_str(ch, "hook"), *policy = json_str(ch, "policy");
+        const char *table = json_str(ch, "table"), *fam = json_str(ch, "family");
+        if (!hook || !policy || !table || !fam || strcmp(hook, "forward") ||
+            strcmp(policy, "drop") || (!strcmp(table, own) && !strcmp(fam, "ip")))
+            continue;
+        if (strcmp(fam, "ip") && strcmp(fam, "inet") && strcmp(fam, "bridge"))
+            continue;
+        sb_printf(&b, "%s%s %s %s", b.len ? ", " : "", fam, table, json_str(ch, "name"));
+    }
+    return b.len ? sb_steal(&b) : NULL;
+}
+
 /* ---- execution ---- */
 
 /* One context for the daemon: libnftables contexts are not thread-safe,

@@ -48,6 +48,13 @@ int nftr_find_rules(const char *json, const char *prefix, uint64_t **handles, ch
                     size_t *n, struct md_error *err);
 char *nftr_delete_rules_text(const char *table, const uint64_t *handles, size_t n);
 
+/* From the JSON listing of all chains (`nft -j list chains`): the
+ * "family table chain" of forward-hook base chains with policy drop outside
+ * table own, comma-separated (NULL when none). With br_netfilter, packets
+ * between containers pass them too, and an accept in our own table cannot
+ * overrule a drop elsewhere (docker's iptables leave FORWARD at DROP). */
+char *nftr_foreign_forward_drops(const char *json, const char *own);
+
 /* Run nft commands (libnftables, one transaction). With out, the output
  * (JSON when json) is returned there. */
 int nftr_run(const char *cmds, bool json, char **out, struct md_error *err);

@@ -221,6 +221,23 @@ START_TEST(find_rules_in_listing)
 }
 END_TEST
 
+START_TEST(foreign_forward_drops)
+{
+    const char *json =
+        "{\"nftables\": [{\"metainfo\": {}}, {\"chain\": {\"family\": \"ip\", \"table\": "
+        "\"md\", \"name\": \"forward\", \"hook\": \"forward\", \"policy\": \"drop\"}}, "
+        "{\"chain\": {\"family\": \"ip\", \"table\": \"filter\", \"name\": \"FORWARD\", "
+        "\"hook\": \"forward\", \"policy\": \"drop\"}}, {\"chain\": {\"family\": \"inet\", "
+        "\"table\": \"fw\", \"name\": \"fwd\", \"hook\": \"forward\", \"policy\": "
+        "\"accept\"}}, {\"chain\": {\"family\": \"ip6\", \"table\": \"f6\", \"name\": "
+        "\"FORWARD\", \"hook\": \"forward\", \"policy\": \"drop\"}}, {\"chain\": "
+        "{\"family\": \"ip\", \"table\": \"nat\", \"name\": \"x\"}}]}";
+    _cleanup_free_ char *d = nftr_foreign_forward_drops(json, "md");
+    ck_assert_str_eq(d, "ip filter FORWARD");
+    ck_assert_ptr_null(nftr_foreign_forward_drops("{\"nftables\": []}", "md"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net_nft");
@@ -238,6 +255,7 @@ static Suite *suite(void)
     tcase_add_test(t, large_range);
     tcase_add_test(t, base_chains);
     tcase_add_test(t, find_rules_in_listing);
+    tcase_add_test(t, foreign_forward_drops);
     suite_add_tcase(s, t);
     return s;
 }
