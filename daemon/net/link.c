@@ -367,11 +367,21 @@ static int veth_inside(const struct veth_cfg *c, int nsfd, struct md_error *err)
  * default here), a container's connection to its own published port is
  * DNAT'ed while still being bridged, and the bridge must be allowed to send
  * the frame back out of the port it came in on. */
-static int set_hairpin(struct nl_sock *s, const char *port, struct md_error *err)
+static int set_hairpin(struct nl_sock *s, const char *port, const char *alias, struct md_error *err)
 {
     _cleanup_link_ struct rtnl_link *l = NULL;
     if (get_link(s, port, &l, err) < 0 || set_up_v4only(s, l, port, err) < 0)
         return -1;
+    if (alias) {
+        /* IFLA_IFALIAS is only applied to an existing link, not at creation */
+        _cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
+        if (!ch)
+            abort();
+        rtnl_link_set_ifalias(ch, alias);
+        int r = rtnl_link_change(s, l, ch, 0);
+        if (r < 0)
+            return nl_fail(err, r, "set alias of", port);
+    }
     /* a bridge-port change is an AF_BRIDGE request on both sides */
     _cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc();
     _cleanup_link_ struct rtnl_link *ch = rtnl_link_alloc();
@@ -420,7 +430,7 @@ int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
     rtnl_link_veth_release(veth);
     if (r < 0)
         return nl_fail(err, r, "create veth pair", c->host);
-    if (set_hairpin(s, c->host, err) < 0 || veth_inside(c, nsfd, err) < 0) {
+    if (set_hairpin(s, c->host, c->alias, err) < 0 || veth_inside(c, nsfd, err) < 0) {
         link_delete(c->host, NULL); /* takes the peer with it */
         return -1;
     }

@@ -29,8 +29,9 @@ struct veth_cfg {
     const char *peer;       /* its name there: eth0, eth1, ... */
     uint32_t addr;
     int prefix;
-    uint32_t gateway; /* default route via it; 0: none (a second network) */
-    const char *mac;  /* "02:42:..." */
+    uint32_t gateway;  /* default route via it; 0: none (a second network) */
+    const char *mac;   /* "02:42:..." */
+    const char *alias; /* ifalias of the host end (shown by `ip link`), may be NULL */
 };
 /* All or nothing: pair, peer address/MAC/up, lo up, default route. */
 int link_veth_setup(const struct veth_cfg *c, struct md_error *err);

@@ -803,6 +803,9 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
         if (!used)
             break;
     }
+    /* whose it is, for `ip link` readers and leftover checks (the name has
+     * no room for it) */
+    _cleanup_free_ char *alias = xasprintf("minidock %s %.12s", n->bridge, rq->id);
     struct veth_cfg vc = {.host = ep->veth_host,
                           .bridge = n->bridge,
                           .netns_path = ep->netns_path,
@@ -810,7 +813,8 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
                           .addr = u.ip,
                           .prefix = ep->prefix,
                           .gateway = first ? n->pool.gateway : 0,
-                          .mac = ep->mac};
+                          .mac = ep->mac,
+                          .alias = alias};
     /* The name taken (another daemon's container with the same id prefix,
      * or a leftover): another name; never delete a link we do not know. */
     int r = -1;
