@@ -260,12 +260,27 @@ static bool in_layers(char *const *layers, const char *rel)
     return false;
 }
 
-static void walk_upper(const char *root, const char *rel, char *const *layers, json_t *out,
-                       long long *size)
+/* Mount points the runtime creates for every container: docker keeps them in
+ * an "init" layer that diff never reports. */
+static bool init_path(const char *rel)
+{
+    static const char *const paths[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf", "dev",
+                                        "proc",         "sys",       ".dockerenv",      "etc/mtab"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (!strcmp(rel, paths[i]))
+            return true;
+    return false;
+}
+
+/* Adds the changes under rel to out (if out) and their bytes to size (if
+ * size); returns how many entries it reported. */
+static size_t walk_upper(const char *root, const char *rel, char *const *layers, json_t *out,
+                         long long *size)
 {
     _cleanup_free_ char *dir = rel[0] ? xasprintf("%s/%s", root, rel) : xstrdup(root);
     _cleanup_closedir_ DIR *d = opendir(dir);
     struct dirent *de;
+    size_t reported = 0;
     while (d && (de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
@@ -274,22 +289,28 @@ static void walk_upper(const char *root, const char *rel, char *const *layers, j
         struct stat st;
         if (lstat(full, &st) < 0)
             continue;
-        if (size) {
-            if (!S_ISDIR(st.st_mode))
-                *size += st.st_size;
+        if (size && !S_ISDIR(st.st_mode))
+            *size += st.st_size;
+        if (!out) {
+            if (S_ISDIR(st.st_mode))
+                walk_upper(root, r, layers, NULL, size);
+            continue;
         }
-        if (out) {
-            _cleanup_free_ char *path = xasprintf("/%s", r);
-            int kind;
-            if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
-                kind = 2; /* an overlay whiteout: deleted */
-            else
-                kind = in_layers(layers, r) ? 0 : 1;
-            json_array_append_new(out, json_pack("{s:s,s:i}", "Path", path, "Kind", kind));
-        }
-        if (S_ISDIR(st.st_mode))
-            walk_upper(root, r, layers, out, size);
+        bool whiteout = S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
+        bool existed = !whiteout && in_layers(layers, r);
+        if (!existed && init_path(r))
+            continue;
+        _cleanup_free_ char *path = xasprintf("/%s", r);
+        size_t below =
+            S_ISDIR(st.st_mode) && !whiteout ? walk_upper(root, r, layers, out, size) : 0;
+        /* a directory of the image is "changed" only through what changed in it */
+        if (S_ISDIR(st.st_mode) && existed && below == 0)
+            continue;
+        int kind = whiteout ? 2 : existed ? 0 : 1;
+        json_array_append_new(out, json_pack("{s:s,s:i}", "Path", path, "Kind", kind));
+        reported += 1 + below;
     }
+    return reported;
 }
 
 long long ctr_size_rw(const struct container *c)

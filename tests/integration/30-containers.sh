@@ -75,6 +75,14 @@ scenario() { # runs with CLI=md and CLI=dk
     expect_match "$c: logs -t" '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{9}Z one$' "$($c logs -t "$id" | head -1)"
     $c rm "$id" >/dev/null
 
+    # diff, top, stats
+    $c run -d --name "d-$c" --memory 64m busybox sh -c 'touch /newfile; rm /etc/group; exec sleep 100' >/dev/null
+    for _ in $(seq 1 50); do $c diff "d-$c" 2>/dev/null | grep -q newfile && break; sleep 0.1; done
+    expect_eq "$c: diff shows docker's C/D/A lines (no init mount points)" "C /etc D /etc/group A /newfile" "$($c diff "d-$c" | tr '\n' ' ' | sed 's/ $//')"
+    expect_match "$c: top lists the container's process" "sleep 100$" "$($c top "d-$c")"
+    expect_match "$c: stats --no-stream shows the memory limit" "d-$c +[0-9.]+% +[0-9.]+[KMG]iB / 64MiB" "$($c stats --no-stream "d-$c")"
+    $c rm -f "d-$c" >/dev/null
+
     # rename, create/start, wait, prune
     cid=$($c create --name "c1-$c" busybox sh -c 'exit 4')
     expect_match "$c: create prints the id" '^[0-9a-f]{64}$' "$cid"
