@@ -1,6 +1,6 @@
-/* stats: one sample per container (GET /containers/{id}/stats?stream=0),
- * with docker's columns and formulas. Without --no-stream the table is
- * redrawn in place until interrupted, as docker does. */
+/* stats: docker's columns and formulas over /containers/{id}/stats; with
+ * --no-stream one sample each (stream=0), otherwise a stream per container
+ * and the table redrawn in place every half second until interrupted. */
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
@@ -8,7 +8,9 @@
 #include "common/cliutil.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "common/timefmt.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -120,6 +122,126 @@ static json_t *collect(char **refs, size_t n, bool trunc, char ***errs)
     return rows;
 }
 
+/* One streaming stats connection per container (stream=1), docker's
+ * collect(): the newest sample is kept; a container whose stream ends or
+ * fails shows "--". */
+struct live {
+    char *ref;
+    struct http_conn *c;
+    struct strbuf pending;
+    json_t *row;
+};
+
+static json_t *invalid_row(const char *ref, json_t *last)
+{
+    json_t *row = json_object();
+    static const char *const dash[] = {"BlockIO", "CPUPerc", "MemPerc", "NetIO", "PIDs"};
+    for (size_t i = 0; i < 5; i++)
+        json_object_set_new(row, dash[i], json_string("--"));
+    json_object_set_new(row, "Container", json_str_lossy(ref));
+    json_object_set(row, "ID", last ? json_object_get(last, "ID") : json_string(""));
+    json_object_set_new(row, "MemUsage", json_string("-- / --"));
+    json_object_set(row, "Name", last ? json_object_get(last, "Name") : json_string("--"));
+    return row;
+}
+
+static void live_read(struct live *l, bool trunc)
+{
+    char buf[16384];
+    ssize_t n = http_read(l->c, buf, sizeof buf);
+    if (n <= 0) {
+        json_t *row = invalid_row(l->ref, l->row);
+        json_decref(l->row);
+        l->row = row;
+        http_close(l->c);
+        l->c = NULL;
+        return;
+    }
+    sb_addn(&l->pending, buf, (size_t)n);
+    char *nl;
+    while (l->pending.s && (nl = strchr(l->pending.s, '\n'))) {
+        json_t *v = json_loadb(l->pending.s, (size_t)(nl - l->pending.s), 0, NULL);
+        if (json_is_object(v)) {
+            json_decref(l->row);
+            l->row = stats_row(l->ref, v, trunc);
+        }
+        json_decref(v);
+        _cleanup_free_ char *rest = xstrdup(nl + 1);
+        sb_free(&l->pending);
+        sb_add(&l->pending, rest);
+    }
+}
+
+static int stream_stats(char **refs, const char *fmt, bool trunc)
+{
+    size_t n = strv_len(refs);
+    struct live *l = xcalloc(n + 1, sizeof *l);
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *esc = path_escape(refs[i]);
+        _cleanup_free_ char *path = xasprintf("/containers/%s/stats?stream=1", esc);
+        struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
+        l[i].ref = refs[i];
+        l[i].c = http_send(&req);
+        if (http_status(l[i].c) >= 400) {
+            size_t len;
+            _cleanup_free_ char *data = http_read_all(l[i].c, &len);
+            _cleanup_json_ json_t *j = json_loadb(data, len, 0, NULL);
+            if (!j)
+                j = json_pack("{s:s}", "message", data);
+            print_daemon_error(j);
+            for (size_t k = 0; k <= i; k++)
+                http_close(l[k].c);
+            free(l);
+            return 1;
+        }
+    }
+    int rc = 0, waited = 0;
+    bool first = true;
+    for (;;) {
+        /* gather for half a second, then redraw, as docker's ticker */
+        int64_t deadline = time_now_ns() + 500000000LL;
+        for (int64_t now; (now = time_now_ns()) < deadline;) {
+            struct pollfd *pf = xcalloc(n + 1, sizeof *pf);
+            for (size_t i = 0; i < n; i++)
+                pf[i] = (struct pollfd){l[i].c ? http_fd(l[i].c) : -1, POLLIN, 0};
+            bool buffered = false;
+            for (size_t i = 0; i < n; i++)
+                buffered = buffered || (l[i].c && http_buffered(l[i].c));
+            int r = poll(pf, n, buffered ? 0 : (int)((deadline - now) / 1000000) + 1);
+            for (size_t i = 0; r >= 0 && i < n; i++)
+                if (l[i].c && (http_buffered(l[i].c) || pf[i].revents))
+                    live_read(&l[i], trunc);
+            free(pf);
+        }
+        /* docker waits for each container's first sample (up to 2 s) */
+        bool ready = true;
+        for (size_t i = 0; i < n; i++)
+            ready = ready && l[i].row;
+        if (first && !ready && waited++ < 3)
+            continue;
+        json_t *rows = json_array();
+        for (size_t i = 0; i < n; i++)
+            if (l[i].row)
+                json_array_append(rows, l[i].row);
+        fputs(first ? "\033[2J\033[H" : "\033[H", stdout);
+        first = false;
+        rc = render_rows(fmt, rows, header_for);
+        fputs("\033[J", stdout);
+        fflush(stdout);
+        json_decref(rows);
+        if (rc)
+            break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (l[i].c)
+            http_close(l[i].c);
+        sb_free(&l[i].pending);
+        json_decref(l[i].row);
+    }
+    free(l);
+    return rc;
+}
+
 static int cmd_stats(int argc, char **argv)
 {
     static const struct option opts[] = {{"all", no_argument, 0, 'a'},
@@ -180,27 +302,20 @@ static int cmd_stats(int argc, char **argv)
     const char *fmt = *format && strcmp(format, "table") ? format : default_format;
     if (!strcmp(fmt, "json"))
         fmt = "{{json .}}";
-    int rc = 0;
-    for (bool first = true;; first = false) {
+    int rc;
+    if (no_stream) {
         char **errs = NULL;
         json_t *rows = collect(refs, strv_len(refs), !no_trunc, &errs);
         if (errs && !show_all) {
-            json_decref(rows);
             rc = print_errors(errs);
-            strv_free(errs);
-            break;
+        } else {
+            rc = render_rows(fmt, rows, header_for);
+            fflush(stdout);
         }
         strv_free(errs);
-        if (!no_stream)
-            fputs(first ? "\033[2J\033[H" : "\033[H", stdout);
-        rc = render_rows(fmt, rows, header_for);
         json_decref(rows);
-        if (!no_stream)
-            fputs("\033[J", stdout);
-        fflush(stdout);
-        if (no_stream || rc)
-            break;
-        usleep(500000);
+    } else {
+        rc = stream_stats(refs, fmt, !no_trunc);
     }
     strv_free(refs);
     if (events)
