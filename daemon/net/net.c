@@ -13,6 +13,7 @@
 #include "daemon/net/ipam.h"
 #include "daemon/net/link.h"
 #include "daemon/net/nftrules.h"
+#include "daemon/net/netpriv.h"
 #include "daemon/net/ports.h"
 #include "daemon/state/events.h"
 
@@ -22,47 +23,30 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct network {
-    char id[65], name[64], driver[16], bridge[16];
-    bool predefined, internal, attachable;
-    int64_t created_ns;
-    json_t *labels, *options;
-    bool has_pool; /* bridge driver */
-    struct ipam_pool pool;
-};
-
-struct endpoint {
-    struct endpoint *next;
-    char ctr[65];
-    char *name, *hostname;
-    struct net_endpoint ep;
-    int *fds; /* reservations, one per ep.ports */
-};
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct network **nets;
-static size_t nnets;
-static struct endpoint *eps;
 static struct net_hooks hooks;
-static bool inited;
+pthread_mutex_t net_mu = PTHREAD_MUTEX_INITIALIZER;
+struct network **net_list;
+size_t net_count;
+struct endpoint *net_eps;
+bool net_inited;
 
 void net_set_hooks(const struct net_hooks *h)
 {
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&net_mu);
     hooks = h ? *h : (struct net_hooks){0};
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
 }
 
 void net_get_hooks(struct net_hooks *h)
 {
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&net_mu);
     *h = hooks;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
 }
 
 /* ---- small helpers ---- */
 
-static bool valid_ifname(const char *s)
+bool netp_valid_ifname(const char *s)
 {
     size_t n = strlen(s);
     if (!n || n > 15)
@@ -90,7 +74,7 @@ static char *netns_path_of(const char *id)
     return md_exec_path("netns/%s", id);
 }
 
-static void network_free(struct network *n)
+void netp_network_free(struct network *n)
 {
     if (!n)
         return;
@@ -138,36 +122,36 @@ static void endpoint_free(struct endpoint *e)
 }
 
 /* lock held */
-static struct network *find_net(const char *ref)
+struct network *netp_find(const char *ref)
 {
     if (!ref || !*ref)
         return NULL;
     if (!strcmp(ref, "default"))
         ref = "bridge";
-    for (size_t i = 0; i < nnets; i++)
-        if (!strcmp(nets[i]->id, ref))
-            return nets[i];
-    for (size_t i = 0; i < nnets; i++)
-        if (!strcmp(nets[i]->name, ref))
-            return nets[i];
-    _cleanup_free_ const char **ids = xcalloc(nnets + 1, sizeof *ids);
-    for (size_t i = 0; i < nnets; i++)
-        ids[i] = nets[i]->id;
-    long m = id_prefix_match(ref, ids, nnets);
-    return m >= 0 ? nets[m] : NULL;
+    for (size_t i = 0; i < net_count; i++)
+        if (!strcmp(net_list[i]->id, ref))
+            return net_list[i];
+    for (size_t i = 0; i < net_count; i++)
+        if (!strcmp(net_list[i]->name, ref))
+            return net_list[i];
+    _cleanup_free_ const char **ids = xcalloc(net_count + 1, sizeof *ids);
+    for (size_t i = 0; i < net_count; i++)
+        ids[i] = net_list[i]->id;
+    long m = id_prefix_match(ref, ids, net_count);
+    return m >= 0 ? net_list[m] : NULL;
 }
 
-static struct network *find_net_id(const char *id)
+struct network *netp_find_id(const char *id)
 {
-    for (size_t i = 0; i < nnets; i++)
-        if (!strcmp(nets[i]->id, id))
-            return nets[i];
+    for (size_t i = 0; i < net_count; i++)
+        if (!strcmp(net_list[i]->id, id))
+            return net_list[i];
     return NULL;
 }
 
 static struct endpoint *find_ep(const char *ctr, const char *net_id)
 {
-    for (struct endpoint *e = eps; e; e = e->next)
+    for (struct endpoint *e = net_eps; e; e = e->next)
         if (!strcmp(e->ctr, ctr) && (!net_id || !strcmp(e->ep.network_id, net_id)))
             return e;
     return NULL;
@@ -250,28 +234,28 @@ static struct network *network_from_json(json_t *j)
             n->has_pool = true;
         else if (!n->predefined) {
             log_warn("network %s: bad stored subnet; dropped", n->name);
-            network_free(n);
+            netp_network_free(n);
             return NULL;
         }
     }
     return n;
 }
 
-static int save_networks(struct md_error *err)
+int netp_save_networks(struct md_error *err)
 {
     _cleanup_json_ json_t *arr = json_array();
-    for (size_t i = 0; i < nnets; i++)
-        json_array_append_new(arr, network_to_json(nets[i]));
+    for (size_t i = 0; i < net_count; i++)
+        json_array_append_new(arr, network_to_json(net_list[i]));
     _cleanup_free_ char *path = md_data_path("network/networks.json");
     return write_state(path, arr, err);
 }
 
-static int save_ipam(struct md_error *err)
+int netp_save_ipam(struct md_error *err)
 {
     _cleanup_json_ json_t *obj = json_object();
-    for (size_t i = 0; i < nnets; i++)
-        if (nets[i]->has_pool)
-            json_object_set_new(obj, nets[i]->id, ipam_pool_to_json(&nets[i]->pool));
+    for (size_t i = 0; i < net_count; i++)
+        if (net_list[i]->has_pool)
+            json_object_set_new(obj, net_list[i]->id, ipam_pool_to_json(&net_list[i]->pool));
     _cleanup_free_ char *path = md_data_path("network/ipam.json");
     return write_state(path, obj, err);
 }
@@ -357,7 +341,7 @@ static int save_endpoints(const char *ctr, struct md_error *err)
 {
     _cleanup_free_ char *path = endpoints_file(ctr);
     _cleanup_json_ json_t *arr = json_array();
-    for (struct endpoint *e = eps; e; e = e->next)
+    for (struct endpoint *e = net_eps; e; e = e->next)
         if (!strcmp(e->ctr, ctr))
             json_array_append_new(arr, endpoint_to_json(e));
     if (!json_array_size(arr)) {
@@ -391,17 +375,17 @@ static struct endpoint *load_endpoints(const char *ctr)
 
 /* ---- nft ---- */
 
-static int apply_base(struct md_error *err)
+int netp_apply_base(struct md_error *err)
 {
-    _cleanup_free_ struct nftr_network *v = xcalloc(nnets + 1, sizeof *v);
+    _cleanup_free_ struct nftr_network *v = xcalloc(net_count + 1, sizeof *v);
     size_t n = 0;
-    for (size_t i = 0; i < nnets; i++) {
-        if (!nets[i]->has_pool)
+    for (size_t i = 0; i < net_count; i++) {
+        if (!net_list[i]->has_pool)
             continue;
-        v[n++] = (struct nftr_network){.id = nets[i]->id,
-                                       .bridge = nets[i]->bridge,
-                                       .subnet = nets[i]->pool.subnet,
-                                       .internal = nets[i]->internal};
+        v[n++] = (struct nftr_network){.id = net_list[i]->id,
+                                       .bridge = net_list[i]->bridge,
+                                       .subnet = net_list[i]->pool.subnet,
+                                       .internal = net_list[i]->internal};
     }
     _cleanup_free_ char *text = nftr_base_text(md_cfg.nft_table, v, n);
     return nftr_run(text, false, NULL, err);
@@ -409,7 +393,7 @@ static int apply_base(struct md_error *err)
 
 /* ---- init ---- */
 
-static struct network *new_network(const char *name, const char *driver, bool predefined)
+struct network *netp_network_new(const char *name, const char *driver, bool predefined)
 {
     struct network *n = xcalloc(1, sizeof *n);
     id_new(n->id);
@@ -422,23 +406,23 @@ static struct network *new_network(const char *name, const char *driver, bool pr
     return n;
 }
 
-static void add_network(struct network *n)
+void netp_network_add(struct network *n)
 {
-    nets = xrealloc(nets, (nnets + 1) * sizeof *nets);
-    nets[nnets++] = n;
+    net_list = xrealloc(net_list, (net_count + 1) * sizeof *net_list);
+    net_list[net_count++] = n;
 }
 
 static char **own_bridges(void)
 {
     char **v = xcalloc(1, sizeof *v);
-    for (size_t i = 0; i < nnets; i++)
-        if (nets[i]->bridge[0])
-            strv_push(&v, nets[i]->bridge);
+    for (size_t i = 0; i < net_count; i++)
+        if (net_list[i]->bridge[0])
+            strv_push(&v, net_list[i]->bridge);
     return v;
 }
 
 /* Host routes plus the subnets of our networks other than skip. */
-static void taken_subnets(const struct network *skip, struct ipv4_net **out, size_t *n)
+void netp_taken_subnets(const struct network *skip, struct ipv4_net **out, size_t *n)
 {
     _cleanup_strv_ char **own = own_bridges();
     _cleanup_fclose_ FILE *f = fopen("/proc/net/route", "re");
@@ -448,11 +432,11 @@ static void taken_subnets(const struct network *skip, struct ipv4_net **out, siz
         sb_add(&b, line);
     _cleanup_free_ char *text = sb_steal(&b);
     ipam_parse_proc_routes(text, own, out, n);
-    for (size_t i = 0; i < nnets; i++) {
-        if (nets[i] == skip || !nets[i]->has_pool)
+    for (size_t i = 0; i < net_count; i++) {
+        if (net_list[i] == skip || !net_list[i]->has_pool)
             continue;
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[(*n)++] = nets[i]->pool.subnet;
+        (*out)[(*n)++] = net_list[i]->pool.subnet;
     }
 }
 
@@ -477,7 +461,7 @@ static int default_subnet(struct network *br, struct ipv4_net *sn, uint32_t *gw,
     struct ipv4_net want = {bip.addr & ipv4_mask(bip.prefix), bip.prefix};
     _cleanup_free_ struct ipv4_net *taken = NULL;
     size_t nt = 0;
-    taken_subnets(br, &taken, &nt);
+    netp_taken_subnets(br, &taken, &nt);
     if (ipam_pick_subnet(&want, taken, nt, sn) < 0)
         return md_err(err, MD_EINTERNAL, "no free subnet for the default bridge");
     if (sn->addr == want.addr && sn->prefix == want.prefix) {
@@ -504,16 +488,16 @@ static void load_state(void)
         struct network *n = network_from_json(j);
         if (!n)
             continue;
-        if (find_net_id(n->id) || find_net(n->name)) {
-            network_free(n);
+        if (netp_find_id(n->id) || netp_find(n->name)) {
+            netp_network_free(n);
             continue;
         }
-        add_network(n);
+        netp_network_add(n);
     }
     _cleanup_free_ char *ip = md_data_path("network/ipam.json");
     _cleanup_json_ json_t *pools = json_load_path(ip, NULL);
-    for (size_t k = 0; k < nnets; k++) {
-        struct network *n = nets[k];
+    for (size_t k = 0; k < net_count; k++) {
+        struct network *n = net_list[k];
         json_t *pj = json_object_get(pools, n->id);
         struct ipam_pool p;
         if (!n->has_pool || !pj || ipam_pool_from_json(pj, &p, NULL) < 0)
@@ -530,14 +514,14 @@ static void load_state(void)
 
 static void free_state(void)
 {
-    for (size_t i = 0; i < nnets; i++)
-        network_free(nets[i]);
-    free(nets);
-    nets = NULL;
-    nnets = 0;
-    while (eps) {
-        struct endpoint *e = eps;
-        eps = e->next;
+    for (size_t i = 0; i < net_count; i++)
+        netp_network_free(net_list[i]);
+    free(net_list);
+    net_list = NULL;
+    net_count = 0;
+    while (net_eps) {
+        struct endpoint *e = net_eps;
+        net_eps = e->next;
         endpoint_free(e);
     }
 }
@@ -546,21 +530,21 @@ static int init_locked(struct md_error *err)
 {
     if (!valid_table(md_cfg.nft_table))
         return md_err(err, MD_EINVAL, "invalid nft table name %s", md_cfg.nft_table);
-    if (!valid_ifname(md_cfg.bridge))
+    if (!netp_valid_ifname(md_cfg.bridge))
         return md_err(err, MD_EINVAL, "invalid bridge name %s", md_cfg.bridge);
     _cleanup_free_ char *dir = md_data_path("network/endpoints");
     if (net_mkdir_p(dir, 0700) < 0)
         return md_errno(err, errno, "create %s", dir);
     load_state();
-    struct network *br = find_net("bridge");
+    struct network *br = netp_find("bridge");
     if (!br || !br->predefined) {
-        br = new_network("bridge", "bridge", true);
-        add_network(br);
+        br = netp_network_new("bridge", "bridge", true);
+        netp_network_add(br);
     }
-    if (!find_net("host"))
-        add_network(new_network("host", "host", true));
-    if (!find_net("none"))
-        add_network(new_network("none", "null", true));
+    if (!netp_find("host"))
+        netp_network_add(netp_network_new("host", "host", true));
+    if (!netp_find("none"))
+        netp_network_add(netp_network_new("none", "null", true));
     snprintf(br->bridge, sizeof br->bridge, "%s", md_cfg.bridge);
     struct ipv4_net sn = {0};
     uint32_t gw = 0;
@@ -584,8 +568,8 @@ static int init_locked(struct md_error *err)
         return -1;
     _cleanup_strv_ char **created = xcalloc(1, sizeof(char *));
     int r = 0;
-    for (size_t i = 0; i < nnets && r == 0; i++) {
-        struct network *n = nets[i];
+    for (size_t i = 0; i < net_count && r == 0; i++) {
+        struct network *n = net_list[i];
         if (!n->has_pool)
             continue;
         bool made;
@@ -596,8 +580,8 @@ static int init_locked(struct md_error *err)
             strv_push(&created, n->bridge);
     }
     if (r == 0)
-        r = apply_base(err);
-    if (r == 0 && (save_networks(err) < 0 || save_ipam(err) < 0))
+        r = netp_apply_base(err);
+    if (r == 0 && (netp_save_networks(err) < 0 || netp_save_ipam(err) < 0))
         r = -1;
     if (r < 0) {
         for (char **c = created; *c; c++)
@@ -624,16 +608,16 @@ static int init_locked(struct md_error *err)
 
 int net_init(struct md_error *err)
 {
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&net_mu);
     int r = 0;
-    if (!inited) {
+    if (!net_inited) {
         r = init_locked(err);
         if (r == 0)
-            inited = true;
+            net_inited = true;
         else
             free_state();
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     return r;
 }
 
@@ -642,7 +626,7 @@ int net_init(struct md_error *err)
 static bool port_taken(const char *ip, uint16_t port, const char *proto, void *ctx)
 {
     (void)ctx;
-    for (struct endpoint *e = eps; e; e = e->next)
+    for (struct endpoint *e = net_eps; e; e = e->next)
         for (size_t i = 0; i < e->ep.nports; i++) {
             const struct net_port *p = &e->ep.ports[i];
             if (p->host_port == port && !strcmp(p->proto, proto) &&
@@ -660,7 +644,7 @@ static char **peers_of(const struct network *n, const char *ctr)
     char **v = xcalloc(1, sizeof *v);
     if (n->predefined)
         return v;
-    for (struct endpoint *e = eps; e; e = e->next)
+    for (struct endpoint *e = net_eps; e; e = e->next)
         if (!strcmp(e->ep.network_id, n->id) && strcmp(e->ctr, ctr))
             strv_push(&v, e->ctr);
     return v;
@@ -668,14 +652,14 @@ static char **peers_of(const struct network *n, const char *ctr)
 
 static void notify(char **ids)
 {
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&net_mu);
     void (*fn)(const char *) = hooks.hosts_changed;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     for (char **p = ids; fn && p && *p; p++)
         fn(*p);
 }
 
-static void emit(const char *action, const struct network *n, const char *ctr)
+void netp_emit(const char *action, const struct network *n, const char *ctr)
 {
     json_t *attrs = json_pack("{s:s,s:s}", "name", n->name, "type", n->driver);
     if (ctr)
@@ -712,7 +696,7 @@ static void veth_name(const char *ctr, const char *net, unsigned attempt, char o
     if (attempt == 0) {
         snprintf(out, 16, "mdk%.7s%.5s", ctr, net);
         bool clash = false;
-        for (struct endpoint *e = eps; e && !clash; e = e->next)
+        for (struct endpoint *e = net_eps; e && !clash; e = e->next)
             clash = !strcmp(e->ep.veth_host, out);
         if (!clash)
             return;
@@ -798,7 +782,7 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
     for (int k = 0; k < 100; k++) {
         snprintf(ep->ifname, sizeof ep->ifname, "eth%d", k);
         bool used = false;
-        for (struct endpoint *o = eps; o && !used; o = o->next)
+        for (struct endpoint *o = net_eps; o && !used; o = o->next)
             used = !strcmp(o->ctr, rq->id) && !strcmp(o->ep.ifname, ep->ifname);
         if (!used)
             break;
@@ -842,11 +826,11 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
             return md_err_wrap(err, "publish ports of %.12s", rq->id);
         }
     }
-    e->next = eps;
-    eps = e;
+    e->next = net_eps;
+    net_eps = e;
     struct md_error x = {0};
-    if (save_ipam(&x) < 0 || save_endpoints(rq->id, &x) < 0) {
-        eps = e->next;
+    if (netp_save_ipam(&x) < 0 || save_endpoints(rq->id, &x) < 0) {
+        net_eps = e->next;
         e->next = NULL;
         rollback(&u, n, e);
         if (err) {
@@ -865,26 +849,26 @@ int net_connect(const struct net_request *rq, struct net_endpoint *ep, struct md
     memset(ep, 0, sizeof *ep);
     if (!rq->id || !id_is_full(rq->id))
         return md_err(err, MD_EINVAL, "net_connect: bad container id");
-    pthread_mutex_lock(&lock);
-    if (!inited) {
-        pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&net_mu);
+    if (!net_inited) {
+        pthread_mutex_unlock(&net_mu);
         return md_err(err, MD_EINTERNAL, "networking is not initialised");
     }
-    struct network *n = find_net(rq->network ? rq->network : "bridge");
+    struct network *n = netp_find(rq->network ? rq->network : "bridge");
     if (!n) {
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&net_mu);
         return md_err(err, MD_ENOTFOUND, "network %s not found",
                       rq->network ? rq->network : "bridge");
     }
     if (!n->has_pool) {
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&net_mu);
         return md_err(err, MD_EINVAL,
                       "container cannot be connected to network %s: it has no "
                       "bridge (driver %s)",
                       n->name, n->driver);
     }
     if (find_ep(rq->id, n->id)) {
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&net_mu);
         return md_err(err, MD_ECONFLICT, "endpoint with name %s already exists in network %s",
                       rq->name ? rq->name : rq->id, n->name);
     }
@@ -904,24 +888,24 @@ int net_connect(const struct net_request *rq, struct net_endpoint *ep, struct md
     p->dns_names = n->predefined ? NULL : dns_names(rq);
     if (connect_locked(rq, n, e, err) < 0) {
         endpoint_free(e);
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&net_mu);
         return -1;
     }
     endpoint_copy(ep, &e->ep);
     _cleanup_strv_ char **peers = peers_of(n, rq->id);
     struct network copy = *n;
-    pthread_mutex_unlock(&lock);
-    emit("connect", &copy, rq->id);
+    pthread_mutex_unlock(&net_mu);
+    netp_emit("connect", &copy, rq->id);
     notify(peers);
     return 0;
 }
 
 bool net_is_connected(const char *id, const char *network)
 {
-    pthread_mutex_lock(&lock);
-    struct network *n = find_net(network);
+    pthread_mutex_lock(&net_mu);
+    struct network *n = netp_find(network);
     bool r = n && find_ep(id, n->id);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     return r;
 }
 
@@ -942,12 +926,12 @@ static void endpoint_down(struct endpoint *e, struct md_error *first)
     struct md_error x = {0};
     char tag[96];
     nftr_tag(e->ctr, e->ep.network_id, tag);
-    if (inited && nftr_delete_tagged(md_cfg.nft_table, tag, &x) < 0)
+    if (net_inited && nftr_delete_tagged(md_cfg.nft_table, tag, &x) < 0)
         keep_first(first, &x);
     if (e->ep.veth_host[0] && link_delete(e->ep.veth_host, &x) < 0)
         keep_first(first, &x);
     ports_release(e->fds, e->ep.nports);
-    struct network *n = find_net_id(e->ep.network_id);
+    struct network *n = netp_find_id(e->ep.network_id);
     uint32_t a;
     if (n && n->has_pool && ipv4_parse(e->ep.ip, &a) == 0 &&
         !strcmp(ipam_owner(&n->pool, a) ? ipam_owner(&n->pool, a) : "", e->ctr))
@@ -956,7 +940,7 @@ static void endpoint_down(struct endpoint *e, struct md_error *first)
 
 static void collect_peers(char ***peers, const struct endpoint *e)
 {
-    struct network *n = find_net_id(e->ep.network_id);
+    struct network *n = netp_find_id(e->ep.network_id);
     if (!n)
         return;
     _cleanup_strv_ char **p = peers_of(n, e->ctr);
@@ -972,11 +956,11 @@ int net_disconnect(const char *id, struct md_error *err)
     char **peers = xcalloc(1, sizeof *peers);
     struct network **gone = NULL;
     size_t ngone = 0;
-    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&net_mu);
     /* endpoints in memory, else those recorded on disk (the container
      * ended while the daemon was away) */
     struct endpoint *mine = NULL;
-    for (struct endpoint **pp = &eps; *pp;) {
+    for (struct endpoint **pp = &net_eps; *pp;) {
         struct endpoint *e = *pp;
         if (!strcmp(e->ctr, id)) {
             *pp = e->next;
@@ -993,7 +977,7 @@ int net_disconnect(const char *id, struct md_error *err)
         mine = e->next;
         collect_peers(&peers, e);
         endpoint_down(e, &first);
-        struct network *n = find_net_id(e->ep.network_id);
+        struct network *n = netp_find_id(e->ep.network_id);
         if (n) {
             gone = xrealloc(gone, (ngone + 1) * sizeof *gone);
             gone[ngone++] = n;
@@ -1003,15 +987,15 @@ int net_disconnect(const char *id, struct md_error *err)
     /* rules and leases even without a record of them */
     char prefix[80];
     snprintf(prefix, sizeof prefix, "c=%s ", id);
-    if (inited && nftr_delete_tagged(md_cfg.nft_table, prefix, &x) < 0)
+    if (net_inited && nftr_delete_tagged(md_cfg.nft_table, prefix, &x) < 0)
         keep_first(&first, &x);
-    for (size_t i = 0; i < nnets; i++)
-        if (nets[i]->has_pool)
-            ipam_release_owner(&nets[i]->pool, id);
+    for (size_t i = 0; i < net_count; i++)
+        if (net_list[i]->has_pool)
+            ipam_release_owner(&net_list[i]->pool, id);
     _cleanup_free_ char *nsp = netns_path_of(id);
     if (netns_remove(nsp, &x) < 0)
         keep_first(&first, &x);
-    if (inited && save_ipam(&x) < 0)
+    if (net_inited && netp_save_ipam(&x) < 0)
         keep_first(&first, &x);
     if (save_endpoints(id, &x) < 0)
         keep_first(&first, &x);
@@ -1019,9 +1003,9 @@ int net_disconnect(const char *id, struct md_error *err)
     for (size_t i = 0; i < ngone; i++)
         copies[i] = *gone[i];
     free(gone);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     for (size_t i = 0; i < ngone; i++)
-        emit("disconnect", &copies[i], id);
+        netp_emit("disconnect", &copies[i], id);
     notify(peers);
     strv_free(peers);
     if (first.msg) {
@@ -1038,17 +1022,17 @@ int net_disconnect(const char *id, struct md_error *err)
 
 int net_disconnect_network(const char *id, const char *network, struct md_error *err)
 {
-    pthread_mutex_lock(&lock);
-    struct network *n = find_net(network);
+    pthread_mutex_lock(&net_mu);
+    struct network *n = netp_find(network);
     struct endpoint *e = n ? find_ep(id, n->id) : NULL;
     if (!e) {
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&net_mu);
         if (!n)
             return md_err(err, MD_ENOTFOUND, "network %s not found", network);
         return md_err(err, MD_ENOTFOUND, "container %.12s is not connected to network %s", id,
                       n->name);
     }
-    for (struct endpoint **pp = &eps; *pp; pp = &(*pp)->next)
+    for (struct endpoint **pp = &net_eps; *pp; pp = &(*pp)->next)
         if (*pp == e) {
             *pp = e->next;
             break;
@@ -1059,11 +1043,11 @@ int net_disconnect_network(const char *id, const char *network, struct md_error 
     collect_peers(&peers, e);
     endpoint_down(e, &first);
     endpoint_free(e);
-    if (save_ipam(&x) < 0 || save_endpoints(id, &x) < 0)
+    if (netp_save_ipam(&x) < 0 || save_endpoints(id, &x) < 0)
         keep_first(&first, &x);
     struct network copy = *n;
-    pthread_mutex_unlock(&lock);
-    emit("disconnect", &copy, id);
+    pthread_mutex_unlock(&net_mu);
+    netp_emit("disconnect", &copy, id);
     notify(peers);
     strv_free(peers);
     if (first.msg) {
@@ -1095,9 +1079,9 @@ static bool is_live(char *const *live, const char *id)
 
 int net_reconcile(char *const *live_ids, struct md_error *err)
 {
-    pthread_mutex_lock(&lock);
-    if (!inited) {
-        pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&net_mu);
+    if (!net_inited) {
+        pthread_mutex_unlock(&net_mu);
         return md_err(err, MD_EINTERNAL, "networking is not initialised");
     }
     struct md_error x = {0};
@@ -1123,8 +1107,8 @@ int net_reconcile(char *const *live_ids, struct md_error *err)
             struct endpoint *e = list;
             list = e->next;
             ports_rebind(e->ep.ports, e->ep.nports, e->fds);
-            e->next = eps;
-            eps = e;
+            e->next = net_eps;
+            net_eps = e;
         }
     }
     /* a netns without a live owner */
@@ -1149,13 +1133,13 @@ int net_reconcile(char *const *live_ids, struct md_error *err)
     }
     md_err_clear(&x);
     /* leases without a live owner */
-    for (size_t i = 0; i < nnets; i++)
-        for (size_t k = 0; nets[i]->has_pool && k < nets[i]->pool.nleases; k++) {
-            const char *o = nets[i]->pool.leases[k].owner;
+    for (size_t i = 0; i < net_count; i++)
+        for (size_t k = 0; net_list[i]->has_pool && k < net_list[i]->pool.nleases; k++) {
+            const char *o = net_list[i]->pool.leases[k].owner;
             if (!is_live(live_ids, o) && !in_list(drop, o))
                 strv_push(&drop, o);
         }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     int r = 0;
     for (char **p = drop; *p; p++) {
         log_info("network: cleaning up after container %.12s, which is gone", *p);
@@ -1166,12 +1150,12 @@ int net_reconcile(char *const *live_ids, struct md_error *err)
                 r = -1;
             }
         } else {
-            pthread_mutex_lock(&lock);
-            for (size_t i = 0; i < nnets; i++)
-                if (nets[i]->has_pool)
-                    ipam_release_owner(&nets[i]->pool, *p);
-            save_ipam(NULL);
-            pthread_mutex_unlock(&lock);
+            pthread_mutex_lock(&net_mu);
+            for (size_t i = 0; i < net_count; i++)
+                if (net_list[i]->has_pool)
+                    ipam_release_owner(&net_list[i]->pool, *p);
+            netp_save_ipam(NULL);
+            pthread_mutex_unlock(&net_mu);
         }
     }
     if (r < 0)
@@ -1181,13 +1165,13 @@ int net_reconcile(char *const *live_ids, struct md_error *err)
 
 void net_shutdown(void)
 {
-    pthread_mutex_lock(&lock);
-    if (!inited) {
-        pthread_mutex_unlock(&lock);
+    pthread_mutex_lock(&net_mu);
+    if (!net_inited) {
+        pthread_mutex_unlock(&net_mu);
         return;
     }
     _cleanup_free_ char *dir = md_data_path("network/endpoints");
-    bool any = eps != NULL;
+    bool any = net_eps != NULL;
     _cleanup_closedir_ DIR *d = opendir(dir);
     struct dirent *de;
     while (!any && d && (de = readdir(d))) {
@@ -1203,10 +1187,10 @@ void net_shutdown(void)
         if (nftr_run(del, false, NULL, &x) < 0 && x.err != ENOENT)
             log_warn("network: %s", md_err_msg(&x));
         md_err_clear(&x);
-        for (size_t i = 0; i < nnets; i++) {
-            if (!nets[i]->has_pool)
+        for (size_t i = 0; i < net_count; i++) {
+            if (!net_list[i]->has_pool)
                 continue;
-            if (link_delete(nets[i]->bridge, &x) < 0)
+            if (link_delete(net_list[i]->bridge, &x) < 0)
                 log_warn("network: %s", md_err_msg(&x));
             md_err_clear(&x);
         }
@@ -1214,8 +1198,8 @@ void net_shutdown(void)
         netns_dir_release(nsdir);
     }
     free_state();
-    inited = false;
-    pthread_mutex_unlock(&lock);
+    net_inited = false;
+    pthread_mutex_unlock(&net_mu);
 }
 
 /* ---- queries ---- */
@@ -1224,27 +1208,27 @@ int net_endpoints(const char *id, struct net_endpoint **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    pthread_mutex_lock(&lock);
-    for (struct endpoint *e = eps; e; e = e->next) {
+    pthread_mutex_lock(&net_mu);
+    for (struct endpoint *e = net_eps; e; e = e->next) {
         if (strcmp(e->ctr, id))
             continue;
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         endpoint_copy(&(*out)[*n], &e->ep);
         (*n)++;
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     return 0;
 }
 
 int net_lookup(const char *ref, char name[64], char id[65], struct md_error *err)
 {
-    pthread_mutex_lock(&lock);
-    struct network *n = find_net(ref);
+    pthread_mutex_lock(&net_mu);
+    struct network *n = netp_find(ref);
     if (n) {
         snprintf(name, 64, "%s", n->name);
         snprintf(id, 65, "%s", n->id);
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     if (!n)
         return md_err(err, MD_ENOTFOUND, "network %s not found", ref ? ref : "");
     return 0;
@@ -1314,290 +1298,22 @@ int net_hosts_entries(const char *id, char **out)
 {
     struct strbuf b = STRBUF_INIT;
     sb_add(&b, "");
-    pthread_mutex_lock(&lock);
-    for (struct endpoint *e = eps; e; e = e->next)
+    pthread_mutex_lock(&net_mu);
+    for (struct endpoint *e = net_eps; e; e = e->next)
         if (!strcmp(e->ctr, id))
             add_names(&b, e->ep.ip, e->hostname, e->ep.dns_names);
-    for (struct endpoint *e = eps; e; e = e->next) {
+    for (struct endpoint *e = net_eps; e; e = e->next) {
         if (strcmp(e->ctr, id))
             continue;
-        struct network *n = find_net_id(e->ep.network_id);
+        struct network *n = netp_find_id(e->ep.network_id);
         if (!n || n->predefined)
             continue;
-        for (struct endpoint *o = eps; o; o = o->next)
+        for (struct endpoint *o = net_eps; o; o = o->next)
             if (strcmp(o->ctr, id) && !strcmp(o->ep.network_id, n->id) && o->ep.dns_names &&
                 o->ep.dns_names[0])
                 add_names(&b, o->ep.ip, NULL, o->ep.dns_names);
     }
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&net_mu);
     *out = sb_steal(&b);
     return 0;
-}
-
-/* ---- networks API ---- */
-
-static json_t *network_inspect(const struct network *n, bool containers)
-{
-    _cleanup_free_ char *created = time_format(n->created_ns, false);
-    json_t *j = json_object();
-    json_object_set_new(j, "Name", json_string(n->name));
-    json_object_set_new(j, "Id", json_string(n->id));
-    json_object_set_new(j, "Created", json_string(created));
-    json_object_set_new(j, "Scope", json_string("local"));
-    json_object_set_new(j, "Driver", json_string(n->driver));
-    json_object_set_new(j, "EnableIPv4", json_true());
-    json_object_set_new(j, "EnableIPv6", json_false());
-    json_t *cfg = json_null();
-    if (n->has_pool) {
-        char s[20], g[16];
-        ipv4_net_fmt(&n->pool.subnet, s);
-        ipv4_fmt(n->pool.gateway, g);
-        cfg = json_pack("[{s:s,s:s}]", "Subnet", s, "Gateway", g);
-    }
-    json_object_set_new(j, "IPAM",
-                        json_pack("{s:s,s:o,s:o}", "Driver", "default", "Options",
-                                  n->predefined ? json_null() : json_object(), "Config", cfg));
-    json_object_set_new(j, "Internal", json_boolean(n->internal));
-    json_object_set_new(j, "Attachable", json_boolean(n->attachable));
-    json_object_set_new(j, "Ingress", json_false());
-    json_object_set_new(j, "ConfigFrom", json_pack("{s:s}", "Network", ""));
-    json_object_set_new(j, "ConfigOnly", json_false());
-    json_t *ctrs = json_object();
-    for (struct endpoint *e = eps; containers && e; e = e->next) {
-        if (strcmp(e->ep.network_id, n->id))
-            continue;
-        _cleanup_free_ char *v4 = xasprintf("%s/%d", e->ep.ip, e->ep.prefix);
-        json_object_set_new(ctrs, e->ctr,
-                            json_pack("{s:s,s:s,s:s,s:s,s:s}", "Name", e->name, "EndpointID",
-                                      e->ep.endpoint_id, "MacAddress", e->ep.mac, "IPv4Address", v4,
-                                      "IPv6Address", ""));
-    }
-    json_object_set_new(j, "Containers", ctrs);
-    json_t *opts = json_deep_copy(n->options);
-    if (n->predefined && !strcmp(n->name, "bridge")) {
-        /* what docker shows for its default bridge */
-        json_object_set_new(opts, "com.docker.network.bridge.default_bridge", json_string("true"));
-        json_object_set_new(opts, "com.docker.network.bridge.enable_icc", json_string("true"));
-        json_object_set_new(opts, "com.docker.network.bridge.enable_ip_masquerade",
-                            json_string("true"));
-        json_object_set_new(opts, "com.docker.network.bridge.host_binding_ipv4",
-                            json_string("0.0.0.0"));
-        json_object_set_new(opts, "com.docker.network.bridge.name", json_string(n->bridge));
-        json_object_set_new(opts, "com.docker.network.driver.mtu", json_string("1500"));
-    }
-    json_object_set_new(j, "Options", opts);
-    json_object_set_new(j, "Labels", json_deep_copy(n->labels));
-    return j;
-}
-
-json_t *net_network_inspect(const char *ref, struct md_error *err)
-{
-    pthread_mutex_lock(&lock);
-    struct network *n = find_net(ref);
-    json_t *j = n ? network_inspect(n, true) : NULL;
-    pthread_mutex_unlock(&lock);
-    if (!j)
-        md_err(err, MD_ENOTFOUND, "network %s not found", ref ? ref : "");
-    return j;
-}
-
-json_t *net_network_list(void)
-{
-    json_t *a = json_array();
-    pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < nnets; i++)
-        json_array_append_new(a, network_inspect(nets[i], true));
-    pthread_mutex_unlock(&lock);
-    return a;
-}
-
-static int create_locked(const struct net_create *rq, char id[65], struct md_error *err)
-{
-    if (!rq->name || !*rq->name)
-        return md_err(err, MD_EINVAL, "network name cannot be empty");
-    if (strlen(rq->name) >= 64 || strchr(rq->name, '/'))
-        return md_err(err, MD_EINVAL, "invalid network name %s", rq->name);
-    const char *drv = rq->driver && *rq->driver ? rq->driver : "bridge";
-    if (!strcmp(drv, "host") || !strcmp(drv, "null"))
-        return md_err(err, NET_EFORBIDDEN, "only one instance of \"%s\" network is allowed", drv);
-    if (strcmp(drv, "bridge"))
-        return md_err(err, MD_ENOTFOUND, "plugin \"%s\" not found", drv);
-    for (size_t i = 0; i < nnets; i++)
-        if (!strcmp(nets[i]->name, rq->name))
-            return md_err(err, MD_ECONFLICT, "network with name %s already exists", rq->name);
-    struct network *n = new_network(rq->name, "bridge", false);
-    n->internal = rq->internal;
-    n->attachable = rq->attachable;
-    if (json_is_object(rq->labels))
-        json_object_update(n->labels, rq->labels);
-    if (json_is_object(rq->options))
-        json_object_update(n->options, rq->options);
-    const char *brname = json_str(n->options, "com.docker.network.bridge.name");
-    if (brname && *brname) {
-        if (!valid_ifname(brname)) {
-            network_free(n);
-            return md_err(err, MD_EINVAL, "invalid bridge name %s", brname);
-        }
-        snprintf(n->bridge, sizeof n->bridge, "%s", brname);
-    } else {
-        snprintf(n->bridge, sizeof n->bridge, "br-%.12s", n->id);
-    }
-    for (size_t i = 0; i < nnets; i++)
-        if (!strcmp(nets[i]->bridge, n->bridge)) {
-            network_free(n);
-            return md_err(err, MD_ECONFLICT, "bridge %s is already in use", brname);
-        }
-    _cleanup_free_ struct ipv4_net *taken = NULL;
-    size_t nt = 0;
-    taken_subnets(NULL, &taken, &nt);
-    struct ipv4_net sn;
-    uint32_t gw = 0;
-    if (rq->subnet && *rq->subnet) {
-        struct ipv4_net loose;
-        if (ipv4_parse_cidr(rq->subnet, &loose, true) < 0) {
-            network_free(n);
-            return md_err(err, MD_EINVAL, "invalid subnet %s: invalid CIDR address", rq->subnet);
-        }
-        sn.addr = loose.addr & ipv4_mask(loose.prefix);
-        sn.prefix = loose.prefix;
-        if (sn.addr != loose.addr) {
-            char want[20];
-            ipv4_net_fmt(&sn, want);
-            network_free(n);
-            return md_err(err, MD_EINVAL, "invalid subnet %s: it should be %s", rq->subnet, want);
-        }
-        for (size_t i = 0; i < nnets; i++)
-            if (nets[i]->has_pool && ipv4_net_overlap(&nets[i]->pool.subnet, &sn)) {
-                network_free(n);
-                return md_err(err, NET_EFORBIDDEN,
-                              "invalid pool request: Pool overlaps with other one on this address "
-                              "space");
-            }
-    } else if (ipam_pick_subnet(NULL, taken, nt, &sn) < 0) {
-        network_free(n);
-        return md_err(err, NET_EFORBIDDEN,
-                      "all predefined address pools have been fully subnetted");
-    }
-    if (rq->gateway && *rq->gateway && ipv4_parse(rq->gateway, &gw) < 0) {
-        network_free(n);
-        return md_err(err, MD_EINVAL, "invalid gateway address %s", rq->gateway);
-    }
-    if (ipam_pool_init(&n->pool, &sn, gw, err) < 0) {
-        network_free(n);
-        return -1;
-    }
-    n->has_pool = true;
-    bool made;
-    if (link_bridge_ensure(n->bridge, n->pool.gateway, sn.prefix, &made, err) < 0) {
-        network_free(n);
-        return md_err_wrap(err, "create network %s", rq->name);
-    }
-    add_network(n);
-    struct md_error x = {0};
-    if (apply_base(err) < 0 || save_networks(err) < 0 || save_ipam(err) < 0) {
-        nnets--;
-        if (made)
-            link_delete(n->bridge, NULL);
-        network_free(n);
-        apply_base(&x);
-        md_err_clear(&x);
-        save_networks(NULL);
-        return md_err_wrap(err, "create network %s", rq->name);
-    }
-    snprintf(id, 65, "%s", n->id);
-    return 0;
-}
-
-int net_network_create(const struct net_create *rq, char id[65], struct md_error *err)
-{
-    pthread_mutex_lock(&lock);
-    if (!inited) {
-        pthread_mutex_unlock(&lock);
-        return md_err(err, MD_EINTERNAL, "networking is not initialised");
-    }
-    int r = create_locked(rq, id, err);
-    struct network copy = {0};
-    if (r == 0)
-        copy = *find_net_id(id);
-    pthread_mutex_unlock(&lock);
-    if (r == 0)
-        emit("create", &copy, NULL);
-    return r;
-}
-
-static int remove_locked(struct network *n, struct md_error *err)
-{
-    if (n->predefined)
-        return md_err(err, NET_EFORBIDDEN, "%s is a pre-defined network and cannot be removed",
-                      n->name);
-    struct strbuf b = STRBUF_INIT;
-    for (struct endpoint *e = eps; e; e = e->next)
-        if (!strcmp(e->ep.network_id, n->id))
-            sb_printf(&b, "%s(name:\"%s\" id:\"%.12s\")", b.len ? ", " : " ", e->name, e->ctr);
-    if (b.len) {
-        _cleanup_free_ char *list = sb_steal(&b);
-        return md_err(err, MD_ECONFLICT,
-                      "error while removing network: network %s has active endpoints%s", n->name,
-                      list);
-    }
-    if (link_delete(n->bridge, err) < 0)
-        return md_err_wrap(err, "error while removing network %s", n->name);
-    size_t i = 0;
-    while (nets[i] != n)
-        i++;
-    memmove(&nets[i], &nets[i + 1], (nnets - i - 1) * sizeof *nets);
-    nnets--;
-    struct md_error x = {0};
-    if (apply_base(&x) < 0 || save_networks(&x) < 0 || save_ipam(&x) < 0)
-        log_warn("remove network %s: %s", n->name, md_err_msg(&x));
-    md_err_clear(&x);
-    return 0;
-}
-
-int net_network_remove(const char *ref, struct md_error *err)
-{
-    pthread_mutex_lock(&lock);
-    struct network *n = inited ? find_net(ref) : NULL;
-    if (!n) {
-        pthread_mutex_unlock(&lock);
-        return md_err(err, MD_ENOTFOUND, "network %s not found", ref ? ref : "");
-    }
-    int r = remove_locked(n, err);
-    pthread_mutex_unlock(&lock);
-    if (r == 0) {
-        emit("destroy", n, NULL);
-        network_free(n);
-    }
-    return r;
-}
-
-char **net_network_prune(bool (*keep)(json_t *net, void *ctx), void *ctx)
-{
-    char **removed = xcalloc(1, sizeof *removed);
-    struct network **gone = NULL;
-    size_t ngone = 0;
-    pthread_mutex_lock(&lock);
-    for (size_t i = 0; inited && i < nnets;) {
-        struct network *n = nets[i];
-        bool busy = false;
-        for (struct endpoint *e = eps; e && !busy; e = e->next)
-            busy = !strcmp(e->ep.network_id, n->id);
-        _cleanup_json_ json_t *j = n->predefined || busy ? NULL : network_inspect(n, false);
-        struct md_error x = {0};
-        if (j && !(keep && keep(j, ctx)) && remove_locked(n, &x) == 0) {
-            strv_push(&removed, n->name);
-            gone = xrealloc(gone, (ngone + 1) * sizeof *gone);
-            gone[ngone++] = n;
-            continue; /* nets[i] is the next one now */
-        }
-        md_err_clear(&x);
-        i++;
-    }
-    pthread_mutex_unlock(&lock);
-    for (size_t i = 0; i < ngone; i++) {
-        emit("destroy", gone[i], NULL);
-        network_free(gone[i]);
-    }
-    free(gone);
-    return removed;
 }
