@@ -195,14 +195,10 @@ static void handle_signals(const struct stream_opts *o)
     ssize_t n;
     while ((n = read(sig_pipe[0], b, sizeof b)) > 0)
         for (ssize_t i = 0; i < n; i++) {
-            if (b[i] == SIGWINCH) {
-                if (o->tty && o->resize_path)
-                    stream_resize(o->resize_path, 0, 0, false);
-                else if (proxy_container)
-                    forward_signal(SIGWINCH); /* docker forwards it too */
-            } else {
-                forward_signal(b[i]);
-            }
+            /* docker both resizes and, when proxying, forwards WINCH */
+            if (b[i] == SIGWINCH && o->tty && o->resize_path)
+                stream_resize(o->resize_path, 0, 0, false);
+            forward_signal(b[i]);
         }
 }
 
