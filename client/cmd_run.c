@@ -266,7 +266,10 @@ static int cmd_create_or_run(int argc, char **argv, bool run)
     }
     stream_signals_begin(o.sig_proxy ? id : NULL);
     if (!(a_in || a_out || a_err)) {
-        /* detached: docker still registers the wait before start */
+        /* detached: docker prints the id at once (from a goroutine, so even
+         * when start then fails) and still registers the wait before start */
+        printf("%s\n", id);
+        fflush(stdout);
         _cleanup_free_ char *werr = NULL;
         struct http_conn *w = ctr_wait_begin(id, o.rm ? "removed" : "next-exit", &werr);
         _cleanup_free_ char *sp = xasprintf("/containers/%s/start", id);
@@ -283,8 +286,6 @@ static int cmd_create_or_run(int argc, char **argv, bool run)
             return with_help(status_for(msg), "%s", msg);
         }
         json_decref(resp);
-        printf("%s\n", id);
-        fflush(stdout);
         if (w)
             http_close(w);
         create_opts_free(&o);
