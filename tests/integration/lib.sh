@@ -39,12 +39,11 @@ suite_begin() {
 snapshot() {
     # Only what this suite can have made: everything it creates lives under
     # $T or carries $TAG (shims name their exec dir on the command line).
-    # Untagged veths (mdk*) are counted too; suites run one at a time.
     {
         echo "## mounts"; grep -F "$T" /proc/self/mountinfo | awk '{print $5}' | sort
         echo "## cgroups"; find /sys/fs/cgroup -maxdepth 6 -type d -name "*$TAG*" 2>/dev/null | sort
         echo "## procs"; pgrep -af -- "$T" | grep -v -e pgrep -e "^$$ " | awk '{$1=""; print}' | sort
-        echo "## links"; ip -o link 2>/dev/null | grep -E "$TAG|mdk[0-9a-f]" | awk -F': ' '{print $2}' | sort
+        echo "## links"; ip -o link 2>/dev/null | grep -E "$TAG" | awk -F': ' '{print $2}' | sort
         echo "## nft"; nft list tables 2>/dev/null | grep -E "$TAG" | sort
     } >"$1"
 }

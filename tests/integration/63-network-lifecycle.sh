@@ -1,0 +1,59 @@
+#!/bin/bash
+# Network across a container's life: published ports follow stop, start and
+# rm (rules gone, same port back), random ports come from docker's range, -P,
+# and containers reach each other on the bridge. Traffic goes only to
+# loopback, this host's own address and the suite's containers.
+. "$(dirname "$0")/lib.sh"
+suite_begin network-lifecycle
+# a /16 for this suite's bridge that nothing on the host routes
+for n in $(seq 100 140); do
+    ip route | grep -q "^10\.$n\." || { SUBNET_BIP=10.$n.0.1/16; break; }
+done
+daemon_start --bip "$SUBNET_BIP" || { not_ok "daemon starts"; suite_end; exit 1; }
+bb=$(busybox_archive) && md load -i "$bb" >/dev/null && ok "busybox image loaded" || not_ok "load busybox"
+HOSTIP=$(ip -4 route get 192.0.2.123 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+[ -n "$HOSTIP" ] || HOSTIP=$(hostname -I | awk '{print $1}')
+prefix=${SUBNET_BIP%.*.*}
+
+# curl with bounded retries: the only traffic of this suite
+get() { curl -s -m 2 --retry 10 --retry-delay 0 --retry-connrefused "$@"; }
+nft_rules() { nft list table ip "$NFT_TABLE" 2>/dev/null || nft list table inet "$NFT_TABLE" 2>/dev/null; }
+
+out=$(md run --rm busybox ip -4 -o addr show eth0)
+expect_match "eth0 has an address of the bridge's subnet" "inet ${prefix//./\\.}\.[0-9]+\.[0-9]+/16" "$out"
+
+publish() { # CLI: -p forms, busybox httpd
+    local c=$CLI
+    id=$($c run -d --name "web-$c" -p 18091:80 -p 127.0.0.1::80 -p "$HOSTIP:18092:80" busybox \
+        sh -c 'echo hello-$HOSTNAME > /tmp/index.html; exec httpd -f -p 80 -h /tmp')
+    short=${id:0:12}
+    expect_eq "$c: -p 18091:80 answers on 127.0.0.1" "hello-$short" "$(get http://127.0.0.1:18091/)"
+    expect_eq "$c: ... and on the host's own address $HOSTIP" "hello-$short" "$(get "http://$HOSTIP:18091/")"
+    expect_eq "$c: -p IP:18092:80 answers on that address" "hello-$short" "$(get "http://$HOSTIP:18092/")"
+    rnd=$($c port "web-$c" 80/tcp | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p')
+    [ -n "$rnd" ] && [ "$rnd" -ge 32768 ] && [ "$rnd" -le 60999 ] && ok "$c: 127.0.0.1::80 got a random port ($rnd)" || not_ok "$c: random port: $($c port "web-$c")"
+    expect_eq "$c: ... which answers" "hello-$short" "$(get "http://127.0.0.1:$rnd/")"
+    expect_match "$c: ps PORTS column" "0\.0\.0\.0:18091->80/tcp" "$($c ps -f name="web-$c")"
+    expect_rc "$c: a taken host port is refused" 125 $c run -d --name "clash-$c" -p 18091:80 busybox true
+    expect_match "$c: ... with docker's message" "port is already allocated" "$OUT"
+    expect_eq "$c: ... and the failed container is not running" "" "$($c ps -q -f name="clash-$c")"
+    $c rm -f "clash-$c" >/dev/null 2>&1
+    $c stop -t 1 "web-$c" >/dev/null
+    expect_eq "$c: stopped: the port no longer answers" "000" "$(curl -s -m 1 -o /dev/null -w '%{http_code}' http://127.0.0.1:18091/)"
+    expect_no_match "$c: stopped: no nft rule mentions the container" "$short" "$(nft_rules)"
+    $c start "web-$c" >/dev/null
+    expect_eq "$c: started again: answers on the same port" "hello-$short" "$(get http://127.0.0.1:18091/)"
+    $c rm -f "web-$c" >/dev/null
+    expect_no_match "$c: removed: no rule left" "$short" "$(nft_rules)"
+}
+run_both publish
+
+# -P publishes every EXPOSEd port; containers on the bridge reach each other
+id=$(md run -d --name exposer --expose 80 -P busybox sh -c 'echo exposed > /tmp/index.html; exec httpd -f -p 80 -h /tmp')
+p=$(md port exposer 80 | sed -n 's/^0\.0\.0\.0:\([0-9]*\)$/\1/p')
+expect_eq "-P publishes the exposed port" "exposed" "$(get "http://127.0.0.1:$p/")"
+ip1=$(md inspect -f '{{.NetworkSettings.IPAddress}}' exposer)
+expect_eq "a container reaches another on the bridge" "exposed" "$(md run --rm busybox timeout 5 wget -q -O- "http://$ip1/")"
+md rm -f exposer >/dev/null
+
+suite_end
