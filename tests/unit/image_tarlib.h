@@ -1,6 +1,8 @@
 /* Test helpers for daemon/image: tar archives built in a temporary file
  * with libarchive, raw ustar headers for malformed ones, and tree checks. */
 #pragma once
+/* tables of struct tent list only the fields they need */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include "common/cleanup.h"
 #include "daemon/image/digest.h"
 #include "daemon/image/fsutil.h"
@@ -23,7 +25,8 @@ struct tent {
     const char *data; /* contents, or the link target */
     unsigned mode;
     const char *xattr_name, *xattr_value;
-    size_t len; /* contents length when they hold NUL bytes (0: strlen) */
+    size_t len;     /* contents length when they hold NUL bytes (0: strlen) */
+    unsigned owner; /* uid and gid; 0: the caller's */
 };
 
 /* Write entries as a pax tar to path; gzip when gz. */
@@ -38,8 +41,8 @@ static inline void tar_write(const char *path, const struct tent *ents, int n, b
         const struct tent *t = &ents[i];
         struct archive_entry *e = archive_entry_new();
         archive_entry_set_pathname(e, t->name);
-        archive_entry_set_uid(e, getuid());
-        archive_entry_set_gid(e, getgid());
+        archive_entry_set_uid(e, t->owner ? t->owner : getuid());
+        archive_entry_set_gid(e, t->owner ? t->owner : getgid());
         archive_entry_set_mtime(e, 1700000000 + i, 0);
         unsigned mode = t->mode ? t->mode : (t->type == 'd' ? 0755 : 0644);
         size_t size = 0;

@@ -282,6 +282,49 @@ START_TEST(test_unpack_bad_streams)
 }
 END_TEST
 
+/* Owners and modes come out right whether they were set at creation or
+ * by chown/chmod afterwards: modes the umask would cut, set-gid parents
+ * that would hand down their group, other owners. */
+START_TEST(test_unpack_owners_and_modes)
+{
+    if (geteuid() != 0)
+        return; /* chown to other users */
+    mode_t old = umask(022);
+    _cleanup_free_ char *d = mktmpdir();
+    _cleanup_free_ char *tar = xasprintf("%s/in.tar", d);
+    struct tent e[] = {
+        {"open", 'f', "x", 0666, NULL, NULL, 0, 0},
+        {"g/", 'd', NULL, 02775, NULL, NULL, 0, 4321},
+        {"g/f", 'f', "y", 0644, NULL, NULL, 0, 0},
+        {"g/sub/", 'd', NULL, 0755, NULL, NULL, 0, 0},
+        {"other", 'f', "z", 0640, NULL, NULL, 0, 1234},
+        {"ro/", 'd', NULL, 0555, NULL, NULL, 0, 0},
+        {"ro/f", 'f', "r", 0444, NULL, NULL, 0, 0},
+        {"big", 'f', NULL, 0604, NULL, NULL, 9 << 20, 0}, /* past the writer thread */
+    };
+    _cleanup_free_ char *big = xcalloc(1, 9 << 20);
+    e[7].data = big;
+    tar_write(tar, e, 8, false);
+    struct layer_info li;
+    struct md_error err = {0};
+    ck_assert_msg(unpack(d, tar, false, &li, &err) == 0, "%s", md_err_msg(&err));
+    const char *names[] = {"open", "g", "g/f", "g/sub", "other", "ro", "ro/f", "big"};
+    const char *want[] = {"666 0:0",       "2775 4321:4321", "644 0:0", "755 0:0",
+                          "640 1234:1234", "555 0:0",        "444 0:0", "604 0:0"};
+    for (int i = 0; i < 8; i++) {
+        _cleanup_free_ char *p = xasprintf("%s/L/diff/%s", d, names[i]);
+        struct stat st;
+        ck_assert_int_eq(lstat(p, &st), 0);
+        char got[64];
+        snprintf(got, sizeof got, "%o %u:%u", st.st_mode & 07777, st.st_uid, st.st_gid);
+        ck_assert_msg(!strcmp(got, want[i]), "%s: %s, want %s", names[i], got, want[i]);
+    }
+    export_equal(d, tar, &li);
+    rmtree(d);
+    umask(old);
+}
+END_TEST
+
 static Suite *unpack_suite(void)
 {
     Suite *s = suite_create("image/unpack");
@@ -293,6 +336,7 @@ static Suite *unpack_suite(void)
     tcase_add_test(tc, test_unpack_duplicate_needs_tar);
     tcase_add_test(tc, test_unpack_refuses);
     tcase_add_test(tc, test_unpack_bad_streams);
+    tcase_add_test(tc, test_unpack_owners_and_modes);
     suite_add_tcase(s, tc);
     return s;
 }
