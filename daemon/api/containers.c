@@ -9,6 +9,7 @@
 #include "daemon/api/containers.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
+#include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
 
 #include <regex.h>
@@ -340,7 +341,8 @@ json_t *ctr_inspect_json(const struct container *c)
     json_object_set_new(j, "MountLabel", json_string(""));
     json_object_set_new(j, "ProcessLabel", json_string(""));
     json_object_set_new(j, "AppArmorProfile", json_string(""));
-    json_object_set_new(j, "ExecIDs", json_null());
+    _cleanup_strv_ char **execs = exec_ids_live(c);
+    json_object_set_new(j, "ExecIDs", execs ? json_strv(execs) : json_null());
     json_object_set(j, "HostConfig", c->host_config);
     json_object_set_new(j, "GraphDriver",
                         json_pack("{s:{s:s+,s:s+,s:s+},s:s}", "Data", "MergedDir", rootfs,

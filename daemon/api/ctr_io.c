@@ -1,13 +1,16 @@
 /* A container's streams: wait (headers at once, body at exit), attach (the
  * upgraded connection relayed to the shim's attach socket), logs (the
- * json-file log, optionally followed) and resize. */
+ * json-file log, optionally followed) and resize. The relay itself is
+ * relay.c, shared with exec. */
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/stream.h"
 #include "common/timefmt.h"
 #include "daemon/api/containers.h"
+#include "daemon/api/relay.h"
 #include "daemon/daemon.h"
 #include "daemon/runtime/runtime.h"
+#include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
 
 #include <poll.h>
@@ -105,7 +108,9 @@ static void wait_(struct api_req *r)
 
 struct attach_ctx {
     struct container *c;
-    bool in, out, err, logs, stream, tty;
+    bool in, out, err, logs, stream, tty, stdin_once;
+    unsigned char keys[32]; /* detachKeys; none = the default */
+    size_t nkeys;
 };
 
 static void attach_free(void *p)
@@ -161,46 +166,6 @@ static int connect_shim(struct attach_ctx *a, int sock)
     return fd;
 }
 
-static void relay(int sock, int shim, bool stdin_attached, const char *extra, size_t extra_len)
-{
-    if (stdin_attached && extra_len)
-        api_write_all(shim, extra, extra_len);
-    bool client_open = true;
-    char buf[65536];
-    for (;;) {
-        struct pollfd p[2] = {{.fd = shim, .events = POLLIN},
-                              {.fd = sock, .events = client_open ? POLLIN : 0}};
-        int n = poll(p, 2, 250);
-        if (api_shutting_down())
-            return;
-        if (n < 0 && errno != EINTR)
-            return;
-        if (n <= 0)
-            continue;
-        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t k = read(shim, buf, sizeof buf);
-            if (k <= 0)
-                return; /* the container's output ended */
-            if (api_write_all(sock, buf, (size_t)k) < 0)
-                return; /* the client left */
-        }
-        if (p[1].revents & POLLHUP)
-            return; /* full hang-up: the client detached */
-        if (client_open && (p[1].revents & (POLLIN | POLLERR))) {
-            ssize_t k = recv(sock, buf, sizeof buf, 0);
-            if (k <= 0) {
-                /* half-close: stdin EOF for the container (the shim decides
-                 * whether that closes its stdin); output keeps flowing */
-                client_open = false;
-                if (stdin_attached)
-                    shutdown(shim, SHUT_WR);
-            } else if (stdin_attached) {
-                api_write_all(shim, buf, (size_t)k);
-            }
-        }
-    }
-}
-
 static void send_logs(struct attach_ctx *a, int sock);
 
 static void attach_fn(void *p, int sock, const char *extra, size_t extra_len, struct api_upgrade *u)
@@ -210,8 +175,19 @@ static void attach_fn(void *p, int sock, const char *extra, size_t extra_len, st
         send_logs(a, sock);
     if (a->stream) {
         _cleanup_close_ int shim = connect_shim(a, sock);
-        if (shim >= 0)
-            relay(sock, shim, a->in, extra, extra_len);
+        if (shim >= 0) {
+            exec_container_event(a->c, "attach", NULL);
+            struct relay_opts o = {.stdin_attached = a->in,
+                                   .tty = a->tty,
+                                   .close_stdin = a->stdin_once,
+                                   .keys = a->keys,
+                                   .nkeys = a->nkeys};
+            enum relay_end end = api_relay(sock, shim, &o, extra, extra_len);
+            /* the client left (detach keys, or it hung up): the container
+             * runs on */
+            if (end == RELAY_DETACHED || end == RELAY_HUNG_UP)
+                exec_container_event(a->c, "detach", NULL);
+        }
     }
     shutdown(sock, SHUT_WR);
     api_upgrade_done(u);
@@ -219,6 +195,15 @@ static void attach_fn(void *p, int sock, const char *extra, size_t extra_len, st
 
 static void attach(struct api_req *r)
 {
+    unsigned char keys[32];
+    size_t nkeys = 0;
+    const char *spec = api_query(r, "detachKeys");
+    struct md_error kerr = {0};
+    if (spec && *spec && api_detach_keys(spec, keys, sizeof keys, &nkeys, &kerr) < 0) {
+        api_reply_error(r, &kerr);
+        md_err_clear(&kerr);
+        return;
+    }
     struct container *c = api_find_container(r);
     if (!c)
         return;
@@ -226,6 +211,7 @@ static void attach(struct api_req *r)
     enum ctr_status s = c->status;
     bool tty = json_is_true(json_object_get(c->config, "Tty"));
     bool open_stdin = json_is_true(json_object_get(c->config, "OpenStdin"));
+    bool stdin_once = json_is_true(json_object_get(c->config, "StdinOnce"));
     cstore_unlock();
     if (s == CTR_PAUSED || s == CTR_RESTARTING) {
         ctr_put(c);
@@ -241,7 +227,10 @@ static void attach(struct api_req *r)
                              .err = api_query_bool(r, "stderr", false),
                              .logs = api_query_bool(r, "logs", false),
                              .stream = api_query_bool(r, "stream", false),
-                             .tty = tty};
+                             .tty = tty,
+                             .stdin_once = stdin_once,
+                             .nkeys = nkeys};
+    memcpy(a->keys, keys, nkeys);
     api_reply_upgrade(
         r, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream",
         attach_fn, a, attach_free);

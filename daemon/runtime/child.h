@@ -14,6 +14,25 @@ struct child_io {
 __attribute__((noreturn)) void child_main(const struct rt_spec *s, int syncfd,
                                           const struct child_io *io);
 
+/* The last steps, shared by a container's PID 1 and an exec'd process:
+ * rlimits, user, HOME, capabilities, seccomp, working dir, then SYNC_READY
+ * (carrying the pty master), wait for SYNC_GO, exec. */
+struct child_proc {
+    const struct rt_plan *p; /* argv, user, group_add, ulimits, caps, cwd, init */
+    char **env;              /* the command's env; HOME is added from passwd when absent */
+    bool seccomp;            /* load the default filter (not for privileged containers) */
+    bool mkdir_cwd;          /* create a missing working dir (docker run; not exec) */
+    int master;              /* pty master for the shim, or -1 */
+};
+__attribute__((noreturn)) void child_finish(const struct child_proc *cp);
+
+/* An exec'd process (a fork of the exec shim, already in the container's
+ * PID namespace): wait SYNC_CGROUP, join the other namespaces of the
+ * container's PID 1 through pidfd, pty or pipes, then child_finish with
+ * plan (the container's plan with the exec's argv/env/user/cwd). */
+__attribute__((noreturn)) void child_exec_main(const struct rt_plan *plan, char **env, bool seccomp,
+                                               int pidfd, int syncfd, const struct child_io *io);
+
 /* The shim's own argv memory. With --init, PID 1 is a copy of the shim, so
  * `ps` in the container would show the shim's command line (a host path);
  * PID 1 rewrites it to read like docker's "/sbin/docker-init -- CMD". */

@@ -6,6 +6,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -142,6 +143,22 @@ static void keep_first(struct md_error *first, struct md_error *e)
     md_err_clear(e);
 }
 
+/* The execs' shims (exec_dir/exec/<id>): their processes died with the
+ * container; each shim still writes the exit and lets its clients go. It
+ * must be gone before exec_dir is removed under it. */
+static void stop_exec_shims(const char *exec_dir)
+{
+    _cleanup_free_ char *dir = xasprintf("%s/exec", exec_dir);
+    _cleanup_closedir_ DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        _cleanup_free_ char *one = xasprintf("%s/%s", dir, de->d_name);
+        util_stop_shim(one, 3000);
+    }
+}
+
 int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
                const char *cgroup_parent, struct md_error *err)
 {
@@ -154,8 +171,10 @@ int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
      * exit and writes the exit record */
     if (have_cg && cgroup_kill(&cg, &e) < 0)
         keep_first(&first, &e);
-    if (exec_dir)
+    if (exec_dir) {
         util_stop_shim(exec_dir, 3000);
+        stop_exec_shims(exec_dir);
+    }
     if (have_cg) {
         if (cgroup_destroy(&cg, &e) < 0)
             keep_first(&first, &e);

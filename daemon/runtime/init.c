@@ -84,9 +84,10 @@ static void reset_signals(void)
             signal(s, SIG_DFL);
 }
 
-/* Keep stdio and the sync socket (moved to fd 3); close everything else
- * the shim had open (listening socket, log file, other containers' fds). */
-static void setup_fds(int syncfd, const struct child_io *io)
+/* Keep stdio, the sync socket (moved to fd 3) and keep (moved to fd 4, if
+ * >= 0); close everything else the shim had open (listening socket, log
+ * file, other containers' fds). */
+static void setup_fds(int syncfd, const struct child_io *io, int keep)
 {
     if (io->in >= 0) {
         dup2(io->in, 0);
@@ -97,7 +98,13 @@ static void setup_fds(int syncfd, const struct child_io *io)
         dup2(syncfd, SYNC_FD);
     }
     fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC);
-    close_range(SYNC_FD + 1, ~0U, 0);
+    if (keep >= 0) {
+        if (keep != SYNC_FD + 1)
+            dup3(keep, SYNC_FD + 1, O_CLOEXEC);
+        close_range(SYNC_FD + 2, ~0U, 0);
+    } else {
+        close_range(SYNC_FD + 1, ~0U, 0);
+    }
 }
 
 static int lo_up(struct md_error *err)
@@ -130,9 +137,9 @@ static int join_netns(const char *path, struct md_error *err)
 }
 
 /* With a tty, the pty is created inside the container's devpts instance so
- * the container sees /dev/pts/0 and `tty` works; the master goes to the
- * shim. Returns the master fd. */
-static int setup_pty(const struct rt_plan *p, struct md_error *err)
+ * the container sees /dev/pts/N and `tty` works; the master goes to the
+ * shim. PID 1's is also its /dev/console. Returns the master fd. */
+static int setup_pty(const struct rt_plan *p, bool console, struct md_error *err)
 {
     int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0)
@@ -150,7 +157,7 @@ static int setup_pty(const struct rt_plan *p, struct md_error *err)
         if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
             return md_errno(err, errno, "set the console size");
     }
-    if (mnt_console(name, err) < 0)
+    if (console && mnt_console(name, err) < 0)
         return -1;
     if (setsid() < 0)
         return md_errno(err, errno, "setsid");
@@ -208,9 +215,10 @@ static const char *env_get(char *const *env, const char *key)
     return NULL;
 }
 
-/* docker adds HOSTNAME, TERM (tty) and HOME (from passwd) when the
- * container config does not set them; they are not part of Config.Env. */
-static char **build_env(const struct rt_plan *p, const char *home)
+/* docker adds HOSTNAME, TERM (tty) and HOME (from passwd, in
+ * child_finish) when the container config does not set them; they are not
+ * part of Config.Env. */
+static char **container_env(const struct rt_plan *p)
 {
     char **env = NULL;
     if (p->hostname && !env_has(p->env, "HOSTNAME")) {
@@ -221,10 +229,6 @@ static char **build_env(const struct rt_plan *p, const char *home)
         strv_push(&env, "TERM=xterm");
     for (char **e = p->env; e && *e; e++)
         strv_push(&env, *e);
-    if (!env_has(p->env, "HOME")) {
-        _cleanup_free_ char *h = xasprintf("HOME=%s", home);
-        strv_push(&env, h);
-    }
     return env;
 }
 
@@ -246,7 +250,7 @@ static int mkdir_cwd(const char *cwd, struct md_error *err)
 }
 
 struct exec_ctx {
-    const struct rt_spec *s;
+    const struct rt_plan *p;
     char **env;
     uint64_t caps;
     bool seccomp_late;
@@ -256,7 +260,7 @@ struct exec_ctx {
  * exit with docker's code. */
 __attribute__((noreturn)) static void exec_command(const struct exec_ctx *x)
 {
-    const struct rt_plan *p = &x->s->plan;
+    const struct rt_plan *p = x->p;
     struct md_error e = {0};
     _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     _cleanup_free_ char *path = NULL;
@@ -290,7 +294,7 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
 {
     const struct rt_plan *p = &s->plan;
     struct md_error e = {0};
-    setup_fds(syncfd, io);
+    setup_fds(syncfd, io, -1);
     /* if the shim dies before we exec, so do we */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(0);
@@ -327,29 +331,46 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
     }
     int master = -1;
     if (p->tty) {
-        master = setup_pty(p, &e);
+        master = setup_pty(p, true, &e);
         if (master < 0)
             fail(&e, 1);
     } else if (setsid() < 0) {
         md_errno(&e, errno, "setsid");
         fail(&e, 1);
     }
+    struct child_proc cp = {.p = p,
+                            .env = container_env(p),
+                            .seccomp = !p->privileged,
+                            .mkdir_cwd = true,
+                            .master = master};
+    child_finish(&cp);
+}
+
+void child_finish(const struct child_proc *cp)
+{
+    const struct rt_plan *p = cp->p;
+    struct md_error e = {0};
+    int master = cp->master;
     if (set_rlimits(p, &e) < 0)
         fail(&e, 1);
     struct rt_user u;
     if (resolve_user(p, &u, &e) < 0)
         fail(&e, 1);
     const char *cwd = p->cwd && p->cwd[0] ? p->cwd : "/";
-    if (mkdir_cwd(cwd, &e) < 0)
+    if (cp->mkdir_cwd && mkdir_cwd(cwd, &e) < 0)
         fail(&e, 1);
-    struct exec_ctx x = {.s = s, .env = build_env(p, u.home)};
+    struct exec_ctx x = {.p = p, .env = strv_dup(cp->env)};
+    if (!env_has(x.env, "HOME")) {
+        _cleanup_free_ char *h = xasprintf("HOME=%s", u.home);
+        strv_push(&x.env, h);
+    }
     if (caps_compute(p->privileged, p->cap_add, p->cap_drop, &x.caps, &e) < 0)
         fail(&e, 1);
     /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
      * about to go: load it now (the rest of setup only uses allowed calls). */
-    if (!p->privileged && !p->no_new_privs && seccomp_apply_default(x.caps, &e) < 0)
+    if (cp->seccomp && !p->no_new_privs && seccomp_apply_default(x.caps, &e) < 0)
         fail(&e, 1);
-    x.seccomp_late = !p->privileged && p->no_new_privs;
+    x.seccomp_late = cp->seccomp && p->no_new_privs;
     bool cwd_done = chdir(cwd) == 0;
     if (caps_drop_bounding(x.caps, &e) < 0)
         fail(&e, 1);
@@ -373,7 +394,9 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
         fail(&e, 1);
     /* a directory only the user can enter: try again as the user */
     if (!cwd_done && chdir(cwd) < 0) {
-        md_errno(&e, errno, "chdir to cwd (\"%s\") set in config.json failed", cwd);
+        int en = errno;
+        md_err(&e, en, "chdir to cwd (\"%s\") set in config.json failed: %s", cwd,
+               rt_go_strerror(en));
         fail(&e, 1);
     }
     if (sync_send(SYNC_FD, SYNC_READY, 0, NULL, master) < 0)
@@ -405,4 +428,37 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
     close(SYNC_FD); /* the command's copy closes on exec: that is the success signal */
     set_init_title(p->argv);
     pid1_init_loop(pid);
+}
+
+void child_exec_main(const struct rt_plan *p, char **env, bool seccomp, int pidfd, int syncfd,
+                     const struct child_io *io)
+{
+    struct md_error e = {0};
+    setup_fds(syncfd, io, pidfd);
+    pidfd = SYNC_FD + 1;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    umask(0);
+    if (wait_for(SYNC_CGROUP, &e) < 0)
+        fail(&e, 1);
+    /* Every namespace of the container's PID 1 at once (the PID namespace
+     * was the shim's to join: it only takes effect for children, which is
+     * what we are). Joining the mount namespace also moves our root and
+     * working dir to the container's root. */
+    if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) <
+        0) {
+        md_errno(&e, errno, "join the namespaces of the container");
+        fail(&e, 1);
+    }
+    close(pidfd);
+    int master = -1;
+    if (p->tty) {
+        master = setup_pty(p, false, &e);
+        if (master < 0)
+            fail(&e, 1);
+    } else if (setsid() < 0) {
+        md_errno(&e, errno, "setsid");
+        fail(&e, 1);
+    }
+    struct child_proc cp = {.p = p, .env = env, .seccomp = seccomp, .master = master};
+    child_finish(&cp);
 }

@@ -38,7 +38,7 @@ static char *join(const char *cwd, const char *dir, const char *file)
                      file);
 }
 
-static const char *go_strerror(int e)
+const char *rt_go_strerror(int e)
 {
     switch (e) {
     case ENOENT:
@@ -66,7 +66,7 @@ int rt_lookup_path(int rootfd, const char *cwd, const char *file, const char *pa
         if (r == -EACCES)
             return md_err(err, EACCES, "exec: \"%s\": permission denied", file);
         if (r < 0)
-            return md_err(err, -r, "exec: \"%s\": stat %s: %s", file, file, go_strerror(-r));
+            return md_err(err, -r, "exec: \"%s\": stat %s: %s", file, file, rt_go_strerror(-r));
         *out = xstrdup(file);
         return 0;
     }

@@ -14,3 +14,6 @@ int rt_lookup_path(int rootfd, const char *cwd, const char *file, const char *pa
                    struct md_error *err);
 /* docker's exit code for an exec error: 127 not found, 126 otherwise. */
 int rt_exec_error_code(int errnum);
+/* strerror as Go (and so runc and docker) words it: "no such file or
+ * directory", lower case. */
+const char *rt_go_strerror(int errnum);

@@ -149,11 +149,62 @@ int rt_read_exit(const char *exec_dir, struct rt_exit *ex, struct md_error *err)
  * writing the exit record: watch it). MD_ENOTFOUND when the shim is gone or
  * a zombie: read the exit record then. */
 int rt_reconnect(const char *exec_dir, struct rt_state *st, struct md_error *err);
-/* Unmount the overlay, kill whatever is left in the cgroup, stop the shim,
- * remove the cgroup dirs and exec_dir. Keeps rootfs_dir/upper. Idempotent. */
+/* Unmount the overlay, kill whatever is left in the cgroup, stop the shim
+ * and every exec's shim (under exec_dir/exec), remove the cgroup dirs and
+ * exec_dir. Keeps rootfs_dir/upper. Idempotent. */
 int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
                const char *cgroup_parent, struct md_error *err);
 int rt_stats(const char *id, const char *cgroup_parent, struct rt_stats *out, struct md_error *err);
+
+/* ---- exec: a process joined to a running container (`docker exec`) ----
+ *
+ * Its own minidock-shim (`minidock-shim exec EXEC_DIR`) joins the mount,
+ * UTS, IPC, network, cgroup and PID namespaces of the container's PID 1 (a
+ * pidfd, checked against the start time in the container's exec dir) and
+ * its cgroups, takes the container's user, environment, working dir,
+ * capabilities, no_new_privs and seccomp (as docker: exec settings replace
+ * or add to the container's), gets a pty of its own when tty, and serves its
+ * own attach socket in exec_dir. Life of an exec:
+ *   rt_exec_prepare -> the process is set up and waits (exec_fd returned)
+ *   rt_attach_connect(exec_dir, ...) (optional)
+ *   rt_exec_release -> it execs (docker's exec errors reported here)
+ *   rt_exec_read_status(exec_fd) -> the exit code, written by the shim
+ *       before it closes its attach clients
+ *   rt_exec_cleanup -> reap the shim, remove exec_dir
+ * rt_resize, rt_read_exit, rt_watch and rt_reconnect take exec_dir too. */
+struct rt_exec_plan {
+    char id[65];        /* exec id, 64 hex chars */
+    char *ctr_exec_dir; /* the container's exec dir: its spec and PID 1's pid file */
+    char *exec_dir;     /* this exec's dir, created (conventionally ctr_exec_dir/exec/<id>) */
+    char **argv;        /* NULL-terminated, argv[0] required (looked up in the container's PATH) */
+    char **env;         /* "K=V" replaces or adds to the container's env; "K" unsets it */
+    char *user;         /* NULL/"" = the container's user */
+    char *cwd;          /* NULL/"" = the container's working dir; must exist (runc exec) */
+    bool tty, open_stdin; /* open_stdin: a pipe (no tty); else /dev/null */
+    bool privileged;      /* every capability in the daemon's bounding set */
+    uint16_t console_h, console_w;
+};
+
+int rt_exec_validate(const struct rt_exec_plan *p, struct md_error *err);
+/* Returns the shim's status socket (CLOEXEC; poll it, then
+ * rt_exec_read_status) and fills st (pid: the process's host pid). The
+ * container not running: MD_ECONFLICT. Failures in the process's setup
+ * (user, working dir) come back with the child's message; nothing is left
+ * behind then. */
+int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md_error *err);
+/* Let it exec: 0, or docker's wording (ENOENT -> exit 127, EACCES -> 126;
+ * the shim records that code as the exit). */
+int rt_exec_release(const char *exec_dir, struct md_error *err);
+/* Read the status socket (non-blocking): 1 with *code once the process
+ * has exited and its output is drained; 0 at EOF (the shim is gone; try
+ * rt_read_exit); -1 with errno (EAGAIN: nothing yet). */
+int rt_exec_read_status(int fd, int *code);
+/* Stop (grace_ms, then SIGKILL) and reap the exec's shim, remove exec_dir. */
+int rt_exec_cleanup(const char *exec_dir, int grace_ms, struct md_error *err);
+/* docker exec -u: resolve user against the container's /etc/passwd and
+ * /etc/group (rootfs: the mounted root, resolved inside it); MD_EINVAL
+ * "unable to find user x: no matching entries in passwd file". */
+int rt_exec_check_user(const char *rootfs, const char *user, struct md_error *err);
 
 /* The overlay alone (docker cp / export / commit of a stopped container). */
 int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, struct md_error *err);

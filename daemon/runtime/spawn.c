@@ -3,6 +3,7 @@
 #include "daemon/runtime/runtime.h"
 #include "daemon/runtime/cgroup.h"
 #include "daemon/runtime/proto.h"
+#include "daemon/runtime/shimctl.h"
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
@@ -57,9 +58,8 @@ const char *rt_cgroup_version(void)
     return cgroup_mode() == CG_UNIFIED ? "2" : "1";
 }
 
-/* Read one line (up to '\n') within timeout_ms. Returns its length, 0 on
- * EOF without a line, -1 on error/timeout (errno). */
-static ssize_t read_line(int fd, char *buf, size_t cap, int timeout_ms)
+/* shimctl.h */
+ssize_t rt_read_line(int fd, char *buf, size_t cap, int timeout_ms)
 {
     size_t len = 0;
     int64_t deadline = util_mono_ms() + timeout_ms;
@@ -98,8 +98,7 @@ static ssize_t read_line(int fd, char *buf, size_t cap, int timeout_ms)
     return 0;
 }
 
-/* The last line of the shim's own log, for "the shim died" errors. */
-static char *shim_log_tail(const char *exec_dir)
+char *rt_shim_log_tail(const char *exec_dir)
 {
     _cleanup_free_ char *path = xasprintf("%s/shim.log", exec_dir);
     _cleanup_free_ char *s = util_read_file(path, NULL);
@@ -112,14 +111,10 @@ static char *shim_log_tail(const char *exec_dir)
     return xstrdup(last ? last + 1 : s);
 }
 
-/* fork, setsid, fork, exec: the shim is nobody's child in the daemon, in a
- * session of its own, so neither the daemon's death (even SIGKILL) nor its
- * terminal reaches it. Only async-signal-safe calls after fork: the daemon
- * has threads. Returns the read end of the sync socket. */
-static int spawn_shim(const char *exec_dir, struct md_error *err)
+int rt_spawn_shim(const char *mode, const char *exec_dir, struct md_error *err)
 {
     _cleanup_free_ char *logpath = xasprintf("%s/shim.log", exec_dir);
-    char *const argv[] = {"minidock-shim", "run", (char *)exec_dir, NULL};
+    char *const argv[] = {"minidock-shim", (char *)mode, (char *)exec_dir, NULL};
     char *const envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                           NULL};
     int sp[2];
@@ -272,19 +267,19 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
         return -1;
     }
 
-    _cleanup_close_ int sync = spawn_shim(p->exec_dir, err);
+    _cleanup_close_ int sync = rt_spawn_shim("run", p->exec_dir, err);
     if (sync < 0) {
         undo_prepare(p, &cg, mounted);
         cgroup_paths_free(&cg);
         return -1;
     }
     char line[4096];
-    ssize_t n = read_line(sync, line, sizeof line, PREPARE_TIMEOUT_MS);
+    ssize_t n = rt_read_line(sync, line, sizeof line, PREPARE_TIMEOUT_MS);
     int r = 0;
     if (n < 0) {
         r = md_errno(err, errno, "wait for the shim");
     } else if (n == 0) {
-        _cleanup_free_ char *tail = shim_log_tail(p->exec_dir);
+        _cleanup_free_ char *tail = rt_shim_log_tail(p->exec_dir);
         r = md_err(err, MD_EINTERNAL, "the shim exited during start%s%s", tail ? ": " : "",
                    tail ? tail : "");
     } else if (!strncmp(line, "err ", 4)) {
@@ -352,8 +347,7 @@ static int send_all(int fd, const char *s, struct md_error *err)
     return 0;
 }
 
-/* One control command and its one-line reply. */
-static int control(const char *exec_dir, const char *cmd, struct md_error *err)
+int rt_shim_control(const char *exec_dir, const char *cmd, struct md_error *err)
 {
     _cleanup_close_ int fd = shim_connect(exec_dir, err);
     if (fd < 0)
@@ -361,7 +355,7 @@ static int control(const char *exec_dir, const char *cmd, struct md_error *err)
     if (send_all(fd, cmd, err) < 0)
         return -1;
     char line[4096];
-    ssize_t n = read_line(fd, line, sizeof line, REPLY_TIMEOUT_MS);
+    ssize_t n = rt_read_line(fd, line, sizeof line, REPLY_TIMEOUT_MS);
     if (n < 0)
         return md_errno(err, errno, "read the shim's reply");
     if (n == 0)
@@ -371,14 +365,14 @@ static int control(const char *exec_dir, const char *cmd, struct md_error *err)
 
 int rt_release(const char *exec_dir, struct md_error *err)
 {
-    return control(exec_dir, "go\n", err);
+    return rt_shim_control(exec_dir, "go\n", err);
 }
 
 int rt_resize(const char *exec_dir, uint16_t h, uint16_t w, struct md_error *err)
 {
     char cmd[64];
     snprintf(cmd, sizeof cmd, "resize %u %u\n", (unsigned)h, (unsigned)w);
-    return control(exec_dir, cmd, err);
+    return rt_shim_control(exec_dir, cmd, err);
 }
 
 int rt_attach_connect(const char *exec_dir, bool in, bool out, bool errs, struct md_error *err)

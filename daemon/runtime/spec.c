@@ -508,3 +508,180 @@ void spec_free(struct rt_spec *s)
     free(s->oom_file);
     memset(s, 0, sizeof *s);
 }
+
+/* ---- exec plans ---- */
+
+void exec_plan_clear(struct rt_exec_plan *p)
+{
+    if (!p)
+        return;
+    free(p->ctr_exec_dir);
+    free(p->exec_dir);
+    strv_free(p->argv);
+    strv_free(p->env);
+    free(p->user);
+    free(p->cwd);
+    memset(p, 0, sizeof *p);
+}
+
+int rt_exec_validate(const struct rt_exec_plan *p, struct md_error *err)
+{
+    if (!p)
+        return md_err(err, MD_EINVAL, "no exec plan");
+    if (strnlen(p->id, sizeof p->id) != 64 || strspn(p->id, "0123456789abcdef") != 64)
+        return md_err(err, MD_EINVAL, "invalid exec id \"%.65s\"", p->id);
+    if (!p->argv || !p->argv[0] || !p->argv[0][0])
+        return md_err(err, MD_EINVAL, "No exec command specified");
+    for (char **e = p->env; e && *e; e++)
+        if (!**e || **e == '=')
+            return md_err(err, MD_EINVAL, "invalid environment variable \"%s\"", *e);
+    if (p->cwd && p->cwd[0] && !is_abs(p->cwd))
+        return md_err(err, MD_EINVAL,
+                      "the working directory '%s' is invalid, it needs to be an absolute path",
+                      p->cwd);
+    if (!is_abs(p->ctr_exec_dir) || !is_abs(p->exec_dir))
+        return md_err(err, MD_EINVAL, "exec dirs must be absolute paths");
+    return 0;
+}
+
+char *exec_spec_format(const struct rt_exec_plan *p)
+{
+    struct sbuf b = {0};
+    sb_add(&b, "minidock-exec 1\n");
+    put(&b, "id", 1, p->id);
+    put_str(&b, "ctr_exec_dir", p->ctr_exec_dir);
+    put_str(&b, "exec_dir", p->exec_dir);
+    put_strv(&b, "arg", p->argv);
+    put_strv(&b, "env", p->env);
+    put_str(&b, "user", p->user);
+    put_str(&b, "cwd", p->cwd);
+    put_i64(&b, "tty", p->tty);
+    put_i64(&b, "open_stdin", p->open_stdin);
+    put_i64(&b, "privileged", p->privileged);
+    put_i64(&b, "console_h", p->console_h);
+    put_i64(&b, "console_w", p->console_w);
+    sb_add(&b, "end\n");
+    return b.s;
+}
+
+int exec_spec_parse(const char *text, struct rt_exec_plan *p, struct md_error *err)
+{
+    memset(p, 0, sizeof *p);
+    int lineno = 0;
+    for (const char *line = text; *line;) {
+        lineno++;
+        const char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        _cleanup_free_ char *l = xstrndup(line, nl - line);
+        line = nl + 1;
+        _cleanup_strv_ char **f = split_fields(l);
+        size_t n = strv_len(f);
+        if (!f || n == 0)
+            break;
+        const char *k = f[0];
+        int64_t iv = 0;
+        int r = 0;
+        if (lineno == 1)
+            r = strcmp(k, "minidock-exec") || n != 2 || strcmp(f[1], "1") ? -1 : 0;
+        else if (!strcmp(k, "end") && n == 1)
+            return 0;
+        else if (!strcmp(k, "id") && n == 2 && strlen(f[1]) < sizeof p->id)
+            strcpy(p->id, f[1]);
+        else if (!strcmp(k, "arg") && n == 2)
+            strv_push(&p->argv, f[1]);
+        else if (!strcmp(k, "env") && n == 2)
+            strv_push(&p->env, f[1]);
+        else if (!strcmp(k, "ctr_exec_dir"))
+            r = set_str(&p->ctr_exec_dir, f, n);
+        else if (!strcmp(k, "exec_dir"))
+            r = set_str(&p->exec_dir, f, n);
+        else if (!strcmp(k, "user"))
+            r = set_str(&p->user, f, n);
+        else if (!strcmp(k, "cwd"))
+            r = set_str(&p->cwd, f, n);
+        else if (n == 2 && !parse_i64(f[1], &iv) && !strcmp(k, "tty"))
+            p->tty = iv;
+        else if (n == 2 && !parse_i64(f[1], &iv) && !strcmp(k, "open_stdin"))
+            p->open_stdin = iv;
+        else if (n == 2 && !parse_i64(f[1], &iv) && !strcmp(k, "privileged"))
+            p->privileged = iv;
+        else if (n == 2 && !parse_i64(f[1], &iv) && !strcmp(k, "console_h") && iv >= 0 &&
+                 iv <= 65535)
+            p->console_h = (uint16_t)iv;
+        else if (n == 2 && !parse_i64(f[1], &iv) && !strcmp(k, "console_w") && iv >= 0 &&
+                 iv <= 65535)
+            p->console_w = (uint16_t)iv;
+        else
+            r = -1;
+        if (r < 0) {
+            exec_plan_clear(p);
+            return md_err(err, MD_EINVAL, "exec spec line %d: bad \"%s\" entry", lineno, k);
+        }
+    }
+    exec_plan_clear(p);
+    return md_err(err, MD_EINVAL, "exec spec: truncated (no end line)");
+}
+
+/* The name part of "K=V" (or all of "K"). */
+static size_t env_key_len(const char *e)
+{
+    const char *eq = strchr(e, '=');
+    return eq ? (size_t)(eq - e) : strlen(e);
+}
+
+char **env_replace_or_append(char *const *base, char *const *overrides)
+{
+    char **out = base ? strv_dup(base) : xcalloc(1, sizeof *out);
+    /* like moby, only the defaults are looked up: repeated new keys are
+     * all appended */
+    size_t ndef = strv_len(out);
+    bool *unset = xcalloc(ndef + 1, sizeof *unset);
+    for (char *const *o = overrides; o && *o; o++) {
+        size_t kl = env_key_len(*o);
+        bool has_eq = (*o)[kl] == '=';
+        size_t hit = ndef;
+        for (size_t i = 0; i < ndef; i++)
+            if (env_key_len(out[i]) == kl && !strncmp(out[i], *o, kl)) {
+                hit = i;
+                break;
+            }
+        if (!has_eq) {
+            if (hit < ndef)
+                unset[hit] = true;
+            continue;
+        }
+        if (hit < ndef) {
+            free(out[hit]);
+            out[hit] = xstrdup(*o);
+            unset[hit] = false;
+        } else {
+            strv_push(&out, *o);
+        }
+    }
+    size_t w = 0, n = strv_len(out);
+    for (size_t i = 0; i < n; i++) {
+        if (i < ndef && unset[i])
+            free(out[i]);
+        else
+            out[w++] = out[i];
+    }
+    out[w] = NULL;
+    free(unset);
+    return out;
+}
+
+char **exec_env(char *const *ctr_env, const char *hostname, bool tty, char *const *xenv)
+{
+    char **base = NULL;
+    strv_push(&base, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    _cleanup_free_ char *h = xasprintf("HOSTNAME=%s", hostname ? hostname : "");
+    strv_push(&base, h);
+    if (tty)
+        strv_push(&base, "TERM=xterm");
+    char **with_ctr = env_replace_or_append(base, ctr_env);
+    strv_free(base);
+    char **all = env_replace_or_append(with_ctr, xenv);
+    strv_free(with_ctr);
+    return all;
+}

@@ -23,3 +23,17 @@ void spec_free(struct rt_spec *s);
 void plan_copy(struct rt_plan *dst, const struct rt_plan *src);
 /* Free the fields of a plan (not p itself). */
 void plan_clear(struct rt_plan *p);
+
+/* The exec spec (exec_dir/spec for `minidock-shim exec`): the exec plan in
+ * the same line format. */
+char *exec_spec_format(const struct rt_exec_plan *p);
+int exec_spec_parse(const char *text, struct rt_exec_plan *p, struct md_error *err);
+/* Free the fields of an exec plan (not p itself). */
+void exec_plan_clear(struct rt_exec_plan *p);
+/* docker's exec environment: PATH (default), HOSTNAME and, with a tty,
+ * TERM=xterm, replaced or extended by the container's env and then by the
+ * exec's (moby CreateDaemonEnvironment + ReplaceOrAppendEnvValues; "K"
+ * without '=' unsets K). HOME is the child's to add. New vector. */
+char **exec_env(char *const *ctr_env, const char *hostname, bool tty, char *const *exec_env);
+/* ReplaceOrAppendEnvValues on a copy of base. */
+char **env_replace_or_append(char *const *base, char *const *overrides);

@@ -28,7 +28,7 @@
 #define SETUP_TIMEOUT_MS 120000
 
 /* "ready <pid> <start>\n" or "err <errno> <message>\n" to the daemon. */
-static void tell_daemon(int fd, const char *line)
+void shim_tell_daemon(int fd, const char *line)
 {
     if (fd < 0)
         return;
@@ -37,7 +37,7 @@ static void tell_daemon(int fd, const char *line)
     (void)r;
 }
 
-static void tell_error(int fd, const struct md_error *e)
+void shim_tell_error(int fd, const struct md_error *e)
 {
     _cleanup_free_ char *msg = xstrdup(md_err_msg(e));
     for (char *p = msg; *p; p++)
@@ -45,12 +45,12 @@ static void tell_error(int fd, const struct md_error *e)
             *p = ' ';
     _cleanup_free_ char *line = xasprintf("err %d %s\n", e->err > 0 ? e->err : EINVAL, msg);
     log_error("%s", msg);
-    tell_daemon(fd, line);
+    shim_tell_daemon(fd, line);
 }
 
 /* exec_dir/attach.sock, bound relative to exec_dir (our cwd from now on):
  * the full path may not fit in sun_path's 108 bytes. */
-static int listen_attach(const char *exec_dir, struct md_error *err)
+int shim_listen_attach(const char *exec_dir, struct md_error *err)
 {
     if (chdir(exec_dir) < 0)
         return md_errno(err, errno, "chdir %s", exec_dir);
@@ -68,14 +68,14 @@ static int listen_attach(const char *exec_dir, struct md_error *err)
     return fd;
 }
 
-static void set_nonblock(int fd)
+void shim_set_nonblock(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0)
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-static int join_cgroups(const struct rt_spec *s, pid_t pid, struct md_error *err)
+int shim_join_cgroups(const struct rt_spec *s, pid_t pid, struct md_error *err)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%d", (int)pid);
@@ -105,7 +105,7 @@ static uint64_t oom_count(const char *file)
 }
 
 /* Wait for one sync message from PID 1, with a timeout. 1: got it; 0: EOF. */
-static int recv_timeout(int fd, char *type, int *e, char **msg, int *passfd, int ms)
+int shim_recv_timeout(int fd, char *type, int *e, char **msg, int *passfd, int ms)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
     int r;
@@ -119,7 +119,7 @@ static int recv_timeout(int fd, char *type, int *e, char **msg, int *passfd, int
     return sync_recv(fd, type, e, msg, passfd);
 }
 
-static void describe_status(struct md_error *e, int st)
+void shim_describe_status(struct md_error *e, int st)
 {
     if (WIFEXITED(st))
         md_err(e, ECHILD, "container init exited unexpectedly (exit status %d)", WEXITSTATUS(st));
@@ -129,11 +129,16 @@ static void describe_status(struct md_error *e, int st)
         md_err(e, ECHILD, "container init exited unexpectedly");
 }
 
-static int write_exit(const char *exec_dir, const struct shim_io *io, bool oom)
+int shim_exit_code(int status)
 {
-    int code = WIFEXITED(io->status)     ? WEXITSTATUS(io->status)
-               : WIFSIGNALED(io->status) ? 128 + WTERMSIG(io->status)
-                                         : 255;
+    return WIFEXITED(status)     ? WEXITSTATUS(status)
+           : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                 : 255;
+}
+
+int shim_write_exit(const char *exec_dir, const struct shim_io *io, bool oom)
+{
+    int code = shim_exit_code(io->status);
     _cleanup_free_ char *path = xasprintf("%s/exit", exec_dir);
     _cleanup_free_ char *text = xasprintf("code %d\noom_killed %d\nfinished_ns %lld\n", code,
                                           oom ? 1 : 0, (long long)io->finished_ns);
@@ -143,16 +148,15 @@ static int write_exit(const char *exec_dir, const struct shim_io *io, bool oom)
         md_err_clear(&e);
         return -1;
     }
-    log_info("container exited with code %d%s", code, oom ? " (OOM killed)" : "");
+    log_info("exited with code %d%s", code, oom ? " (OOM killed)" : "");
     return 0;
 }
 
 /* Without a tty: stdin (a pipe with -i, else /dev/null like docker),
  * stdout and stderr pipes. */
-static int make_pipes(const struct rt_plan *p, int in[2], int out[2], int errp[2],
-                      struct md_error *e)
+int shim_make_pipes(bool open_stdin, int in[2], int out[2], int errp[2], struct md_error *e)
 {
-    if (p->open_stdin) {
+    if (open_stdin) {
         if (pipe2(in, O_CLOEXEC) < 0)
             return md_errno(e, errno, "create the stdin pipe");
     } else {
@@ -170,7 +174,7 @@ static int make_pipes(const struct rt_plan *p, int in[2], int out[2], int errp[2
 static int wait_ready(const struct rt_spec *spec, struct shim_io *io, uint64_t *oom_base,
                       struct md_error *e)
 {
-    if (join_cgroups(spec, io->pid, e) < 0)
+    if (shim_join_cgroups(spec, io->pid, e) < 0)
         return -1;
     *oom_base = oom_count(spec->oom_file);
     if (sync_send(io->sync_fd, SYNC_CGROUP, 0, NULL, -1) < 0)
@@ -178,14 +182,14 @@ static int wait_ready(const struct rt_spec *spec, struct shim_io *io, uint64_t *
     char type = 0;
     int cerr = 0, master = -1;
     _cleanup_free_ char *cmsg = NULL;
-    int r = recv_timeout(io->sync_fd, &type, &cerr, &cmsg, &master, SETUP_TIMEOUT_MS);
+    int r = shim_recv_timeout(io->sync_fd, &type, &cerr, &cmsg, &master, SETUP_TIMEOUT_MS);
     if (r < 0)
         return md_errno(e, errno, "wait for the container process");
     if (r == 0) {
         int st = 0;
         waitpid(io->pid, &st, 0);
         io->pid = 0;
-        describe_status(e, st);
+        shim_describe_status(e, st);
         return -1;
     }
     if (type == SYNC_ERROR)
@@ -195,7 +199,7 @@ static int wait_ready(const struct rt_spec *spec, struct shim_io *io, uint64_t *
     if (spec->plan.tty) {
         if (master < 0)
             return md_err(e, EPROTO, "no pty from the container process");
-        set_nonblock(master);
+        shim_set_nonblock(master);
         io->stdin_fd = master;
         io->out_fd[0] = master;
         io->winsize_fd = master;
@@ -213,12 +217,12 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     _cleanup_free_ char *text = util_read_file(spec_path, NULL);
     if (!text) {
         md_errno(&e, errno, "read %s", spec_path);
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     struct rt_spec spec;
     if (spec_parse(text, &spec, &e) < 0) {
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     const struct rt_plan *p = &spec.plan;
@@ -237,7 +241,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
 
     _cleanup_free_ char *shim_pid = xasprintf("%s/shim.pid", exec_dir);
     if (util_write_pid_file(shim_pid, getpid(), util_proc_start_time(getpid()), &e) < 0) {
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     struct shim_io io = {
@@ -255,13 +259,13 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
         io.log_fd = open(p->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
         if (io.log_fd < 0) {
             md_errno(&e, errno, "open log file %s", p->log_path);
-            tell_error(daemon_fd, &e);
+            shim_tell_error(daemon_fd, &e);
             return -1;
         }
     }
-    io.listen_fd = listen_attach(exec_dir, &e);
+    io.listen_fd = shim_listen_attach(exec_dir, &e);
     if (io.listen_fd < 0) {
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
 
@@ -269,8 +273,8 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
      * its own devpts and hands us the master) */
     struct child_io cio = {-1, -1, -1};
     int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
-    if (!p->tty && make_pipes(p, in, out, errp, &e) < 0) {
-        tell_error(daemon_fd, &e);
+    if (!p->tty && shim_make_pipes(p->open_stdin, in, out, errp, &e) < 0) {
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     if (!p->tty)
@@ -278,7 +282,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
         md_errno(&e, errno, "socketpair");
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD;
@@ -289,7 +293,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
     if (pid < 0) {
         md_errno(&e, errno, "clone the container process");
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     if (pid == 0) {
@@ -307,9 +311,9 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
         io.out_fd[0] = out[0];
         io.out_fd[1] = errp[0];
         if (io.stdin_fd >= 0)
-            set_nonblock(io.stdin_fd);
-        set_nonblock(io.out_fd[0]);
-        set_nonblock(io.out_fd[1]);
+            shim_set_nonblock(io.stdin_fd);
+        shim_set_nonblock(io.out_fd[0]);
+        shim_set_nonblock(io.out_fd[1]);
     }
 
     uint64_t oom_base = 0;
@@ -318,7 +322,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
         }
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     _cleanup_free_ char *pidfile = xasprintf("%s/pid", exec_dir);
@@ -326,12 +330,12 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     if (util_write_pid_file(pidfile, pid, start, &e) < 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
-        tell_error(daemon_fd, &e);
+        shim_tell_error(daemon_fd, &e);
         return -1;
     }
     char line[96];
     snprintf(line, sizeof line, "ready %d %llu\n", (int)pid, (unsigned long long)start);
-    tell_daemon(daemon_fd, line);
+    shim_tell_daemon(daemon_fd, line);
     close(daemon_fd);
     log_info("container %.12s: pid %d ready", p->id, (int)pid);
     shim_trim_rss();
@@ -339,7 +343,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     if (shim_io_run(&io) < 0)
         return -1;
     uint64_t oom_now = oom_count(spec.oom_file);
-    write_exit(exec_dir, &io, oom_now > oom_base);
+    shim_write_exit(exec_dir, &io, oom_now > oom_base);
     spec_free(&spec);
     return 0;
 }

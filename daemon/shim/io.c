@@ -487,6 +487,8 @@ int shim_io_run(struct shim_io *io)
     /* output still buffered in a pty or pipe that we gave up on is lost,
      * like docker after its drain timeout */
     flush_logs(io);
+    if (io->on_exit)
+        io->on_exit(io, io->on_exit_arg);
     final_flush(io);
     if (io->tty && io->winsize_fd >= 0)
         close(io->winsize_fd);

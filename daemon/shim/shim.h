@@ -2,11 +2,13 @@
  * container's stdio, writes its json-file log, serves the attach socket,
  * reaps PID 1 and records its exit.
  *
- * Modes: `minidock-shim run EXEC_DIR` (fd 3: sync socket to the daemon)
- * starts a container from EXEC_DIR/spec. A later `exec` mode will setns
- * into a running container's namespaces and serve its own attach socket
- * with the same event loop (shim_io_run): nothing in io.c knows how the
- * process was started. */
+ * Modes (fd 3: the socket to the daemon):
+ *   `minidock-shim run EXEC_DIR` starts a container from EXEC_DIR/spec;
+ *   `minidock-shim exec EXEC_DIR` joins a running container's namespaces
+ *   (EXEC_DIR/spec names the container's exec dir) and runs one process
+ *   there, with its own attach socket in EXEC_DIR.
+ * Both serve with the same event loop (shim_io_run): nothing in io.c knows
+ * how the process was started. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +28,12 @@ struct shim_io {
     int sync_fd;    /* PID 1's sync socket: release and exec result; -1: released */
     pid_t pid;      /* the process whose exit ends the loop */
     int winsize_fd; /* pty master for resize, or -1 */
+
+    /* called once pid has exited and its output is drained, before any
+     * client's stream ends: an exit code recorded here is known to whoever
+     * sees the stream close (docker exec inspects right after) */
+    void (*on_exit)(struct shim_io *io, void *arg);
+    void *on_exit_arg;
 
     /* filled by the loop */
     int status; /* wait status of pid */
@@ -54,3 +62,27 @@ void shim_trim_rss(void);
 /* Container start: clone PID 1 from the spec in exec_dir and fill io.
  * Reports to the daemon on daemon_fd. */
 int shim_run_container(const char *exec_dir, int daemon_fd);
+/* exec: fork a process into the container named by exec_dir/spec.
+ * Reports "ready" on daemon_fd, and "exit <code>" before its attach
+ * clients see their streams end. */
+int shim_run_exec(const char *exec_dir, int daemon_fd);
+
+/* Shared by both modes (container.c). */
+struct rt_spec;
+struct md_error;
+/* "ready <pid> <start>\n" or "err <errno> <message>\n" to the daemon. */
+void shim_tell_daemon(int fd, const char *line);
+void shim_tell_error(int fd, const struct md_error *e);
+/* exec_dir/attach.sock, listening; also makes exec_dir our cwd. */
+int shim_listen_attach(const char *exec_dir, struct md_error *err);
+void shim_set_nonblock(int fd);
+int shim_join_cgroups(const struct rt_spec *s, pid_t pid, struct md_error *err);
+/* One sync message from the child within ms. 1: got it; 0: EOF. */
+int shim_recv_timeout(int fd, char *type, int *e, char **msg, int *passfd, int ms);
+void shim_describe_status(struct md_error *e, int st);
+/* Pipes for stdin (or /dev/null in in[0]), stdout, stderr; CLOEXEC. */
+int shim_make_pipes(bool open_stdin, int in[2], int out[2], int errp[2], struct md_error *e);
+/* docker's code for a wait status: the exit status, or 128+signal. */
+int shim_exit_code(int status);
+/* exec_dir/exit, written atomically. */
+int shim_write_exit(const char *exec_dir, const struct shim_io *io, bool oom);

@@ -10,6 +10,12 @@
  *   rtdrive resize  [opts] H W
  *   rtdrive freeze|thaw|stats|cleanup [opts]
  *   rtdrive mode
+ *   rtdrive exec       [opts] --eid HEX64 -- CMD...   exec into the running container --id:
+ *                      prepare, attach, release, pump, exit code from the status socket,
+ *                      cleanup; --tty --stdin --user --cwd --env --privileged are the exec's
+ *   rtdrive exec-start [opts] --eid HEX64 -- CMD...   prepare + release; prints "PID SHIMPID"
+ *   rtdrive exec-cleanup [opts] --eid HEX64
+ *   attach|resize|wait|kill|reconnect with --eid act on that exec's dir
  * opts: --base DIR (required: overlay/, exec/, containers/ go below it)
  *       --id HEX64 --layer DIR (repeat; top-most first) --cgroup-parent P
  *       --shim PATH --cgroup-root DIR
@@ -32,10 +38,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct rt_plan plan;
-static char *base, *shim, *cgroup_root = "/sys/fs/cgroup", *raw_path;
+static char *base, *shim, *cgroup_root = "/sys/fs/cgroup", *raw_path, *eid;
+static bool env_given;
 static struct md_error err;
 
 /* like docker run: 125 when the start fails, the container's code after */
@@ -94,23 +102,39 @@ static void parse(int argc, char **argv)
         O_PRIV,
         O_CAPADD,
         O_CAPDROP,
-        O_NNP
+        O_NNP,
+        O_EID
     };
     static const struct option opts[] = {
-        {"base", 1, 0, O_BASE},        {"id", 1, 0, O_ID},
-        {"layer", 1, 0, O_LAYER},      {"cgroup-parent", 1, 0, O_CGP},
-        {"shim", 1, 0, O_SHIM},        {"cgroup-root", 1, 0, O_CGROOT},
-        {"tty", 0, 0, O_TTY},          {"stdin", 0, 0, O_STDIN},
-        {"stdin-once", 0, 0, O_ONCE},  {"init", 0, 0, O_INIT},
-        {"hostname", 1, 0, O_HOST},    {"user", 1, 0, O_USER},
-        {"cwd", 1, 0, O_CWD},          {"env", 1, 0, O_ENV},
-        {"bind", 1, 0, O_BIND},        {"netns", 1, 0, O_NETNS},
-        {"memory", 1, 0, O_MEM},       {"memory-swap", 1, 0, O_SWAP},
-        {"cpus-nano", 1, 0, O_CPUS},   {"shares", 1, 0, O_SHARES},
-        {"pids", 1, 0, O_PIDS},        {"raw", 1, 0, O_RAW},
-        {"read-only", 0, 0, O_RO},     {"privileged", 0, 0, O_PRIV},
-        {"cap-add", 1, 0, O_CAPADD},   {"cap-drop", 1, 0, O_CAPDROP},
-        {"no-new-privs", 0, 0, O_NNP}, {0, 0, 0, 0},
+        {"base", 1, 0, O_BASE},
+        {"id", 1, 0, O_ID},
+        {"layer", 1, 0, O_LAYER},
+        {"cgroup-parent", 1, 0, O_CGP},
+        {"shim", 1, 0, O_SHIM},
+        {"cgroup-root", 1, 0, O_CGROOT},
+        {"tty", 0, 0, O_TTY},
+        {"stdin", 0, 0, O_STDIN},
+        {"stdin-once", 0, 0, O_ONCE},
+        {"init", 0, 0, O_INIT},
+        {"hostname", 1, 0, O_HOST},
+        {"user", 1, 0, O_USER},
+        {"cwd", 1, 0, O_CWD},
+        {"env", 1, 0, O_ENV},
+        {"bind", 1, 0, O_BIND},
+        {"netns", 1, 0, O_NETNS},
+        {"memory", 1, 0, O_MEM},
+        {"memory-swap", 1, 0, O_SWAP},
+        {"cpus-nano", 1, 0, O_CPUS},
+        {"shares", 1, 0, O_SHARES},
+        {"pids", 1, 0, O_PIDS},
+        {"raw", 1, 0, O_RAW},
+        {"read-only", 0, 0, O_RO},
+        {"privileged", 0, 0, O_PRIV},
+        {"cap-add", 1, 0, O_CAPADD},
+        {"cap-drop", 1, 0, O_CAPDROP},
+        {"no-new-privs", 0, 0, O_NNP},
+        {"eid", 1, 0, O_EID},
+        {0, 0, 0, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -156,6 +180,7 @@ static void parse(int argc, char **argv)
             break;
         case O_ENV:
             strv_push(&plan.env, optarg);
+            env_given = true;
             break;
         case O_BIND:
             add_bind(optarg);
@@ -195,6 +220,9 @@ static void parse(int argc, char **argv)
             break;
         case O_NNP:
             plan.no_new_privs = true;
+            break;
+        case O_EID:
+            eid = optarg;
             break;
         default:
             exit(2);
@@ -299,6 +327,80 @@ static int wait_exit(const struct rt_state *st)
     return ex.code;
 }
 
+static char *exec_dir_of(const char *id)
+{
+    return xasprintf("%s/exec/%s/exec/%s", base, plan.id, id);
+}
+
+/* The exec plan from the same flags: --tty --stdin --user --cwd --env
+ * --privileged describe the exec, not the container. */
+static void exec_plan(struct rt_exec_plan *x)
+{
+    memset(x, 0, sizeof *x);
+    snprintf(x->id, sizeof x->id, "%s", eid ? eid : "");
+    x->ctr_exec_dir = xstrdup(plan.exec_dir);
+    x->exec_dir = exec_dir_of(x->id);
+    x->argv = strv_dup(plan.argv);
+    x->env = env_given ? strv_dup(plan.env) : NULL;
+    x->user = plan.user ? xstrdup(plan.user) : NULL;
+    x->cwd = plan.cwd ? xstrdup(plan.cwd) : NULL;
+    x->tty = plan.tty;
+    x->open_stdin = plan.open_stdin;
+    x->privileged = plan.privileged;
+    x->console_h = 24;
+    x->console_w = 80;
+}
+
+static int exec_status(int fd)
+{
+    int code = -1;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno == EINTR)
+            continue;
+        int r = rt_exec_read_status(fd, &code);
+        if (r == 1)
+            break;
+        if (r == 0 || errno != EAGAIN) {
+            fprintf(stderr, "rtdrive: exec status: %s\n", r == 0 ? "EOF" : strerror(errno));
+            return 255;
+        }
+    }
+    fprintf(stderr, "exit code=%d\n", code);
+    return code;
+}
+
+static int do_exec(bool start_only)
+{
+    struct rt_exec_plan x;
+    exec_plan(&x);
+    struct rt_state st;
+    int sfd = rt_exec_prepare(&x, &st, &err);
+    if (sfd < 0)
+        die("exec prepare");
+    if (start_only) {
+        if (rt_exec_release(x.exec_dir, &err) < 0)
+            die("exec release");
+        printf("%d %d\n", (int)st.pid, (int)st.shim_pid);
+        return 0;
+    }
+    int fd = rt_attach_connect(x.exec_dir, x.open_stdin, true, true, &err);
+    if (fd < 0)
+        die("exec attach");
+    if (rt_exec_release(x.exec_dir, &err) < 0)
+        fprintf(stderr, "rtdrive: exec release: %s (errno %d)\n", md_err_msg(&err), err.err);
+    pump(fd);
+    close(fd);
+    int code = exec_status(sfd);
+    close(sfd);
+    if (rt_exec_cleanup(x.exec_dir, 3000, &err) < 0)
+        die("exec cleanup");
+    struct stat sb;
+    if (stat(x.exec_dir, &sb) == 0)
+        fprintf(stderr, "rtdrive: %s still exists\n", x.exec_dir);
+    return code;
+}
+
 static void cleanup(void)
 {
     if (rt_cleanup(plan.id, plan.rootfs_dir, plan.exec_dir, plan.cgroup_parent, &err) < 0)
@@ -341,6 +443,18 @@ int main(int argc, char **argv)
     if (!strcmp(verb, "mode")) {
         printf("%s %s\n", rt_cgroup_mode(), rt_cgroup_version());
         return 0;
+    }
+    if (!strcmp(verb, "exec") || !strcmp(verb, "exec-start"))
+        return do_exec(!strcmp(verb, "exec-start"));
+    if (!strcmp(verb, "exec-cleanup")) {
+        _cleanup_free_ char *d = exec_dir_of(eid ? eid : "");
+        if (rt_exec_cleanup(d, 3000, &err) < 0)
+            die("exec cleanup");
+        return 0;
+    }
+    if (eid) {
+        free(plan.exec_dir);
+        plan.exec_dir = exec_dir_of(eid);
     }
     if (!strcmp(verb, "run")) {
         prepare(&st);

@@ -1,0 +1,142 @@
+/* Daemon side of `docker exec`: write the exec spec, spawn an exec shim,
+ * wait until the process is set up inside the container, release it, read
+ * its exit, clean up. The in-container half is child_exec_main (init.c),
+ * the shim half daemon/shim/exec.c. */
+#include "daemon/runtime/runtime.h"
+#include "daemon/runtime/proto.h"
+#include "daemon/runtime/shimctl.h"
+#include "daemon/runtime/spec.h"
+#include "daemon/runtime/user.h"
+#include "daemon/runtime/util.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define EXEC_PREPARE_TIMEOUT_MS 70000 /* the shim gives the process 60 s */
+
+int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md_error *err)
+{
+    memset(st, 0, sizeof *st);
+    if (rt_exec_validate(p, err) < 0)
+        return -1;
+    struct rt_state ctr;
+    struct md_error ignore = {0};
+    if (rt_reconnect(p->ctr_exec_dir, &ctr, &ignore) < 0 || ctr.pid <= 0 ||
+        !util_proc_alive(ctr.pid, ctr.pid_start)) {
+        md_err_clear(&ignore);
+        return md_err(err, MD_ECONFLICT, "container is not running");
+    }
+    if (util_mkdir_p(p->exec_dir, 0700, err) < 0)
+        return -1;
+    _cleanup_free_ char *text = exec_spec_format(p);
+    _cleanup_free_ char *spec_path = xasprintf("%s/spec", p->exec_dir);
+    if (util_write_atomic(spec_path, text, strlen(text), err) < 0) {
+        util_rm_rf(p->exec_dir, NULL);
+        return -1;
+    }
+    int sync = rt_spawn_shim("exec", p->exec_dir, err);
+    if (sync < 0) {
+        util_rm_rf(p->exec_dir, NULL);
+        return -1;
+    }
+    char line[4096];
+    ssize_t n = rt_read_line(sync, line, sizeof line, EXEC_PREPARE_TIMEOUT_MS);
+    int r = 0;
+    if (n < 0) {
+        r = md_errno(err, errno, "wait for the exec shim");
+    } else if (n == 0) {
+        _cleanup_free_ char *tail = rt_shim_log_tail(p->exec_dir);
+        r = md_err(err, MD_EINTERNAL, "the exec shim exited during start%s%s", tail ? ": " : "",
+                   tail ? tail : "");
+    } else if (!strncmp(line, "err ", 4)) {
+        r = proto_reply_to_error(line, err);
+    } else {
+        int pid = 0;
+        unsigned long long start = 0;
+        if (sscanf(line, "ready %d %llu", &pid, &start) != 2 || pid <= 0)
+            r = md_err(err, EPROTO, "exec shim: unexpected reply \"%s\"", line);
+        st->pid = pid;
+        st->pid_start = start;
+    }
+    if (r == 0) {
+        _cleanup_free_ char *sp = xasprintf("%s/shim.pid", p->exec_dir);
+        r = util_read_pid_file(sp, &st->shim_pid, &st->shim_start, err);
+    }
+    if (r < 0) {
+        close(sync);
+        util_stop_shim(p->exec_dir, 2000);
+        util_rm_rf(p->exec_dir, NULL);
+        memset(st, 0, sizeof *st);
+        return -1;
+    }
+    return sync;
+}
+
+int rt_exec_release(const char *exec_dir, struct md_error *err)
+{
+    return rt_shim_control(exec_dir, "go\n", err);
+}
+
+int rt_exec_read_status(int fd, int *code)
+{
+    char buf[64];
+    ssize_t n;
+    do
+        n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    buf[n] = 0;
+    /* the shim sends the whole line in one write, nothing after it */
+    if (sscanf(buf, "exit %d", code) != 1) {
+        errno = EPROTO;
+        return -1;
+    }
+    return 1;
+}
+
+int rt_exec_cleanup(const char *exec_dir, int grace_ms, struct md_error *err)
+{
+    util_stop_shim(exec_dir, grace_ms);
+    return util_rm_rf(exec_dir, err);
+}
+
+/* path inside root (never outside it), as a FILE, or NULL when missing */
+static FILE *open_in_root(int root, const char *path)
+{
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+    int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "re");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+int rt_exec_check_user(const char *rootfs, const char *user, struct md_error *err)
+{
+    _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return md_errno(err, errno, "open %s", rootfs);
+    _cleanup_fclose_ FILE *pw = open_in_root(root, "/etc/passwd");
+    _cleanup_fclose_ FILE *gr = open_in_root(root, "/etc/group");
+    struct rt_user u;
+    if (user_resolve(pw, gr, user, NULL, &u, err) < 0) {
+        err->err = MD_EINVAL;
+        return -1;
+    }
+    user_free(&u);
+    return 0;
+}

@@ -1,0 +1,253 @@
+/* `minidock-shim exec`: one process joined to a running container. The
+ * shim checks that the container's PID 1 is still the process its exec dir
+ * names, joins its PID namespace (for children only), forks the process,
+ * puts it into the container's cgroups, lets it join the other namespaces
+ * and set itself up, tells the daemon, then serves its stdio like a
+ * container's and reports the exit code before any stream ends. */
+#include "daemon/shim/shim.h"
+#include "daemon/runtime/child.h"
+#include "daemon/runtime/proto.h"
+#include "daemon/runtime/spec.h"
+#include "daemon/runtime/util.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SETUP_TIMEOUT_MS 60000
+
+struct exec_shim {
+    const char *exec_dir;
+    int daemon_fd;
+};
+
+/* The container's PID 1 as a pidfd, if it is still the process that
+ * started at the time recorded beside its pid (a recycled pid is not it). */
+static int open_pid1(const char *ctr_exec_dir, struct md_error *err)
+{
+    _cleanup_free_ char *pidfile = xasprintf("%s/pid", ctr_exec_dir);
+    pid_t pid;
+    uint64_t start;
+    if (util_read_pid_file(pidfile, &pid, &start, NULL) < 0)
+        return md_err(err, MD_ECONFLICT, "container is not running");
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0)
+        return md_err(err, MD_ECONFLICT, "container is not running");
+    if (!util_proc_alive(pid, start)) {
+        close(fd);
+        return md_err(err, MD_ECONFLICT, "container is not running");
+    }
+    return fd;
+}
+
+/* The exec's process: the container's plan with the exec's settings. */
+static void exec_plan_of(struct rt_plan *out, const struct rt_spec *cs,
+                         const struct rt_exec_plan *x)
+{
+    plan_copy(out, &cs->plan);
+    strv_free(out->argv);
+    out->argv = strv_dup(x->argv);
+    if (x->user && x->user[0]) {
+        free(out->user);
+        out->user = xstrdup(x->user);
+    }
+    if (x->cwd && x->cwd[0]) {
+        free(out->cwd);
+        out->cwd = xstrdup(x->cwd);
+    }
+    out->tty = x->tty;
+    out->open_stdin = x->open_stdin;
+    out->privileged = x->privileged || cs->plan.privileged;
+    out->console_h = x->console_h;
+    out->console_w = x->console_w;
+    out->init = false;
+}
+
+/* Put the process into the container's cgroups, let it set up, take the
+ * pty master when there is a tty. */
+static int wait_ready(const struct rt_spec *cs, bool tty, struct shim_io *io, struct md_error *e)
+{
+    if (shim_join_cgroups(cs, io->pid, e) < 0)
+        return -1;
+    if (sync_send(io->sync_fd, SYNC_CGROUP, 0, NULL, -1) < 0)
+        return md_errno(e, errno, "sync with the exec process");
+    char type = 0;
+    int cerr = 0, master = -1;
+    _cleanup_free_ char *cmsg = NULL;
+    int r = shim_recv_timeout(io->sync_fd, &type, &cerr, &cmsg, &master, SETUP_TIMEOUT_MS);
+    if (r < 0)
+        return md_errno(e, errno, "wait for the exec process");
+    if (r == 0) {
+        int st = 0;
+        waitpid(io->pid, &st, 0);
+        io->pid = 0;
+        shim_describe_status(e, st);
+        return -1;
+    }
+    if (type == SYNC_ERROR)
+        return md_err(e, cerr, "%s", cmsg);
+    if (type != SYNC_READY)
+        return md_err(e, EPROTO, "unexpected sync message '%c' from the exec process", type);
+    if (tty) {
+        if (master < 0)
+            return md_err(e, EPROTO, "no pty from the exec process");
+        shim_set_nonblock(master);
+        io->stdin_fd = master;
+        io->out_fd[0] = master;
+        io->winsize_fd = master;
+    } else if (master >= 0) {
+        close(master);
+    }
+    return 0;
+}
+
+/* Before the clients' streams end: the exit file, then the daemon. */
+static void on_exit_cb(struct shim_io *io, void *arg)
+{
+    struct exec_shim *x = arg;
+    shim_write_exit(x->exec_dir, io, false);
+    char line[32];
+    snprintf(line, sizeof line, "exit %d\n", shim_exit_code(io->status));
+    shim_tell_daemon(x->daemon_fd, line);
+}
+
+static int fail_setup(int daemon_fd, struct md_error *e)
+{
+    shim_tell_error(daemon_fd, e);
+    md_err_clear(e);
+    return -1;
+}
+
+int shim_run_exec(const char *exec_dir, int daemon_fd)
+{
+    struct md_error e = {0};
+    fcntl(daemon_fd, F_SETFD, FD_CLOEXEC);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+
+    _cleanup_free_ char *xpath = xasprintf("%s/spec", exec_dir);
+    _cleanup_free_ char *xtext = util_read_file(xpath, NULL);
+    if (!xtext) {
+        md_errno(&e, errno, "read %s", xpath);
+        return fail_setup(daemon_fd, &e);
+    }
+    struct rt_exec_plan x;
+    if (exec_spec_parse(xtext, &x, &e) < 0)
+        return fail_setup(daemon_fd, &e);
+    _cleanup_free_ char *cpath = xasprintf("%s/spec", x.ctr_exec_dir);
+    _cleanup_free_ char *ctext = util_read_file(cpath, NULL);
+    struct rt_spec cs;
+    if (!ctext) {
+        md_err(&e, MD_ECONFLICT, "container is not running");
+        exec_plan_clear(&x);
+        return fail_setup(daemon_fd, &e);
+    }
+    if (spec_parse(ctext, &cs, &e) < 0) {
+        exec_plan_clear(&x);
+        return fail_setup(daemon_fd, &e);
+    }
+    _cleanup_close_ int pidfd = open_pid1(x.ctr_exec_dir, &e);
+    _cleanup_free_ char *shim_pid = xasprintf("%s/shim.pid", exec_dir);
+    int r = pidfd < 0 ? -1
+                      : util_write_pid_file(shim_pid, getpid(), util_proc_start_time(getpid()), &e);
+    struct shim_io io = {
+        .tty = x.tty,
+        .open_stdin = x.open_stdin,
+        .stdin_once = true, /* docker closes an exec's stdin at the client's EOF */
+        .stdin_fd = -1,
+        .out_fd = {-1, -1},
+        .log_fd = -1, /* exec output is not the container's log */
+        .sync_fd = -1,
+        .winsize_fd = -1,
+        .sig_fd = -1,
+    };
+    if (r == 0)
+        r = io.listen_fd = shim_listen_attach(exec_dir, &e);
+    struct child_io cio = {-1, -1, -1};
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+    if (r >= 0 && !x.tty) {
+        r = shim_make_pipes(x.open_stdin, in, out, errp, &e);
+        cio = (struct child_io){in[0], out[1], errp[1]};
+    }
+    int sp[2] = {-1, -1};
+    if (r >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+        r = md_errno(&e, errno, "socketpair");
+    /* children are born in the container's PID namespace from here on */
+    if (r >= 0 && setns(pidfd, CLONE_NEWPID) < 0)
+        r = md_errno(&e, errno, "join the PID namespace of the container");
+    if (r < 0) {
+        spec_free(&cs);
+        exec_plan_clear(&x);
+        return fail_setup(daemon_fd, &e);
+    }
+    struct rt_plan plan;
+    exec_plan_of(&plan, &cs, &x);
+    char **env = exec_env(cs.plan.env, cs.plan.hostname, x.tty, x.env);
+    bool seccomp = !cs.plan.privileged;
+    pid_t pid = fork();
+    if (pid < 0) {
+        md_errno(&e, errno, "fork the exec process");
+        return fail_setup(daemon_fd, &e);
+    }
+    if (pid == 0) {
+        close(sp[0]);
+        child_exec_main(&plan, env, seccomp, pidfd, sp[1], &cio);
+    }
+    strv_free(env);
+    plan_clear(&plan);
+    close(sp[1]);
+    io.sync_fd = sp[0];
+    io.pid = pid;
+    if (!x.tty) {
+        close(in[0]);
+        close(out[1]);
+        close(errp[1]);
+        io.stdin_fd = in[1];
+        io.out_fd[0] = out[0];
+        io.out_fd[1] = errp[0];
+        if (io.stdin_fd >= 0)
+            shim_set_nonblock(io.stdin_fd);
+        shim_set_nonblock(io.out_fd[0]);
+        shim_set_nonblock(io.out_fd[1]);
+    }
+    _cleanup_free_ char *pidfile = xasprintf("%s/pid", exec_dir);
+    if (wait_ready(&cs, x.tty, &io, &e) < 0 ||
+        util_write_pid_file(pidfile, pid, util_proc_start_time(pid), &e) < 0) {
+        if (io.pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        spec_free(&cs);
+        exec_plan_clear(&x);
+        return fail_setup(daemon_fd, &e);
+    }
+    char line[96];
+    snprintf(line, sizeof line, "ready %d %llu\n", (int)pid,
+             (unsigned long long)util_proc_start_time(pid));
+    shim_tell_daemon(daemon_fd, line);
+    log_info("exec %.12s in container %.12s: pid %d ready", x.id, cs.plan.id, (int)pid);
+    spec_free(&cs);
+    struct exec_shim ctx = {.exec_dir = exec_dir, .daemon_fd = daemon_fd};
+    io.on_exit = on_exit_cb;
+    io.on_exit_arg = &ctx;
+    shim_trim_rss();
+    r = shim_io_run(&io);
+    exec_plan_clear(&x);
+    return r;
+}
