@@ -863,12 +863,13 @@ struct tar_out {
     int (*wr)(void *ctx, const void *buf, size_t n);
     void *wctx;
     struct archive *aw;
+    bool failed; /* write nothing more: no end-of-archive after an error */
 };
 
 static la_ssize_t aw_write(struct archive *a, void *cd, const void *buf, size_t n)
 {
     struct tar_out *t = cd;
-    if (t->wr(t->wctx, buf, n) < 0) {
+    if (t->failed || t->wr(t->wctx, buf, n) < 0) {
         archive_set_error(a, EPIPE, "the client went away");
         return -1;
     }
@@ -1044,6 +1045,9 @@ int image_save_write(struct save_plan *p, int (*wr)(void *ctx, const void *buf, 
         image_event("save", p->v[i].im->id, p->v[i].im->id);
     rc = 0;
 out:
+    /* a failed archive must not be closed properly: freeing it would write
+     * the end-of-archive blocks and make a cut archive look complete */
+    t.failed = rc < 0;
     archive_write_free(t.aw);
     free(blobs);
     strv_free(keep);
