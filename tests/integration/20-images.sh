@@ -330,6 +330,14 @@ expect_eq "busybox still inspects" "$BBID" "$(md image inspect -f '{{.Id}}' busy
 expect_eq "restart removes unfinished unpacks and unused layers" "0 absent" \
     "$(find "$DATA/image/tmp" -mindepth 1 | wc -l) $([ -e "$LAYERS/0000000000000000000000000000000000000000000000000000000000000000" ] && echo present || echo absent)"
 expect_eq "docker info counts the images" "$(nimages)" "$(dk info -f '{{.Images}}')"
+# a layer damaged on disk: save fails instead of writing a wrong archive
+truncate -s 100 "$LAYERS/${DIFF#sha256:}/diff/bin/busybox"
+for c in md dk; do
+    expect_rc "$c: save of a damaged layer fails" 1 $c save -o "$T/damaged-$c.tar" busybox
+    expect_match "$c: ... as a cut stream" "unexpected EOF" "$OUT"
+    expect_eq "$c: ... and leaves no file" "absent" "$([ -e "$T/damaged-$c.tar" ] && echo present || echo absent)"
+done
+expect_match "the daemon says why" 'layer file "bin/busybox" changed on disk' "$(cat "$T/daemon.log")"
 md rmi busybox >/dev/null
 expect_eq "all images removed at the end" "0 0" "$(nimages) $(nlayers)"
 suite_end
