@@ -334,7 +334,7 @@ expect_eq "docker info counts the images" "$(nimages)" "$(dk info -f '{{.Images}
 truncate -s 100 "$LAYERS/${DIFF#sha256:}/diff/bin/busybox"
 for c in md dk; do
     expect_rc "$c: save of a damaged layer fails" 1 $c save -o "$T/damaged-$c.tar" busybox
-    expect_match "$c: ... as a cut stream" "unexpected EOF" "$OUT"
+    expect_match "$c: ... as a cut stream (or no answer at all)" "unexpected EOF|EOF|closed the connection" "$OUT"
     expect_eq "$c: ... and leaves no file" "absent" "$([ -e "$T/damaged-$c.tar" ] && echo present || echo absent)"
 done
 expect_match "the daemon says why" 'layer file "bin/busybox" changed on disk' "$(cat "$T/daemon.log")"
