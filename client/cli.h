@@ -27,12 +27,13 @@ extern const struct cli_cmd cli_cmds_attach[];
 /* The command being run (for usage messages). */
 extern const struct cli_cmd *cli_current;
 
-/* "minidock: MSG\nSee 'minidock CMD --help'." on stderr; returns 125. */
+/* MSG and the command's Usage block on stderr, as docker 28; returns 125. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For getopt_long loops: c is what cli_getopt returned ('?' or ':'); prints
  * docker's message for an unknown flag or a missing value; returns 125. */
 int cli_bad_flag(int c, int argc, char **argv);
-/* Checks the argument count: at least min, at most max (-1 = any). */
+/* Checks the argument count: at least min, at most max (-1 = any). 0 when
+ * fine, else prints docker's message and returns 1 (docker's exit code). */
 int cli_want_args(int have, int min, int max);
 /* getopt_long with the command's rules (stop_at_arg, silent errors). */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);

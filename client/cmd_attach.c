@@ -65,7 +65,7 @@ static int cmd_attach(int argc, char **argv)
             return r;
     }
     if (cli_want_args(argc - optind, 1, 1))
-        return 125;
+        return 1;
     const char *ref = argv[optind];
     _cleanup_free_ char *esc = path_escape(ref);
     _cleanup_free_ char *err = NULL;

@@ -93,7 +93,7 @@ static int stop_like(int argc, char **argv, const char *suffix)
         }
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     if (t_set && time_set) {
         fprintf(stderr, "conflicting options: cannot specify both --timeout and --time\n");
         return 1;
@@ -132,7 +132,7 @@ static int cmd_kill(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     _cleanup_free_ char *q = NULL;
     if (sig && *sig) {
         _cleanup_free_ char *e = query_escape(sig);
@@ -143,15 +143,17 @@ static int cmd_kill(int argc, char **argv)
 
 static int cmd_pause(int argc, char **argv)
 {
-    if (no_flags(argc, argv, 1, -1))
-        return 125;
+    int rc = no_flags(argc, argv, 1, -1);
+    if (rc)
+        return rc;
     return for_each(argv + optind, argc - optind, "POST", "/pause", NULL);
 }
 
 static int cmd_unpause(int argc, char **argv)
 {
-    if (no_flags(argc, argv, 1, -1))
-        return 125;
+    int rc = no_flags(argc, argv, 1, -1);
+    if (rc)
+        return rc;
     return for_each(argv + optind, argc - optind, "POST", "/unpause", NULL);
 }
 
@@ -179,7 +181,7 @@ static int cmd_rm(int argc, char **argv)
         }
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     struct strbuf q = STRBUF_INIT;
     if (force)
         sb_add(&q, "&force=1");
@@ -235,8 +237,9 @@ static char *trim_space(const char *s)
 
 static int cmd_rename(int argc, char **argv)
 {
-    if (no_flags(argc, argv, 2, 2))
-        return 125;
+    int rc = no_flags(argc, argv, 2, 2);
+    if (rc)
+        return rc;
     _cleanup_free_ char *old = trim_space(argv[optind]);
     _cleanup_free_ char *new = trim_space(argv[optind + 1]);
     if (!*old || !*new) {
@@ -259,8 +262,9 @@ static int cmd_rename(int argc, char **argv)
 
 static int cmd_wait(int argc, char **argv)
 {
-    if (no_flags(argc, argv, 1, -1))
-        return 125;
+    int rc = no_flags(argc, argv, 1, -1);
+    if (rc)
+        return rc;
     char **errs = NULL;
     for (int i = optind; i < argc; i++) {
         _cleanup_free_ char *esc = path_escape(argv[i]);
@@ -281,7 +285,7 @@ static int cmd_wait(int argc, char **argv)
         printf("%lld\n", jint(j, "StatusCode")); /* also when Error is set, as docker */
         fflush(stdout);
     }
-    int rc = print_errors(errs);
+    rc = print_errors(errs);
     strv_free(errs);
     return rc;
 }
@@ -312,7 +316,7 @@ static int cmd_prune(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 0, 0)) {
         filters_free(f);
-        return 125;
+        return 1;
     }
     if (!force) {
         printf("WARNING! This will remove all stopped containers.\n"
@@ -367,8 +371,9 @@ static int natural_cmp(const void *a, const void *b)
 
 static int cmd_port(int argc, char **argv)
 {
-    if (no_flags(argc, argv, 1, 2))
-        return 125;
+    int rc = no_flags(argc, argv, 1, 2);
+    if (rc)
+        return rc;
     const char *ref = argv[optind];
     const char *want = optind + 1 < argc ? argv[optind + 1] : NULL;
     json_t *c = NULL;
@@ -435,8 +440,9 @@ static int cmd_port(int argc, char **argv)
 
 static int cmd_diff(int argc, char **argv)
 {
-    if (no_flags(argc, argv, 1, 1))
-        return 125;
+    int rc = no_flags(argc, argv, 1, 1);
+    if (rc)
+        return rc;
     if (!*argv[optind]) {
         fprintf(stderr, "Container name cannot be empty\n");
         return 1;

@@ -80,7 +80,7 @@ static int cmd_exec(int argc, char **argv)
             return r;
     }
     if (cli_want_args(argc - optind, 2, -1))
-        return 125;
+        return 1;
     const char *ref = argv[optind];
     /* parseExec: env files first, then -e */
     char **all_env = NULL;

@@ -291,7 +291,7 @@ static int images_run(int argc, char **argv, bool called_as_images)
     }
     if (cli_want_args(argc - optind, 0, 1)) {
         filters_free(f);
-        return 125;
+        return 1;
     }
     const char *match = optind < argc ? argv[optind] : NULL;
     if (match) {
@@ -443,7 +443,7 @@ static int cmd_image_inspect(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     struct tmpl *t = NULL;
     bool json_fmt = !*format || !strcmp(format, "json");
     if (!json_fmt) {
@@ -631,7 +631,7 @@ static int cmd_history(int argc, char **argv)
         }
     }
     if (cli_want_args(argc - optind, 1, 1))
-        return 125;
+        return 1;
     _cleanup_free_ char *path = image_path(argv[optind], "/history");
     json_t *list = NULL;
     int st = api_json("GET", path, NULL, &list);
@@ -669,7 +669,7 @@ static int cmd_tag(int argc, char **argv)
     while ((c = cli_getopt(argc, argv, "", opts)) != -1)
         return cli_bad_flag(c, argc, argv);
     if (cli_want_args(argc - optind, 2, 2))
-        return 125;
+        return 1;
     const char *source = argv[optind], *target = argv[optind + 1];
     struct image_ref r;
     struct md_error err = {0};
@@ -727,7 +727,7 @@ static int cmd_rmi(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     _cleanup_strv_ char **errs = NULL;
     bool fatal = false;
     for (int i = optind; i < argc; i++) {
@@ -780,7 +780,7 @@ static int cmd_save(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     if ((!output || !*output) && isatty(STDOUT_FILENO)) {
         fprintf(stderr, "cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
         return 1;
@@ -891,7 +891,7 @@ static int cmd_load(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 0, 0))
-        return 125;
+        return 1;
     int fd = STDIN_FILENO;
     if (!input || !*input) {
         if (isatty(STDIN_FILENO)) {
@@ -961,7 +961,7 @@ static int cmd_import(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 1, 2))
-        return 125;
+        return 1;
     const char *source = argv[optind];
     const char *ref = optind + 1 < argc ? argv[optind + 1] : "";
     if (*ref) {
@@ -1059,7 +1059,7 @@ static int cmd_image_prune(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 0, 0)) {
         filters_free(f);
-        return 125;
+        return 1;
     }
     filters_add(f, all ? "dangling=false" : "dangling=true", NULL);
     _cleanup_free_ char *fj = filters_to_json(f);

@@ -205,7 +205,7 @@ static int inspect_main(int argc, char **argv, const char *fixed_type)
         }
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     struct strbuf list = STRBUF_INIT;
     for (size_t i = 0; i < sizeof all_types / sizeof all_types[0]; i++)
         sb_printf(&list, "%s\"%s\"", i ? ", " : "", all_types[i]);

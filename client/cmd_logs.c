@@ -86,7 +86,7 @@ static int cmd_logs(int argc, char **argv)
         }
     }
     if (cli_want_args(argc - optind, 1, 1))
-        return 125;
+        return 1;
     json_t *ctr = NULL;
     _cleanup_free_ char *err = NULL;
     if (ctr_inspect(argv[optind], &ctr, &err) != 200) {

@@ -86,7 +86,7 @@ static int cmd_create(int argc, char **argv)
         }
     }
     if (cli_want_args(argc - optind, 1, 1))
-        return 125;
+        return 1;
     /* docker's consolidateIpam: each gateway/range belongs to a subnet */
     size_t ns = strv_len(subnets);
     if (strv_len(gateways) > ns || strv_len(ranges) > ns) {
@@ -209,7 +209,7 @@ static int cmd_ls(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 0, 0)) {
         filters_free(f);
-        return 125;
+        return 1;
     }
     _cleanup_free_ char *fj = filters_to_json(f);
     filters_free(f);
@@ -290,7 +290,7 @@ static int cmd_inspect(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     struct tmpl *t = NULL;
     bool json_fmt = !*format || !strcmp(format, "json");
     if (!json_fmt) {
@@ -370,7 +370,7 @@ static int cmd_rm(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     _cleanup_strv_ char **errs = NULL;
     for (int i = optind; i < argc; i++) {
         _cleanup_free_ char *path = net_path(argv[i], "");
@@ -415,7 +415,7 @@ static int cmd_connect(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 2, 2))
-        return 125;
+        return 1;
     json_t *ec = json_object();
     if (ip)
         json_object_set_new(ec, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip));
@@ -443,7 +443,7 @@ static int cmd_disconnect(int argc, char **argv)
             return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 2, 2))
-        return 125;
+        return 1;
     json_t *body = json_pack("{s:s,s:b}", "Container", argv[optind + 1], "Force", force);
     _cleanup_free_ char *path = net_path(argv[optind], "/disconnect");
     json_t *out = NULL;
@@ -483,7 +483,7 @@ static int cmd_prune(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 0, 0)) {
         filters_free(f);
-        return 125;
+        return 1;
     }
     _cleanup_free_ char *fj = filters_to_json(f);
     filters_free(f);

@@ -398,7 +398,7 @@ static int cmd_ps(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 0, 0)) {
         filters_free(f);
-        return 125;
+        return 1;
     }
     if (*format && quiet)
         fprintf(stderr, "WARNING: Ignoring custom format, because both --format and --quiet are "

@@ -382,7 +382,7 @@ static int cmd_start(int argc, char **argv)
             return r;
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     if (attach || interactive) {
         if (argc - optind > 1) {
             fprintf(stderr, "you cannot start and attach multiple containers at once\n");

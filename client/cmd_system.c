@@ -72,7 +72,7 @@ static int cmd_version(int argc, char **argv)
         return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 0, 0))
-        return 125;
+        return 1;
     struct utsname u;
     uname(&u);
     if (format) {
@@ -151,7 +151,7 @@ static int cmd_info(int argc, char **argv)
         return cli_bad_flag(c, argc, argv);
     }
     if (cli_want_args(argc - optind, 0, 0))
-        return 125;
+        return 1;
     json_t *i = NULL;
     int st = api_json("GET", "/info", NULL, &i);
     if (st != 200) {

@@ -11,36 +11,37 @@
 #define MD_VERSION "0.1.0"
 #endif
 
-extern const struct cli_cmd cli_cmds_images[]; /* cmd_images.c */
+extern const struct cli_cmd cli_cmds_images[];  /* cmd_images.c */
 extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
 
 static const struct cli_cmd *const tables[] = {
-    cli_cmds_system,
-    cli_cmds_run,
-    cli_cmds_containers,
-    cli_cmds_ps,
-    cli_cmds_logs,
-    cli_cmds_inspect,
-    cli_cmds_stats,
-    cli_cmds_exec,
-    cli_cmds_attach,
-    cli_cmds_images,
-    cli_cmds_network,
-    NULL,
+    cli_cmds_system, cli_cmds_run,     cli_cmds_containers, cli_cmds_ps,
+    cli_cmds_logs,   cli_cmds_inspect, cli_cmds_stats,      cli_cmds_exec,
+    cli_cmds_attach, cli_cmds_images,  cli_cmds_network,    NULL,
 };
 
 static const char *const groups[] = {"container", "image", "network", "volume", "system", NULL};
 
 const struct cli_cmd *cli_current;
 
+/* The Usage block docker 28 prints under a usage error. */
+static void print_usage_block(const char *see_or_run)
+{
+    const struct cli_cmd *c = cli_current;
+    if (!c)
+        return;
+    fprintf(stderr, "\nUsage:  minidock %s %s\n\n%s 'minidock %s --help' for more information\n",
+            c->name, c->usage ? c->usage : "", see_or_run, c->name);
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "minidock: ");
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nSee 'minidock %s --help'.\n", cli_current ? cli_current->name : "");
+    fputc('\n', stderr);
+    print_usage_block("Run");
     return 125;
 }
 
@@ -57,17 +58,29 @@ int cli_bad_flag(int c, int argc, char **argv)
     return cli_usage_error("unknown flag: %s", arg);
 }
 
+/* docker 28: a wrong argument count is exit 1, with this wording. */
 int cli_want_args(int have, int min, int max)
 {
     if (have >= min && (max < 0 || have <= max))
         return 0;
-    if (min == max && min == 0)
-        return cli_usage_error("\"%s\" accepts no arguments.", cli_current->name);
-    if (have < min)
-        return cli_usage_error("\"%s\" requires at least %d argument%s.", cli_current->name, min,
-                               min == 1 ? "" : "s");
-    return cli_usage_error("\"%s\" requires at most %d argument%s.", cli_current->name, max,
-                           max == 1 ? "" : "s");
+    const char *name = cli_current->name;
+    if (max == 0) {
+        fprintf(stderr, "minidock: 'minidock %s' accepts no arguments\n", name);
+        print_usage_block("Run");
+    } else if (min == max) {
+        fprintf(stderr, "minidock: 'minidock %s' requires %d argument%s\n", name, min,
+                min == 1 ? "" : "s");
+        print_usage_block("Run");
+    } else if (have < min) {
+        fprintf(stderr, "minidock: 'minidock %s' requires at least %d argument%s\n", name, min,
+                min == 1 ? "" : "s");
+        print_usage_block("See");
+    } else {
+        fprintf(stderr, "minidock: 'minidock %s' requires at most %d argument%s\n", name, max,
+                max == 1 ? "" : "s");
+        print_usage_block("Run");
+    }
+    return 1;
 }
 
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
@@ -185,9 +198,11 @@ int main(int argc, char **argv)
     if (!c)
         c = find(argv[i]);
     if (!c) {
-        fprintf(stderr, "minidock: '%s' is not a minidock command.\nSee 'minidock --help'\n",
+        fprintf(stderr,
+                "minidock: unknown command: minidock %s\n\nRun 'minidock --help' for more "
+                "information\n",
                 argv[i]);
-        return 125;
+        return 1;
     }
     cli_current = c;
     int cargc = argc - i - (consumed - 1);

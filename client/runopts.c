@@ -411,7 +411,7 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
             return r;
     }
     if (cli_want_args(argc - optind, 1, -1))
-        return 125;
+        return 1;
     o->image = argv[optind];
     o->args = argv + optind + 1;
     return 0;

@@ -45,7 +45,11 @@ expect_eq "daemon still serves after bad requests" "OK" "$(api http://x/_ping)"
 expect_rc "minidock: unreachable daemon exits 1" 1 "$MINIDOCK" -H "unix://$T/nothing.sock" version
 expect_match "minidock: unreachable daemon message" \
     "^Cannot connect to the minidock daemon at unix://$T/nothing.sock. Is the daemon running\?" "$OUT"
-expect_rc "minidock: unknown command exits 125" 125 md frobnicate
+# docker 28: a bad flag is 125, an unknown command or a wrong argument count 1
+expect_rc "minidock: unknown command exits 1 (as docker 28)" 1 md frobnicate
+expect_match "minidock: unknown command message" "^minidock: unknown command: minidock frobnicate" "$OUT"
+expect_rc "minidock: missing argument exits 1 (as docker 28)" 1 md stop
+expect_match "minidock: missing argument message" "^minidock: 'minidock stop' requires at least 1 argument" "$OUT"
 expect_rc "minidock: unknown flag exits 125" 125 md version --bogus
 expect_match "minidock: unknown flag message" 'unknown flag: --bogus' "$OUT"
 expect_rc "minidock --help exits 0" 0 md --help
