@@ -140,62 +140,181 @@ static void set_top_level(json_t *ns, const struct net_endpoint *ep)
     json_object_set_new(ns, "SandboxKey", json_string(ep ? ep->netns_path : ""));
 }
 
+/* Connect one network, recording docker's entry (the requested Aliases and
+ * IPAMConfig kept beside the endpoint's addresses). The first call creates
+ * the netns; its path goes to netns_out. */
+static int connect_one(struct container *c, const char *network, json_t *want, bool with_ports,
+                       json_t *ns, char **netns_out, struct md_error *err)
+{
+    cstore_lock();
+    _cleanup_free_ char *hostname = xstrdup(json_str(c->config, "Hostname"));
+    _cleanup_free_ char *name = xstrdup(c->name);
+    json_t *exposed = json_incref(json_object_get(c->config, "ExposedPorts"));
+    size_t nports = 0;
+    struct port_map *ports = with_ports ? port_maps(c, &nports) : NULL;
+    cstore_unlock();
+    _cleanup_strv_ char **aliases = json_to_strv(json_object_get(want, "Aliases"));
+    const char *ipv4 = json_str(json_object_get(want, "IPAMConfig"), "IPv4Address");
+    struct net_request rq = {.id = c->id,
+                             .name = name,
+                             .network = network,
+                             .hostname = hostname,
+                             .aliases = aliases,
+                             .ipv4 = ipv4,
+                             .ports = ports,
+                             .nports = nports};
+    struct net_endpoint ep = {0};
+    int r = net_connect(&rq, &ep, err);
+    port_maps_free(ports, nports);
+    if (r == 0) {
+        json_t *entry = net_endpoint_json(&ep);
+        if (json_object_get(want, "IPAMConfig"))
+            json_object_set(entry, "IPAMConfig", json_object_get(want, "IPAMConfig"));
+        if (with_ports)
+            json_object_set_new(ns, "Ports", net_ports_json(&ep, exposed));
+        if (!strcmp(ep.network, "bridge"))
+            set_top_level(ns, &ep);
+        json_object_set_new(json_object_get(ns, "Networks"), ep.network, entry);
+        if (netns_out && !*netns_out)
+            *netns_out = xstrdup(ep.netns_path);
+        net_endpoint_free(&ep);
+    }
+    json_decref(exposed);
+    return r;
+}
+
 int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *err)
 {
     cstore_lock();
     const char *net = primary_network(c);
-    _cleanup_free_ char *network = net ? xstrdup(net) : NULL;
-    _cleanup_free_ char *hostname = xstrdup(json_str(c->config, "Hostname"));
-    _cleanup_free_ char *name = xstrdup(c->name);
-    json_t *nets = json_object_get(c->net_settings, "Networks");
-    _cleanup_strv_ char **aliases =
-        network ? json_to_strv(json_object_get(json_object_get(nets, network), "Aliases")) : NULL;
-    json_t *exposed = json_incref(json_object_get(c->config, "ExposedPorts"));
-    size_t nports = 0;
-    struct port_map *ports = network ? port_maps(c, &nports) : NULL;
+    _cleanup_free_ char *primary = net ? xstrdup(net) : NULL;
+    _cleanup_free_ char *mode = xstrdup(json_str(c->host_config, "NetworkMode"));
+    json_t *wanted = json_deep_copy(json_object_get(c->net_settings, "Networks"));
     cstore_unlock();
+    if (!wanted)
+        wanted = json_object();
 
-    json_t *ns = json_object();
-    json_t *netjson = json_object();
+    json_t *ns = json_pack("{s:{},s:{}}", "Ports", "Networks");
+    set_top_level(ns, NULL);
+    char *netns = NULL;
     int r = 0;
-    if (network) {
-        struct net_request rq = {.id = c->id,
-                                 .name = name,
-                                 .network = network,
-                                 .hostname = hostname,
-                                 .aliases = aliases,
-                                 .ports = ports,
-                                 .nports = nports};
-        struct net_endpoint ep = {0};
-        r = net_connect(&rq, &ep, err);
-        if (r == 0) {
-            free(plan->netns_path);
-            plan->netns_path = xstrdup(ep.netns_path);
-            json_object_set_new(ns, "Ports", net_ports_json(&ep, exposed));
-            json_object_set_new(netjson, ep.network, net_endpoint_json(&ep));
-            set_top_level(ns, !strcmp(ep.network, "bridge") ? &ep : NULL);
-            net_endpoint_free(&ep);
-        }
-    } else {
-        json_object_set_new(ns, "Ports", json_object());
+    if (!primary) {
+        /* none and host: nothing to connect; inspect names the mode */
         json_object_set_new(
-            netjson, json_str(c->host_config, "NetworkMode"),
+            json_object_get(ns, "Networks"), mode,
             json_pack("{s:s,s:s,s:i}", "IPAddress", "", "Gateway", "", "IPPrefixLen", 0));
-        set_top_level(ns, NULL);
+    } else {
+        json_t *want = json_object_get(wanted, primary);
+        if (!want && !strcmp(primary, "bridge"))
+            want = json_object_get(wanted, "default");
+        r = connect_one(c, primary, want, true, ns, &netns, err);
+        /* then every network it was connected to before it started */
+        const char *k;
+        json_t *v;
+        json_object_foreach(wanted, k, v)
+        {
+            if (r < 0)
+                break;
+            if (!strcmp(k, primary) || !strcmp(k, "default") ||
+                json_object_get(json_object_get(ns, "Networks"), k))
+                continue;
+            r = connect_one(c, k, v, false, ns, &netns, err);
+        }
     }
-    port_maps_free(ports, nports);
-    json_decref(exposed);
+    json_decref(wanted);
     if (r < 0) {
+        struct md_error e2 = {0};
+        net_disconnect(c->id, &e2);
+        md_err_clear(&e2);
+        free(netns);
         json_decref(ns);
-        json_decref(netjson);
         return -1;
     }
-    json_object_set_new(ns, "Networks", netjson);
+    if (netns) {
+        free(plan->netns_path);
+        plan->netns_path = netns;
+    }
     cstore_lock();
     json_decref(c->net_settings);
     c->net_settings = ns;
     cstore_unlock();
     return 0;
+}
+
+static bool running(struct container *c)
+{
+    cstore_lock();
+    bool r = c->status == CTR_RUNNING || c->status == CTR_PAUSED;
+    cstore_unlock();
+    return r;
+}
+
+/* POST /networks/{id}/connect. Idempotent: compose connects containers it
+ * has just created with that network. */
+static int hook_connect(const char *network, const char *ref, json_t *ec, struct md_error *err)
+{
+    struct container *c = NULL;
+    if (cstore_find(ref, &c, err) < 0)
+        return -1;
+    int r = 0;
+    if (!running(c)) {
+        cstore_lock();
+        json_t *nets = json_object_get(c->net_settings, "Networks");
+        if (!json_is_object(nets)) {
+            nets = json_object();
+            json_object_set_new(c->net_settings, "Networks", nets);
+        }
+        json_t *entry = json_object_get(nets, network);
+        if (!entry)
+            json_object_set_new(nets, network,
+                                json_is_object(ec) ? json_deep_copy(ec) : json_object());
+        else if (json_is_object(ec))
+            json_object_update(entry, ec);
+        cstore_unlock();
+        r = ctr_save(c, err);
+    } else if (!net_is_connected(c->id, network)) {
+        cstore_lock();
+        json_t *ns = c->net_settings;
+        cstore_unlock();
+        r = connect_one(c, network, ec, false, ns, NULL, err);
+        if (r == 0) {
+            r = ctr_save(c, err);
+            hosts_changed(c->id);
+        }
+    }
+    ctr_put(c);
+    return r;
+}
+
+static int hook_disconnect(const char *network, const char *ref, bool force, struct md_error *err)
+{
+    struct container *c = NULL;
+    if (cstore_find(ref, &c, err) < 0)
+        return -1;
+    int r = 0;
+    if (running(c)) {
+        r = net_disconnect_network(c->id, network, err);
+        if (r < 0 && force && err->err == MD_ENOTFOUND) {
+            md_err_clear(err);
+            r = 0;
+        }
+    }
+    if (r == 0) {
+        cstore_lock();
+        json_t *nets = json_object_get(c->net_settings, "Networks");
+        bool had = json_object_get(nets, network) != NULL;
+        json_object_del(nets, network);
+        cstore_unlock();
+        if (!had && !running(c) && !force)
+            r = md_err(err, MD_EINVAL, "container %s is not connected to network %s", c->id,
+                       network);
+        else
+            r = ctr_save(c, err);
+        if (r == 0 && running(c))
+            hosts_changed(c->id);
+    }
+    ctr_put(c);
+    return r;
 }
 
 void ctr_net_stop(struct container *c)
@@ -224,7 +343,8 @@ void ctr_net_stop(struct container *c)
 
 int ctr_net_init(struct md_error *err)
 {
-    static const struct net_hooks hooks = {.hosts_changed = hosts_changed};
+    static const struct net_hooks hooks = {
+        .hosts_changed = hosts_changed, .connect = hook_connect, .disconnect = hook_disconnect};
     net_set_hooks(&hooks);
     return net_init(err);
 }
