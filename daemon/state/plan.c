@@ -221,6 +221,17 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
         return md_err(err, MD_EINVAL, "invalid CPU shares: must not be negative");
     if (check_restart_policy(hc, err) < 0)
         return -1;
+    /* docker-py reads HostConfig.LogConfig.Type back; moby fills it in */
+    json_t *lc = json_object_get(hc, "LogConfig");
+    const char *ld = json_str(lc, "Type");
+    if (!ld || !*ld)
+        json_object_set_new(hc, "LogConfig",
+                            json_pack("{s:s,s:{}}", "Type", "json-file", "Config"));
+    else if (strcmp(ld, "json-file"))
+        return md_err(err, MD_EINVAL,
+                      "failed to create task for container: logger: no log driver named '%s' "
+                      "is registered (only json-file is)",
+                      ld);
 
     /* user-defined networks are looked up by the caller, who has them */
     const char *nm = json_str(hc, "NetworkMode");
