@@ -21,17 +21,19 @@ struct child_proc {
     const struct rt_plan *p; /* argv, user, group_add, ulimits, caps, cwd, init */
     char **env;              /* the command's env; HOME is added from passwd when absent */
     bool seccomp;            /* load the default filter (not for privileged containers) */
-    bool mkdir_cwd;          /* create a missing working dir (docker run; not exec) */
-    int master;              /* pty master for the shim, or -1 */
+    const void *bpf;         /* that filter precompiled for p's caps, or NULL */
+    size_t bpf_len;
+    bool mkdir_cwd; /* create a missing working dir (docker run; not exec) */
+    int master;     /* pty master for the shim, or -1 */
 };
 __attribute__((noreturn)) void child_finish(const struct child_proc *cp);
 
 /* An exec'd process (a fork of the exec shim, already in the container's
  * PID namespace): wait SYNC_CGROUP, join the other namespaces of the
- * container's PID 1 through pidfd, pty or pipes, then child_finish with
- * plan (the container's plan with the exec's argv/env/user/cwd). */
-__attribute__((noreturn)) void child_exec_main(const struct rt_plan *plan, char **env, bool seccomp,
-                                               int pidfd, int syncfd, const struct child_io *io);
+ * container's PID 1 through pidfd, pty or pipes, then child_finish with cp
+ * (cp->p: the container's plan with the exec's argv/env/user/cwd). */
+__attribute__((noreturn)) void child_exec_main(const struct child_proc *cp, int pidfd, int syncfd,
+                                               const struct child_io *io);
 
 /* The shim's own argv memory. With --init, PID 1 is a copy of the shim, so
  * `ps` in the container would show the shim's command line (a host path);

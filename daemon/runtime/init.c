@@ -254,7 +254,16 @@ struct exec_ctx {
     char **env;
     uint64_t caps;
     bool seccomp_late;
+    const void *bpf; /* the filter precompiled, or NULL */
+    size_t bpf_len;
 };
+
+static int apply_filter(const struct exec_ctx *x, struct md_error *err)
+{
+    if (x->bpf)
+        return seccomp_load_bpf(x->bpf, x->bpf_len, err);
+    return seccomp_apply_default(x->caps, err);
+}
 
 /* Find the command in the container and exec it; on failure report and
  * exit with docker's code. */
@@ -275,7 +284,7 @@ __attribute__((noreturn)) static void exec_command(const struct exec_ctx *x)
         fail(&e, 127);
     }
     /* with no_new_privs the filter needs no privilege: the last step */
-    if (x->seccomp_late && seccomp_apply_default(x->caps, &e) < 0)
+    if (x->seccomp_late && apply_filter(x, &e) < 0)
         fail(&e, 127);
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     umask(022);
@@ -359,7 +368,7 @@ void child_finish(const struct child_proc *cp)
     const char *cwd = p->cwd && p->cwd[0] ? p->cwd : "/";
     if (cp->mkdir_cwd && mkdir_cwd(cwd, &e) < 0)
         fail(&e, 1);
-    struct exec_ctx x = {.p = p, .env = strv_dup(cp->env)};
+    struct exec_ctx x = {.p = p, .env = strv_dup(cp->env), .bpf = cp->bpf, .bpf_len = cp->bpf_len};
     if (!env_has(x.env, "HOME")) {
         _cleanup_free_ char *h = xasprintf("HOME=%s", u.home);
         strv_push(&x.env, h);
@@ -368,7 +377,7 @@ void child_finish(const struct child_proc *cp)
         fail(&e, 1);
     /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which is
      * about to go: load it now (the rest of setup only uses allowed calls). */
-    if (cp->seccomp && !p->no_new_privs && seccomp_apply_default(x.caps, &e) < 0)
+    if (cp->seccomp && !p->no_new_privs && apply_filter(&x, &e) < 0)
         fail(&e, 1);
     x.seccomp_late = cp->seccomp && p->no_new_privs;
     bool cwd_done = chdir(cwd) == 0;
@@ -430,9 +439,9 @@ void child_finish(const struct child_proc *cp)
     pid1_init_loop(pid);
 }
 
-void child_exec_main(const struct rt_plan *p, char **env, bool seccomp, int pidfd, int syncfd,
-                     const struct child_io *io)
+void child_exec_main(const struct child_proc *cp, int pidfd, int syncfd, const struct child_io *io)
 {
+    const struct rt_plan *p = cp->p;
     struct md_error e = {0};
     setup_fds(syncfd, io, pidfd);
     pidfd = SYNC_FD + 1;
@@ -459,6 +468,7 @@ void child_exec_main(const struct rt_plan *p, char **env, bool seccomp, int pidf
         md_errno(&e, errno, "setsid");
         fail(&e, 1);
     }
-    struct child_proc cp = {.p = p, .env = env, .seccomp = seccomp, .master = master};
-    child_finish(&cp);
+    struct child_proc mine = *cp;
+    mine.master = master;
+    child_finish(&mine);
 }

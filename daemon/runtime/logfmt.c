@@ -3,6 +3,7 @@
 #include "common/cleanup.h"
 #include "common/timefmt.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,62 +40,80 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return need;
 }
 
+/* The escapes of moby's jsonlog (ffjsonWriteJSONBytesAsString) for bytes
+ * below 0x80: controls as \u00XX (tab too: it has no short form there)
+ * except \n and \r, '"', '\\', and the HTML-unsafe '<', '>', '&'. Length 0:
+ * copied as is. Each entry is padded to 8 bytes so one store writes it. */
+struct esc {
+    char s[8];
+    unsigned char len;
+};
+static struct esc esc_table[128];
+
+static void esc_init(void)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int c = 0; c < 128; c++) {
+        struct esc *e = &esc_table[c];
+        if (c == '\n' || c == '\r' || c == '"' || c == '\\') {
+            e->s[0] = '\\';
+            e->s[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : (char)c;
+            e->len = 2;
+        } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            memcpy(e->s, "\\u00", 4);
+            e->s[4] = hex[c >> 4];
+            e->s[5] = hex[c & 15];
+            e->len = 6;
+        }
+    }
+}
+
 char *logfmt_json(const char *data, size_t len, const char *stream, int64_t ns, size_t *outlen)
 {
-    /* worst case: every byte becomes \ufffd (6 chars) */
-    size_t cap = len * 6 + strlen(stream) + 96;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, esc_init);
+    /* worst case: every byte becomes \ufffd (6 chars); 8 of slack for the
+     * padded stores */
+    size_t cap = len * 6 + strlen(stream) + 104;
     char *out = xmalloc(cap), *o = out;
-    static const char hex[] = "0123456789abcdef";
-    o += sprintf(o, "{\"log\":\"");
+    memcpy(o, "{\"log\":\"", 8);
+    o += 8;
     const unsigned char *p = (const unsigned char *)data;
     for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
-        if (c >= 0x80) {
-            size_t n = utf8_len(p + i, len - i);
-            if (n == 0) {
-                o += sprintf(o, "\\ufffd");
+        if (c < 0x80) {
+            const struct esc *e = &esc_table[c];
+            if (e->len) {
+                memcpy(o, e->s, 8);
+                o += e->len;
                 i++;
                 continue;
             }
-            /* U+2028, U+2029 break JavaScript; Go escapes them */
-            if (n == 3 && c == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-                o += sprintf(o, "\\u202%c", p[i + 2] == 0xa8 ? '8' : '9');
-            } else {
-                memcpy(o, p + i, n);
-                o += n;
-            }
-            i += n;
+            /* a run of plain ASCII, copied at once */
+            size_t run = i + 1;
+            while (run < len && p[run] < 0x80 && !esc_table[p[run]].len)
+                run++;
+            memcpy(o, p + i, run - i);
+            o += run - i;
+            i = run;
             continue;
         }
-        switch (c) {
-        case '"':
-            o += sprintf(o, "\\\"");
-            break;
-        case '\\':
-            o += sprintf(o, "\\\\");
-            break;
-        case '\n':
-            o += sprintf(o, "\\n");
-            break;
-        case '\r':
-            o += sprintf(o, "\\r");
-            break;
-        case '\t':
-            o += sprintf(o, "\\t");
-            break;
-        case '<':
-        case '>':
-        case '&':
-            o += sprintf(o, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-            break;
-        default:
-            if (c < 0x20) {
-                o += sprintf(o, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-            } else {
-                *o++ = (char)c;
-            }
+        size_t n = utf8_len(p + i, len - i);
+        if (n == 0) {
+            memcpy(o, "\\ufffd", 6);
+            o += 6;
+            i++;
+            continue;
         }
-        i++;
+        /* U+2028, U+2029 break JavaScript; moby escapes them */
+        if (n == 3 && c == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+            memcpy(o, p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+            o += 6;
+        } else {
+            memcpy(o, p + i, n);
+            o += n;
+        }
+        i += n;
     }
     _cleanup_free_ char *t = time_format(ns, true);
     o += sprintf(o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, t);

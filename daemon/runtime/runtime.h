@@ -104,10 +104,10 @@ struct rt_stats {
 
 /* Once at daemon start. cgroup_root is "/sys/fs/cgroup" (or a test tree);
  * detects unified/hybrid/legacy, records the daemon's own cgroups. shim_path
- * is the minidock-shim binary. Makes the calling process a child subreaper
- * (PR_SET_CHILD_SUBREAPER): the double-forked shims are adopted by the
- * daemon while it lives, and rt_cleanup reaps them; if the daemon dies they
- * pass to init and keep running. */
+ * is the minidock-shim binary. Shims are the daemon's children (each in a
+ * session of its own); rt_cleanup reaps them; if the daemon dies they pass
+ * to init and keep running. Makes the calling process a child subreaper
+ * (PR_SET_CHILD_SUBREAPER), so what a dying shim leaves is ours to reap. */
 int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err);
 const char *rt_cgroup_version(void); /* "2" or "1" (what `docker info` calls CgroupVersion) */
 const char *rt_cgroup_mode(void);    /* "unified", "hybrid", "legacy" */

@@ -6,10 +6,14 @@
 #include "daemon/runtime/seccomp.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define ALWAYS (-1)
 
@@ -76,11 +80,14 @@ static const struct rule rules[] = {
     {"vm86old", ALWAYS},
 };
 
-int seccomp_apply_default(uint64_t caps, struct md_error *err)
+/* The filter for caps, not loaded yet: NULL with err set. */
+static scmp_filter_ctx build(uint64_t caps, struct md_error *err)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx)
-        return md_err(err, ENOMEM, "seccomp_init failed");
+    if (!ctx) {
+        md_err(err, ENOMEM, "seccomp_init failed");
+        return NULL;
+    }
     int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
     /* 32-bit syscall ABIs get the same rules, or they would be a way around */
     if (!r && seccomp_arch_native() == SCMP_ARCH_X86_64) {
@@ -112,10 +119,46 @@ int seccomp_apply_default(uint64_t caps, struct md_error *err)
         if (!r)
             r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     }
-    if (!r)
-        r = seccomp_load(ctx);
+    if (r) {
+        seccomp_release(ctx);
+        md_errno(err, -r, "build the seccomp filter");
+        return NULL;
+    }
+    return ctx;
+}
+
+int seccomp_apply_default(uint64_t caps, struct md_error *err)
+{
+    scmp_filter_ctx ctx = build(caps, err);
+    if (!ctx)
+        return -1;
+    int r = seccomp_load(ctx);
     seccomp_release(ctx);
     if (r)
         return md_errno(err, -r, "load the seccomp filter");
+    return 0;
+}
+
+int seccomp_export_default(uint64_t caps, int fd, struct md_error *err)
+{
+    scmp_filter_ctx ctx = build(caps, err);
+    if (!ctx)
+        return -1;
+    int r = seccomp_export_bpf(ctx, fd);
+    seccomp_release(ctx);
+    if (r)
+        return md_errno(err, -r, "export the seccomp filter");
+    return 0;
+}
+
+int seccomp_load_bpf(const void *prog, size_t len, struct md_error *err)
+{
+    if (!len || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > 65535)
+        return md_err(err, EINVAL, "load the seccomp filter: bad program size %zu", len);
+    struct sock_fprog fp = {.len = (unsigned short)(len / sizeof(struct sock_filter)),
+                            .filter = (struct sock_filter *)prog};
+    /* like seccomp_load with SCMP_FLTATR_CTL_NNP off: no flags */
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+        return md_errno(err, errno, "load the seccomp filter");
     return 0;
 }

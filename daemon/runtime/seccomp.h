@@ -1,5 +1,6 @@
 /* The container's seccomp filter. */
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -9,3 +10,10 @@
  * docker's profile would grant it for (caps: the kept mask). Loaded without
  * setting no_new_privs, so it must run while CAP_SYS_ADMIN is still held. */
 int seccomp_apply_default(uint64_t caps, struct md_error *err);
+/* The same filter as a raw BPF program written to fd (for the exec
+ * shim's per-container cache: compiling it costs milliseconds). */
+int seccomp_export_default(uint64_t caps, int fd, struct md_error *err);
+/* Load a program seccomp_export_default wrote, the way
+ * seccomp_apply_default loads its filter (no no_new_privs: needs
+ * CAP_SYS_ADMIN). */
+int seccomp_load_bpf(const void *prog, size_t len, struct md_error *err);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +35,11 @@ int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err
         return md_errno(err, errno, "shim binary %s", shim_path ? shim_path : "(none)");
     if (cgroup_init(cgroup_root ? cgroup_root : "/sys/fs/cgroup", err) < 0)
         return md_err_wrap(err, "cgroups");
-    /* Shims are double-forked, so they are nobody's child in the daemon --
-     * except that, as a subreaper, the daemon adopts them: then rt_cleanup
-     * reaps each one the moment its container is cleaned up, instead of
-     * leaving that to init (which may be slow to reap). If the daemon dies,
-     * its shims go to init and keep running. */
+    /* Shims are our children (posix_spawn, each in a session of its own):
+     * rt_cleanup reaps each one the moment its container is cleaned up. If
+     * the daemon dies, they go to init and keep running. As a subreaper we
+     * also adopt what a dying shim leaves behind, instead of init (which
+     * may be slow to reap). */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
         return md_errno(err, errno, "become a child subreaper");
     free(shim_binary);
@@ -77,18 +78,25 @@ ssize_t rt_read_line(int fd, char *buf, size_t cap, int timeout_ms)
             return -1;
         if (r == 0)
             continue;
-        ssize_t n = read(fd, buf + len, 1);
+        /* peek, then take exactly the line: what follows it (an exec's
+         * exit status, later) stays in the socket for its reader */
+        ssize_t n = recv(fd, buf + len, cap - 1 - len, MSG_PEEK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return -1;
         if (n == 0)
             break;
-        if (buf[len] == '\n') {
-            buf[len] = 0;
-            return (ssize_t)len + 1;
+        char *nl = memchr(buf + len, '\n', (size_t)n);
+        size_t take = nl ? (size_t)(nl - (buf + len)) + 1 : (size_t)n;
+        ssize_t got = recv(fd, buf + len, take, 0);
+        if (got < 0)
+            return -1;
+        len += (size_t)got;
+        if (nl && (size_t)got == take) {
+            buf[len - 1] = 0;
+            return (ssize_t)len;
         }
-        len++;
     }
     buf[len] = 0;
     if (len + 1 >= cap) {
@@ -120,66 +128,38 @@ int rt_spawn_shim(const char *mode, const char *exec_dir, struct md_error *err)
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
         return md_errno(err, errno, "socketpair");
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (devnull < 0 || logfd < 0) {
-        int e = errno;
-        close(sp[0]);
-        close(sp[1]);
-        if (devnull >= 0)
-            close(devnull);
-        if (logfd >= 0)
-            close(logfd);
-        return md_errno(err, e, "open shim stdio");
-    }
-    pid_t mid = fork();
-    if (mid < 0) {
-        int e = errno;
-        close(sp[0]);
-        close(sp[1]);
-        close(devnull);
-        close(logfd);
-        return md_errno(err, e, "fork the shim");
-    }
-    if (mid == 0) {
-        setsid();
-        pid_t g = fork();
-        if (g != 0)
-            _exit(g < 0 ? 1 : 0);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int s = 1; s < NSIG; s++)
-            if (s != SIGKILL && s != SIGSTOP)
-                signal(s, SIG_DFL);
-        /* fd 3 = sync; dup2 clears CLOEXEC on the copies */
-        if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(logfd, 2) < 0 ||
-            dup2(sp[1], 3) < 0)
-            _exit(127);
-        close_range(4, ~0U, 0);
-        execve(shim_binary, argv, envp);
-        /* only async-signal-safe calls here: say why, in shim.log */
-        char msg[64] = "minidock-shim: execve failed: errno ";
-        size_t n = strlen(msg);
-        int e = errno;
-        char digits[12];
-        int k = 0;
-        do
-            digits[k++] = (char)('0' + e % 10);
-        while ((e /= 10) && k < 11);
-        while (k)
-            msg[n++] = digits[--k];
-        msg[n++] = '\n';
-        ssize_t w = write(2, msg, n);
-        (void)w;
-        _exit(127);
-    }
+    /* posix_spawn is vfork-like: no copy of the daemon's page tables, which
+     * a fork of a big multi-threaded daemon pays on every start and exec.
+     * The shim gets a session of its own (POSIX_SPAWN_SETSID), so neither
+     * the daemon's terminal nor its death reaches it; as our child it is
+     * reaped by rt_cleanup / rt_exec_cleanup (util_stop_shim), and passes
+     * to init if the daemon dies. stdin/stdout: /dev/null, stderr: shim.log,
+     * fd 3: the sync socket (dup2 clears its CLOEXEC), nothing else. */
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&fa, sp[1], 3);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &all);
+    posix_spawnattr_setflags(&at,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    int r = sp[1] == 3 ? EBADF : posix_spawn(&pid, shim_binary, &fa, &at, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
     close(sp[1]);
-    close(devnull);
-    close(logfd);
-    int st;
-    while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-        ;
+    if (r != 0) {
+        close(sp[0]);
+        return md_errno(err, r, "start the shim %s", shim_binary);
+    }
     return sp[0];
 }
 

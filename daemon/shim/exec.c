@@ -5,8 +5,10 @@
  * and set itself up, tells the daemon, then serves its stdio like a
  * container's and reports the exit code before any stream ends. */
 #include "daemon/shim/shim.h"
+#include "daemon/runtime/caps.h"
 #include "daemon/runtime/child.h"
 #include "daemon/runtime/proto.h"
+#include "daemon/runtime/seccomp.h"
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
@@ -111,6 +113,34 @@ static int wait_ready(const struct rt_spec *cs, bool tty, struct shim_io *io, st
     return 0;
 }
 
+/* The container's seccomp filter for the process's capabilities, compiled
+ * once per container (it takes milliseconds) and kept beside its spec;
+ * NULL lets the process compile it itself. */
+static char *cached_filter(const struct rt_exec_plan *x, const struct rt_plan *p, size_t *len)
+{
+    uint64_t caps;
+    struct md_error e = {0};
+    if (caps_compute(p->privileged, p->cap_add, p->cap_drop, &caps, &e) < 0) {
+        md_err_clear(&e);
+        return NULL;
+    }
+    _cleanup_free_ char *path =
+        xasprintf("%s/seccomp-%016llx.bpf", x->ctr_exec_dir, (unsigned long long)caps);
+    char *prog = util_read_file(path, len);
+    if (prog)
+        return prog;
+    _cleanup_free_ char *tmp = xasprintf("%s.%d", path, (int)getpid());
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || seccomp_export_default(caps, fd, &e) < 0 || rename(tmp, path) < 0) {
+        if (fd >= 0)
+            unlink(tmp);
+        log_warn("seccomp filter cache %s: %s", path, e.msg ? e.msg : strerror(errno));
+        md_err_clear(&e);
+        return NULL;
+    }
+    return util_read_file(path, len);
+}
+
 /* Before the clients' streams end: the exit file, then the daemon. */
 static void on_exit_cb(struct shim_io *io, void *arg)
 {
@@ -198,8 +228,12 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     }
     struct rt_plan plan;
     exec_plan_of(&plan, &cs, &x);
-    char **env = exec_env(cs.plan.env, cs.plan.hostname, x.tty, x.env);
-    bool seccomp = !cs.plan.privileged;
+    struct child_proc cp = {.p = &plan,
+                            .env = exec_env(cs.plan.env, cs.plan.hostname, x.tty, x.env),
+                            .seccomp = !cs.plan.privileged,
+                            .master = -1};
+    _cleanup_free_ char *bpf = cp.seccomp ? cached_filter(&x, &plan, &cp.bpf_len) : NULL;
+    cp.bpf = bpf;
     pid_t pid = fork();
     if (pid < 0) {
         md_errno(&e, errno, "fork the exec process");
@@ -207,9 +241,9 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     }
     if (pid == 0) {
         close(sp[0]);
-        child_exec_main(&plan, env, seccomp, pidfd, sp[1], &cio);
+        child_exec_main(&cp, pidfd, sp[1], &cio);
     }
-    strv_free(env);
+    strv_free(cp.env);
     plan_clear(&plan);
     close(sp[1]);
     io.sync_fd = sp[0];

@@ -17,11 +17,12 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
-#define CHUNK       32768
+#define CHUNK       65536
 #define BACKLOG_MAX (1 << 20) /* per client; beyond it we stop reading the container */
 #define DRAIN_IDLE  2000      /* ms without output after PID 1's exit before we give up */
 #define FLUSH_MAX   5000      /* ms to hand the last output to slow clients */
@@ -103,12 +104,29 @@ static void dispatch_output(struct shim_io *io, int idx, const char *buf, size_t
             continue;
         if (!(idx == 0 ? c->cmd.out : c->cmd.err))
             continue;
+        uint8_t h[8];
+        size_t hl = 0;
         if (!io->tty) {
-            uint8_t h[8];
             stream_header(h, idx == 0 ? STREAM_STDOUT : STREAM_STDERR, (uint32_t)n);
-            client_queue(c, h, 8);
+            hl = 8;
         }
-        client_queue(c, buf, n);
+        /* nothing waiting for this client: try to send at once and queue
+         * only what the socket did not take (one copy less per chunk) */
+        size_t sent = 0;
+        if (!c->outlen) {
+            struct iovec iov[2] = {{h, hl}, {(void *)buf, n}};
+            struct msghdr m = {.msg_iov = hl ? iov : iov + 1, .msg_iovlen = hl ? 2 : 1};
+            ssize_t w = sendmsg(c->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (w > 0)
+                sent = (size_t)w;
+            else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                c->dead = true;
+        }
+        if (sent < hl)
+            client_queue(c, h + sent, hl - sent);
+        size_t done = sent > hl ? sent - hl : 0;
+        if (done < n)
+            client_queue(c, buf + done, n - done);
     }
 }
 
