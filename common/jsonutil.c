@@ -131,8 +131,18 @@ int json_write_atomic(const char *path, json_t *j, struct md_error *err)
     _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return md_errno(err, errno, "write %s: create temporary file", path);
-    errno = 0;
-    if (json_dumpfd(j, fd, JSON_COMPACT | JSON_ENCODE_ANY) < 0) {
+    /* one write: json_dumpfd writes piece by piece, hundreds of syscalls */
+    _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t len = text ? strlen(text) : 0, off = 0;
+    while (text && off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    if (!text || off < len) {
         int e = errno ? errno : EIO;
         unlink(tmp);
         return md_errno(err, e, "write %s", path);

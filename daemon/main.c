@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -268,6 +269,9 @@ static int parse_flags(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* one arena per request thread would keep megabytes per thread ever
+     * used; two are enough for a daemon that mostly waits */
+    mallopt(M_ARENA_MAX, 2);
     int rc = parse_flags(argc, argv);
     if (rc >= 0)
         return rc;

@@ -12,6 +12,7 @@
 #include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
 
+#include <malloc.h>
 #include <regex.h>
 #include <string.h>
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <poll.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -199,6 +200,7 @@ static void load(struct api_req *r)
         log_info("load: %s", md_err_msg(&err));
     }
     md_err_clear(&err);
+    malloc_trim(0); /* unpacking leaves megabytes of free heap behind */
     api_reply_stream(r, 200, "application/json", lines_produce, l, lines_free);
 }
 

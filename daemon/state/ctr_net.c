@@ -317,9 +317,30 @@ static int hook_disconnect(const char *network, const char *ref, bool force, str
     return r;
 }
 
+/* Whether start connected anything (an address on some network). */
+static bool has_endpoints(struct container *c)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(c->net_settings, "Networks"), k, v)
+    {
+        const char *ip = json_str(v, "IPAddress");
+        if (ip && *ip)
+            return true;
+    }
+    return false;
+}
+
 void ctr_net_stop(struct container *c)
 {
     struct md_error err = {0};
+    cstore_lock();
+    bool connected = has_endpoints(c);
+    cstore_unlock();
+    /* --network none/host, or already disconnected (exit, then --rm): the
+     * network module has nothing of this container; skip its rule scan */
+    if (!connected)
+        return;
     if (net_disconnect(c->id, &err) < 0)
         log_warn("disconnect container %.12s: %s", c->id, md_err_msg(&err));
     md_err_clear(&err);
