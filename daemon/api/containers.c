@@ -5,6 +5,7 @@
 #include "common/filters.h"
 #include "common/jsonutil.h"
 #include "common/signals.h"
+#include "common/strbuf.h"
 #include "common/timefmt.h"
 #include "daemon/api/containers.h"
 #include "daemon/api/server.h"
@@ -269,7 +270,12 @@ static void list(struct api_req *r)
         ctr_put(ref);
     }
     md_err_clear(&err);
-    json_t *out = json_array();
+    /* Each entry is serialised as soon as it is built: with 1,000
+     * containers, a whole array of jansson objects would mean tens of
+     * thousands of live allocations and a heap that grows on every ps. */
+    struct strbuf out = {0};
+    size_t count = 0;
+    sb_addc(&out, '[');
     cstore_lock();
     for (size_t i = 0; i < n; i++) {
         struct container *c = v[i];
@@ -285,19 +291,31 @@ static void list(struct api_req *r)
             !any_match(filters_get(f, "network"), m_network, c) ||
             !filters_match_label(f, json_object_get(c->config, "Labels")))
             continue;
-        if (limit > 0 && (long long)json_array_size(out) >= limit)
+        if (limit > 0 && (long long)count >= limit)
             break;
         json_t *e = list_entry(c, now);
         if (api_query_bool(r, "size", false)) {
             json_object_set_new(e, "SizeRw", json_integer(ctr_size_rw(c)));
             json_object_set_new(e, "SizeRootFs", json_integer(ctr_size_rw(c)));
         }
-        json_array_append_new(out, e);
+        char buf[2048];
+        size_t len = json_dumpb(e, buf, sizeof buf, JSON_COMPACT);
+        if (count++)
+            sb_addc(&out, ',');
+        if (len <= sizeof buf) {
+            sb_addn(&out, buf, len);
+        } else {
+            _cleanup_free_ char *big = json_dumps(e, JSON_COMPACT);
+            sb_add(&out, big);
+        }
+        json_decref(e);
     }
     cstore_unlock();
     cstore_list_free(v, n);
     filters_free(f);
-    api_reply_json(r, 200, out);
+    sb_add(&out, "]\n");
+    api_reply_raw(r, 200, "application/json", out.s, out.len);
+    sb_free(&out);
 }
 
 /* ---- inspect ---- */
