@@ -15,6 +15,7 @@
 
 #include <malloc.h>
 #include <regex.h>
+#include <signal.h>
 #include <string.h>
 
 /* Find the container named in the path, replying 404 when there is none. */
@@ -404,114 +405,116 @@ static void inspect(struct api_req *r)
 
 /* ---- verbs ---- */
 
-static void start(struct api_req *r)
+/* What a verb's query said, checked before the container is looked up. */
+struct verb_args {
+    int timeout, sig;
+    bool flag;
+    const char *name;
+};
+typedef int (*verb_fn)(struct container *c, const struct verb_args *a, struct md_error *err);
+
+/* Find the container, run the verb, answer 204 or the error. */
+static void run_verb(struct api_req *r, verb_fn fn, const struct verb_args *a)
 {
     struct container *c = api_find_container(r);
     if (!c)
         return;
     struct md_error err = {0};
-    reply_result(r, ctr_start(c, &err), &err, 204);
+    reply_result(r, fn(c, a, &err), &err, 204);
     ctr_put(c);
 }
 
-static int signal_query(struct api_req *r, const char *key, int def)
+static int v_start(struct container *c, const struct verb_args *a, struct md_error *e)
 {
-    const char *s = api_query(r, key);
-    if (!s || !*s)
-        return def;
-    return signal_parse(s);
+    return ctr_start(c, e);
+}
+static int v_stop(struct container *c, const struct verb_args *a, struct md_error *e)
+{
+    return ctr_stop(c, a->timeout, a->sig, e);
+}
+static int v_restart(struct container *c, const struct verb_args *a, struct md_error *e)
+{
+    return ctr_restart(c, a->timeout, e);
+}
+static int v_kill(struct container *c, const struct verb_args *a, struct md_error *e)
+{
+    return ctr_kill(c, a->sig, e);
+}
+static int v_pause(struct container *c, const struct verb_args *a, struct md_error *e)
+{
+    return ctr_pause(c, a->flag, e);
+}
+static int v_rename(struct container *c, const struct verb_args *a, struct md_error *e)
+{
+    return ctr_rename(c, a->name, e);
+}
+static int v_remove(struct container *c, const struct verb_args *a, struct md_error *e)
+{
+    return ctr_remove(c, a->flag, e);
+}
+
+/* ?t= and ?signal=; false after replying 400. */
+static bool parse_stop_args(struct api_req *r, struct verb_args *a, int default_sig)
+{
+    bool ok = true;
+    a->timeout = (int)api_query_int(r, "t", -1, &ok);
+    if (!ok) {
+        api_reply_msg(r, 400, "invalid value for t: %s", api_query(r, "t"));
+        return false;
+    }
+    const char *s = api_query(r, "signal");
+    a->sig = s && *s ? signal_parse(s) : default_sig;
+    if (a->sig < 0) {
+        api_reply_msg(r, 400, "Invalid signal: %s", s);
+        return false;
+    }
+    return true;
+}
+
+static void start(struct api_req *r)
+{
+    run_verb(r, v_start, &(struct verb_args){0});
 }
 
 static void stop(struct api_req *r)
 {
-    bool ok = true;
-    long long t = api_query_int(r, "t", -1, &ok);
-    int sig = signal_query(r, "signal", 0);
-    if (!ok) {
-        api_reply_msg(r, 400, "invalid value for t: %s", api_query(r, "t"));
-        return;
-    }
-    if (sig < 0) {
-        api_reply_msg(r, 400, "Invalid signal: %s", api_query(r, "signal"));
-        return;
-    }
-    struct container *c = api_find_container(r);
-    if (!c)
-        return;
-    struct md_error err = {0};
-    reply_result(r, ctr_stop(c, (int)t, sig, &err), &err, 204);
-    ctr_put(c);
+    struct verb_args a = {0};
+    if (parse_stop_args(r, &a, 0))
+        run_verb(r, v_stop, &a);
 }
 
 static void restart(struct api_req *r)
 {
-    bool ok = true;
-    long long t = api_query_int(r, "t", -1, &ok);
-    if (!ok) {
-        api_reply_msg(r, 400, "invalid value for t: %s", api_query(r, "t"));
-        return;
-    }
-    struct container *c = api_find_container(r);
-    if (!c)
-        return;
-    struct md_error err = {0};
-    reply_result(r, ctr_restart(c, (int)t, &err), &err, 204);
-    ctr_put(c);
+    struct verb_args a = {0};
+    if (parse_stop_args(r, &a, 0))
+        run_verb(r, v_restart, &a);
 }
 
 static void kill_(struct api_req *r)
 {
-    int sig = signal_query(r, "signal", 9);
-    if (sig < 0) {
-        api_reply_msg(r, 400, "Invalid signal: %s", api_query(r, "signal"));
-        return;
-    }
-    struct container *c = api_find_container(r);
-    if (!c)
-        return;
-    struct md_error err = {0};
-    reply_result(r, ctr_kill(c, sig, &err), &err, 204);
-    ctr_put(c);
+    struct verb_args a = {0};
+    if (parse_stop_args(r, &a, SIGKILL))
+        run_verb(r, v_kill, &a);
 }
 
 static void pause_(struct api_req *r)
 {
-    struct container *c = api_find_container(r);
-    if (!c)
-        return;
-    struct md_error err = {0};
-    reply_result(r, ctr_pause(c, true, &err), &err, 204);
-    ctr_put(c);
+    run_verb(r, v_pause, &(struct verb_args){.flag = true});
 }
 
 static void unpause(struct api_req *r)
 {
-    struct container *c = api_find_container(r);
-    if (!c)
-        return;
-    struct md_error err = {0};
-    reply_result(r, ctr_pause(c, false, &err), &err, 204);
-    ctr_put(c);
+    run_verb(r, v_pause, &(struct verb_args){.flag = false});
 }
 
 static void rename_(struct api_req *r)
 {
-    struct container *c = api_find_container(r);
-    if (!c)
-        return;
-    struct md_error err = {0};
-    reply_result(r, ctr_rename(c, api_query(r, "name"), &err), &err, 204);
-    ctr_put(c);
+    run_verb(r, v_rename, &(struct verb_args){.name = api_query(r, "name")});
 }
 
 static void remove_(struct api_req *r)
 {
-    struct container *c = api_find_container(r);
-    if (!c)
-        return;
-    struct md_error err = {0};
-    reply_result(r, ctr_remove(c, api_query_bool(r, "force", false), &err), &err, 204);
-    ctr_put(c);
+    run_verb(r, v_remove, &(struct verb_args){.flag = api_query_bool(r, "force", false)});
 }
 
 static const char *const prune_filters[] = {"until", "label", "label!", NULL};
