@@ -70,8 +70,9 @@ static int write_file(const char *dir, const char *name, const char *text, struc
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return md_errno(err, errno, "write %s", path);
+    /* no fsync: these files are written anew at every start */
     size_t n = strlen(text);
-    if (write(fd, text, n) != (ssize_t)n || fsync(fd) < 0)
+    if (write(fd, text, n) != (ssize_t)n)
         return md_errno(err, errno, "write %s", path);
     if (rename(tmp, path) < 0)
         return md_errno(err, errno, "rename %s", path);
@@ -340,7 +341,8 @@ static void handle_exit(struct container *c)
         c->status = CTR_RESTARTING;
     cstore_broadcast();
     cstore_unlock();
-    if (ctr_save(c, &err) < 0) {
+    /* an --rm container's record is deleted next: no need to make it durable */
+    if (!autoremove && ctr_save(c, &err) < 0) {
         log_warn("%s", md_err_msg(&err));
         md_err_clear(&err);
     }
