@@ -39,7 +39,7 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
         return -1;
     _cleanup_free_ char *text = exec_spec_format(p);
     _cleanup_free_ char *spec_path = xasprintf("%s/spec", p->exec_dir);
-    if (util_write_atomic(spec_path, text, strlen(text), err) < 0) {
+    if (util_write_volatile(spec_path, text, strlen(text), err) < 0) {
         util_rm_rf(p->exec_dir, NULL);
         return -1;
     }

@@ -241,7 +241,7 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
     _cleanup_free_ char *text = spec_format(&spec);
     spec_free(&spec);
     _cleanup_free_ char *spec_path = xasprintf("%s/spec", p->exec_dir);
-    if (util_write_atomic(spec_path, text, strlen(text), err) < 0) {
+    if (util_write_volatile(spec_path, text, strlen(text), err) < 0) {
         undo_prepare(p, &cg, mounted);
         cgroup_paths_free(&cg);
         return -1;

@@ -21,7 +21,8 @@
 #define P_PIDFD 3
 #endif
 
-int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err)
+static int write_replace(const char *path, const char *data, size_t len, bool sync,
+                         struct md_error *err)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -39,7 +40,7 @@ int util_write_atomic(const char *path, const char *data, size_t len, struct md_
         }
         off += n;
     }
-    if (fsync(fd) < 0) {
+    if (sync && fsync(fd) < 0) {
         int e = errno;
         unlink(tmp);
         return md_errno(err, e, "fsync %s", tmp);
@@ -94,11 +95,21 @@ char *util_read_file(const char *path, size_t *lenp)
     return steal_ptr(&buf);
 }
 
+int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err)
+{
+    return write_replace(path, data, len, true, err);
+}
+
+int util_write_volatile(const char *path, const char *data, size_t len, struct md_error *err)
+{
+    return write_replace(path, data, len, false, err);
+}
+
 int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err)
 {
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%d %llu\n", (int)pid, (unsigned long long)start);
-    return util_write_atomic(path, buf, n, err);
+    return util_write_volatile(path, buf, n, err);
 }
 
 int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err)

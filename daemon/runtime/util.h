@@ -11,11 +11,16 @@
 
 /* tmp file in the same directory, fsync, rename. */
 int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err);
+/* The same without the fsync, for exec-root state (specs, pid files, exit
+ * records): readers see the old or the new file, never a torn one, and
+ * nothing there outlives a reboot (tmpfs /run), so the disk flush that
+ * would cost milliseconds per exec on a disk-backed exec-root buys nothing. */
+int util_write_volatile(const char *path, const char *data, size_t len, struct md_error *err);
 /* Write a whole string to an existing file (cgroup knobs): one write(2). */
 int util_write_file(const char *path, const char *s, bool create, struct md_error *err);
 /* Read a whole (small) file, NUL-terminated. Returns NULL with errno set. */
 char *util_read_file(const char *path, size_t *len);
-/* "<pid> <starttime>\n" */
+/* "<pid> <starttime>\n" (util_write_volatile) */
 int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err);
 int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err);
 /* pid runs (not a zombie) and started at `start`. */

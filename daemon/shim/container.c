@@ -143,7 +143,7 @@ int shim_write_exit(const char *exec_dir, const struct shim_io *io, bool oom)
     _cleanup_free_ char *text = xasprintf("code %d\noom_killed %d\nfinished_ns %lld\n", code,
                                           oom ? 1 : 0, (long long)io->finished_ns);
     struct md_error e = {0};
-    if (util_write_atomic(path, text, strlen(text), &e) < 0) {
+    if (util_write_volatile(path, text, strlen(text), &e) < 0) {
         log_error("%s", md_err_msg(&e));
         md_err_clear(&e);
         return -1;

@@ -1,0 +1,132 @@
+#!/bin/bash
+# bench/exec.sh: `exec <ctr> true` end to end (median, issue 5's target <= 15 ms) and
+# attach throughput through the non-TTY stream (`run busybox cat /dev/zero | head -c 1G`,
+# target >= 1 GB/s), minidock beside docker 20.10 (a private dockerd) when one can run.
+#
+# Root. Prints each measurement, then a table. Nothing is asserted. Knobs (environment):
+# RUNS (exec runs, default 50), STREAM_MB (default 1024), STREAM_RUNS (default 3),
+# NO_DOCKER=1, BENCH_KEEP=1.
+set -eu
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+RUNS=${RUNS:-50}
+STREAM_MB=${STREAM_MB:-1024}
+STREAM_RUNS=${STREAM_RUNS:-3}
+
+bench_init exec
+echo "== bench/exec.sh ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "   minidock $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (binaries copied to $BIN), work dir $W"
+"$BENCH_ROOT/contrib/mkimage-busybox.sh" "$W/busybox.tar" >/dev/null
+export DOCKER_CONFIG=$W/docker-config
+mkdir -p "$DOCKER_CONFIG"
+
+md_daemon_start || bench_die "minidockd did not start"
+md load -i "$W/busybox.tar" >/dev/null
+MDS=(docker -H "unix://$MD_SOCK") # the stock CLI against minidockd
+
+# ---- a private dockerd (as bench/lifecycle.sh starts it) -----------------------
+DK_PID=
+dk() { docker -H "unix://$W/dk/docker.sock" "$@"; }
+dk_stop() {
+    [ -n "$DK_PID" ] || return 0
+    local ids _ p
+    ids=$(dk ps -aq 2>/dev/null || true)
+    # shellcheck disable=SC2086 # one id a word
+    [ -z "$ids" ] || timeout 120 docker -H "unix://$W/dk/docker.sock" rm -f $ids >/dev/null 2>&1 || true
+    kill -TERM "$DK_PID" 2>/dev/null
+    for _ in $(seq 1 300); do kill -0 "$DK_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$DK_PID" 2>/dev/null && kill -9 "$DK_PID"
+    DK_PID=
+    for _ in $(seq 1 50); do pgrep -f -- "$W/dk/" >/dev/null || break; sleep 0.1; done
+    for p in $(pgrep -f -- "$W/dk/"); do kill -9 "$p"; done
+    awk -v w="$W/dk/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
+    rm -rf --one-file-system "$W/dk"
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -name "$TAG-docker" 2>/dev/null | sort -r | xargs -r rmdir
+}
+dk_start() {
+    [ -z "${NO_DOCKER:-}" ] || { echo "-- docker: skipped (NO_DOCKER)"; return 1; }
+    command -v dockerd >/dev/null || { echo "-- docker: no docker engine on this host (no dockerd): minidock only"; return 1; }
+    echo "-- a private dockerd ($(dockerd --version | head -n1))"
+    mkdir -p "$W/dk"
+    echo '{}' >"$W/dk/daemon.json"
+    setsid dockerd --config-file "$W/dk/daemon.json" --data-root "$W/dk/data" --exec-root "$W/dk/exec" \
+        -H "unix://$W/dk/docker.sock" --pidfile "$W/dk/docker.pid" --iptables=false --ip-masq=false \
+        --ip-forward=false --bridge=none --cgroup-parent "/$TAG-docker" --log-level warn \
+        </dev/null >"$W/dk/dockerd.log" 2>&1 &
+    local starter=$! _
+    bench_on_exit dk_stop
+    for _ in $(seq 1 600); do
+        if [ -s "$W/dk/docker.pid" ] && dk version >/dev/null 2>&1; then
+            DK_PID=$(cat "$W/dk/docker.pid")
+            return 0
+        fi
+        kill -0 "$starter" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -s "$W/dk/docker.pid" ] && DK_PID=$(cat "$W/dk/docker.pid")
+    echo "  dockerd did not start:"; tail -n 3 "$W/dk/dockerd.log" | sed 's/^/    /'
+    return 1
+}
+DK_OK=
+if dk_start && dk load -i "$W/busybox.tar" >/dev/null; then DK_OK=1; fi
+
+# ---- exec latency ----------------------------------------------------------------
+echo "-- exec <ctr> true, end to end ($RUNS runs each)"
+md run -d --network none --name ex busybox sleep 100000 >/dev/null
+bench_time "md:exec" "$RUNS" 3 120 '' '' -- "$BIN/minidock" -H "unix://$MD_SOCK" exec ex true
+bench_time "md-dockercli:exec" "$RUNS" 3 120 '' '' -- "${MDS[@]}" exec ex true
+if [ -n "$DK_OK" ]; then
+    dk run -d --network none --name ex busybox sleep 100000 >/dev/null
+    bench_time "dk:exec" "$RUNS" 3 180 '' '' -- docker -H "unix://$W/dk/docker.sock" exec ex true
+fi
+# the CLI's own share: a request that starts nothing
+bench_time "md:version (client floor)" 20 2 30 '' '' -- "$BIN/minidock" -H "unix://$MD_SOCK" version
+
+# ---- attach throughput -------------------------------------------------------------
+# run busybox cat /dev/zero | head -c N: the container's stdout through its shim
+# (json-file log + attach socket), the daemon's relay and the client's demux
+stream() { # stream NAME CLI... : MB/s over STREAM_RUNS runs (median)
+    local name=$1 i s e rates=()
+    shift
+    for i in $(seq 1 "$STREAM_RUNS"); do
+        s=$(date +%s%N)
+        "$@" run --name "tp$i" --network none busybox cat /dev/zero | head -c "${STREAM_MB}M" >/dev/null
+        e=$(date +%s%N)
+        rates+=("$(awk -v mb="$STREAM_MB" -v ns=$((e - s)) 'BEGIN { printf "%.1f", mb / (ns / 1e9) }')")
+        "$@" rm -f "tp$i" >/dev/null 2>&1 || true
+    done
+    local med
+    med=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{v[NR] = $1} END { print v[int((NR + 1) / 2)] }')
+    printf '  %-34s %8s MB/s  (runs: %s)\n' "$name" "$med" "${rates[*]}"
+    bench_record "$name" "$med" "MB/s" "$STREAM_RUNS"
+}
+echo "-- run busybox cat /dev/zero | head -c ${STREAM_MB}M (non-TTY stream, $STREAM_RUNS runs each)"
+stream "md:stream" "$BIN/minidock" -H "unix://$MD_SOCK"
+stream "md-dockercli:stream" "${MDS[@]}"
+[ -z "$DK_OK" ] || stream "dk:stream" docker -H "unix://$W/dk/docker.sock"
+# where the time goes: the json-file log writes every byte of output, and a zero
+# byte is 6 bytes of JSON ("\u0000")
+"$BIN/minidock" -H "unix://$MD_SOCK" run --name tpz --network none busybox sh -c 'head -c 16777216 /dev/zero' >/dev/null
+logsz=$(stat -c %s "$W/md/data/containers/$(md inspect -f '{{.Id}}' tpz)/$(md inspect -f '{{.Id}}' tpz)-json.log")
+md rm -f tpz >/dev/null
+bench_record "md:log-bytes-per-output-byte" "$(awk -v b="$logsz" 'BEGIN { printf "%.2f", b / 16777216 }')" "x"
+
+# ---- table ---------------------------------------------------------------------------
+md_exec=$(bench_get md:exec median)
+echo
+echo "== results"
+printf '  %-36s %12s %12s %12s\n' "" "minidock" "docker CLI" "docker 20.10"
+printf '  %-36s %12s %12s %12s\n' "exec true, median ms" "$md_exec" "$(bench_get md-dockercli:exec median)" "$(bench_get dk:exec median || true)"
+printf '  %-36s %12s %12s %12s\n' "  min ms" "$(bench_get md:exec min)" "$(bench_get md-dockercli:exec min)" "$(bench_get dk:exec min || true)"
+printf '  %-36s %12s %12s %12s\n' "cat /dev/zero | head -c ${STREAM_MB}M, MB/s" "$(bench_get md:stream median)" "$(bench_get md-dockercli:stream median)" "$(bench_get dk:stream median || true)"
+echo "  (docker CLI column: the stock CLI against minidockd; docker 20.10: its own engine)"
+echo "  client floor (minidock version): $(bench_get 'md:version (client floor)' median) ms"
+echo "  json-file log bytes per byte of /dev/zero output: $(bench_get md:log-bytes-per-output-byte median)"
+[ -n "$DK_OK" ] || echo "  docker exec not measured: no docker engine ran here"
+echo
+echo "== targets (issue 5)"
+bench_le "$md_exec" 15 && echo "  exec median <= 15 ms: yes ($md_exec ms)" || echo "  exec median <= 15 ms: NO ($md_exec ms)"
+s=$(bench_get md:stream median)
+bench_le 1000 "$s" && echo "  stream >= 1 GB/s: yes ($s MB/s)" || echo "  stream >= 1 GB/s: NO ($s MB/s)"
+echo "  (host load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
