@@ -115,7 +115,7 @@ static int fsync_dir(const char *dir, struct md_error *err)
     return 0;
 }
 
-int json_write_atomic(const char *path, json_t *j, struct md_error *err)
+int json_write_replace(const char *path, json_t *j, bool durable, struct md_error *err)
 {
     const char *slash = strrchr(path, '/');
     _cleanup_free_ char *dir =
@@ -147,7 +147,7 @@ int json_write_atomic(const char *path, json_t *j, struct md_error *err)
         unlink(tmp);
         return md_errno(err, e, "write %s", path);
     }
-    if (fsync(fd) < 0) {
+    if (durable && fsync(fd) < 0) {
         int e = errno;
         unlink(tmp);
         return md_errno(err, e, "write %s: fsync", path);
@@ -164,9 +164,14 @@ int json_write_atomic(const char *path, json_t *j, struct md_error *err)
         return md_errno(err, e, "write %s: rename", path);
     }
     /* Without this the rename itself may not survive a power cut. */
-    if (fsync_dir(dir, err) < 0)
+    if (durable && fsync_dir(dir, err) < 0)
         return md_err_wrap(err, "write %s", path);
     return 0;
+}
+
+int json_write_atomic(const char *path, json_t *j, struct md_error *err)
+{
+    return json_write_replace(path, j, true, err);
 }
 
 json_t *json_load_path(const char *path, struct md_error *err)

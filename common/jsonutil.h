@@ -4,6 +4,7 @@
 #include "common/error.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 static inline void cleanup_jsonp(json_t **j)
 {
@@ -26,6 +27,10 @@ const char *json_str(json_t *obj, const char *key);
  * temporary file in the same directory (mode 0600), fsync, rename, fsync of
  * the directory. 0, or -1 with err set (errno code). */
 int json_write_atomic(const char *path, json_t *j, struct md_error *err);
+/* The same replace-by-rename; durable=false skips the fsyncs, for state that
+ * means nothing after a power cut (what runs, and how it ended: nothing
+ * runs after a reboot), while a daemon crash still finds the new file. */
+int json_write_replace(const char *path, json_t *j, bool durable, struct md_error *err);
 /* Parse the file at path. NULL with err set: the errno code (ENOENT for a
  * missing file) or MD_EINTERNAL for bad JSON, message naming path. */
 json_t *json_load_path(const char *path, struct md_error *err);

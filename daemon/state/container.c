@@ -202,18 +202,28 @@ static struct container *ctr_from_json(json_t *j)
     return c;
 }
 
-int ctr_save(struct container *c, struct md_error *err)
+static int save(struct container *c, bool durable, struct md_error *err)
 {
     cstore_lock();
     json_t *j = ctr_to_json(c);
     cstore_unlock();
     _cleanup_free_ char *dir = ctr_dir(c);
     _cleanup_free_ char *path = xasprintf("%s/config.json", dir);
-    int r = json_write_atomic(path, j, err);
+    int r = json_write_replace(path, j, durable, err);
     json_decref(j);
     if (r < 0)
         return md_err_wrap(err, "save container %.12s", c->id);
     return 0;
+}
+
+int ctr_save(struct container *c, struct md_error *err)
+{
+    return save(c, true, err);
+}
+
+int ctr_save_state(struct container *c, struct md_error *err)
+{
+    return save(c, false, err);
 }
 
 int cstore_init(struct md_error *err)

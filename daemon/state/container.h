@@ -84,8 +84,10 @@ void cstore_list_free(struct container **v, size_t n);
 int cstore_rename(struct container *c, const char *name, struct md_error *err);
 bool cstore_name_taken(const char *name, char owner_id[65]);
 
-/* Persist the record (store lock held by the caller or not; takes it). */
+/* Persist the record (takes the store lock): durably (create, rename), or
+ * for run-state changes only replaced atomically (start, exit, pause). */
 int ctr_save(struct container *c, struct md_error *err);
+int ctr_save_state(struct container *c, struct md_error *err);
 json_t *ctr_to_json(const struct container *c); /* the persisted form */
 struct container *ctr_new(void);
 

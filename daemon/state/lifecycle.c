@@ -342,7 +342,7 @@ static void handle_exit(struct container *c)
     cstore_broadcast();
     cstore_unlock();
     /* an --rm container's record is deleted next: no need to make it durable */
-    if (!autoremove && ctr_save(c, &err) < 0) {
+    if (!autoremove && ctr_save_state(c, &err) < 0) {
         log_warn("%s", md_err_msg(&err));
         md_err_clear(&err);
     }
@@ -468,7 +468,7 @@ static int start_locked(struct container *c, struct md_error *err)
         cstore_broadcast();
         cstore_unlock();
         struct md_error e2 = {0};
-        ctr_save(c, &e2);
+        ctr_save_state(c, &e2);
         md_err_clear(&e2);
         rt_plan_free(plan);
         if (err->err == ENOENT || err->err == EACCES)
@@ -492,7 +492,7 @@ static int start_locked(struct container *c, struct md_error *err)
     cstore_broadcast();
     cstore_unlock();
     rt_plan_free(plan);
-    if (ctr_save(c, err) < 0)
+    if (ctr_save_state(c, err) < 0)
         log_warn("%s", md_err_msg(err));
     md_err_clear(err);
     emit(c, "start", NULL);
@@ -676,7 +676,7 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
         c->status = pause ? CTR_PAUSED : CTR_RUNNING;
         cstore_broadcast();
         cstore_unlock();
-        ctr_save(c, err);
+        ctr_save_state(c, err);
         md_err_clear(err);
         emit(c, pause ? "pause" : "unpause", NULL);
     }
