@@ -1,7 +1,9 @@
 /* Container PID 1 setup, in this order: namespaces (cgroup, net), mount
  * propagation, rootfs mounts, pivot_root, masked paths, hostname, stdio
  * (pty), rlimits, user, capabilities, seccomp, then wait for release and
- * exec with the PATH lookup done inside the container. */
+ * exec with the PATH lookup done inside the container. An exec'd process
+ * (child_exec_main) joins PID 1's namespaces instead of making its own,
+ * then shares the steps from rlimits on (child_finish). */
 #include "daemon/runtime/child.h"
 #include "daemon/runtime/caps.h"
 #include "daemon/runtime/lookup.h"
