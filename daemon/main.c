@@ -286,15 +286,18 @@ int main(int argc, char **argv)
         return 1;
     }
     struct md_error err = {0};
-    /* Relative paths would change meaning for the shim and the mount table. */
-    md_cfg.data_root = realpath(md_cfg.data_root, NULL) ?: md_cfg.data_root;
     if (mkdir_p(md_cfg.data_root, 0711) < 0 || mkdir_p(md_cfg.exec_root, 0711) < 0) {
         fprintf(stderr, "minidockd: create %s or %s: %s\n", md_cfg.data_root, md_cfg.exec_root,
                 strerror(errno));
         return 1;
     }
+    /* Relative paths would change meaning for the shim and the mount table. */
     md_cfg.data_root = realpath(md_cfg.data_root, NULL);
     md_cfg.exec_root = realpath(md_cfg.exec_root, NULL);
+    if (!md_cfg.data_root || !md_cfg.exec_root) {
+        fprintf(stderr, "minidockd: resolve the data and exec roots: %s\n", strerror(errno));
+        return 1;
+    }
     if (!md_cfg.shim_path)
         md_cfg.shim_path = default_shim_path();
     _cleanup_free_ char *tmp = md_data_path("tmp");
