@@ -13,11 +13,8 @@ if ! make -s -C "$RTD_DIR" >"$T/build.log" 2>&1; then
 fi
 RTD=$RTD_DIR/build/rtdrive
 
-if [ -x "$ROOT/contrib/mkimage-busybox.sh" ]; then
-    "$ROOT/contrib/mkimage-busybox.sh" --rootfs "$T/bb.tar" >"$T/mkimage.log" 2>&1
-else
-    /work/shared/reference/fixture-scripts/mk-busybox-rootfs.sh "$T/bb.tar" >"$T/mkimage.log" 2>&1
-fi
+# busybox rootfs from the project's own recipe
+"$ROOT/contrib/mkimage-busybox.sh" --rootfs "$T/bb.tar" >"$T/mkimage.log" 2>&1
 mkdir -p "$T/layer" "$T/base" && tar -C "$T/layer" -xf "$T/bb.tar" 2>>"$T/mkimage.log" &&
     [ -x "$T/layer/bin/busybox" ] && ok "busybox rootfs unpacked" ||
     { not_ok "busybox rootfs"; cat "$T/mkimage.log"; suite_end; exit 1; }
