@@ -266,6 +266,8 @@ expect_match "the upper layer holds a 0/0 char device for .wh.file" "^character 
     "$(stat -c '%F %t,%T' "$top/file" 2>&1)"
 expect_eq "... and dir is opaque" "y" "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "trusted.overlay.opaque").decode())' "$top/dir" 2>&1)"
 mkdir -p "$T/mnt"
+# the suite's own mount: gone even if the suite is interrupted here
+trap 'umount "$T/mnt" 2>/dev/null' EXIT
 if mount -t overlay overlay -o "lowerdir=$lower" "$T/mnt" 2>"$T/mount.err"; then
     expect_eq "overlay: the whited-out file is gone" "absent" "$([ -e "$T/mnt/file" ] && echo present || echo absent)"
     expect_eq "overlay: the opaque dir shows only the upper layer" "c" "$(ls "$T/mnt/dir" | xargs)"
