@@ -48,29 +48,7 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
         util_rm_rf(p->exec_dir, NULL);
         return -1;
     }
-    char line[4096];
-    ssize_t n = rt_read_line(sync, line, sizeof line, EXEC_PREPARE_TIMEOUT_MS);
-    int r = 0;
-    if (n < 0) {
-        r = md_errno(err, errno, "wait for the exec shim");
-    } else if (n == 0) {
-        _cleanup_free_ char *tail = rt_shim_log_tail(p->exec_dir);
-        r = md_err(err, MD_EINTERNAL, "the exec shim exited during start%s%s", tail ? ": " : "",
-                   tail ? tail : "");
-    } else if (!strncmp(line, "err ", 4)) {
-        r = proto_reply_to_error(line, err);
-    } else {
-        int pid = 0;
-        unsigned long long start = 0;
-        if (sscanf(line, "ready %d %llu", &pid, &start) != 2 || pid <= 0)
-            r = md_err(err, EPROTO, "exec shim: unexpected reply \"%s\"", line);
-        st->pid = pid;
-        st->pid_start = start;
-    }
-    if (r == 0) {
-        _cleanup_free_ char *sp = xasprintf("%s/shim.pid", p->exec_dir);
-        r = util_read_pid_file(sp, &st->shim_pid, &st->shim_start, err);
-    }
+    int r = rt_await_ready(sync, p->exec_dir, "exec shim", EXEC_PREPARE_TIMEOUT_MS, st, err);
     if (r < 0) {
         close(sync);
         util_stop_shim(p->exec_dir, 2000);

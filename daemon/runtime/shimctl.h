@@ -5,6 +5,8 @@
 
 #include "common/error.h"
 
+struct rt_state;
+
 /* fork, setsid, fork, exec `minidock-shim MODE EXEC_DIR`: the shim is
  * nobody's child in the daemon, in a session of its own, so neither the
  * daemon's death (even SIGKILL) nor its terminal reaches it. Only
@@ -18,3 +20,7 @@ ssize_t rt_read_line(int fd, char *buf, size_t cap, int timeout_ms);
 char *rt_shim_log_tail(const char *exec_dir);
 /* One control command on exec_dir/attach.sock and its one-line reply. */
 int rt_shim_control(const char *exec_dir, const char *cmd, struct md_error *err);
+/* Wait for the shim's "ready PID START" (or its error) on sync and read
+ * its pid file; what names it in messages ("shim", "exec shim"). */
+int rt_await_ready(int sync, const char *exec_dir, const char *what, int timeout_ms,
+                   struct rt_state *st, struct md_error *err);

@@ -189,6 +189,38 @@ static void undo_prepare(const struct rt_plan *p, const struct cg_paths *cg, boo
     util_rm_rf(p->exec_dir, NULL);
 }
 
+/* The shim's first word on the sync pipe: "ready PID START" once PID 1 (or
+ * the exec'd process) waits for release, "err ..." with the child's error,
+ * or EOF when it died; then the shim's own pid from its pid file. */
+int rt_await_ready(int sync, const char *exec_dir, const char *what, int timeout_ms,
+                   struct rt_state *st, struct md_error *err)
+{
+    char line[4096];
+    ssize_t n = rt_read_line(sync, line, sizeof line, timeout_ms);
+    int r = 0;
+    if (n < 0) {
+        r = md_errno(err, errno, "wait for the %s", what);
+    } else if (n == 0) {
+        _cleanup_free_ char *tail = rt_shim_log_tail(exec_dir);
+        r = md_err(err, MD_EINTERNAL, "the %s exited during start%s%s", what, tail ? ": " : "",
+                   tail ? tail : "");
+    } else if (!strncmp(line, "err ", 4)) {
+        r = proto_reply_to_error(line, err);
+    } else {
+        int pid = 0;
+        unsigned long long start = 0;
+        if (sscanf(line, "ready %d %llu", &pid, &start) != 2 || pid <= 0)
+            r = md_err(err, EPROTO, "%s: unexpected reply \"%s\"", what, line);
+        st->pid = pid;
+        st->pid_start = start;
+    }
+    if (r == 0) {
+        _cleanup_free_ char *sp = xasprintf("%s/shim.pid", exec_dir);
+        r = util_read_pid_file(sp, &st->shim_pid, &st->shim_start, err);
+    }
+    return r;
+}
+
 int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *err)
 {
     memset(st, 0, sizeof *st);
@@ -253,29 +285,7 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
         cgroup_paths_free(&cg);
         return -1;
     }
-    char line[4096];
-    ssize_t n = rt_read_line(sync, line, sizeof line, PREPARE_TIMEOUT_MS);
-    int r = 0;
-    if (n < 0) {
-        r = md_errno(err, errno, "wait for the shim");
-    } else if (n == 0) {
-        _cleanup_free_ char *tail = rt_shim_log_tail(p->exec_dir);
-        r = md_err(err, MD_EINTERNAL, "the shim exited during start%s%s", tail ? ": " : "",
-                   tail ? tail : "");
-    } else if (!strncmp(line, "err ", 4)) {
-        r = proto_reply_to_error(line, err);
-    } else {
-        int pid = 0;
-        unsigned long long start = 0;
-        if (sscanf(line, "ready %d %llu", &pid, &start) != 2 || pid <= 0)
-            r = md_err(err, EPROTO, "shim: unexpected reply \"%s\"", line);
-        st->pid = pid;
-        st->pid_start = start;
-    }
-    if (r == 0) {
-        _cleanup_free_ char *sp = xasprintf("%s/shim.pid", p->exec_dir);
-        r = util_read_pid_file(sp, &st->shim_pid, &st->shim_start, err);
-    }
+    int r = rt_await_ready(sync, p->exec_dir, "shim", PREPARE_TIMEOUT_MS, st, err);
     if (r < 0) {
         undo_prepare(p, &cg, mounted);
         cgroup_paths_free(&cg);
