@@ -24,7 +24,18 @@ else
     expect_eq "memory.limit_in_bytes inside the container (v1)" "67108864" "$out"
     out=$(md run --rm --cpus 1.5 busybox cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)
     expect_eq "cpu.cfs_quota_us for --cpus 1.5 (v1)" "150000" "$out"
+    out=$(md run --rm --cpu-shares 512 busybox cat /sys/fs/cgroup/cpu/cpu.shares)
+    expect_eq "cpu.shares for --cpu-shares 512 (v1)" "512" "$out"
+    if [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; then
+        out=$(md run --rm --memory 64m --memory-swap 128m busybox cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes)
+        expect_eq "memory.memsw.limit_in_bytes for --memory-swap 128m (v1)" "134217728" "$out"
+    fi
 fi
+out=$(md run --rm --pids-limit 20 busybox sh -c 'cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max')
+expect_eq "pids.max inside for --pids-limit 20" "20" "$out"
+expect_eq "HostConfig echoes the limits" "67108864 134217728 512 20" \
+    "$(md inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}}' "$(md create --memory 64m --memory-swap 128m --cpu-shares 512 --pids-limit 20 busybox true)")"
+md container prune -f >/dev/null
 expect_rc "--memory 1k is refused" 125 md run --rm --memory 1k busybox true
 expect_match "... with docker's message" "Minimum memory limit allowed is 6MB" "$OUT"
 expect_rc "a bad --restart value is refused" 125 md run --rm --restart sometimes busybox true
@@ -51,6 +62,7 @@ md rm flaky >/dev/null
 md run -d --name keeper busybox sleep 1000 >/dev/null
 md run -d --name quitter busybox sh -c 'sleep 2; exit 5' >/dev/null
 md run -d --name always --restart always busybox sleep 1000 >/dev/null
+md run -d --name phoenix --restart always busybox sh -c 'sleep 2; exit 1' >/dev/null
 pid=$(md inspect -f '{{.State.Pid}}' keeper)
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 kill -0 "$pid" 2>/dev/null && ok "kill -9 of the daemon leaves the container running" || not_ok "container died with the daemon"
@@ -61,10 +73,16 @@ expect_match "ps shows keeper Up" "Up .* +keeper$" "$(md ps)"
 expect_eq "a container that exited meanwhile shows its code" "exited 5" "$(md inspect -f '{{.State.Status}} {{.State.ExitCode}}' quitter)"
 expect_match "ps -a shows Exited (5)" "Exited \(5\) .* quitter$" "$(md ps -a)"
 expect_eq "restart=always container still running" "running" "$(md inspect -f '{{.State.Status}}' always)"
+for _ in $(seq 1 50); do
+    [ "$(md inspect -f '{{.State.Status}}' phoenix)" = running ] && [ "$(md inspect -f '{{.RestartCount}}' phoenix)" -ge 1 ] && break
+    sleep 0.1
+done
+expect_match "restart=always: an exit while the daemon was away is restarted by the new daemon" "^running [1-9]" \
+    "$(md inspect -f '{{.State.Status}} {{.RestartCount}}' phoenix)"
 expect_rc "stop works after restore" 0 md stop -t 1 keeper
 expect_eq "stopped after restore" "exited" "$(md inspect -f '{{.State.Status}}' keeper)"
 expect_rc "logs work after restore" 0 md logs keeper
-md rm -f keeper quitter always >/dev/null
+md rm -f keeper quitter always phoenix >/dev/null
 
 # --- no leaks after many runs
 snapshot "$T/mid-before"
