@@ -400,8 +400,15 @@ static int create_bind_sources(const struct rt_plan *p, struct md_error *err)
 static int start_locked(struct container *c, struct md_error *err)
 {
     cstore_lock();
+    /* the previous run may still be being undone (same exec dir, cgroup
+     * and overlay): wait for handle_exit to finish */
+    for (int i = 0; i < 300 && c->exiting; i++)
+        cstore_wait(100);
+    bool busy = c->exiting;
     enum ctr_status s = c->status;
     cstore_unlock();
+    if (busy)
+        return md_err(err, MD_ECONFLICT, "container %s is still being cleaned up", c->id);
     if (s == CTR_RUNNING)
         return md_err(err, MD_ENOTMODIFIED, "container already started");
     if (s == CTR_PAUSED)
@@ -704,6 +711,9 @@ int ctr_remove(struct container *c, bool force, struct md_error *err)
 {
     pthread_mutex_lock(&c->op_lock);
     cstore_lock();
+    /* an exit being cleaned up is not "running": let it finish */
+    for (int i = 0; i < 300 && c->exiting; i++)
+        cstore_wait(100);
     if (c->removed) {
         cstore_unlock();
         pthread_mutex_unlock(&c->op_lock);
