@@ -372,3 +372,230 @@ int plan_build(const struct container *c, char *const *layers, struct rt_plan **
     *out = p;
     return 0;
 }
+
+/* ---- the create body's types, checked as Go's decoder checks them ---- */
+
+enum jt { T_STR, T_BOOL, T_INT, T_OBJ, T_STRV, T_STRV_OR_STR, T_OBJ_OF_STR, T_ANY };
+
+struct field {
+    const char *name;
+    enum jt type;
+    const char *go; /* the Go type docker names in its message */
+};
+
+static const struct field config_fields[] = {
+    {"Hostname", T_STR, "string"},
+    {"Domainname", T_STR, "string"},
+    {"User", T_STR, "string"},
+    {"AttachStdin", T_BOOL, "bool"},
+    {"AttachStdout", T_BOOL, "bool"},
+    {"AttachStderr", T_BOOL, "bool"},
+    {"ExposedPorts", T_OBJ, "nat.PortSet"},
+    {"Tty", T_BOOL, "bool"},
+    {"OpenStdin", T_BOOL, "bool"},
+    {"StdinOnce", T_BOOL, "bool"},
+    {"Env", T_STRV, "[]string"},
+    {"Cmd", T_STRV_OR_STR, "strslice.StrSlice"},
+    {"Image", T_STR, "string"},
+    {"Volumes", T_OBJ, "map[string]struct {}"},
+    {"WorkingDir", T_STR, "string"},
+    {"Entrypoint", T_STRV_OR_STR, "strslice.StrSlice"},
+    {"NetworkDisabled", T_BOOL, "bool"},
+    {"Labels", T_OBJ_OF_STR, "map[string]string"},
+    {"StopSignal", T_STR, "string"},
+    {"StopTimeout", T_INT, "int"},
+    {"Shell", T_STRV_OR_STR, "strslice.StrSlice"},
+    {"HostConfig", T_OBJ, "container.HostConfig"},
+    {"NetworkingConfig", T_OBJ, "network.NetworkingConfig"},
+    {NULL, T_ANY, NULL},
+};
+
+static const struct field host_fields[] = {
+    {"Binds", T_STRV, "[]string"},
+    {"NetworkMode", T_STR, "container.NetworkMode"},
+    {"PortBindings", T_OBJ, "nat.PortMap"},
+    {"RestartPolicy", T_OBJ, "container.RestartPolicy"},
+    {"AutoRemove", T_BOOL, "bool"},
+    {"CapAdd", T_STRV, "strslice.StrSlice"},
+    {"CapDrop", T_STRV, "strslice.StrSlice"},
+    {"Privileged", T_BOOL, "bool"},
+    {"ReadonlyRootfs", T_BOOL, "bool"},
+    {"PublishAllPorts", T_BOOL, "bool"},
+    {"Memory", T_INT, "int64"},
+    {"MemorySwap", T_INT, "int64"},
+    {"NanoCpus", T_INT, "int64"},
+    {"CpuShares", T_INT, "int64"},
+    {"PidsLimit", T_INT, "int64"},
+    {"Init", T_BOOL, "bool"},
+    {"GroupAdd", T_STRV, "[]string"},
+    {"LogConfig", T_OBJ, "container.LogConfig"},
+    {"Dns", T_STRV, "[]string"},
+    {"DnsSearch", T_STRV, "[]string"},
+    {"DnsOptions", T_STRV, "[]string"},
+    {"ExtraHosts", T_STRV, "[]string"},
+    {"Ulimits", T_ANY, NULL},
+    {"ConsoleSize", T_ANY, NULL},
+    {NULL, T_ANY, NULL},
+};
+
+static const char *json_kind(json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "bool";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_OBJECT:
+        return "object";
+    default:
+        return "null";
+    }
+}
+
+static bool all_strings(json_t *arr)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v))
+            return false;
+    }
+    return true;
+}
+
+static bool type_ok(json_t *v, enum jt t)
+{
+    if (json_is_null(v))
+        return true; /* Go leaves the zero value */
+    switch (t) {
+    case T_STR:
+        return json_is_string(v);
+    case T_BOOL:
+        return json_is_boolean(v);
+    case T_INT:
+        return json_is_integer(v);
+    case T_OBJ:
+        return json_is_object(v);
+    case T_STRV:
+        return json_is_array(v) && all_strings(v);
+    case T_STRV_OR_STR:
+        return json_is_string(v) || (json_is_array(v) && all_strings(v));
+    case T_OBJ_OF_STR: {
+        if (!json_is_object(v))
+            return false;
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+        {
+            if (!json_is_string(x))
+                return false;
+        }
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
+static int check_fields(json_t *obj, const struct field *fields, const char *where,
+                        struct md_error *err)
+{
+    for (const struct field *f = fields; f->name; f++) {
+        json_t *v = json_object_get(obj, f->name);
+        if (v && !type_ok(v, f->type))
+            return md_err(err, MD_EINVAL,
+                          "json: cannot unmarshal %s into Go struct field %s.%s of type %s",
+                          json_kind(v), where, f->name, f->go);
+    }
+    return 0;
+}
+
+int plan_check_types(json_t *body, struct md_error *err)
+{
+    if (check_fields(body, config_fields, "ContainerConfigWrapper", err) < 0)
+        return -1;
+    json_t *hc = json_object_get(body, "HostConfig");
+    if (json_is_object(hc)) {
+        if (check_fields(hc, host_fields, "HostConfig", err) < 0)
+            return -1;
+        const char *k;
+        json_t *v;
+        json_object_foreach(json_object_get(hc, "PortBindings"), k, v)
+        {
+            size_t i;
+            json_t *b;
+            if (!json_is_array(v) && !json_is_null(v))
+                return md_err(err, MD_EINVAL,
+                              "json: cannot unmarshal %s into Go struct field "
+                              "HostConfig.PortBindings of type []nat.PortBinding",
+                              json_kind(v));
+            json_array_foreach(v, i, b)
+            {
+                if (!json_is_object(b) || !type_ok(json_object_get(b, "HostIp"), T_STR) ||
+                    !type_ok(json_object_get(b, "HostPort"), T_STR))
+                    return md_err(
+                        err, MD_EINVAL,
+                        "json: cannot unmarshal %s into Go struct "
+                        "field PortBinding.HostPort of type string",
+                        json_kind(json_is_object(b) ? json_object_get(b, "HostPort") : b));
+            }
+        }
+        json_t *rp = json_object_get(hc, "RestartPolicy");
+        if (json_is_object(rp) && (!type_ok(json_object_get(rp, "Name"), T_STR) ||
+                                   !type_ok(json_object_get(rp, "MaximumRetryCount"), T_INT)))
+            return md_err(err, MD_EINVAL,
+                          "json: cannot unmarshal RestartPolicy: Name must be a "
+                          "string and MaximumRetryCount an integer");
+        json_t *ul;
+        size_t i;
+        json_t *uls = json_object_get(hc, "Ulimits");
+        if (uls && !json_is_null(uls) && !json_is_array(uls))
+            return md_err(err, MD_EINVAL,
+                          "json: cannot unmarshal %s into Go struct field "
+                          "HostConfig.Ulimits of type []*container.Ulimit",
+                          json_kind(uls));
+        json_array_foreach(uls, i, ul)
+        {
+            if (!json_is_object(ul) || !type_ok(json_object_get(ul, "Name"), T_STR) ||
+                !type_ok(json_object_get(ul, "Soft"), T_INT) ||
+                !type_ok(json_object_get(ul, "Hard"), T_INT))
+                return md_err(err, MD_EINVAL,
+                              "json: cannot unmarshal an ulimit: Name must be a "
+                              "string, Soft and Hard integers");
+        }
+        json_t *cs = json_object_get(hc, "ConsoleSize");
+        if (cs && !json_is_null(cs) &&
+            (!json_is_array(cs) || json_array_size(cs) != 2 ||
+             !json_is_integer(json_array_get(cs, 0)) || !json_is_integer(json_array_get(cs, 1))))
+            return md_err(err, MD_EINVAL,
+                          "json: cannot unmarshal ConsoleSize: two integers "
+                          "(height, width) expected");
+    }
+    json_t *eps = json_object_get(json_object_get(body, "NetworkingConfig"), "EndpointsConfig");
+    if (eps && !json_is_null(eps)) {
+        const char *k;
+        json_t *v;
+        if (!json_is_object(eps))
+            return md_err(
+                err, MD_EINVAL,
+                "json: cannot unmarshal %s into Go struct field "
+                "NetworkingConfig.EndpointsConfig of type map[string]*network.EndpointSettings",
+                json_kind(eps));
+        json_object_foreach(eps, k, v)
+        {
+            if (!json_is_object(v) && !json_is_null(v))
+                return md_err(err, MD_EINVAL,
+                              "json: cannot unmarshal %s into Go value of type "
+                              "network.EndpointSettings",
+                              json_kind(v));
+        }
+    }
+    return 0;
+}

@@ -111,6 +111,11 @@ code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/
     -d '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Memory":1000}}' http://x/v1.50/containers/create)
 expect_eq "memory below 6MB: 400" 400 "$code"
 expect_eq "... and no container was created" "[]" "$(api 'http://x/v1.50/containers/json?all=1')"
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"Image":"busybox","Env":"A=1"}' http://x/v1.50/containers/create)
+expect_eq "a wrongly typed field: 400" 400 "$code"
+expect_eq "... with Go's decoder message, as docker" '{"message":"json: cannot unmarshal string into Go struct field ContainerConfigWrapper.Env of type []string"}' "$(cat "$T/body")"
+expect_eq "... and nothing was created" "[]" "$(api 'http://x/v1.50/containers/json?all=1')"
 expect_eq "wait with a bad condition: 400" 400 "$(api -o /dev/null -w '%{http_code}' -X POST 'http://x/v1.50/containers/nosuch/wait?condition=bogus')"
 expect_eq "stop of a missing container: 404" 404 "$(api -o /dev/null -w '%{http_code}' -X POST http://x/v1.50/containers/nosuch/stop)"
 suite_end
