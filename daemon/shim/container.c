@@ -172,22 +172,25 @@ int shim_make_pipes(bool open_stdin, int in[2], int out[2], int errp[2], struct 
     return 0;
 }
 
-/* Move PID 1 into its cgroups, let it set itself up, and take the pty
- * master when there is a tty. On failure io->pid is 0 if it was reaped. */
-static int wait_ready(const struct rt_spec *spec, struct shim_io *io, uint64_t *oom_base,
-                      struct md_error *e)
+/* Move the process (PID 1 or an exec'd one) into the container's cgroups,
+ * let it set itself up, and take the pty master when there is a tty. what
+ * names it in messages; oom_base (PID 1 only) gets the OOM count before it
+ * runs. On failure io->pid is 0 if it was reaped. */
+int shim_wait_ready(const struct rt_spec *spec, bool tty, const char *what, struct shim_io *io,
+                    uint64_t *oom_base, struct md_error *e)
 {
     if (shim_join_cgroups(spec, io->pid, e) < 0)
         return -1;
-    *oom_base = oom_count(spec->oom_file);
+    if (oom_base)
+        *oom_base = oom_count(spec->oom_file);
     if (sync_send(io->sync_fd, SYNC_CGROUP, 0, NULL, -1) < 0)
-        return md_errno(e, errno, "sync with the container process");
+        return md_errno(e, errno, "sync with the %s", what);
     char type = 0;
     int cerr = 0, master = -1;
     _cleanup_free_ char *cmsg = NULL;
     int r = shim_recv_timeout(io->sync_fd, &type, &cerr, &cmsg, &master, SETUP_TIMEOUT_MS);
     if (r < 0)
-        return md_errno(e, errno, "wait for the container process");
+        return md_errno(e, errno, "wait for the %s", what);
     if (r == 0) {
         int st = 0;
         waitpid(io->pid, &st, 0);
@@ -198,10 +201,10 @@ static int wait_ready(const struct rt_spec *spec, struct shim_io *io, uint64_t *
     if (type == SYNC_ERROR)
         return md_err(e, cerr, "%s", cmsg);
     if (type != SYNC_READY)
-        return md_err(e, EPROTO, "unexpected sync message '%c' from the container process", type);
-    if (spec->plan.tty) {
+        return md_err(e, EPROTO, "unexpected sync message '%c' from the %s", type, what);
+    if (tty) {
         if (master < 0)
-            return md_err(e, EPROTO, "no pty from the container process");
+            return md_err(e, EPROTO, "no pty from the %s", what);
         shim_set_nonblock(master);
         io->stdin_fd = master;
         io->out_fd[0] = master;
@@ -320,7 +323,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     }
 
     uint64_t oom_base = 0;
-    if (wait_ready(&spec, &io, &oom_base, &e) < 0) {
+    if (shim_wait_ready(&spec, spec.plan.tty, "container process", &io, &oom_base, &e) < 0) {
         if (io.pid > 0) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);

@@ -26,8 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SETUP_TIMEOUT_MS 60000
-
 struct exec_shim {
     const char *exec_dir;
     int daemon_fd;
@@ -73,44 +71,6 @@ static void exec_plan_of(struct rt_plan *out, const struct rt_spec *cs,
     out->console_h = x->console_h;
     out->console_w = x->console_w;
     out->init = false;
-}
-
-/* Put the process into the container's cgroups, let it set up, take the
- * pty master when there is a tty. */
-static int wait_ready(const struct rt_spec *cs, bool tty, struct shim_io *io, struct md_error *e)
-{
-    if (shim_join_cgroups(cs, io->pid, e) < 0)
-        return -1;
-    if (sync_send(io->sync_fd, SYNC_CGROUP, 0, NULL, -1) < 0)
-        return md_errno(e, errno, "sync with the exec process");
-    char type = 0;
-    int cerr = 0, master = -1;
-    _cleanup_free_ char *cmsg = NULL;
-    int r = shim_recv_timeout(io->sync_fd, &type, &cerr, &cmsg, &master, SETUP_TIMEOUT_MS);
-    if (r < 0)
-        return md_errno(e, errno, "wait for the exec process");
-    if (r == 0) {
-        int st = 0;
-        waitpid(io->pid, &st, 0);
-        io->pid = 0;
-        shim_describe_status(e, st);
-        return -1;
-    }
-    if (type == SYNC_ERROR)
-        return md_err(e, cerr, "%s", cmsg);
-    if (type != SYNC_READY)
-        return md_err(e, EPROTO, "unexpected sync message '%c' from the exec process", type);
-    if (tty) {
-        if (master < 0)
-            return md_err(e, EPROTO, "no pty from the exec process");
-        shim_set_nonblock(master);
-        io->stdin_fd = master;
-        io->out_fd[0] = master;
-        io->winsize_fd = master;
-    } else if (master >= 0) {
-        close(master);
-    }
-    return 0;
 }
 
 /* The container's seccomp filter for the process's capabilities, compiled
@@ -261,7 +221,7 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
         shim_set_nonblock(io.out_fd[1]);
     }
     _cleanup_free_ char *pidfile = xasprintf("%s/pid", exec_dir);
-    if (wait_ready(&cs, x.tty, &io, &e) < 0 ||
+    if (shim_wait_ready(&cs, x.tty, "exec process", &io, NULL, &e) < 0 ||
         util_write_pid_file(pidfile, pid, util_proc_start_time(pid), &e) < 0) {
         if (io.pid > 0) {
             kill(pid, SIGKILL);

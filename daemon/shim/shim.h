@@ -80,6 +80,9 @@ int shim_join_cgroups(const struct rt_spec *s, pid_t pid, struct md_error *err);
 /* One sync message from the child within ms. 1: got it; 0: EOF. */
 int shim_recv_timeout(int fd, char *type, int *e, char **msg, int *passfd, int ms);
 void shim_describe_status(struct md_error *e, int st);
+/* Cgroups, the child's setup handshake and the pty master (see container.c). */
+int shim_wait_ready(const struct rt_spec *spec, bool tty, const char *what, struct shim_io *io,
+                    uint64_t *oom_base, struct md_error *e);
 /* Pipes for stdin (or /dev/null in in[0]), stdout, stderr; CLOEXEC. */
 int shim_make_pipes(bool open_stdin, int in[2], int out[2], int errp[2], struct md_error *e);
 /* docker's code for a wait status: the exit status, or 128+signal. */
