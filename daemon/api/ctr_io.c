@@ -13,16 +13,8 @@
 #include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
 
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-
-/* A producer's pipe whose reader went away (client gone, daemon stopping). */
-static bool reader_gone(int fd)
-{
-    struct pollfd p = {.fd = fd, .events = 0};
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP));
-}
 
 /* ---- wait ---- */
 
@@ -63,7 +55,7 @@ static void wait_producer(void *p, int fd)
     cstore_lock();
     while (!wait_done(w)) {
         cstore_wait(250);
-        if (api_shutting_down() || reader_gone(fd)) {
+        if (api_shutting_down() || api_fd_hung_up(fd)) {
             cstore_unlock();
             return;
         }
@@ -120,12 +112,6 @@ static void attach_free(void *p)
     free(a);
 }
 
-static bool client_hung_up(int sock)
-{
-    struct pollfd p = {.fd = sock, .events = 0};
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
-}
-
 /* Connect to the shim: at once when it runs, else when the next start has
  * prepared PID 1 (start waits for us before letting it exec). */
 static int connect_shim(struct attach_ctx *a, int sock)
@@ -152,7 +138,7 @@ static int connect_shim(struct attach_ctx *a, int sock)
         }
         cstore_wait(250);
         cstore_unlock();
-        bool gone = client_hung_up(sock);
+        bool gone = api_fd_hung_up(sock);
         cstore_lock();
         if (gone)
             break;
@@ -353,7 +339,7 @@ static void logs_producer(void *p, int fd)
         /* at the end (or a partial line still being written) */
         if (n > 0)
             fseek(f, -n, SEEK_CUR);
-        if (!l->follow || api_shutting_down() || reader_gone(fd))
+        if (!l->follow || api_shutting_down() || api_fd_hung_up(fd))
             break;
         if (!ctr_live(l->c)) {
             /* drain what the shim wrote before it exited, then stop */

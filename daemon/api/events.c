@@ -7,7 +7,6 @@
 #include "daemon/api/server.h"
 #include "daemon/state/events.h"
 
-#include <poll.h>
 #include <string.h>
 
 struct ev_ctx {
@@ -74,12 +73,6 @@ static bool matches(struct ev_ctx *e, json_t *ev)
     return filters_match_label(e->f, attrs);
 }
 
-static bool reader_gone(int fd)
-{
-    struct pollfd p = {.fd = fd, .events = 0};
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP));
-}
-
 static void producer(void *p, int fd)
 {
     struct ev_ctx *e = p;
@@ -104,7 +97,7 @@ static void producer(void *p, int fd)
             }
         }
         json_decref(batch);
-        if (time_now_ns() > e->until || api_shutting_down() || reader_gone(fd))
+        if (time_now_ns() > e->until || api_shutting_down() || api_fd_hung_up(fd))
             return;
     }
 }

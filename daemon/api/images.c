@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <microhttpd.h>
-#include <poll.h>
 #include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -269,8 +268,7 @@ static void save_produce(void *ctx, int fd)
     /* A truncated tar followed by a clean end of stream would look like a
      * complete archive to the client: cut the connection instead. While the
      * pipe's reader is open the stream, and so the connection, is alive. */
-    struct pollfd p = {.fd = fd, .events = 0};
-    if (poll(&p, 1, 0) == 0 && s->client_fd >= 0)
+    if (!api_fd_hung_up(fd) && s->client_fd >= 0)
         shutdown(s->client_fd, SHUT_RDWR);
 }
 

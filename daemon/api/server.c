@@ -68,6 +68,12 @@ int api_write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
+bool api_fd_hung_up(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP));
+}
+
 int api_write_json_line(int fd, json_t *j)
 {
     _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);

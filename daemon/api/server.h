@@ -91,6 +91,11 @@ void api_reply_upgrade(struct api_req *r, const char *content_type, api_upgrade_
                        void (*ctx_free)(void *));
 void api_upgrade_done(struct api_upgrade *u);
 
+/* The other end of fd hung up: a stream producer's pipe whose reader went
+ * away (client gone, daemon stopping), or an upgraded client socket that
+ * was fully closed (a half-close is not a hang-up). Never blocks. */
+bool api_fd_hung_up(int fd);
+
 /* Write all of buf to fd (blocking, MSG_NOSIGNAL semantics); -1 on error. */
 int api_write_all(int fd, const void *buf, size_t n);
 int api_write_json_line(int fd, json_t *j); /* json + "\r\n", as moby's streams */
