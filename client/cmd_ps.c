@@ -175,47 +175,122 @@ static char *networks_field(json_t *ns)
     return sb_steal(&b);
 }
 
-/* One ContainerContext as a JSON object, keys in json.Marshal's order. */
-static json_t *ps_row(json_t *c, bool trunc, bool with_label)
+/* The ContainerContext fields; check_fields accepts exactly these. */
+static const char *const ctx_fields[] = {"ID",        "Names",        "Image",    "Command",
+                                         "CreatedAt", "RunningFor",   "Ports",    "State",
+                                         "Status",    "Size",         "Labels",   "Label",
+                                         "Mounts",    "LocalVolumes", "Networks", "Platform"};
+#define N_CTX_FIELDS (sizeof ctx_fields / sizeof ctx_fields[0])
+
+/* Which fields the template reads, a bit per ctx_fields entry: a row is
+ * built with only those (ps -q over 1,000 containers needs only IDs). A
+ * bare "." (as in {{json .}}) reads the whole row. */
+static unsigned fields_used(const char *fmt)
+{
+    unsigned used = 0;
+    for (const char *p = fmt; (p = strstr(p, "{{"));) {
+        const char *end = strstr(p, "}}");
+        if (!end)
+            return ~0u;
+        for (const char *q = p + 2; q < end; q++) {
+            if (*q != '.')
+                continue;
+            if (!isalpha((unsigned char)q[1]) && q[1] != '_')
+                return ~0u;
+            size_t n = 1;
+            while (isalnum((unsigned char)q[n]) || q[n] == '_')
+                n++;
+            for (size_t k = 0; k < N_CTX_FIELDS; k++)
+                if (strlen(ctx_fields[k]) == n - 1 && !strncmp(ctx_fields[k], q + 1, n - 1))
+                    used |= 1u << k;
+            q += n - 1;
+        }
+        p = end + 2;
+    }
+    return used;
+}
+
+static unsigned field_bit(const char *field)
+{
+    for (size_t k = 0; k < N_CTX_FIELDS; k++)
+        if (!strcmp(ctx_fields[k], field))
+            return 1u << k;
+    return 0;
+}
+
+static bool wants(unsigned used, const char *field)
+{
+    return used & field_bit(field);
+}
+
+/* One ContainerContext as a JSON object, keys in json.Marshal's order;
+ * only the fields in used (see fields_used). */
+static json_t *ps_row(json_t *c, bool trunc, unsigned used)
 {
     json_t *row = json_object();
-    const char *cmd = jstr(c, "Command");
-    _cleanup_free_ char *shown = trunc ? cli_ellipsis(cmd, 20) : xstrdup(cmd);
-    _cleanup_free_ char *quoted = cli_quote(shown);
+#define WANT(f) wants(used, f)
+    if (WANT("Command")) {
+        const char *cmd = jstr(c, "Command");
+        _cleanup_free_ char *shown = trunc ? cli_ellipsis(cmd, 20) : xstrdup(cmd);
+        _cleanup_free_ char *quoted = cli_quote(shown);
+        json_object_set_new(row, "Command", json_str_lossy(quoted));
+    }
     long long created = jint(c, "Created");
-    _cleanup_free_ char *created_at = cli_time_string(created);
-    _cleanup_free_ char *id = trunc ? truncate_id(jstr(c, "Id")) : xstrdup(jstr(c, "Id"));
-    _cleanup_free_ char *image = image_field(jstr(c, "Image"), jstr(c, "ImageID"), trunc);
-    _cleanup_free_ char *labels = labels_field(json_object_get(c, "Labels"));
-    int local = 0;
-    _cleanup_free_ char *mounts = mounts_field(json_object_get(c, "Mounts"), trunc, &local);
-    _cleanup_free_ char *names = names_field(json_object_get(c, "Names"), trunc);
-    _cleanup_free_ char *nets = networks_field(json_object_get(c, "NetworkSettings"));
-    _cleanup_free_ char *ports = ports_field(json_object_get(c, "Ports"));
-    _cleanup_free_ char *ago = human_duration((int64_t)time(NULL) - created);
-    _cleanup_free_ char *running_for = xasprintf("%s ago", ago);
-    _cleanup_free_ char *size = cli_ps_size(jint(c, "SizeRw"), jint(c, "SizeRootFs"));
-    _cleanup_free_ char *lv = xasprintf("%d", local);
-
-    json_object_set_new(row, "Command", json_str_lossy(quoted));
-    json_object_set_new(row, "CreatedAt", json_str_lossy(created_at));
-    json_object_set_new(row, "ID", json_str_lossy(id));
-    json_object_set_new(row, "Image", json_str_lossy(image));
-    if (with_label) {
+    if (WANT("CreatedAt")) {
+        _cleanup_free_ char *created_at = cli_time_string(created);
+        json_object_set_new(row, "CreatedAt", json_str_lossy(created_at));
+    }
+    if (WANT("ID")) {
+        _cleanup_free_ char *id = trunc ? truncate_id(jstr(c, "Id")) : xstrdup(jstr(c, "Id"));
+        json_object_set_new(row, "ID", json_str_lossy(id));
+    }
+    if (WANT("Image")) {
+        _cleanup_free_ char *image = image_field(jstr(c, "Image"), jstr(c, "ImageID"), trunc);
+        json_object_set_new(row, "Image", json_str_lossy(image));
+    }
+    if (WANT("Label")) {
         json_t *l = json_object_get(c, "Labels");
         json_object_set_new(row, "Label", json_is_object(l) ? json_incref(l) : json_object());
     }
-    json_object_set_new(row, "Labels", json_str_lossy(labels));
-    json_object_set_new(row, "LocalVolumes", json_string(lv));
-    json_object_set_new(row, "Mounts", json_str_lossy(mounts));
-    json_object_set_new(row, "Names", json_str_lossy(names));
-    json_object_set_new(row, "Networks", json_str_lossy(nets));
-    json_object_set_new(row, "Platform", json_null());
-    json_object_set_new(row, "Ports", json_str_lossy(ports));
-    json_object_set_new(row, "RunningFor", json_str_lossy(running_for));
-    json_object_set_new(row, "Size", json_str_lossy(size));
-    json_object_set_new(row, "State", json_str_lossy(jstr(c, "State")));
-    json_object_set_new(row, "Status", json_str_lossy(jstr(c, "Status")));
+    if (WANT("Labels")) {
+        _cleanup_free_ char *labels = labels_field(json_object_get(c, "Labels"));
+        json_object_set_new(row, "Labels", json_str_lossy(labels));
+    }
+    if (WANT("LocalVolumes") || WANT("Mounts")) {
+        int local = 0;
+        _cleanup_free_ char *mounts = mounts_field(json_object_get(c, "Mounts"), trunc, &local);
+        _cleanup_free_ char *lv = xasprintf("%d", local);
+        json_object_set_new(row, "LocalVolumes", json_string(lv));
+        json_object_set_new(row, "Mounts", json_str_lossy(mounts));
+    }
+    if (WANT("Names")) {
+        _cleanup_free_ char *names = names_field(json_object_get(c, "Names"), trunc);
+        json_object_set_new(row, "Names", json_str_lossy(names));
+    }
+    if (WANT("Networks")) {
+        _cleanup_free_ char *nets = networks_field(json_object_get(c, "NetworkSettings"));
+        json_object_set_new(row, "Networks", json_str_lossy(nets));
+    }
+    if (WANT("Platform"))
+        json_object_set_new(row, "Platform", json_null());
+    if (WANT("Ports")) {
+        _cleanup_free_ char *ports = ports_field(json_object_get(c, "Ports"));
+        json_object_set_new(row, "Ports", json_str_lossy(ports));
+    }
+    if (WANT("RunningFor")) {
+        _cleanup_free_ char *ago = human_duration((int64_t)time(NULL) - created);
+        _cleanup_free_ char *running_for = xasprintf("%s ago", ago);
+        json_object_set_new(row, "RunningFor", json_str_lossy(running_for));
+    }
+    if (WANT("Size")) {
+        _cleanup_free_ char *size = cli_ps_size(jint(c, "SizeRw"), jint(c, "SizeRootFs"));
+        json_object_set_new(row, "Size", json_str_lossy(size));
+    }
+    if (WANT("State"))
+        json_object_set_new(row, "State", json_str_lossy(jstr(c, "State")));
+    if (WANT("Status"))
+        json_object_set_new(row, "Status", json_str_lossy(jstr(c, "Status")));
+#undef WANT
     return row;
 }
 
@@ -251,10 +326,6 @@ static bool uses_size(const char *f)
  * actions are checked here. */
 static int check_fields(const char *format)
 {
-    static const char *const known[] = {"ID",        "Names",        "Image",    "Command",
-                                        "CreatedAt", "RunningFor",   "Ports",    "State",
-                                        "Status",    "Size",         "Labels",   "Label",
-                                        "Mounts",    "LocalVolumes", "Networks", "Platform"};
     int line = 1;
     const char *line_start = format;
     for (const char *p = format; *p; p++) {
@@ -284,8 +355,8 @@ static int check_fields(const char *format)
             while (isalnum((unsigned char)q[n]) || q[n] == '_')
                 n++;
             bool ok = false;
-            for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-                ok = ok || (strlen(known[k]) == n - 1 && !strncmp(known[k], q + 1, n - 1));
+            for (size_t k = 0; k < N_CTX_FIELDS; k++)
+                ok = ok || (strlen(ctx_fields[k]) == n - 1 && !strncmp(ctx_fields[k], q + 1, n - 1));
             if (!ok) {
                 fprintf(stderr,
                         "failed to execute template: template: :%d:%d: executing \"\" at "
@@ -326,6 +397,25 @@ static char *label_headers(const char *fmt)
     }
     sb_add(&b, p);
     return sb_steal(&b);
+}
+
+struct ps_walk {
+    bool trunc;
+    unsigned used;  /* fields_used */
+    struct rows_out *out; /* NULL: "{{json .}}", printed as it comes */
+};
+
+static int ps_each(json_t *ctr, void *ctx)
+{
+    struct ps_walk *w = ctx;
+    _cleanup_json_ json_t *row = ps_row(ctr, w->trunc, w->used);
+    if (w->out) {
+        rows_add(w->out, row);
+    } else {
+        _cleanup_free_ char *s = go_json(row);
+        fputs(s, stdout);
+    }
+    return 0;
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -436,11 +526,12 @@ static int cmd_ps(int argc, char **argv)
     _cleanup_free_ char *path =
         xasprintf("/containers/json%s%s", q.len ? "?" : "", q.len ? q.s + 1 : "");
     sb_free(&q);
-    json_t *list = NULL;
-    int st = api_json("GET", path, NULL, &list);
-    _cleanup_json_ json_t *lc = list;
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    int st = api_text("GET", path, NULL, &text, &len);
     if (st >= 400) {
-        print_daemon_error(list);
+        _cleanup_json_ json_t *e = api_parse(text, len);
+        print_daemon_error(e);
         return 1;
     }
 
@@ -461,27 +552,29 @@ static int cmd_ps(int argc, char **argv)
     } else {
         fmt = xstrdup(quiet ? "{{.ID}}" : format);
     }
-    bool trunc = !no_trunc;
-    bool with_label = strstr(fmt, ".Label ") != NULL;
-    json_t *rows = json_array();
-    size_t i;
-    json_t *ctr;
-    json_array_foreach(list, i, ctr) json_array_append_new(rows, ps_row(ctr, trunc, with_label));
-    int rc = 0;
-    if (is_json_dot(fmt)) {
-        json_t *row;
-        json_array_foreach(rows, i, row)
-        {
-            char *s = go_json(row);
-            fputs(s, stdout);
-            free(s);
-        }
-    } else {
-        _cleanup_free_ char *hfmt = label_headers(fmt);
-        rc = render_rows_hdr(fmt, hfmt, rows, header_for);
+    /* .Label "key" is the one field that is not in {{json .}} */
+    unsigned used = fields_used(fmt);
+    if (!strstr(fmt, ".Label "))
+        used &= ~field_bit("Label");
+    struct ps_walk w = {.trunc = !no_trunc, .used = used};
+    _cleanup_free_ char *hfmt = NULL;
+    if (!is_json_dot(fmt)) {
+        hfmt = label_headers(fmt);
+        w.out = rows_begin(fmt, hfmt, header_for);
+        if (!w.out)
+            return 1;
     }
-    json_decref(rows);
-    return rc;
+    /* one container at a time: with thousands, a tree of the whole list
+     * costs more in allocations and page faults than everything else */
+    struct md_error err = {0};
+    if (json_array_each(text, len, ps_each, &w, &err) < 0) {
+        fprintf(stderr, "error reading the container list: %s\n", md_err_msg(&err));
+        md_err_clear(&err);
+        if (w.out)
+            rows_end(w.out);
+        return 1;
+    }
+    return w.out ? rows_end(w.out) : 0;
 }
 
 static const char ps_options[] =

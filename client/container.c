@@ -289,54 +289,86 @@ int render_rows(const char *format, json_t *rows, const char *(*header_for)(cons
     return render_rows_hdr(format, NULL, rows, header_for);
 }
 
-int render_rows_hdr(const char *format, const char *header_format, json_t *rows,
-                    const char *(*header_for)(const char *field))
+struct rows_out {
+    struct tmpl *t;
+    struct strbuf body;
+    const char *header_format;
+    const char *(*header_for)(const char *field);
+    int rc;
+};
+
+struct rows_out *rows_begin(const char *format, const char *header_format,
+                            const char *(*header_for)(const char *field))
 {
     struct tmpl *t = NULL;
     struct md_error err = {0};
     if (tmpl_parse(format, &t, &err) < 0) {
         fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
         md_err_clear(&err);
-        return 1;
+        return NULL;
     }
-    struct strbuf body = STRBUF_INIT;
-    size_t i;
-    json_t *row;
-    int rc = 0;
-    json_array_foreach(rows, i, row)
-    {
-        char *line = NULL;
-        if (tmpl_render(t, row, &line, &err) < 0) {
-            fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
-            md_err_clear(&err);
-            rc = 1;
-            break;
-        }
-        sb_add(&body, line);
-        sb_addc(&body, '\n');
-        free(line);
+    struct rows_out *o = xcalloc(1, sizeof *o);
+    *o = (struct rows_out){
+        .t = t, .body = STRBUF_INIT, .header_format = header_format, .header_for = header_for};
+    return o;
+}
+
+void rows_add(struct rows_out *o, json_t *row)
+{
+    if (o->rc)
+        return;
+    struct md_error err = {0};
+    char *line = NULL;
+    if (tmpl_render(o->t, row, &line, &err) < 0) {
+        fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
+        md_err_clear(&err);
+        o->rc = 1;
+        return;
     }
+    sb_add(&o->body, line);
+    sb_addc(&o->body, '\n');
+    free(line);
+}
+
+int rows_end(struct rows_out *o)
+{
+    int rc = o->rc;
     if (rc == 0) {
-        if (tmpl_is_table(t)) {
+        if (tmpl_is_table(o->t)) {
+            struct md_error err = {0};
             struct tabwriter *tw = tw_new();
             struct tmpl *ht = NULL;
-            if (header_format && tmpl_parse(header_format, &ht, &err) < 0)
+            if (o->header_format && tmpl_parse(o->header_format, &ht, &err) < 0)
                 md_err_clear(&err);
-            char *h = tmpl_render_header(ht ? ht : t, header_for);
+            char *h = tmpl_render_header(ht ? ht : o->t, o->header_for);
             tmpl_free(ht);
             tw_write(tw, h);
             tw_write(tw, "\n");
             free(h);
-            tw_write(tw, body.s);
+            if (o->body.len)
+                tw_write(tw, o->body.s);
             char *out = tw_flush(tw);
             fputs(out, stdout);
             free(out);
             tw_free(tw);
-        } else if (body.len) {
-            fputs(body.s, stdout);
+        } else if (o->body.len) {
+            fputs(o->body.s, stdout);
         }
     }
-    sb_free(&body);
-    tmpl_free(t);
+    sb_free(&o->body);
+    tmpl_free(o->t);
+    free(o);
     return rc;
+}
+
+int render_rows_hdr(const char *format, const char *header_format, json_t *rows,
+                    const char *(*header_for)(const char *field))
+{
+    struct rows_out *o = rows_begin(format, header_format, header_for);
+    if (!o)
+        return 1;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) rows_add(o, row);
+    return rows_end(o);
 }

@@ -62,3 +62,10 @@ int render_rows(const char *format, json_t *rows, const char *(*header_for)(cons
 /* Same, with the header row rendered from header_format instead. */
 int render_rows_hdr(const char *format, const char *header_format, json_t *rows,
                     const char *(*header_for)(const char *field));
+/* The same, a row at a time: rows_begin prints a template error and returns
+ * NULL; rows_end prints (tables aligned) and returns the exit code. */
+struct rows_out;
+struct rows_out *rows_begin(const char *format, const char *header_format,
+                            const char *(*header_for)(const char *field));
+void rows_add(struct rows_out *o, json_t *row);
+int rows_end(struct rows_out *o);

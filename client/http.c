@@ -344,7 +344,7 @@ char *url_escape(const char *s)
     return out;
 }
 
-int api_json(const char *method, const char *path, json_t *body, json_t **out)
+int api_text(const char *method, const char *path, json_t *body, char **text, size_t *len)
 {
     _cleanup_free_ char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
     struct http_req req = {.method = method,
@@ -354,18 +354,28 @@ int api_json(const char *method, const char *path, json_t *body, json_t **out)
                            .body_len = b ? strlen(b) : 0,
                            .body_fd = -1};
     struct http_conn *c = http_send(&req);
-    size_t len;
-    _cleanup_free_ char *data = http_read_all(c, &len);
+    *text = http_read_all(c, len);
     int status = http_status(c);
     http_close(c);
-    if (out) {
-        *out = NULL;
-        if (len) {
-            *out = json_loadb(data, len, JSON_DECODE_ANY, NULL);
-            if (!*out) /* not JSON: keep the text so errors still show it */
-                *out = json_pack("{s:s}", "message", data);
-        }
-    }
+    return status;
+}
+
+json_t *api_parse(const char *text, size_t len)
+{
+    if (!len)
+        return NULL;
+    json_t *j = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+    /* not JSON: keep the text so errors still show it */
+    return j ? j : json_pack("{s:s}", "message", text);
+}
+
+int api_json(const char *method, const char *path, json_t *body, json_t **out)
+{
+    size_t len;
+    _cleanup_free_ char *data = NULL;
+    int status = api_text(method, path, body, &data, &len);
+    if (out)
+        *out = api_parse(data, len);
     return status;
 }
 

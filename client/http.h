@@ -44,6 +44,10 @@ void http_close(struct http_conn *c);
 /* Percent-encode for a query value. */
 char *url_escape(const char *s);
 
+/* A whole call; *text gets the body (NUL-terminated), *len its length. */
+int api_text(const char *method, const char *path, json_t *body, char **text, size_t *len);
+/* A body as JSON: NULL when empty, {"message": text} when it is not JSON. */
+json_t *api_parse(const char *text, size_t len);
 /* A whole JSON call. Returns the status; *out gets the parsed body (or NULL). */
 int api_json(const char *method, const char *path, json_t *body, json_t **out);
 /* The daemon's {"message": ...}, or the raw body, for an error response. */

@@ -188,3 +188,42 @@ json_t *json_load_path(const char *path, struct md_error *err)
                jerr.column);
     return j;
 }
+
+static size_t skip_ws(const char *s, size_t i, size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+int json_array_each(const char *text, size_t len, int (*fn)(json_t *elem, void *ctx), void *ctx,
+                    struct md_error *err)
+{
+    size_t i = skip_ws(text, 0, len);
+    if (i >= len || text[i] != '[')
+        return md_err(err, MD_EINVAL, "not a JSON array");
+    i = skip_ws(text, i + 1, len);
+    if (i < len && text[i] == ']')
+        return skip_ws(text, i + 1, len) == len ? 0
+                                                : md_err(err, MD_EINVAL, "data after the array");
+    for (;;) {
+        /* jansson stops after one value and says how far it read */
+        json_error_t jerr;
+        json_t *e = json_loadb(text + i, len - i, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+        if (!e)
+            return md_err(err, MD_EINVAL, "array element at byte %zu: %s", i, jerr.text);
+        i += (size_t)jerr.position;
+        int r = fn(e, ctx);
+        json_decref(e);
+        if (r)
+            return r;
+        i = skip_ws(text, i, len);
+        if (i < len && text[i] == ',') {
+            i = skip_ws(text, i + 1, len);
+            continue;
+        }
+        if (i < len && text[i] == ']' && skip_ws(text, i + 1, len) == len)
+            return 0;
+        return md_err(err, MD_EINVAL, "array element at byte %zu: expected ',' or ']'", i);
+    }
+}

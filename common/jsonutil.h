@@ -34,3 +34,10 @@ int json_write_replace(const char *path, json_t *j, bool durable, struct md_erro
 /* Parse the file at path. NULL with err set: the errno code (ENOENT for a
  * missing file) or MD_EINTERNAL for bad JSON, message naming path. */
 json_t *json_load_path(const char *path, struct md_error *err);
+/* Call fn for each element of the JSON array in text[0..len), parsing one
+ * element at a time, so a long list never exists as one tree (ps with
+ * thousands of containers). Each element is decref'd after fn returns; a
+ * non-zero return from fn stops the walk and is returned. -1 with err set
+ * (MD_EINVAL) when the text is not an array or an element is malformed. */
+int json_array_each(const char *text, size_t len, int (*fn)(json_t *elem, void *ctx), void *ctx,
+                    struct md_error *err);

@@ -90,6 +90,7 @@ static void ctr_free(struct container *c)
 {
     free(c->name);
     free(c->image_ref);
+    free(c->list_fixed);
     free(c->image_id);
     json_decref(c->config);
     json_decref(c->host_config);

@@ -56,6 +56,7 @@ struct container {
     bool prepared;      /* PID 1 waits for release: pending attaches connect now */
     int pending_attach; /* attach streams waiting to connect before release */
     int watch_fd;       /* pidfd of the shim while running, -1 otherwise */
+    char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
     pthread_mutex_t op_lock;
 };
 

@@ -2,6 +2,7 @@
  * typed lookups, and atomic writes/loads in a temporary directory. */
 #include "common/jsonutil.h"
 #include "common/cleanup.h"
+#include "common/strbuf.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -215,6 +216,54 @@ START_TEST(test_load_errors)
 }
 END_TEST
 
+
+struct each_seen {
+    struct strbuf s;
+    int stop_at;
+    int n;
+};
+
+static int each_collect(json_t *e, void *ctx)
+{
+    struct each_seen *w = ctx;
+    _cleanup_free_ char *d = json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY);
+    sb_printf(&w->s, "%s;", d);
+    return ++w->n == w->stop_at ? 7 : 0;
+}
+
+static const char *each_run(const char *text, int stop_at, int *rc, struct md_error *err)
+{
+    static struct each_seen w;
+    sb_free(&w.s);
+    w = (struct each_seen){.s = STRBUF_INIT, .stop_at = stop_at};
+    *rc = json_array_each(text, strlen(text), each_collect, &w, err);
+    return w.s.s ? w.s.s : "";
+}
+
+START_TEST(test_array_each)
+{
+    struct md_error err = {0};
+    int rc;
+    ck_assert_str_eq(each_run("[{\"a\":[1,{\"b\":\"]\"}]}, {\"c\":null}]", 0, &rc, &err),
+                     "{\"a\":[1,{\"b\":\"]\"}]};{\"c\":null};");
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(each_run(" [ ] \n", 0, &rc, &err), "");
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(each_run("[1,22,\"x\",true, null ,[3]]", 0, &rc, &err),
+                     "1;22;\"x\";true;null;[3];");
+    ck_assert_int_eq(rc, 0);
+    /* fn's non-zero return stops the walk */
+    ck_assert_str_eq(each_run("[{},{},{}]", 2, &rc, &err), "{};{};");
+    ck_assert_int_eq(rc, 7);
+    const char *bad[] = {"", "{}", "[", "[{}", "[{},]", "[{} {}]", "[{\"a\":}]", "[{}]x", "[]x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        each_run(bad[i], 0, &rc, &err);
+        ck_assert_msg(rc == -1 && err.err == MD_EINVAL, "%s: rc %d", bad[i], rc);
+        md_err_clear(&err);
+    }
+}
+END_TEST
+
 static Suite *jsonutil_suite(void)
 {
     Suite *s = suite_create("common/jsonutil");
@@ -227,6 +276,7 @@ static Suite *jsonutil_suite(void)
     tcase_add_test(tc, test_write_relative_path);
     tcase_add_test(tc, test_write_errors);
     tcase_add_test(tc, test_load_errors);
+    tcase_add_test(tc, test_array_each);
     suite_add_tcase(s, tc);
     return s;
 }
