@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
+#include "daemon/idle.h"
 #include "daemon/image/image.h"
 #include "daemon/runtime/runtime.h"
 #include "daemon/state/lifecycle.h"
@@ -347,6 +348,7 @@ int main(int argc, char **argv)
         else
             log_warn("write pidfile %s: %s", md_cfg.pidfile, strerror(errno));
     }
+    idle_start();
     log_info("minidockd %s listening on %s (data-root %s, exec-root %s)", MD_VERSION,
              md_cfg.socket_path, md_cfg.data_root, md_cfg.exec_root);
 

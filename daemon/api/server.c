@@ -3,6 +3,7 @@
  * Thread per connection, so a handler may block (stop waits, wait and events
  * hold their connection open); blocked streams poll a shutdown flag. */
 #include "daemon/api/server.h"
+#include "daemon/idle.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 
@@ -586,6 +587,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct req_state *st = *con_cls;
     if (!st) {
+        idle_activity();
         st = xcalloc(1, sizeof *st);
         st->r.conn = conn;
         st->r.method = method;
@@ -645,6 +647,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req_state *st = *con_cls;
     if (!st)
         return;
+    idle_activity();
     free(st->r.body);
     if (st->r.body_fd >= 0)
         close(st->r.body_fd);

@@ -56,9 +56,6 @@ struct shim_io {
  * close every client. Returns 0, or -1 on a setup failure. */
 int shim_io_run(struct shim_io *io);
 
-/* Drop start-up pages from the resident set (trim.c). */
-void shim_trim_rss(void);
-
 /* Container start: clone PID 1 from the spec in exec_dir and fill io.
  * Reports to the daemon on daemon_fd. */
 int shim_run_container(const char *exec_dir, int daemon_fd);

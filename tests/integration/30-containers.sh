@@ -92,6 +92,10 @@ scenario() { # runs with CLI=md and CLI=dk
     $c start "c2-$c" >/dev/null
     expect_eq "$c: wait gives the exit code" "4" "$($c wait "c2-$c")"
     expect_match "$c: ps -f exited=4" "c2-$c" "$($c ps -a -f exited=4)"
+    expect_rc "$c: ps -f status=bogus is refused" 1 $c ps -f status=bogus
+    expect_match "$c: ... with docker's message" "invalid filter 'status=bogus'" "$OUT"
+    expect_match "$c: ... and the daemon still answers" "c2-$c" "$($c ps -a -f status=exited)"
+    expect_eq "$c: ps -q lists only ids" "$($c ps -a --no-trunc --format '{{.ID}}' | cut -c1-12)" "$($c ps -a -q)"
     out=$($c container prune -f)
     expect_match "$c: prune lists the removed container" "$cid" "$out"
     expect_eq "$c: nothing left after prune" "" "$($c ps -a -q)"
