@@ -12,12 +12,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* v1 controllers a container joins. cpuset is left out on purpose: a new
@@ -274,29 +276,47 @@ int cg_read_key(const char *dir, const char *file, const char *key, unsigned lon
     return -1;
 }
 
+static bool has_line(const char *s, const char *want)
+{
+    size_t n = strlen(want);
+    for (const char *l = s; l && *l;) {
+        if (!strncmp(l, want, n) && (l[n] == '\n' || !l[n]))
+            return true;
+        l = strchr(l, '\n');
+        l = l ? l + 1 : NULL;
+    }
+    return false;
+}
+
+/* cgroup2's cgroup.events notifies pollers (POLLPRI) when it changes, so a
+ * freeze is seen the moment it completes; v1's freezer.state does not, and
+ * the same poll then just sleeps, 0.1 ms at first, doubling up to 50 ms. */
 int cg_wait_line(const char *dir, const char *file, const char *want, int timeout_ms,
                  struct md_error *err)
 {
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return md_errno(err, errno, "open %s", path);
     int64_t deadline = util_mono_ms() + timeout_ms;
-    int delay = 1;
+    long delay_us = 100;
     for (;;) {
-        _cleanup_free_ char *s = cg_read(dir, file);
-        if (!s)
-            return md_errno(err, errno, "read %s/%s", dir, file);
-        for (char *l = s; l && *l;) {
-            char *nl = strchr(l, '\n');
-            if (nl)
-                *nl = 0;
-            if (!strcmp(l, want))
-                return 0;
-            l = nl ? nl + 1 : NULL;
-        }
-        if (util_mono_ms() >= deadline)
-            return md_err(err, ETIMEDOUT, "%s/%s: no \"%s\" after %d ms", dir, file, want,
-                          timeout_ms);
-        util_sleep_ms(delay);
-        if (delay < 50)
-            delay *= 2;
+        char buf[512];
+        ssize_t n = pread(fd, buf, sizeof buf - 1, 0); /* re-arms the notification */
+        if (n < 0)
+            return md_errno(err, errno, "read %s", path);
+        buf[n] = '\0';
+        if (has_line(buf, want))
+            return 0;
+        int64_t left = deadline - util_mono_ms();
+        if (left <= 0)
+            return md_err(err, ETIMEDOUT, "%s: no \"%s\" after %d ms", path, want, timeout_ms);
+        long wait_us = delay_us < left * 1000 ? delay_us : (long)left * 1000;
+        struct pollfd pfd = {.fd = fd, .events = POLLPRI};
+        struct timespec ts = {.tv_sec = wait_us / 1000000, .tv_nsec = (wait_us % 1000000) * 1000};
+        ppoll(&pfd, 1, &ts, NULL);
+        if (delay_us < 50000)
+            delay_us *= 2;
     }
 }
 
