@@ -52,7 +52,7 @@ static void *idle_main(void *arg)
         }
         pending = false;
         pthread_mutex_unlock(&lock);
-        md_trim_rss();
+        md_trim_rss(false);
         pthread_mutex_lock(&lock);
     }
     return NULL;

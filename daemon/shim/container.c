@@ -345,7 +345,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     shim_tell_daemon(daemon_fd, line);
     close(daemon_fd);
     log_info("container %.12s: pid %d ready", p->id, (int)pid);
-    md_trim_rss();
+    md_trim_rss(true);
 
     if (shim_io_run(&io) < 0)
         return -1;
