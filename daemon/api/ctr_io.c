@@ -101,6 +101,7 @@ static void wait_(struct api_req *r)
 struct attach_ctx {
     struct container *c;
     bool in, out, err, logs, stream, tty, stdin_once;
+    bool registered; /* counted in c->pending_attach */
     unsigned char keys[32]; /* detachKeys; none = the default */
     size_t nkeys;
 };
@@ -108,6 +109,8 @@ struct attach_ctx {
 static void attach_free(void *p)
 {
     struct attach_ctx *a = p;
+    if (a->registered)
+        ctr_attach_pending(a->c, -1);
     ctr_put(a->c);
     free(a);
 }
@@ -120,7 +123,8 @@ static int connect_shim(struct attach_ctx *a, int sock)
     _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
     struct md_error err = {0};
     cstore_lock();
-    bool registered = false;
+    bool registered = a->registered;
+    a->registered = false;
     int fd = -1;
     for (;;) {
         if (c->removed || api_shutting_down())
@@ -217,6 +221,13 @@ static void attach(struct api_req *r)
                              .stdin_once = stdin_once,
                              .nkeys = nkeys};
     memcpy(a->keys, keys, nkeys);
+    /* Counted before the 101 goes out: the client sends start as soon as
+     * it has it, and start must wait for this stream to connect (the
+     * upgraded connection is served on another thread, maybe later). */
+    if (a->stream) {
+        ctr_attach_pending(c, 1);
+        a->registered = true;
+    }
     api_reply_upgrade(
         r, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream",
         attach_fn, a, attach_free);
