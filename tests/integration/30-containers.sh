@@ -102,6 +102,17 @@ scenario() { # runs with CLI=md and CLI=dk
 }
 run_both scenario
 
+# An idle daemon trims its memory a second after the last request
+# (daemon/idle.c drops clean library pages and free heap): whatever it
+# dropped must come back on the next request, in every thread.
+md run -d --name idle-web busybox httpd -f -p 80 >/dev/null
+sleep 1.5
+expect_eq "after an idle trim: run --rm works" "back" "$(md run --rm busybox echo back 2>&1)"
+expect_match "... ps shows the running container" "idle-web" "$(md ps)"
+expect_match "... images lists busybox" "busybox" "$(md images)"
+expect_eq "... exec works" "inside" "$(md exec idle-web echo inside 2>&1)"
+expect_rc "... rm -f works" 0 md rm -f idle-web
+
 # API-level checks (the exact statuses clients depend on)
 code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     -d '{"Image":"nosuchimage"}' http://x/v1.50/containers/create)
