@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -183,6 +184,15 @@ static int write_state(const char *path, json_t *j, struct md_error *err)
         int e = errno ? errno : EIO;
         unlink(tmp);
         return md_errno(err, e, "write %s", tmp);
+    }
+    /* Swap the files, then drop the old one: a plain rename over an
+     * existing file makes ext4 (auto_da_alloc) start writing the new file
+     * out at once, 0.2 ms typically and several under load, on every
+     * connect and disconnect. Readers see the old or the new file, as with
+     * rename; durability is argued above. */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        unlink(tmp);
+        return 0;
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
