@@ -15,6 +15,7 @@
 #include "daemon/net/nftrules.h"
 #include "daemon/net/netpriv.h"
 #include "daemon/net/ports.h"
+#include "daemon/net/reap.h"
 #include "daemon/state/events.h"
 
 #include <dirent.h>
@@ -815,6 +816,9 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
     for (unsigned attempt = 0; attempt < 4 && r < 0; attempt++) {
         if (attempt)
             veth_name(rq->id, n->id, attempt, ep->veth_host);
+        /* the same container's previous veth, or one whose peer had this
+         * address, may still be on its way out */
+        reap_claim(ep->veth_host, n->id, u.ip);
         md_err_clear(err);
         r = link_veth_setup(&vc, err);
         if (r < 0 && (!err || err->err != EEXIST))
@@ -930,20 +934,32 @@ static void keep_first(struct md_error *first, struct md_error *e)
     md_err_clear(e);
 }
 
-/* Take down one endpoint (unlinked from eps by the caller). */
-static void endpoint_down(struct endpoint *e, struct md_error *first)
+/* Take down one endpoint (unlinked from eps by the caller). whole: the
+ * container leaves every network (net_disconnect), whose caller deletes the
+ * container's rules in one go, and whose namespace goes too, so the veth can
+ * go in the background (reap.h); else (one network of a running container)
+ * everything here, now. */
+static void endpoint_down(struct endpoint *e, bool whole, struct md_error *first)
 {
     struct md_error x = {0};
-    char tag[96];
-    nftr_tag(e->ctr, e->ep.network_id, tag);
-    if (net_inited && nftr_delete_tagged(md_cfg.nft_table, tag, &x) < 0)
-        keep_first(first, &x);
-    if (e->ep.veth_host[0] && link_delete(e->ep.veth_host, &x) < 0)
-        keep_first(first, &x);
+    uint32_t a = 0;
+    if (ipv4_parse(e->ep.ip, &a) < 0)
+        a = 0;
+    if (!whole) {
+        char tag[96];
+        nftr_tag(e->ctr, e->ep.network_id, tag);
+        if (net_inited && nftr_delete_tagged(md_cfg.nft_table, tag, &x) < 0)
+            keep_first(first, &x);
+    }
+    if (e->ep.veth_host[0]) {
+        if (whole)
+            reap_link(e->ep.veth_host, e->ep.network_id, a);
+        else if (link_delete(e->ep.veth_host, &x) < 0)
+            keep_first(first, &x);
+    }
     ports_release(e->fds, e->ep.nports);
     struct network *n = netp_find_id(e->ep.network_id);
-    uint32_t a;
-    if (n && n->has_pool && ipv4_parse(e->ep.ip, &a) == 0 &&
+    if (n && n->has_pool && a &&
         !strcmp(ipam_owner(&n->pool, a) ? ipam_owner(&n->pool, a) : "", e->ctr))
         ipam_release(&n->pool, a);
 }
@@ -986,7 +1002,7 @@ int net_disconnect(const char *id, struct md_error *err)
         struct endpoint *e = mine;
         mine = e->next;
         collect_peers(&peers, e);
-        endpoint_down(e, &first);
+        endpoint_down(e, true, &first);
         struct network *n = netp_find_id(e->ep.network_id);
         if (n) {
             gone = xrealloc(gone, (ngone + 1) * sizeof *gone);
@@ -994,7 +1010,8 @@ int net_disconnect(const char *id, struct md_error *err)
         }
         endpoint_free(e);
     }
-    /* rules and leases even without a record of them */
+    /* rules (of every network at once) and leases, even without a record
+     * of them */
     char prefix[80];
     snprintf(prefix, sizeof prefix, "c=%s ", id);
     if (net_inited && nftr_delete_tagged(md_cfg.nft_table, prefix, &x) < 0)
@@ -1051,7 +1068,7 @@ int net_disconnect_network(const char *id, const char *network, struct md_error 
     struct md_error first = {0}, x = {0};
     char **peers = xcalloc(1, sizeof *peers);
     collect_peers(&peers, e);
-    endpoint_down(e, &first);
+    endpoint_down(e, false, &first);
     endpoint_free(e);
     if (netp_save_ipam(&x) < 0 || save_endpoints(id, &x) < 0)
         keep_first(&first, &x);
@@ -1173,8 +1190,14 @@ int net_reconcile(char *const *live_ids, struct md_error *err)
     return 0;
 }
 
+void net_settle(void)
+{
+    reap_settle();
+}
+
 void net_shutdown(void)
 {
+    reap_settle();
     pthread_mutex_lock(&net_mu);
     if (!net_inited) {
         pthread_mutex_unlock(&net_mu);
