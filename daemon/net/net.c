@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static struct net_hooks hooks;
 pthread_mutex_t net_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -31,6 +32,33 @@ struct network **net_list;
 size_t net_count;
 struct endpoint *net_eps;
 bool net_inited;
+
+/* Where a connect or disconnect spends its time, for --log-level debug:
+ * "netns 0.52 ms, veth 1.31 ms, ...". */
+struct steps {
+    int64_t t;
+    char text[192];
+    size_t len;
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void step(struct steps *s, const char *what)
+{
+    int64_t now = mono_us();
+    if (s->t && s->len < sizeof s->text) {
+        int n = snprintf(s->text + s->len, sizeof s->text - s->len, "%s%s %.2f ms",
+                         s->len ? ", " : "", what, (double)(now - s->t) / 1000);
+        if (n > 0)
+            s->len += (size_t)n;
+    }
+    s->t = now;
+}
 
 void net_set_hooks(const struct net_hooks *h)
 {
@@ -755,6 +783,8 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
 {
     struct net_endpoint *ep = &e->ep;
     struct undo u = {.prev_last = n->pool.last};
+    struct steps st = {0};
+    step(&st, NULL);
     /* address */
     if (rq->ipv4 && *rq->ipv4) {
         if (ipv4_parse(rq->ipv4, &u.ip) < 0)
@@ -780,6 +810,7 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
         return -1;
     }
     ep->nports = rq->nports;
+    step(&st, "address and host ports");
 
     bool first = !ctr_has_ep(rq->id);
     if (first) {
@@ -789,6 +820,7 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
         }
         u.netns = true;
     }
+    step(&st, "netns");
     /* the peer's name: the first free ethN in the container */
     for (int k = 0; k < 100; k++) {
         snprintf(ep->ifname, sizeof ep->ifname, "eth%d", k);
@@ -829,6 +861,7 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
         return -1;
     }
     u.veth = true;
+    step(&st, "veth");
     if (ep->nports) {
         char tag[96];
         nftr_tag(rq->id, n->id, tag);
@@ -842,8 +875,12 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
     }
     e->next = net_eps;
     net_eps = e;
+    step(&st, "rules");
     struct md_error x = {0};
-    if (netp_save_ipam(&x) < 0 || save_endpoints(rq->id, &x) < 0) {
+    int failed = netp_save_ipam(&x) < 0 || save_endpoints(rq->id, &x) < 0;
+    step(&st, "state files");
+    log_debug("network: connect %.12s to %s: %s", rq->id, n->name, st.text);
+    if (failed) {
         net_eps = e->next;
         e->next = NULL;
         rollback(&u, n, e);
@@ -998,6 +1035,8 @@ int net_disconnect(const char *id, struct md_error *err)
     }
     if (!mine)
         mine = load_endpoints(id);
+    struct steps st = {0};
+    step(&st, NULL);
     while (mine) {
         struct endpoint *e = mine;
         mine = e->next;
@@ -1010,22 +1049,27 @@ int net_disconnect(const char *id, struct md_error *err)
         }
         endpoint_free(e);
     }
+    step(&st, "endpoints (veths queued)");
     /* rules (of every network at once) and leases, even without a record
      * of them */
     char prefix[80];
     snprintf(prefix, sizeof prefix, "c=%s ", id);
     if (net_inited && nftr_delete_tagged(md_cfg.nft_table, prefix, &x) < 0)
         keep_first(&first, &x);
+    step(&st, "rules");
     for (size_t i = 0; i < net_count; i++)
         if (net_list[i]->has_pool)
             ipam_release_owner(&net_list[i]->pool, id);
     _cleanup_free_ char *nsp = netns_path_of(id);
     if (netns_remove(nsp, &x) < 0)
         keep_first(&first, &x);
+    step(&st, "netns");
     if (net_inited && netp_save_ipam(&x) < 0)
         keep_first(&first, &x);
     if (save_endpoints(id, &x) < 0)
         keep_first(&first, &x);
+    step(&st, "state files");
+    log_debug("network: disconnect %.12s: %s", id, st.text);
     _cleanup_free_ struct network *copies = xcalloc(ngone + 1, sizeof *copies);
     for (size_t i = 0; i < ngone; i++)
         copies[i] = *gone[i];
