@@ -15,61 +15,20 @@ STREAM_MB=${STREAM_MB:-1024}
 STREAM_RUNS=${STREAM_RUNS:-3}
 
 bench_init exec
-echo "== bench/exec.sh ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-echo "   minidock $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (binaries copied to $BIN), work dir $W"
+bench_banner
 "$BENCH_ROOT/contrib/mkimage-busybox.sh" "$W/busybox.tar" >/dev/null
 export DOCKER_CONFIG=$W/docker-config
 mkdir -p "$DOCKER_CONFIG"
 
+# shellcheck disable=SC2119 # no extra flags
 md_daemon_start || bench_die "minidockd did not start"
 md load -i "$W/busybox.tar" >/dev/null
 MDS=(docker -H "unix://$MD_SOCK") # the stock CLI against minidockd
 
-# ---- a private dockerd (as bench/lifecycle.sh starts it) -----------------------
-DK_PID=
-dk() { docker -H "unix://$W/dk/docker.sock" "$@"; }
-dk_stop() {
-    [ -n "$DK_PID" ] || return 0
-    local ids _ p
-    ids=$(dk ps -aq 2>/dev/null || true)
-    # shellcheck disable=SC2086 # one id a word
-    [ -z "$ids" ] || timeout 120 docker -H "unix://$W/dk/docker.sock" rm -f $ids >/dev/null 2>&1 || true
-    kill -TERM "$DK_PID" 2>/dev/null
-    for _ in $(seq 1 300); do kill -0 "$DK_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$DK_PID" 2>/dev/null && kill -9 "$DK_PID"
-    DK_PID=
-    for _ in $(seq 1 50); do pgrep -f -- "$W/dk/" >/dev/null || break; sleep 0.1; done
-    for p in $(pgrep -f -- "$W/dk/"); do kill -9 "$p"; done
-    awk -v w="$W/dk/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
-    rm -rf --one-file-system "$W/dk"
-    find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -name "$TAG-docker" 2>/dev/null | sort -r | xargs -r rmdir
-}
-dk_start() {
-    [ -z "${NO_DOCKER:-}" ] || { echo "-- docker: skipped (NO_DOCKER)"; return 1; }
-    command -v dockerd >/dev/null || { echo "-- docker: no docker engine on this host (no dockerd): minidock only"; return 1; }
-    echo "-- a private dockerd ($(dockerd --version | head -n1))"
-    mkdir -p "$W/dk"
-    echo '{}' >"$W/dk/daemon.json"
-    setsid dockerd --config-file "$W/dk/daemon.json" --data-root "$W/dk/data" --exec-root "$W/dk/exec" \
-        -H "unix://$W/dk/docker.sock" --pidfile "$W/dk/docker.pid" --iptables=false --ip-masq=false \
-        --ip-forward=false --bridge=none --cgroup-parent "/$TAG-docker" --log-level warn \
-        </dev/null >"$W/dk/dockerd.log" 2>&1 &
-    local starter=$! _
-    bench_on_exit dk_stop
-    for _ in $(seq 1 600); do
-        if [ -s "$W/dk/docker.pid" ] && dk version >/dev/null 2>&1; then
-            DK_PID=$(cat "$W/dk/docker.pid")
-            return 0
-        fi
-        kill -0 "$starter" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -s "$W/dk/docker.pid" ] && DK_PID=$(cat "$W/dk/docker.pid")
-    echo "  dockerd did not start:"; tail -n 3 "$W/dk/dockerd.log" | sed 's/^/    /'
-    return 1
-}
+# ---- a private dockerd (lib.sh) -------------------------------------------------
 DK_OK=
-if dk_start && dk load -i "$W/busybox.tar" >/dev/null; then DK_OK=1; fi
+# shellcheck disable=SC2119 # no --netns
+if dk_daemon_start && dk load -i "$W/busybox.tar" >/dev/null; then DK_OK=1; fi
 
 # ---- exec latency ----------------------------------------------------------------
 echo "-- exec <ctr> true, end to end ($RUNS runs each)"

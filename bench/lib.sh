@@ -41,6 +41,15 @@ bench_init() {
     bench_write_timer "$W/timer.py"
 }
 
+# bench_banner: what ran where: the script, the time, CPUs, load average, and
+# the commit the binaries come from (with uncommitted changes counted).
+bench_banner() {
+    local dirty
+    dirty=$(git -C "$BENCH_ROOT" status --porcelain -- daemon client common 2>/dev/null | wc -l)
+    echo "== bench/${0##*/} ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "   minidock $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" -eq 0 ] || echo " + $dirty uncommitted file(s) in daemon/ client/ common/") (binaries copied to $BIN), work dir $W"
+}
+
 # bench_on_exit CMD...: run at exit (last registered first), before the daemon stops.
 bench_on_exit() { BENCH_HOOKS+=("$*"); }
 
@@ -133,6 +142,151 @@ md_daemon_stop() {
     MD_PID=
 }
 
+# ---- a private dockerd ----------------------------------------------------------
+# Debian's docker.io (dockerd 20.10) beside minidock, with a data-root,
+# exec-root, socket ($W/dk/docker.sock), pidfile and cgroup parent of its own.
+#
+# dk_daemon_start [--netns]: installs docker.io when dockerd is missing, starts
+# dockerd, sets DK_PID and registers dk_daemon_stop at exit; 1 (the reason
+# printed) when docker cannot run here or NO_DOCKER is set. Without --netns it
+# leaves the host's network alone (--iptables=false --ip-masq=false
+# --ip-forward=false --bridge=none): its containers run with --network none.
+# With --netns it runs in a network namespace made here, bind-mounted on
+# $DKNS, with docker's own bridge (docker0, 10.99.0.1/16), iptables rules and
+# a docker-proxy per published port as on any host; all of that lives and
+# goes with the namespace, which has no link out. Traffic to its containers
+# and published ports comes from inside: nsenter --net="$DKNS" ...
+DK_PID=
+DKNS=
+dk() { docker -H "unix://$W/dk/docker.sock" "$@"; }
+
+# What of the host's network a dockerd could touch, to compare after.
+dk_host_net_snapshot() {
+    {
+        echo "## links"
+        ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(docker|veth|br-)' | sort
+        echo "## nft tables (other than minidock's)"
+        nft list tables 2>/dev/null | grep -v ' minidock' | sort
+        echo "## iptables-legacy"
+        local t
+        for t in filter nat mangle raw; do iptables-legacy -t "$t" -S 2>/dev/null; done | sort
+        echo "## sysctl"
+        cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null
+    } >"$1"
+}
+
+dk_daemon_start() {
+    local net=(--iptables=false --ip-masq=false --ip-forward=false --bridge=none) pre=() _ starter
+    if [ -n "${NO_DOCKER:-}" ]; then
+        echo "-- docker: skipped (NO_DOCKER)"
+        return 1
+    fi
+    if ! command -v dockerd >/dev/null; then
+        echo "-- installing docker.io (Debian's dockerd 20.10)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+            --no-install-recommends docker.io >"$W/apt-docker.log" 2>&1 ||
+            { echo "  apt-get install docker.io failed:"; tail -n 5 "$W/apt-docker.log"; return 1; }
+    fi
+    command -v docker >/dev/null || { echo "  no docker CLI on PATH"; return 1; }
+    DK_KEY_EXISTED=
+    [ -e /etc/docker/key.json ] && DK_KEY_EXISTED=1
+    RUN_CONTAINERD_EXISTED=
+    [ -e /run/containerd ] && RUN_CONTAINERD_EXISTED=1
+    mkdir -p "$W/dk"
+    bench_on_exit dk_daemon_stop
+    if [ "${1:-}" = --netns ]; then
+        echo "-- a private dockerd ($(dockerd --version 2>/dev/null | head -n1)) in a network namespace of its own"
+        dk_host_net_snapshot "$W/dk-host-net.before"
+        DKNS=$W/dk-netns
+        touch "$DKNS"
+        unshare --net="$DKNS" true || { echo "  cannot make a network namespace"; return 1; }
+        nsenter --net="$DKNS" ip link set lo up
+        net=(--bip 10.99.0.1/16 --iptables=true)
+        pre=(nsenter --net="$DKNS")
+    else
+        echo "-- a private dockerd ($(dockerd --version 2>/dev/null | head -n1))"
+    fi
+    echo '{}' >"$W/dk/daemon.json"
+    setsid "${pre[@]}" dockerd --config-file "$W/dk/daemon.json" --data-root "$W/dk/data" --exec-root "$W/dk/exec" \
+        -H "unix://$W/dk/docker.sock" --pidfile "$W/dk/docker.pid" "${net[@]}" \
+        --cgroup-parent "/$TAG-docker" --log-level warn </dev/null >"$W/dk/dockerd.log" 2>&1 &
+    starter=$!
+    for _ in $(seq 1 600); do
+        if [ -s "$W/dk/docker.pid" ] && dk version >/dev/null 2>&1; then
+            DK_PID=$(cat "$W/dk/docker.pid")
+            echo "   $(dk version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}; CLI {{.Client.Version}}' 2>/dev/null)"
+            return 0
+        fi
+        kill -0 "$starter" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -s "$W/dk/docker.pid" ] && DK_PID=$(cat "$W/dk/docker.pid")
+    echo "  dockerd did not start; its log:"
+    grep -E 'level=(error|fatal)|failed' "$W/dk/dockerd.log" | tail -n 5 | sed 's/^/    /'
+    tail -n 3 "$W/dk/dockerd.log" | sed 's/^/    /'
+    return 1
+}
+
+# Stops it by its pid after removing its containers; kills what is left of
+# its containerd, shims and docker-proxies (by the work dir on their command
+# lines, or by living in its network namespace), unmounts, deletes its data,
+# then says whether the host is as it was.
+dk_daemon_stop() {
+    [ -e "$W/dk" ] || return 0
+    echo "-- stopping the private dockerd"
+    local ids _ p m ino bad=""
+    if [ -n "$DK_PID" ]; then
+        ids=$(dk ps -aq 2>/dev/null || true)
+        # shellcheck disable=SC2086 # one id a word
+        [ -z "$ids" ] || timeout 300 docker -H "unix://$W/dk/docker.sock" rm -f $ids >/dev/null 2>&1 || true
+        kill -TERM "$DK_PID" 2>/dev/null
+        for _ in $(seq 1 300); do kill -0 "$DK_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$DK_PID" 2>/dev/null && { echo "  dockerd ignored SIGTERM for 30 s; killing it"; kill -9 "$DK_PID"; }
+        DK_PID=
+    fi
+    for _ in $(seq 1 50); do pgrep -f -- "$W/dk/" >/dev/null || break; sleep 0.1; done
+    for p in $(pgrep -f -- "$W/dk/"); do echo "  killing leftover $(ps -o comm= -p "$p") ($p)"; kill -9 "$p"; done
+    if [ -n "$DKNS" ] && [ -e "$DKNS" ]; then
+        ino=$(stat -L -c %i "$DKNS" 2>/dev/null || true)
+        for p in /proc/[0-9]*; do
+            p=${p#/proc/}
+            if [ -n "$ino" ] && [ "$p" != $$ ] && [ "$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null)" = "$ino" ]; then
+                echo "  killing leftover $(ps -o comm= -p "$p") ($p) in docker's network namespace"
+                kill -9 "$p"
+            fi
+        done
+        umount "$DKNS" 2>/dev/null || umount -l "$DKNS"
+        rm -f "$DKNS"
+    fi
+    awk -v w="$W/dk/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
+        umount -l "$m" && echo "  unmounted leftover $m"
+    done
+    rm -rf --one-file-system "$W/dk"
+    # dockerd leaves its (empty) cgroup parent in every hierarchy
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -name "$TAG-docker" 2>/dev/null | sort -r | xargs -r rmdir
+    [ -n "${DK_KEY_EXISTED:-}" ] || rm -f /etc/docker/key.json
+    [ -n "${RUN_CONTAINERD_EXISTED:-}" ] || rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+    ip link show docker0 >/dev/null 2>&1 && bad="$bad docker0-exists"
+    pgrep -f -- "$W/dk/" >/dev/null && bad="$bad processes"
+    grep -qF "$W/dk" /proc/self/mountinfo && bad="$bad mounts"
+    [ -e "$W/dk" ] && bad="$bad data-root"
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -name "$TAG-docker*" 2>/dev/null | grep -q . && bad="$bad cgroups"
+    if [ -s "$W/dk-host-net.before" ]; then
+        dk_host_net_snapshot "$W/dk-host-net.after"
+        if ! diff -q "$W/dk-host-net.before" "$W/dk-host-net.after" >/dev/null; then
+            bad="$bad host-network"
+            diff "$W/dk-host-net.before" "$W/dk-host-net.after" | sed 's/^/    /'
+        fi
+    fi
+    if [ -n "$bad" ]; then
+        echo "  host check FAILED:$bad"
+    elif [ -n "$DKNS" ]; then
+        echo "  host check: docker's network namespace is gone; no docker0, veth, nft table, iptables rule or sysctl of docker's on the host; no dockerd/containerd/shim/docker-proxy of ours, no mounts, data removed"
+    else
+        echo "  host check: no docker0, no dockerd/containerd/shim of ours, no mounts, data removed"
+    fi
+}
+
 # ---- measuring ---------------------------------------------------------------
 
 # bench_time NAME RUNS WARMUP BUDGET_S PREPARE CLEANUP -- CMD ARGS...
@@ -166,6 +320,23 @@ bench_ratio() {
 
 # bench_lt A B: true when both are numbers and A <= B.
 bench_le() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { exit !(a != "" && a != "nan" && a + 0 <= b + 0) }'; }
+
+# ---- reporting ------------------------------------------------------------------
+
+# bench_fmt_ms KEY: "median (min-max) n=N", or "-" when not measured
+bench_fmt_ms() {
+    local n
+    n=$(bench_get "$1" n)
+    if [ -z "$n" ] || [ "$n" = 0 ]; then echo "-"; return; fi
+    awk -v m="$(bench_get "$1" median)" -v a="$(bench_get "$1" min)" -v b="$(bench_get "$1" max)" -v n="$n" \
+        'BEGIN { f = (m < 100) ? "%.1f" : "%.0f"; printf(f " (" f "-" f ") n=%d\n", m, a, b, n) }'
+}
+# bench_target TEXT 1|0: a target's line, met or missed
+bench_target() {
+    if [ "$2" = 1 ]; then printf '  [met]    %s\n' "$1"; else printf '  [MISSED] %s\n' "$1"; fi
+}
+# bench_is CMD...: 1 when CMD succeeds, else 0
+bench_is() { if "$@"; then echo 1; else echo 0; fi; }
 
 # ---- memory --------------------------------------------------------------------
 

@@ -20,9 +20,7 @@ RUNNING_N=${RUNNING_N:-50}
 T_START=$(date +%s)
 
 bench_init lifecycle
-echo "== bench/lifecycle.sh ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-dirty=$(git -C "$BENCH_ROOT" status --porcelain -- daemon client common 2>/dev/null | wc -l)
-echo "   minidock $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$([ "$dirty" -eq 0 ] || echo " + $dirty uncommitted file(s) in daemon/ client/ common/") (binaries copied to $BIN), work dir $W"
+bench_banner
 
 # ---- fixtures --------------------------------------------------------------------
 "$BENCH_ROOT/contrib/mkimage-busybox.sh" "$W/busybox.tar" >/dev/null
@@ -96,83 +94,6 @@ echo "    largest RSS: $(rss_top "$MD_PID" 8)"
 
 # ---- docker: a private dockerd --------------------------------------------------
 DK_OK=
-DK_PID=
-DK_KEY_EXISTED=
-[ -e /etc/docker/key.json ] && DK_KEY_EXISTED=1
-RUN_CONTAINERD_EXISTED=
-[ -e /run/containerd ] && RUN_CONTAINERD_EXISTED=1
-
-dk_stop() {
-    [ -n "$DK_PID" ] || return 0
-    echo "-- stopping the private dockerd"
-    local ids _ p
-    ids=$(dk ps -aq 2>/dev/null || true)
-    # shellcheck disable=SC2086 # one id a word
-    [ -z "$ids" ] || timeout 300 "${DK[@]}" rm -f $ids >/dev/null 2>&1 || true
-    kill -TERM "$DK_PID" 2>/dev/null
-    for _ in $(seq 1 300); do kill -0 "$DK_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$DK_PID" 2>/dev/null && { echo "  dockerd ignored SIGTERM for 30 s; killing it"; kill -9 "$DK_PID"; }
-    DK_PID=
-    # its containerd and shims name the data or exec root on their command lines
-    for _ in $(seq 1 50); do pgrep -f -- "$W/dk/" >/dev/null || break; sleep 0.1; done
-    for p in $(pgrep -f -- "$W/dk/"); do echo "  killing leftover $(ps -o comm= -p "$p") ($p)"; kill -9 "$p"; done
-    awk -v w="$W/dk/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
-        umount -l "$m" && echo "  unmounted leftover $m"
-    done
-    rm -rf --one-file-system "$W/dk"
-    # dockerd leaves its (empty) cgroup parent in every hierarchy
-    find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -name "$TAG-docker" 2>/dev/null | sort -r | xargs -r rmdir
-    [ -n "$DK_KEY_EXISTED" ] || rm -f /etc/docker/key.json
-    [ -n "$RUN_CONTAINERD_EXISTED" ] || rmdir /run/containerd/s /run/containerd 2>/dev/null || true
-    local bad=""
-    ip link show docker0 >/dev/null 2>&1 && bad="$bad docker0-exists"
-    pgrep -f -- "$W/dk/" >/dev/null && bad="$bad processes"
-    grep -qF "$W/dk/" /proc/self/mountinfo && bad="$bad mounts"
-    [ -e "$W/dk" ] && bad="$bad data-root"
-    find /sys/fs/cgroup -mindepth 1 -maxdepth 5 -type d -name "$TAG-docker*" 2>/dev/null | grep -q . && bad="$bad cgroups"
-    if [ -z "$bad" ]; then
-        echo "  host check: no docker0, no dockerd/containerd/shim of ours, no mounts, data removed"
-    else
-        echo "  host check FAILED:$bad"
-    fi
-}
-
-dk_start() {
-    if [ -n "${NO_DOCKER:-}" ]; then
-        echo "-- docker: skipped (NO_DOCKER)"
-        return 1
-    fi
-    if ! command -v dockerd >/dev/null; then
-        echo "-- installing docker.io (Debian's dockerd 20.10)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
-            --no-install-recommends docker.io >"$W/apt-docker.log" 2>&1 ||
-            { echo "  apt-get install docker.io failed:"; tail -n 5 "$W/apt-docker.log"; return 1; }
-    fi
-    command -v docker >/dev/null || { echo "  no docker CLI on PATH"; return 1; }
-    echo "-- starting a private dockerd ($(dockerd --version 2>/dev/null | head -n1))"
-    mkdir -p "$W/dk"
-    echo '{}' >"$W/dk/daemon.json"
-    setsid dockerd --config-file "$W/dk/daemon.json" --data-root "$W/dk/data" --exec-root "$W/dk/exec" \
-        -H "unix://$W/dk/docker.sock" --pidfile "$W/dk/docker.pid" --iptables=false --ip-masq=false \
-        --ip-forward=false --bridge=none --cgroup-parent "/$TAG-docker" --log-level warn \
-        </dev/null >"$W/dk/dockerd.log" 2>&1 &
-    local starter=$! _
-    bench_on_exit dk_stop
-    for _ in $(seq 1 600); do
-        if [ -s "$W/dk/docker.pid" ] && dk version >/dev/null 2>&1; then
-            DK_PID=$(cat "$W/dk/docker.pid")
-            echo "   $(dk version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}; CLI {{.Client.Version}}' 2>/dev/null)"
-            return 0
-        fi
-        if ! kill -0 "$starter" 2>/dev/null; then break; fi
-        sleep 0.1
-    done
-    [ -s "$W/dk/docker.pid" ] && DK_PID=$(cat "$W/dk/docker.pid")
-    echo "  dockerd did not start; its log:"
-    grep -E 'level=(error|fatal)|failed' "$W/dk/dockerd.log" | tail -n 5 | sed 's/^/    /'
-    tail -n 3 "$W/dk/dockerd.log" | sed 's/^/    /'
-    return 1
-}
 dk_daemon_pids() { # dockerd and the containerd it started
     [ -n "$DK_PID" ] || return 0
     echo "$DK_PID"
@@ -180,7 +101,8 @@ dk_daemon_pids() { # dockerd and the containerd it started
 }
 dk_shim_pids() { pgrep -f -- "containerd-shim-runc-v2 .*-address $W/dk/exec/" || true; }
 
-if dk_start; then
+# shellcheck disable=SC2119 # no --netns
+if dk_daemon_start; then
     DK_OK=1
     sleep 1
     # shellcheck disable=SC2046 # pids
@@ -328,13 +250,6 @@ if [ -n "$DK_OK" ]; then
 fi
 
 # ---- the table ------------------------------------------------------------------------
-fmt_ms() { # KEY -> "median (min-max) n=N" or "-"
-    local n
-    n=$(bench_get "$1" n)
-    if [ -z "$n" ] || [ "$n" = 0 ]; then echo "-"; return; fi
-    awk -v m="$(bench_get "$1" median)" -v a="$(bench_get "$1" min)" -v b="$(bench_get "$1" max)" -v n="$n" \
-        'BEGIN { f = (m < 100) ? "%.1f" : "%.0f"; printf(f " (" f "-" f ") n=%d\n", m, a, b, n) }'
-}
 fmt_kb() { # KEY -> "x.x MB" or "-"
     local v
     v=$(bench_get "$1" median)
@@ -344,7 +259,7 @@ row() { # LABEL MD DK RUNC RATIO
     printf '%-36s %-24s %-24s %-20s %s\n' "$@"
 }
 lat() { # LABEL OP [RUNC-KEY]
-    row "$1" "$(fmt_ms "md:$2")" "$(fmt_ms "dk:$2")" "$([ -n "${3:-}" ] && fmt_ms "$3" || echo "")" \
+    row "$1" "$(bench_fmt_ms "md:$2")" "$(bench_fmt_ms "dk:$2")" "$([ -n "${3:-}" ] && bench_fmt_ms "$3" || echo "")" \
         "$(bench_ratio "$(bench_get "dk:$2" median)" "$(bench_get "md:$2" median)")"
 }
 mem() { # LABEL MD-KEY DK-KEY
@@ -352,8 +267,8 @@ mem() { # LABEL MD-KEY DK-KEY
 }
 echo
 echo "== results: latency in ms of the whole client process, median (min-max) n; memory in MiB (1 MB = 1024 kB here)"
-echo "   load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs; floors: /bin/true $(fmt_ms floor:true);"
-echo "   unshare --mount --uts --ipc --net --pid --fork true $(fmt_ms floor:unshare)"
+echo "   load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs; floors: /bin/true $(bench_fmt_ms floor:true);"
+echo "   unshare --mount --uts --ipc --net --pid --fork true $(bench_fmt_ms floor:unshare)"
 row "operation" "minidock" "docker 20.10" "runc" "docker/minidock"
 lat "run --rm busybox true (net none)" run-none runc:run
 lat "run --rm busybox true (bridge)" run-bridge
@@ -379,21 +294,17 @@ echo "   docker's daemon = dockerd + its containerd; its shim = containerd-shim-
 
 echo
 echo "== targets (issue 4)"
-target() { # TEXT OK?
-    if [ "$2" = 1 ]; then printf '  [met]    %s\n' "$1"; else printf '  [MISSED] %s\n' "$1"; fi
-}
-is() { if "$@"; then echo 1; else echo 0; fi; }
 m=$(bench_get md:run-none median)
-target "run --rm true (net none) median <= 25 ms: $(fmt_ms md:run-none)" "$(is bench_le "$m" 25)"
+bench_target "run --rm true (net none) median <= 25 ms: $(bench_fmt_ms md:run-none)" "$(bench_is bench_le "$m" 25)"
 r=$(bench_ratio "$(bench_get dk:run-none median)" "$m")
 if [ -n "$DK_OK" ]; then
-    target "run --rm true >= 20x faster than docker in the same run: $r" \
-        "$(is awk -v a="$(bench_get dk:run-none median)" -v b="$m" 'BEGIN { exit !(b > 0 && a / b >= 20) }')"
+    bench_target "run --rm true >= 20x faster than docker in the same run: $r" \
+        "$(bench_is awk -v a="$(bench_get dk:run-none median)" -v b="$m" 'BEGIN { exit !(b > 0 && a / b >= 20) }')"
 else
     echo "  [n/a]    run --rm true >= 20x faster than docker: docker did not run"
 fi
-target "ps -a with 1,000 containers <= 30 ms: $(fmt_ms md:ps-1000)" "$(is bench_le "$(bench_get md:ps-1000 median)" 30)"
-target "pause <= 5 ms: $(fmt_ms md:pause)" "$(is bench_le "$(bench_get md:pause median)" 5)"
-target "daemon idle RSS <= 5 MB (image loaded): $(fmt_kb md:rss-idle)" "$(is bench_le "$(bench_get md:rss-idle median)" 5120)"
-target "shim <= 1 MB RSS (max over $RUNNING_N): $(fmt_kb md:shim-rss-max)" "$(is bench_le "$(bench_get md:shim-rss-max median)" 1024)"
+bench_target "ps -a with 1,000 containers <= 30 ms: $(bench_fmt_ms md:ps-1000)" "$(bench_is bench_le "$(bench_get md:ps-1000 median)" 30)"
+bench_target "pause <= 5 ms: $(bench_fmt_ms md:pause)" "$(bench_is bench_le "$(bench_get md:pause median)" 5)"
+bench_target "daemon idle RSS <= 5 MB (image loaded): $(fmt_kb md:rss-idle)" "$(bench_is bench_le "$(bench_get md:rss-idle median)" 5120)"
+bench_target "shim <= 1 MB RSS (max over $RUNNING_N): $(fmt_kb md:shim-rss-max)" "$(bench_is bench_le "$(bench_get md:shim-rss-max median)" 1024)"
 echo "   (took $(($(date +%s) - T_START)) s)"

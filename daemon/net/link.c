@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static void cleanup_nl_sockp(struct nl_sock **s)
 {
@@ -397,6 +399,31 @@ static int set_hairpin(struct nl_sock *s, const char *port, const char *alias, s
     return 0;
 }
 
+/* A new bridge port forwards only once the kernel's linkwatch work has seen
+ * the veth's carrier come up (a workqueue that needs the RTNL lock, which
+ * every other link change holds too: another container's veth going away is
+ * enough to delay it). Until then the port drops every frame, and an ARP
+ * request for the container lost there is retried only a second later
+ * (retrans_time_ms): the first connection to a container that had just
+ * started hung for a second, now and then. So the port forwards before any
+ * rule or process sends traffic its way; usually within 0.2 ms. A bridge
+ * with STP on (not ours) may take far longer: then go on, and say so. */
+static void wait_forwarding(const char *port)
+{
+    _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/brport/state", port);
+    for (int i = 0; i < 5000; i++) {
+        char st[4] = "";
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, st, sizeof st - 1) <= 0)
+            return;
+        if (st[0] == '3') /* BR_STATE_FORWARDING */
+            return;
+        struct timespec ts = {.tv_nsec = 200000};
+        nanosleep(&ts, NULL);
+    }
+    log_warn("network: bridge port %s is not forwarding after a second (STP on its bridge?)", port);
+}
+
 int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
 {
     _cleanup_close_ int nsfd = open(c->netns_path, O_RDONLY | O_CLOEXEC);
@@ -434,6 +461,7 @@ int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
         link_delete(c->host, NULL); /* takes the peer with it */
         return -1;
     }
+    wait_forwarding(c->host);
     return 0;
 }
 

@@ -33,7 +33,8 @@ struct veth_cfg {
     const char *mac;   /* "02:42:..." */
     const char *alias; /* ifalias of the host end (shown by `ip link`), may be NULL */
 };
-/* All or nothing: pair, peer address/MAC/up, lo up, default route. */
+/* All or nothing: pair, peer address/MAC/up, lo up, default route; returns
+ * once the bridge forwards on the host end. */
 int link_veth_setup(const struct veth_cfg *c, struct md_error *err);
 
 /* A new network namespace bind-mounted on path (created, must not exist).

@@ -15,13 +15,16 @@
 #include "daemon/net/nftrules.h"
 #include "daemon/net/netpriv.h"
 #include "daemon/net/ports.h"
+#include "daemon/net/reap.h"
 #include "daemon/state/events.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static struct net_hooks hooks;
 pthread_mutex_t net_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -29,6 +32,33 @@ struct network **net_list;
 size_t net_count;
 struct endpoint *net_eps;
 bool net_inited;
+
+/* Where a connect or disconnect spends its time, for --log-level debug:
+ * "netns 0.52 ms, veth 1.31 ms, ...". */
+struct steps {
+    int64_t t;
+    char text[192];
+    size_t len;
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void step(struct steps *s, const char *what)
+{
+    int64_t now = mono_us();
+    if (s->t && s->len < sizeof s->text) {
+        int n = snprintf(s->text + s->len, sizeof s->text - s->len, "%s%s %.2f ms",
+                         s->len ? ", " : "", what, (double)(now - s->t) / 1000);
+        if (n > 0)
+            s->len += (size_t)n;
+    }
+    s->t = now;
+}
 
 void net_set_hooks(const struct net_hooks *h)
 {
@@ -183,6 +213,15 @@ static int write_state(const char *path, json_t *j, struct md_error *err)
         int e = errno ? errno : EIO;
         unlink(tmp);
         return md_errno(err, e, "write %s", tmp);
+    }
+    /* Swap the files, then drop the old one: a plain rename over an
+     * existing file makes ext4 (auto_da_alloc) start writing the new file
+     * out at once, 0.2 ms typically and several under load, on every
+     * connect and disconnect. Readers see the old or the new file, as with
+     * rename; durability is argued above. */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        unlink(tmp);
+        return 0;
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
@@ -744,6 +783,8 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
 {
     struct net_endpoint *ep = &e->ep;
     struct undo u = {.prev_last = n->pool.last};
+    struct steps st = {0};
+    step(&st, NULL);
     /* address */
     if (rq->ipv4 && *rq->ipv4) {
         if (ipv4_parse(rq->ipv4, &u.ip) < 0)
@@ -769,6 +810,7 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
         return -1;
     }
     ep->nports = rq->nports;
+    step(&st, "address and host ports");
 
     bool first = !ctr_has_ep(rq->id);
     if (first) {
@@ -778,6 +820,7 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
         }
         u.netns = true;
     }
+    step(&st, "netns");
     /* the peer's name: the first free ethN in the container */
     for (int k = 0; k < 100; k++) {
         snprintf(ep->ifname, sizeof ep->ifname, "eth%d", k);
@@ -805,6 +848,9 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
     for (unsigned attempt = 0; attempt < 4 && r < 0; attempt++) {
         if (attempt)
             veth_name(rq->id, n->id, attempt, ep->veth_host);
+        /* the same container's previous veth, or one whose peer had this
+         * address, may still be on its way out */
+        reap_claim(ep->veth_host, n->id, u.ip);
         md_err_clear(err);
         r = link_veth_setup(&vc, err);
         if (r < 0 && (!err || err->err != EEXIST))
@@ -815,6 +861,7 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
         return -1;
     }
     u.veth = true;
+    step(&st, "veth");
     if (ep->nports) {
         char tag[96];
         nftr_tag(rq->id, n->id, tag);
@@ -828,8 +875,12 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
     }
     e->next = net_eps;
     net_eps = e;
+    step(&st, "rules");
     struct md_error x = {0};
-    if (netp_save_ipam(&x) < 0 || save_endpoints(rq->id, &x) < 0) {
+    int failed = netp_save_ipam(&x) < 0 || save_endpoints(rq->id, &x) < 0;
+    step(&st, "state files");
+    log_debug("network: connect %.12s to %s: %s", rq->id, n->name, st.text);
+    if (failed) {
         net_eps = e->next;
         e->next = NULL;
         rollback(&u, n, e);
@@ -920,20 +971,32 @@ static void keep_first(struct md_error *first, struct md_error *e)
     md_err_clear(e);
 }
 
-/* Take down one endpoint (unlinked from eps by the caller). */
-static void endpoint_down(struct endpoint *e, struct md_error *first)
+/* Take down one endpoint (unlinked from eps by the caller). whole: the
+ * container leaves every network (net_disconnect), whose caller deletes the
+ * container's rules in one go, and whose namespace goes too, so the veth can
+ * go in the background (reap.h); else (one network of a running container)
+ * everything here, now. */
+static void endpoint_down(struct endpoint *e, bool whole, struct md_error *first)
 {
     struct md_error x = {0};
-    char tag[96];
-    nftr_tag(e->ctr, e->ep.network_id, tag);
-    if (net_inited && nftr_delete_tagged(md_cfg.nft_table, tag, &x) < 0)
-        keep_first(first, &x);
-    if (e->ep.veth_host[0] && link_delete(e->ep.veth_host, &x) < 0)
-        keep_first(first, &x);
+    uint32_t a = 0;
+    if (ipv4_parse(e->ep.ip, &a) < 0)
+        a = 0;
+    if (!whole) {
+        char tag[96];
+        nftr_tag(e->ctr, e->ep.network_id, tag);
+        if (net_inited && nftr_delete_tagged(md_cfg.nft_table, tag, &x) < 0)
+            keep_first(first, &x);
+    }
+    if (e->ep.veth_host[0]) {
+        if (whole)
+            reap_link(e->ep.veth_host, e->ep.network_id, a);
+        else if (link_delete(e->ep.veth_host, &x) < 0)
+            keep_first(first, &x);
+    }
     ports_release(e->fds, e->ep.nports);
     struct network *n = netp_find_id(e->ep.network_id);
-    uint32_t a;
-    if (n && n->has_pool && ipv4_parse(e->ep.ip, &a) == 0 &&
+    if (n && n->has_pool && a &&
         !strcmp(ipam_owner(&n->pool, a) ? ipam_owner(&n->pool, a) : "", e->ctr))
         ipam_release(&n->pool, a);
 }
@@ -972,11 +1035,13 @@ int net_disconnect(const char *id, struct md_error *err)
     }
     if (!mine)
         mine = load_endpoints(id);
+    struct steps st = {0};
+    step(&st, NULL);
     while (mine) {
         struct endpoint *e = mine;
         mine = e->next;
         collect_peers(&peers, e);
-        endpoint_down(e, &first);
+        endpoint_down(e, true, &first);
         struct network *n = netp_find_id(e->ep.network_id);
         if (n) {
             gone = xrealloc(gone, (ngone + 1) * sizeof *gone);
@@ -984,21 +1049,27 @@ int net_disconnect(const char *id, struct md_error *err)
         }
         endpoint_free(e);
     }
-    /* rules and leases even without a record of them */
+    step(&st, "endpoints (veths queued)");
+    /* rules (of every network at once) and leases, even without a record
+     * of them */
     char prefix[80];
     snprintf(prefix, sizeof prefix, "c=%s ", id);
     if (net_inited && nftr_delete_tagged(md_cfg.nft_table, prefix, &x) < 0)
         keep_first(&first, &x);
+    step(&st, "rules");
     for (size_t i = 0; i < net_count; i++)
         if (net_list[i]->has_pool)
             ipam_release_owner(&net_list[i]->pool, id);
     _cleanup_free_ char *nsp = netns_path_of(id);
     if (netns_remove(nsp, &x) < 0)
         keep_first(&first, &x);
+    step(&st, "netns");
     if (net_inited && netp_save_ipam(&x) < 0)
         keep_first(&first, &x);
     if (save_endpoints(id, &x) < 0)
         keep_first(&first, &x);
+    step(&st, "state files");
+    log_debug("network: disconnect %.12s: %s", id, st.text);
     _cleanup_free_ struct network *copies = xcalloc(ngone + 1, sizeof *copies);
     for (size_t i = 0; i < ngone; i++)
         copies[i] = *gone[i];
@@ -1041,7 +1112,7 @@ int net_disconnect_network(const char *id, const char *network, struct md_error 
     struct md_error first = {0}, x = {0};
     char **peers = xcalloc(1, sizeof *peers);
     collect_peers(&peers, e);
-    endpoint_down(e, &first);
+    endpoint_down(e, false, &first);
     endpoint_free(e);
     if (netp_save_ipam(&x) < 0 || save_endpoints(id, &x) < 0)
         keep_first(&first, &x);
@@ -1163,8 +1234,14 @@ int net_reconcile(char *const *live_ids, struct md_error *err)
     return 0;
 }
 
+void net_settle(void)
+{
+    reap_settle();
+}
+
 void net_shutdown(void)
 {
+    reap_settle();
     pthread_mutex_lock(&net_mu);
     if (!net_inited) {
         pthread_mutex_unlock(&net_mu);

@@ -75,8 +75,13 @@ bool net_is_connected(const char *id, const char *network);
 /* One network only (`network disconnect` of a running container); the
  * netns stays. MD_ENOTFOUND when not connected. */
 int net_disconnect_network(const char *id, const char *network, struct md_error *err);
-/* Idempotent: rules, veths, host ports, leases, the netns of the container. */
+/* Idempotent: rules, veths, host ports, leases, the netns of the container.
+ * The host ends of the veths go in the background (deleting a link waits
+ * for an RCU grace period, 10-40 ms); until then they keep their names and
+ * the peers' addresses, and a connect that wants one waits for it. */
 int net_disconnect(const char *id, struct md_error *err);
+/* Wait for the background deletions of net_disconnect. */
+void net_settle(void);
 /* Daemon start: keep (and re-reserve host ports of) the endpoints of
  * live_ids (NULL-terminated, may be NULL), drop every rule, lease, veth and
  * netns of any other container. */

@@ -27,6 +27,7 @@ BASEPORT=$((20000 + RANDOM % 8000))
 P1=$BASEPORT P2=$((BASEPORT + 1)) P3=$((BASEPORT + 2)) P4=$((BASEPORT + 10)) P5=$((BASEPORT + 20)) P6=$((BASEPORT + 21))
 ID_A=$(printf 'a%.0s' {1..64}) ID_B=$(printf 'b%.0s' {1..64}) ID_C=$(printf 'c%.0s' {1..64})
 ID_D=$(printf 'd%.0s' {1..64}) ID_E=$(printf 'e%.0s' {1..64}) ID_F=$(printf 'f%.0s' {1..64})
+ID_J=$(printf '9%.0s' {1..64})
 PIDS=()
 
 # netdrive runs as a co-process on two FIFOs (one request line, one reply line).
@@ -57,7 +58,7 @@ cleanup() {
     local f
     for f in "$EXECROOT"/netns/*; do [ -e "$f" ] && umount -l "$f" 2>/dev/null; done
     grep -q " $EXECROOT/netns " /proc/self/mountinfo && umount -l "$EXECROOT/netns"
-    for f in $(ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^(mdk(aaaaaaa|bbbbbbb|ccccccc|ddddddd|eeeeeee|fffffff)|$BRIDGE\$|${UBR:-nobridge}\$)"); do
+    for f in $(ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^(mdk(aaaaaaa|bbbbbbb|ccccccc|ddddddd|eeeeeee|fffffff|1234567|9999999)|$BRIDGE\$|${UBR:-nobridge}\$)"); do
         ip link del "$f" 2>/dev/null
     done
     nft delete table ip "$NFT_TABLE" 2>/dev/null
@@ -158,6 +159,34 @@ expect_match "first one keeps its eth0" "eth0" "$(in_ns "$ID_G" ip -o link show 
 expect_eq "no IPv6 address on eth0" "" "$(in_ns "$ID_G" ip -6 -o addr show dev eth0)"
 nd disconnect "$ID_G"
 nd disconnect "$ID_H"
+
+# ---- the daemon's stop path leaves the host end of the veth to a
+# background thread (deleting a link waits for an RCU grace period): a
+# connect right after that wants its name or its address claims it first.
+# reap-hold keeps the deletions queued, so they are surely pending here. ----
+nd connect "$ID_G" g bridge "ip=$SUBNET.0.77"
+VG=$(awk '{print $6}' <<<"$R")
+nd reap-hold on
+nd disconnect-later "$ID_G"
+expect_eq "disconnect without waiting for the veth" "ok" "$R"
+expect_match "... whose host end is still there, queued" "$VG" "$(ip -o link show "$VG" 2>&1)"
+expect_eq "... while its rules are gone" "0" "$(rules_of "$ID_G")"
+nd connect "$ID_G" g bridge "ip=$SUBNET.0.77"
+expect_match "connect at once again (a restart): the same veth name and address" "^ok [^ ]+ $SUBNET\.0\.77 [^ ]+ [^ ]+ $VG eth0 " "$R"
+nd reap-hold off
+nd settle
+expect_match "... and the background deletion left the new veth alone" "master $BRIDGE .*state UP" "$(ip -o link show "$VG" 2>&1)"
+expect_match "... which is the container's eth0" "$SUBNET\.0\.77/16" "$(in_ns "$ID_G" ip -4 -o addr show dev eth0)"
+nd reap-hold on
+nd disconnect-later "$ID_G"
+nd connect "$ID_J" j bridge "ip=$SUBNET.0.77"
+VJ=$(awk '{print $6}' <<<"$R")
+expect_match "another container takes the address at once" "^ok [^ ]+ $SUBNET\.0\.77 " "$R"
+expect_eq "... after the old veth with that address went" "" "$(ip -o link show "$VG" 2>/dev/null)"
+nd disconnect-later "$ID_J"
+nd reap-hold off
+nd settle
+expect_eq "settle: no veth left behind" "" "$(ip -o link | grep -E "$VG|$VJ")"
 
 # ---- disconnect A ----
 nd disconnect "$ID_A"

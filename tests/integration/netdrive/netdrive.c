@@ -6,7 +6,12 @@
  *   init
  *   connect ID NAME NETWORK [p=SPEC]... [P=80/tcp]... [alias=A]... [ip=A.B.C.D]
  *       -> ok NETNS IP MAC GATEWAY VETH IFNAME host_ip:host_port->ctr/proto,...
- *   disconnect ID | disconnect-net ID NETWORK
+ *   disconnect ID | disconnect-net ID NETWORK   (disconnect and reconcile
+ *                              reply once the background veth deletions
+ *                              are done: net_settle)
+ *   disconnect-later ID        (as the daemon's stop: no waiting for them)
+ *   settle                     (net_settle)
+ *   reap-hold on|off           (reap_hold: the deletions stay queued)
  *   reconcile [ID...]          hosts ID           ports ID
  *   netcreate NAME [SUBNET [GATEWAY]] [internal]
  *   netrm NAME                 netinspect NAME    netls
@@ -22,6 +27,7 @@
 #include "common/portspec.h"
 #include "daemon/daemon.h"
 #include "daemon/net/net.h"
+#include "daemon/net/reap.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -130,15 +136,29 @@ static void run(char **a)
     } else if (!strcmp(c, "connect")) {
         cmd_connect(a);
     } else if (!strcmp(c, "disconnect") && a[1]) {
+        int r = net_disconnect(a[1], &err);
+        net_settle();
+        if (r < 0)
+            return reply_err(&err);
+        printf("ok\n");
+    } else if (!strcmp(c, "disconnect-later") && a[1]) {
         if (net_disconnect(a[1], &err) < 0)
             return reply_err(&err);
+        printf("ok\n");
+    } else if (!strcmp(c, "reap-hold") && a[1]) {
+        reap_hold(!strcmp(a[1], "on"));
+        printf("ok\n");
+    } else if (!strcmp(c, "settle")) {
+        net_settle();
         printf("ok\n");
     } else if (!strcmp(c, "disconnect-net") && a[1] && a[2]) {
         if (net_disconnect_network(a[1], a[2], &err) < 0)
             return reply_err(&err);
         printf("ok\n");
     } else if (!strcmp(c, "reconcile")) {
-        if (net_reconcile(a + 1, &err) < 0)
+        int r = net_reconcile(a + 1, &err);
+        net_settle();
+        if (r < 0)
             return reply_err(&err);
         printf("ok\n");
     } else if (!strcmp(c, "hosts") && a[1]) {
