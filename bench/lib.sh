@@ -167,9 +167,14 @@ dk_host_net_snapshot() {
         ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(docker|veth|br-)' | sort
         echo "## nft tables (other than minidock's)"
         nft list tables 2>/dev/null | grep -v ' minidock' | sort
+        # only the tables that exist: listing one makes the kernel register it
+        # (and hook it into every packet's path) until the next boot
         echo "## iptables-legacy"
         local t
-        for t in filter nat mangle raw; do iptables-legacy -t "$t" -S 2>/dev/null; done | sort
+        while read -r t; do
+            echo "table $t"
+            iptables-legacy -t "$t" -S 2>/dev/null
+        done 2>/dev/null </proc/net/ip_tables_names | sort
         echo "## sysctl"
         cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null
     } >"$1"

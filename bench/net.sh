@@ -340,64 +340,137 @@ elif command -v wrk >/dev/null; then
 fi
 HOSTIP=$(ip -4 -o addr show scope global | awk '$2 !~ /^(md|br-|docker)/ {print $4}' | cut -d/ -f1 | head -n1)
 
-# wrk_rounds PREFIX NETNS|'' DIRECT PUBLISHED_LO PUBLISHED_HOST: WRK_ROUNDS
-# rounds of the three URLs, the order rotating from round to round so that
-# drift in the host's load falls on all of them; records PREFIX:direct, :lo and
-# :host (medians) and PREFIX:ratio-lo and :ratio-host, the medians of each
-# round's published/direct
-wrk_rounds() {
-    local pfx=$1 ns=$2 r u pre=() out
-    shift 2
-    [ -z "$ns" ] || pre=(nsenter --net="$ns")
-    local urls=("$@")
-    rps() {
-        out=$("${pre[@]}" timeout $((WRK_SECS + 30)) wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_SECS}s" "$1" 2>&1) || true
-        grep -q 'Non-2xx\|Socket errors' <<<"$out" && echo "  (wrk $1: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | xargs))" >&2
-        awk '/Requests\/sec/ {print $2}' <<<"$out"
-    }
-    for u in "${urls[@]}"; do rps "$u" >/dev/null; done # warm-up: connections, caches, workers
-    : >"$W/$pfx.rounds"
-    for r in $(seq 0 $((WRK_ROUNDS - 1))); do
-        local got=() k
-        for k in 0 1 2; do got[(k + r) % 3]=$(rps "${urls[(k + r) % 3]}"); done
-        echo "${got[0]:-0} ${got[1]:-0} ${got[2]:-0}" >>"$W/$pfx.rounds"
-    done
-    python3 - "$W/$pfx.rounds" "$RESULTS" "$pfx" <<'PY'
-import statistics, sys
-rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 3]
-rows = [r for r in rows if min(r) > 0]
-pfx = sys.argv[3]
-if not rows:
+# CPU time per request is the steadier figure on a shared host: what wrk's
+# cgroup and the server's spent (with the softirq work done in their context;
+# for docker's 127.0.0.1, its docker-proxy too), over the requests done.
+cat >"$W/wrk.py" <<'PY'
+# wrk.py OUT PREFIX SECS ROUNDS THREADS CONNS WRK_CGROUP_PROCS USAGE[,USAGE...] NETNS -- URL...
+# USAGE: ns:FILE (cpuacct.usage), us:FILE (cgroup2 cpu.stat), pid:PID (utime+stime).
+# Rounds of the URLs (direct first in the list), the order rotating; records
+# PREFIX:direct|lo|host (req/s), PREFIX:ratio-lo|host (median of each round's
+# published/direct) and PREFIX:cpu-direct|lo|host (CPU microseconds a request).
+import os, re, statistics, subprocess, sys
+
+out, pfx, secs, rounds, threads, conns, wcg, usages, ns = sys.argv[1:10]
+urls = sys.argv[11:]
+names = ["direct", "lo", "host"][:len(urls)]
+tick = os.sysconf("SC_CLK_TCK")
+
+def used_us():
+    t = 0.0
+    for u in filter(None, usages.split(",")):
+        kind, _, arg = u.partition(":")
+        try:
+            if kind == "ns":
+                t += int(open(arg).read()) / 1000
+            elif kind == "us":
+                t += int(re.search(r"usage_usec (\d+)", open(arg).read()).group(1))
+            elif kind == "pid":
+                f = open("/proc/%s/stat" % arg).read().rsplit(")", 1)[1].split()
+                t += (int(f[11]) + int(f[12])) * 1e6 / tick
+        except (OSError, AttributeError, ValueError):
+            pass
+    return t
+
+def run(url):
+    cmd = ["bash", "-c", 'echo $$ >"$0" 2>/dev/null; exec wrk -t"$1" -c"$2" -d"$3s" "$4"', wcg, threads, conns, secs, url]
+    if ns:
+        cmd = ["nsenter", "--net=" + ns] + cmd
+    u0 = used_us()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=int(secs) + 30)
+    u1 = used_us()
+    errs = re.search(r"(Non-2xx.*|Socket errors.*)", r.stdout)
+    if errs:
+        print("  (wrk %s: %s)" % (url, errs.group(1).strip()))
+    n = re.search(r"(\d+) requests in", r.stdout)
+    q = re.search(r"Requests/sec:\s+([0-9.]+)", r.stdout)
+    if not n or not q or int(n.group(1)) == 0:
+        return None, None
+    return float(q.group(1)), (u1 - u0) / int(n.group(1))
+
+for u in urls:  # warm-up: connections, caches, workers
+    run(u)
+rps = {k: [] for k in names}
+cpu = {k: [] for k in names}
+ratio = {k: [] for k in names[1:]}
+for r in range(int(rounds)):
+    got = {}
+    for k in range(len(urls)):
+        i = (k + r) % len(urls)
+        got[names[i]] = run(urls[i])
+    if any(v[0] is None for v in got.values()):
+        continue
+    for k in names:
+        rps[k].append(got[k][0])
+        cpu[k].append(got[k][1])
+    for k in names[1:]:
+        ratio[k].append(got[k][0] / got["direct"][0])
+if not rps["direct"]:
     print("  %s: no wrk result" % pfx)
     sys.exit(0)
-cols = {"direct": [r[0] for r in rows], "lo": [r[1] for r in rows], "host": [r[2] for r in rows]}
-cols["ratio-lo"] = [r[1] / r[0] for r in rows]
-cols["ratio-host"] = [r[2] / r[0] for r in rows]
+med = statistics.median
 print("  %-22s req/s, medians: direct %.0f, published via 127.0.0.1 %.0f, via a host address %.0f" %
-      (pfx, *(statistics.median(cols[k]) for k in ("direct", "lo", "host"))))
-for k in ("ratio-lo", "ratio-host"):
-    v = cols[k]
+      (pfx, med(rps["direct"]), med(rps["lo"]), med(rps["host"])))
+for k, what in (("lo", "127.0.0.1"), ("host", "host address")):
     print("  %-22s published/direct (%s): median %.3f, range %.3f-%.3f, n=%d" %
-          ("", "127.0.0.1" if k == "ratio-lo" else "host address", statistics.median(v), min(v), max(v), len(v)))
-with open(sys.argv[2], "a") as f:
-    for k, v in cols.items():
-        f.write("%s:%s\t%d\t%.3f\t%.3f\t%.3f\t0\t%s\n" % (pfx, k, len(v), statistics.median(v), min(v), max(v),
-                                                         "x" if k.startswith("ratio") else "req/s"))
+          ("", what, med(ratio[k]), min(ratio[k]), max(ratio[k]), len(ratio[k])))
+cd = med(cpu["direct"])
+if cd > 0:
+    print("  %-22s CPU a request: direct %.1f us, via 127.0.0.1 %.1f us (%+.1f%%), via a host address %.1f us (%+.1f%%)" %
+          ("", cd, med(cpu["lo"]), 100 * (med(cpu["lo"]) / cd - 1), med(cpu["host"]), 100 * (med(cpu["host"]) / cd - 1)))
+with open(out, "a") as f:
+    rows = [(k, rps[k], "req/s") for k in names] + [("ratio-" + k, ratio[k], "x") for k in names[1:]]
+    if cd > 0:
+        rows += [("cpu-" + k, cpu[k], "us") for k in names]
+    for k, v, unit in rows:
+        f.write("%s:%s\t%d\t%.3f\t%.3f\t%.3f\t0\t%s\n" % (pfx, k, len(v), med(v), min(v), max(v), unit))
 PY
+# A cgroup for wrk, in the hierarchy that accounts CPU time (cpuacct, else
+# cgroup2); named with $TAG, so the exit trap removes it.
+WRK_CG=
+if [ -d /sys/fs/cgroup/cpuacct ] && mkdir -p "/sys/fs/cgroup/cpuacct/$TAG-wrk" 2>/dev/null; then
+    WRK_CG=/sys/fs/cgroup/cpuacct/$TAG-wrk
+elif mnt=$(findmnt -n -o TARGET -t cgroup2 | head -n1) && [ -n "$mnt" ] && mkdir -p "$mnt/$TAG-wrk" 2>/dev/null; then
+    WRK_CG=$mnt/$TAG-wrk
+fi
+[ -z "$WRK_CG" ] || bench_on_exit "rmdir '$WRK_CG'"
+# cpu_usage PID: the usage spec (see wrk.py) of PID's cgroup in that hierarchy
+cpu_usage() {
+    local rel
+    case $WRK_CG in
+    /sys/fs/cgroup/cpuacct/*)
+        rel=$(awk -F: '$2 ~ /(^|,)cpuacct(,|$)/ {print $3}' "/proc/$1/cgroup")
+        echo "ns:/sys/fs/cgroup/cpuacct$rel/cpuacct.usage"
+        ;;
+    ?*)
+        rel=$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")
+        echo "us:${WRK_CG%/*}$rel/cpu.stat"
+        ;;
+    esac
 }
 # wrk_engine CLI PREFIX IMAGE-ARGS...: a container publishing 80 on all host
-# addresses, then wrk_rounds against its own address, 127.0.0.1 and a host
+# addresses, then rounds against its own address, 127.0.0.1 and a host
 # address (for docker, in its namespace: docker0's, where its DNAT applies;
 # 127.0.0.1 goes through docker-proxy)
 wrk_engine() {
-    local cli=$1 pfx=$2 ns="" ip host=$HOSTIP
+    local cli=$1 pfx=$2 ns="" ip host=$HOSTIP usage="" p
     shift 2
     [ "$cli" = dk ] && ns=$DKNS
     "$cli" run -d --name "$pfx" -p "$P_WRK:80" "$@" >/dev/null || { echo "  ($pfx: the server did not start)"; return; }
     wait_200 "$P_WRK" "$ns" || echo "  ($pfx: the server did not answer)"
     ip=$("$cli" inspect -f '{{.NetworkSettings.IPAddress}}' "$pfx")
     [ "$cli" = dk ] && host=$("$cli" inspect -f '{{.NetworkSettings.Gateway}}' "$pfx")
-    wrk_rounds "$pfx" "$ns" "http://$ip/" "http://127.0.0.1:$P_WRK/" "http://$host:$P_WRK/"
+    if [ -n "$WRK_CG" ]; then
+        usage="ns:$WRK_CG/cpuacct.usage"
+        [ -e "$WRK_CG/cpu.stat" ] && [ ! -e "$WRK_CG/cpuacct.usage" ] && usage="us:$WRK_CG/cpu.stat"
+        usage="$usage,$(cpu_usage "$("$cli" inspect -f '{{.State.Pid}}' "$pfx")")"
+        if [ "$cli" = dk ]; then
+            for p in $(pgrep -P "$DK_PID" -f "docker-proxy .*-host-port $P_WRK( |$)"); do usage="$usage,pid:$p"; done
+        fi
+    fi
+    python3 "$W/wrk.py" "$RESULTS" "$pfx" "$WRK_SECS" "$WRK_ROUNDS" "$WRK_THREADS" "$WRK_CONNS" \
+        "$([ -n "$WRK_CG" ] && echo "$WRK_CG/cgroup.procs" || echo /dev/null)" "$usage" "$ns" -- \
+        "http://$ip/" "http://127.0.0.1:$P_WRK/" "http://$host:$P_WRK/"
     "$cli" rm -f "$pfx" >/dev/null
 }
 if command -v wrk >/dev/null; then
@@ -461,6 +534,10 @@ fmt_v() { # KEY FORMAT -> the median or "-"
     v=$(bench_get "$1" median)
     if [ -z "$v" ] || [ "$v" = nan ]; then echo "-"; else awk -v v="$v" -v f="$2" 'BEGIN { printf f "\n", v }'; fi
 }
+pct() { # KEY BASE-KEY -> "+x.x%" or "-"
+    awk -v a="$(bench_get "$1" median)" -v b="$(bench_get "$2" median)" \
+        'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%+.1f%%\n", 100 * (a / b - 1) }'
+}
 row() { printf '%-42s %-24s %-24s %-24s %s\n' "$@"; }
 lat() { # LABEL KEY
     row "$1" "$(bench_fmt_ms "md:$2")" "$(bench_fmt_ms "md-dockercli:$2")" "$(bench_fmt_ms "dk:$2")" \
@@ -483,6 +560,9 @@ row "  published, 127.0.0.1:P" "$(fmt_v md-ka:lo %.0f)" "" "$(fmt_v dk-ka:lo %.0
 row "  published, a host address" "$(fmt_v md-ka:host %.0f)" "" "$(fmt_v dk-ka:host %.0f)" ""
 row "  published/direct, 127.0.0.1" "$(fmt_v md-ka:ratio-lo %.3f)" "" "$(fmt_v dk-ka:ratio-lo %.3f)" ""
 row "  published/direct, host address" "$(fmt_v md-ka:ratio-host %.3f)" "" "$(fmt_v dk-ka:ratio-host %.3f)" ""
+row "  CPU a request (us): direct" "$(fmt_v md-ka:cpu-direct %.1f)" "" "$(fmt_v dk-ka:cpu-direct %.1f)" ""
+row "    published, 127.0.0.1:P" "$(fmt_v md-ka:cpu-lo %.1f)" "" "$(fmt_v dk-ka:cpu-lo %.1f)" ""
+row "    published, a host address" "$(fmt_v md-ka:cpu-host %.1f)" "" "$(fmt_v dk-ka:cpu-host %.1f)" ""
 row "wrk req/s, apache: direct" "$(fmt_v md-apache:direct %.0f)" "" "" ""
 row "  published/direct, 127.0.0.1" "$(fmt_v md-apache:ratio-lo %.3f)" "" "" ""
 row "  published/direct, host address" "$(fmt_v md-apache:ratio-host %.3f)" "" "" ""
@@ -491,7 +571,8 @@ row "rm -f of it" "$(bench_fmt_ms md:range-rm)" "" "" ""
 row "  extra processes" "$(fmt_v md:range-procs %d)" "" "$(fmt_v dk:range-procs %d) ($DK_RANGE_N ports)" ""
 row "  user-space memory per port (RSS kB)" "$(fmt_v md:range-rss-per-port %.2f)" "" "$(fmt_v dk:range-rss-per-port %.0f) (PSS $(fmt_v dk:range-pss-per-port %.0f))" ""
 row "  kernel memory per port (slabs, kB)" "$(fmt_v md:range-kernel-per-port %.2f)" "" "$(fmt_v dk:range-kernel-per-port %.2f)" ""
-echo "   wrk runs on this host (in docker's namespace for docker); ratios are medians of each round's published/direct"
+echo "   wrk runs on this host (in docker's namespace for docker); ratios are medians of each round's published/direct;"
+echo "   CPU a request: wrk's cgroup and the server's (and docker-proxy), over the requests done: steadier than req/s here"
 echo "   minidock's memory per port: daemon RSS (its reservation socket and record) and the kernel's socket objects;"
 echo "   the nft rule set has one rule for the whole range. docker: dockerd+containerd RSS and one docker-proxy per port."
 
@@ -503,7 +584,8 @@ echo "           (docker CLI on minidockd: $(bench_fmt_ms md-dockercli:first200)
 if [ -n "$(bench_get md-ka:ratio-lo median)" ]; then
     bench_target "requests/s published >= 0.9x direct (keep-alive server): 127.0.0.1 $(fmt_v md-ka:ratio-lo %.3f), host address $(fmt_v md-ka:ratio-host %.3f)" \
         "$(bench_is awk -v a="$(bench_get md-ka:ratio-lo median)" -v b="$(bench_get md-ka:ratio-host median)" 'BEGIN { exit !(a >= 0.9 && b >= 0.9) }')"
-    echo "           (apache: 127.0.0.1 $(fmt_v md-apache:ratio-lo %.3f), host address $(fmt_v md-apache:ratio-host %.3f))"
+    echo "           (CPU a request over direct: 127.0.0.1 $(pct md-ka:cpu-lo md-ka:cpu-direct), host address $(pct md-ka:cpu-host md-ka:cpu-direct);"
+    echo "           apache's req/s ratios: 127.0.0.1 $(fmt_v md-apache:ratio-lo %.3f), host address $(fmt_v md-apache:ratio-host %.3f))"
 else
     echo "  [n/a]    requests/s published >= 0.9x direct: wrk did not run"
 fi

@@ -399,29 +399,41 @@ static int set_hairpin(struct nl_sock *s, const char *port, const char *alias, s
     return 0;
 }
 
+/* The first character of a sysfs file; 0 when unreadable. */
+static char sysfs_char(const char *path)
+{
+    char c[2] = "";
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, c, 1) != 1)
+        return 0;
+    return c[0];
+}
+
 /* A new bridge port forwards only once the kernel's linkwatch work has seen
  * the veth's carrier come up (a workqueue that needs the RTNL lock, which
  * every other link change holds too: another container's veth going away is
- * enough to delay it). Until then the port drops every frame, and an ARP
- * request for the container lost there is retried only a second later
+ * enough to delay it). Until then the port drops every frame. And a bridge
+ * whose last port went has had its own transmit queue stopped; the new
+ * port's carrier starts it again in a later linkwatch run. A packet lost in
+ * either gap is an ARP request that is retried only a second later
  * (retrans_time_ms): the first connection to a container that had just
- * started hung for a second, now and then. So the port forwards before any
- * rule or process sends traffic its way; usually within 0.2 ms. A bridge
+ * started hung for a second, now and then. So both are ready before any
+ * rule or process sends traffic this way; usually within 0.2 ms. A bridge
  * with STP on (not ours) may take far longer: then go on, and say so. */
-static void wait_forwarding(const char *port)
+static void wait_forwarding(const char *port, const char *bridge)
 {
-    _cleanup_free_ char *path = xasprintf("/sys/class/net/%s/brport/state", port);
+    _cleanup_free_ char *state = xasprintf("/sys/class/net/%s/brport/state", port);
+    _cleanup_free_ char *oper = xasprintf("/sys/class/net/%s/operstate", bridge);
     for (int i = 0; i < 5000; i++) {
-        char st[4] = "";
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, st, sizeof st - 1) <= 0)
+        char st = sysfs_char(state), op = sysfs_char(oper);
+        if (!st || !op)
             return;
-        if (st[0] == '3') /* BR_STATE_FORWARDING */
+        if (st == '3' && op == 'u') /* BR_STATE_FORWARDING, "up" */
             return;
         struct timespec ts = {.tv_nsec = 200000};
         nanosleep(&ts, NULL);
     }
-    log_warn("network: bridge port %s is not forwarding after a second (STP on its bridge?)", port);
+    log_warn("network: bridge port %s is not forwarding after a second (STP on %s?)", port, bridge);
 }
 
 int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
@@ -461,7 +473,7 @@ int link_veth_setup(const struct veth_cfg *c, struct md_error *err)
         link_delete(c->host, NULL); /* takes the peer with it */
         return -1;
     }
-    wait_forwarding(c->host);
+    wait_forwarding(c->host, c->bridge);
     return 0;
 }
 
