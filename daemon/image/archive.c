@@ -552,13 +552,8 @@ static int run_job(struct job *jb, struct archive *a, struct md_error *err)
     struct layer_unpack_opts o = {.label = label, .keep_tar = jb->keep_tar};
     struct layer_info info;
     struct outer_src src = {.a = a};
-    int r = layer_unpack(outer_read, &src, dfd, &o, &info, err);
-    if (r != 0) {
+    if (layer_unpack(outer_read, &src, dfd, &o, &info, err) < 0) {
         store_tmp_remove(tmp);
-        if (r == LAYER_NEED_TAR) {
-            jb->keep_tar = true;
-            return 1;
-        }
         return -1;
     }
     const char *want = jb->src->want_digest;

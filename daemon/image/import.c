@@ -49,39 +49,30 @@ static const char *go_arch(void)
 static struct layer *unpack_body(int fd, struct md_error *err)
 {
     _cleanup_free_ char *buf = xmalloc(READ_BLOCK);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (lseek(fd, 0, SEEK_SET) < 0) {
-            md_errno(err, errno, "rewind the request body");
-            return NULL;
-        }
-        _cleanup_free_ char *tmp = store_tmp_dir(err);
-        if (!tmp)
-            return NULL;
-        _cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0) {
-            md_errno(err, errno, "open %s", tmp);
-            store_tmp_remove(tmp);
-            return NULL;
-        }
-        struct fd_src src = {.fd = fd, .buf = buf};
-        struct layer_unpack_opts o = {.label = "import", .keep_tar = attempt > 0};
-        struct layer_info info;
-        int r = layer_unpack(fd_read, &src, dfd, &o, &info, err);
-        if (r == LAYER_NEED_TAR) {
-            store_tmp_remove(tmp);
-            continue;
-        }
-        if (r < 0) {
-            store_tmp_remove(tmp);
-            return NULL;
-        }
-        struct layer *l = store_layer_commit(tmp, info.diff_id, NULL, &info, err);
-        if (!l)
-            store_tmp_remove(tmp);
-        return l;
+    if (lseek(fd, 0, SEEK_SET) < 0) {
+        md_errno(err, errno, "rewind the request body");
+        return NULL;
     }
-    md_err(err, MD_EINTERNAL, "import: the tar could not be unpacked");
-    return NULL;
+    _cleanup_free_ char *tmp = store_tmp_dir(err);
+    if (!tmp)
+        return NULL;
+    _cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        md_errno(err, errno, "open %s", tmp);
+        store_tmp_remove(tmp);
+        return NULL;
+    }
+    struct fd_src src = {.fd = fd, .buf = buf};
+    struct layer_unpack_opts o = {.label = "import"};
+    struct layer_info info;
+    if (layer_unpack(fd_read, &src, dfd, &o, &info, err) < 0) {
+        store_tmp_remove(tmp);
+        return NULL;
+    }
+    struct layer *l = store_layer_commit(tmp, info.diff_id, NULL, &info, err);
+    if (!l)
+        store_tmp_remove(tmp);
+    return l;
 }
 
 int image_import(int fd, const char *repo, const char *tag, const char *message, char **changes,

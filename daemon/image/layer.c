@@ -33,7 +33,8 @@
 #include <unistd.h>
 
 #define MAX_DEPTH     256
-#define RETAIN_LIMIT  (256u << 20) /* raw bytes held for tar-split before falling back */
+#define RETAIN_FLUSH  (8u << 20)   /* raw bytes held for tar-split before recording them */
+#define RETAIN_LIMIT  (256u << 20) /* the most it may have to hold (a header B is reading) */
 #define TS_MAGIC      "MDTS1\n"
 #define COPY_BUF_SIZE (256u * 1024)
 #define WQ_FILE_MAX   (8u << 20)  /* files up to this size go through the writer thread */
@@ -107,6 +108,17 @@ int layer_clean_path(const char *name, char *out, size_t cap, const char **why)
     return 0;
 }
 
+/* Export's sink and running digest (none when hash.md is NULL). */
+struct exporter {
+    layer_write_fn wr;
+    void *wctx;
+    struct sha256 hash;
+    int64_t total;
+};
+
+static int export_tarsplit(struct exporter *x, int dirfd, char *buf, bool partial,
+                           struct md_error *err);
+
 /* ---- the unpack state ---- */
 
 struct dir_time {
@@ -145,6 +157,7 @@ struct writer {
     pthread_cond_t work, space;
     struct wjob *head, *tail;
     size_t queued;
+    size_t pending; /* jobs queued or being run */
     bool done;
     char *error; /* the first failure, reported by the main thread */
     const char *label;
@@ -166,10 +179,13 @@ struct unpack {
      * that arrived are in ret, which starts at offset cursor. */
     FILE *ts;
     int tar_fd; /* keep_tar */
+    bool keep_tar;
+    int dirfd;         /* the layer directory (borrowed) */
+    struct archive *B; /* the tar reader; NULL once it reached the end */
     char *ret;
     size_t ret_len, ret_cap;
     int64_t cursor;
-    bool need_tar;
+    bool overflow; /* raw bytes were lost: the layer cannot be recorded */
     bool write_failed;
 
     int rootfd;
@@ -191,6 +207,8 @@ struct unpack {
     bool root_sgid, cache_sgid;
 };
 
+static void ts_raw(struct unpack *u, int64_t upto);
+
 static void ret_feed(struct unpack *u, const char *p, size_t n)
 {
     int64_t start = u->pos, end = u->pos + (int64_t)n;
@@ -200,8 +218,13 @@ static void ret_feed(struct unpack *u, const char *p, size_t n)
         p += u->cursor - start;
         n -= (size_t)(u->cursor - start);
     }
+    /* Much data that is not file contents (a sparse file, the data of
+     * entries that have none on disk, padding after the end): what B has
+     * consumed is raw tar whatever comes next, and can be recorded now. */
+    if (u->ret_len + n > RETAIN_FLUSH)
+        ts_raw(u, u->B ? archive_filter_bytes(u->B, 0) : u->pos);
     if (u->ret_len + n > RETAIN_LIMIT) {
-        u->need_tar = true;
+        u->overflow = true; /* B is reading a header of this size: refused at the end */
         return;
     }
     if (u->ret_len + n > u->ret_cap) {
@@ -223,11 +246,11 @@ static void put_u64(FILE *f, uint64_t v)
 /* Record the raw bytes [cursor, upto). */
 static void ts_raw(struct unpack *u, int64_t upto)
 {
-    if (!u->ts || u->need_tar || upto <= u->cursor)
+    if (!u->ts || u->overflow || upto <= u->cursor)
         return;
     size_t n = (size_t)(upto - u->cursor);
     if (n > u->ret_len) { /* cannot happen: B consumed no more than it was given */
-        u->need_tar = true;
+        u->overflow = true;
         return;
     }
     fputc('R', u->ts);
@@ -241,7 +264,7 @@ static void ts_raw(struct unpack *u, int64_t upto)
 /* The next size bytes are the contents of rel. */
 static void ts_file(struct unpack *u, const char *rel, int64_t size)
 {
-    if (!u->ts || u->need_tar)
+    if (!u->ts || u->overflow)
         return;
     size_t len = strlen(rel);
     fputc('F', u->ts);
@@ -489,15 +512,15 @@ static void remember_dir(struct unpack *u, const char *rel, struct archive_entry
     u->ndirs++;
 }
 
+static int switch_to_tar(struct unpack *u, struct md_error *err);
+
 /* Something already has this name: a name repeated in the archive. Its
  * later copy wins, as with tar; but then the tar cannot be rebuilt from
- * the files, so outside keep_tar mode the caller starts over with it. */
+ * the files, so the layer keeps its tar from here on. */
 static int make_room(struct unpack *u, int pfd, const char *base, struct md_error *err)
 {
-    if (!u->o->keep_tar) {
-        u->need_tar = true;
-        return LAYER_NEED_TAR;
-    }
+    if (!u->keep_tar && switch_to_tar(u, err) < 0)
+        return -1;
     /* pfd is the cache (the entry's parent) or the root; a cached directory
      * at or below the name being removed would go stale */
     if (u->cache_path) {
@@ -628,6 +651,7 @@ static void *writer_main(void *arg)
         wjob_free(j);
         pthread_mutex_lock(&w->mu);
         w->queued -= len;
+        w->pending--;
         pthread_cond_signal(&w->space);
     }
     pthread_mutex_unlock(&w->mu);
@@ -654,8 +678,22 @@ static void writer_push(struct writer *w, struct wjob *j)
         w->head = j;
     w->tail = j;
     w->queued += j->len;
+    w->pending++;
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
+}
+
+/* Wait until everything queued is on disk; the writer's first error or NULL. */
+static const char *writer_drain(struct writer *w)
+{
+    if (!w->started)
+        return w->error;
+    pthread_mutex_lock(&w->mu);
+    while (w->pending)
+        pthread_cond_wait(&w->space, &w->mu);
+    const char *e = w->error;
+    pthread_mutex_unlock(&w->mu);
+    return e;
 }
 
 /* Wait until everything queued is written (or dropped after a failure).
@@ -674,6 +712,50 @@ static const char *writer_finish(struct writer *w)
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->space);
     return w->error;
+}
+
+static int fd_sink(void *ctx, const void *buf, size_t n)
+{
+    return write_all(*(int *)ctx, buf, n);
+}
+
+/* From tar-split to layer.tar, in the middle of the stream: the bytes so far
+ * are rebuilt from the records and the files (all of them written, once
+ * the writer is drained; none changed yet, as every replacement of a name
+ * comes here first), the rest of the stream follows them in b_read. So no
+ * layer is ever read twice, which a streamed load could not do. */
+static int switch_to_tar(struct unpack *u, struct md_error *err)
+{
+    const char *werr = writer_drain(&u->w);
+    if (werr)
+        return md_err(err, MD_EINVAL, "%s", werr);
+    if (u->overflow)
+        return md_err(err, MD_EINVAL, "%s: a tar header too large to keep", u->o->label);
+    if (fflush(u->ts) != 0 || ferror(u->ts))
+        return md_errno(err, errno, "%s: write tar-split", u->o->label);
+    _cleanup_close_ int fd =
+        openat(u->dirfd, "layer.tar", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return md_errno(err, errno, "%s: create layer.tar", u->o->label);
+    struct exporter x = {.wr = fd_sink, .wctx = &fd};
+    _cleanup_free_ char *buf = xmalloc(COPY_BUF_SIZE);
+    if (export_tarsplit(&x, u->dirfd, buf, true, err) < 0)
+        return md_err_wrap(err, "%s: keep the layer's tar", u->o->label);
+    if (x.total != u->cursor)
+        return md_err(err, MD_EINTERNAL, "%s: keep the layer's tar: %lld bytes rebuilt, not %lld",
+                      u->o->label, (long long)x.total, (long long)u->cursor);
+    if (write_all(fd, u->ret, u->ret_len) < 0)
+        return md_errno(err, errno, "%s: write layer.tar", u->o->label);
+    fclose(u->ts);
+    u->ts = NULL;
+    if (unlinkat(u->dirfd, "tar-split", 0) < 0)
+        return md_errno(err, errno, "%s: remove tar-split", u->o->label);
+    free(u->ret);
+    u->ret = NULL;
+    u->ret_len = u->ret_cap = 0;
+    u->tar_fd = steal_fd(&fd);
+    u->keep_tar = true;
+    return 0;
 }
 
 /* A small regular file: read it all here, hand writing it to the writer. */
@@ -1063,7 +1145,14 @@ static int support_filters(struct archive *a)
 int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unpack_opts *o,
                  struct layer_info *out, struct md_error *err)
 {
-    struct unpack u = {.o = o, .rd = rd, .rctx = rctx, .tar_fd = -1, .rootfd = -1, .cache_fd = -1};
+    struct unpack u = {.o = o,
+                       .rd = rd,
+                       .rctx = rctx,
+                       .tar_fd = -1,
+                       .keep_tar = o->keep_tar,
+                       .dirfd = dirfd,
+                       .rootfd = -1,
+                       .cache_fd = -1};
     sha256_init(&u.blob_hash);
     sha256_init(&u.diff_hash);
     int rc = -1;
@@ -1129,6 +1218,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         sha256_abort(&u.blob_hash);
 
     b = archive_read_new();
+    u.B = b;
     archive_read_support_format_tar(b);
     if (archive_read_open2(b, &u, NULL, b_read, NULL, NULL) != ARCHIVE_OK) {
         md_err(err, MD_EINVAL, "%s: not a tar archive: %s", o->label, archive_error_string(b));
@@ -1149,12 +1239,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
             goto out;
         }
         entries++;
-        int er = unpack_entry(&u, b, e, err);
-        if (er == LAYER_NEED_TAR) {
-            rc = LAYER_NEED_TAR;
-            goto out;
-        }
-        if (er < 0)
+        if (unpack_entry(&u, b, e, err) < 0)
             goto out;
         if (u.write_failed) {
             md_errno(err, errno, "%s: write layer.tar", o->label);
@@ -1163,6 +1248,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
     }
     /* The diff id covers the whole stream, including any padding after the
      * end-of-archive blocks: read it all. */
+    u.B = NULL;
     for (;;) {
         const void *buf;
         la_ssize_t n = b_read(NULL, &u, &buf);
@@ -1175,8 +1261,8 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         }
     }
     ts_raw(&u, u.pos);
-    if (u.need_tar && !o->keep_tar) {
-        rc = LAYER_NEED_TAR;
+    if (u.overflow) {
+        md_err(err, MD_EINVAL, "%s: a tar header too large to keep", o->label);
         goto out;
     }
     const char *werr = writer_finish(&u.w);
@@ -1206,7 +1292,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
     out->blob_size = u.blob_size;
     out->tar_size = u.pos;
     out->size = u.size;
-    out->keep_tar = o->keep_tar;
+    out->keep_tar = u.keep_tar;
     rc = 0;
 out:
     unpack_free(&u);
@@ -1215,16 +1301,10 @@ out:
 
 /* ---- export ---- */
 
-struct exporter {
-    layer_write_fn wr;
-    void *wctx;
-    struct sha256 hash;
-    int64_t total;
-};
-
 static int ex_write(struct exporter *x, const void *buf, size_t n)
 {
-    sha256_update(&x->hash, buf, n);
+    if (x->hash.md)
+        sha256_update(&x->hash, buf, n);
     x->total += (int64_t)n;
     return x->wr(x->wctx, buf, n);
 }
@@ -1261,7 +1341,8 @@ static int copy_fd(struct exporter *x, int fd, int64_t len, char *buf)
     return 0;
 }
 
-static int export_tarsplit(struct exporter *x, int dirfd, char *buf, struct md_error *err)
+static int export_tarsplit(struct exporter *x, int dirfd, char *buf, bool partial,
+                           struct md_error *err)
 {
     int fd = openat(dirfd, "tar-split", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -1281,6 +1362,8 @@ static int export_tarsplit(struct exporter *x, int dirfd, char *buf, struct md_e
     for (;;) {
         int t = fgetc(f);
         uint64_t n, len;
+        if (t == EOF && partial && !ferror(f))
+            return 0;
         if (t == 'E') {
             if (get_u64(f, &n) < 0 || (int64_t)n != x->total)
                 return md_err(err, MD_EINTERNAL, "tar-split: length mismatch");
@@ -1332,7 +1415,7 @@ int layer_export(int dirfd, int64_t tar_size, const char *diff_id, layer_write_f
         else if (r < 0)
             r = md_err(err, MD_EINTERNAL, "layer.tar is shorter than recorded");
     } else {
-        r = export_tarsplit(&x, dirfd, buf, err);
+        r = export_tarsplit(&x, dirfd, buf, false, err);
     }
     char got[DIGEST_LEN + 1];
     sha256_final(&x.hash, got);

@@ -9,7 +9,8 @@
  *                config, which docker load verifies) without keeping a copy
  *   layer.tar    instead of tar-split, for the rare tar that cannot be
  *                rebuilt from its files (a name repeated in the archive, a
- *                whiteout of a name in the same layer, large sparse files)
+ *                whiteout of a name in the same layer); unpack switches to
+ *                it in the middle of the stream when it meets one
  *   meta.json    written by the store (diff id, sizes, parent chain id)
  */
 #pragma once
@@ -30,7 +31,7 @@ typedef ssize_t (*layer_read_fn)(void *ctx, const void **buf, struct md_error *e
 
 struct layer_unpack_opts {
     const char *label; /* message prefix: "layer sha256:…" */
-    bool keep_tar;     /* store layer.tar instead of tar-split */
+    bool keep_tar;     /* store layer.tar from the start instead of tar-split */
 };
 
 struct layer_info {
@@ -39,17 +40,13 @@ struct layer_info {
     int64_t blob_size;
     int64_t tar_size; /* uncompressed tar length */
     int64_t size;     /* file contents, as docker's layer Size */
-    bool keep_tar;
+    bool keep_tar;    /* layer.tar was kept */
 };
 
-/* layer_unpack's return when the tar cannot be rebuilt from its files: the
- * caller retries from the start with keep_tar set. */
-#define LAYER_NEED_TAR 1
-
 /* Unpack into dirfd (an empty directory): creates diff/ and tar-split or
- * layer.tar. Returns 0, LAYER_NEED_TAR, or -1 with err (MD_EINVAL for a bad
- * or malicious archive, naming the entry). On failure the caller removes
- * the directory. */
+ * layer.tar, reading the source once. Returns 0, or -1 with err (MD_EINVAL
+ * for a bad or malicious archive, naming the entry). On failure the caller
+ * removes the directory. */
 int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unpack_opts *o,
                  struct layer_info *out, struct md_error *err);
 
