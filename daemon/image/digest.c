@@ -53,6 +53,86 @@ void sha256_digest(const void *data, size_t n, char out[DIGEST_LEN + 1])
     sha256_final(&s, out);
 }
 
+static void *hasher_main(void *arg)
+{
+    struct sha256_async *a = arg;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->busy && !a->stop)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (!a->busy)
+            break;
+        pthread_mutex_unlock(&a->mu);
+        sha256_update(&a->h, a->p, a->n);
+        pthread_mutex_lock(&a->mu);
+        a->busy = false;
+        pthread_cond_signal(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+void sha256_async_init(struct sha256_async *a)
+{
+    *a = (struct sha256_async){0};
+    sha256_init(&a->h);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    a->inited = true;
+    a->started = pthread_create(&a->th, NULL, hasher_main, a) == 0;
+}
+
+void sha256_async_wait(struct sha256_async *a)
+{
+    if (!a->started)
+        return;
+    pthread_mutex_lock(&a->mu);
+    while (a->busy)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void sha256_async_feed(struct sha256_async *a, const void *p, size_t n)
+{
+    if (!a->started) {
+        sha256_update(&a->h, p, n);
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    while (a->busy) /* one block at a time: callers wait before this anyway */
+        pthread_cond_wait(&a->cv, &a->mu);
+    a->p = p;
+    a->n = n;
+    a->busy = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+void sha256_async_abort(struct sha256_async *a)
+{
+    if (a->started) {
+        pthread_mutex_lock(&a->mu);
+        a->stop = true;
+        pthread_cond_signal(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->th, NULL); /* after the block in hand */
+        a->started = false;
+    }
+    if (a->inited) {
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        a->inited = false;
+    }
+    sha256_abort(&a->h);
+}
+
+void sha256_async_final(struct sha256_async *a, char out[DIGEST_LEN + 1])
+{
+    sha256_async_wait(a);
+    sha256_final(&a->h, out);
+    sha256_async_abort(a);
+}
+
 bool digest_valid(const char *s)
 {
     if (!s || strncmp(s, "sha256:", 7) != 0 || strlen(s) != DIGEST_LEN)

@@ -1,6 +1,7 @@
 /* sha256 over streams and the digests docker derives from them: image ids,
  * layer diff ids and chain ids. Digests are "sha256:<64 lowercase hex>". */
 #pragma once
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,6 +18,28 @@ void sha256_final(struct sha256 *s, char out[DIGEST_LEN + 1]);
 /* Frees the context without a result (error paths). */
 void sha256_abort(struct sha256 *s);
 void sha256_digest(const void *data, size_t n, char out[DIGEST_LEN + 1]);
+
+/* sha256 on a thread of its own, beside whoever produces the data (layer
+ * unpacking: the hash is a fifth of its CPU time). feed returns at once,
+ * and the block must stay as it is until the next call on the context:
+ * wait, before the producer reuses it, returns once it is hashed. Without
+ * a thread (none could be made) everything happens in feed. */
+struct sha256_async {
+    struct sha256 h;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const void *p;
+    size_t n;
+    bool busy, stop, started, inited;
+};
+
+void sha256_async_init(struct sha256_async *a);
+void sha256_async_feed(struct sha256_async *a, const void *p, size_t n);
+void sha256_async_wait(struct sha256_async *a);
+void sha256_async_final(struct sha256_async *a, char out[DIGEST_LEN + 1]);
+/* Stops the thread without a result (error paths; also after final). */
+void sha256_async_abort(struct sha256_async *a);
 
 /* "sha256:" followed by exactly 64 lowercase hex digits. */
 bool digest_valid(const char *s);

@@ -37,8 +37,8 @@
 #define RETAIN_LIMIT  (256u << 20) /* the most it may have to hold (a header B is reading) */
 #define TS_MAGIC      "MDTS1\n"
 #define COPY_BUF_SIZE (256u * 1024)
-#define WQ_FILE_MAX   (8u << 20)  /* files up to this size go through the writer thread */
-#define WQ_BYTES_MAX  (64u << 20) /* contents queued for it at most */
+#define WQ_RING       (16u << 20) /* file contents queued for the writer thread, at most */
+#define WQ_CHUNK      (4u << 20)  /* a larger file goes to it in pieces of this size */
 
 static int write_all(int fd, const void *buf, size_t n)
 {
@@ -53,6 +53,43 @@ static int write_all(int fd, const void *buf, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+ssize_t layer_fd_read(void *ctx, const void **buf, struct md_error *err)
+{
+    struct layer_fd_src *s = ctx;
+    for (;;) {
+        ssize_t n = read(s->fd, s->buf, s->size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return md_errno(err, errno, "read");
+        *buf = s->buf;
+        return n;
+    }
+}
+
+int layer_fd_write(void *ctx, const void *buf, size_t n)
+{
+    return write_all(*(int *)ctx, buf, n);
+}
+
+bool layer_sniff(const void *p, size_t n)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+    } filters[] = {{"\x1f\x8b", 2},
+                   {"\x28\xb5\x2f\xfd", 4},
+                   {"BZh", 3},
+                   {"\xfd"
+                    "7zXZ",
+                    6}};
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+        if (n >= filters[i].len && memcmp(p, filters[i].magic, filters[i].len) == 0)
+            return true;
+    /* POSIX "ustar\0" and GNU "ustar  " alike */
+    return n >= 262 && memcmp((const char *)p + 257, "ustar", 5) == 0;
 }
 
 static inline void cleanup_archivep(struct archive **a)
@@ -135,11 +172,17 @@ struct wxattr {
     size_t len;
 };
 
+/* A piece of a file's contents; the last one of the file carries its
+ * metadata and owns the fd. */
 struct wjob {
     struct wjob *next;
     int fd;
-    char *data;
-    size_t len;
+    char *data; /* in the writer's ring */
+    size_t len; /* filled, of cap reserved */
+    size_t cap;
+    size_t took; /* of the ring, with the end it skipped */
+    bool last;
+    bool meta; /* false: a file given up on, only closed */
     uid_t uid;
     gid_t gid;
     mode_t mode;
@@ -156,7 +199,11 @@ struct writer {
     pthread_mutex_t mu;
     pthread_cond_t work, space;
     struct wjob *head, *tail;
-    size_t queued;
+    /* The contents travel in one ring, reserved and released in order:
+     * the same pages over and over, where a buffer per file had the kernel
+     * fault in and zero fresh ones for every byte of the layer. */
+    char *ring;
+    size_t ring_head, ring_tail, ring_used;
     size_t pending; /* jobs queued or being run */
     bool done;
     char *error; /* the first failure, reported by the main thread */
@@ -168,22 +215,29 @@ struct unpack {
     layer_read_fn rd;
     void *rctx;
     struct archive *A;
-    struct sha256 blob_hash, diff_hash;
+    struct sha256 blob_hash;
+    struct sha256_async diff_hash; /* on its own thread, block by block */
     int64_t blob_size;
     int64_t pos; /* uncompressed bytes handed to B so far */
     bool a_eof;
     bool src_failed;
     struct md_error src_err;
 
-    /* tar-split: bytes at offsets >= cursor are not yet recorded; those
-     * that arrived are in ret, which starts at offset cursor. */
+    /* tar-split: bytes at offsets >= cursor are not yet recorded. Those
+     * that arrived are in the block B was given last (slice, from offset
+     * slice_pos up to pos; valid until b_read asks A for more) and, for
+     * the part before it, in ret (ret_off..ret_len, from offset cursor):
+     * only what is still unrecorded when B moves on is copied there, and
+     * that is mostly nothing, as B moves on when it has used a block up. */
     FILE *ts;
     int tar_fd; /* keep_tar */
     bool keep_tar;
     int dirfd;         /* the layer directory (borrowed) */
     struct archive *B; /* the tar reader; NULL once it reached the end */
+    const char *slice;
+    int64_t slice_pos;
     char *ret;
-    size_t ret_len, ret_cap;
+    size_t ret_off, ret_len, ret_cap;
     int64_t cursor;
     bool overflow; /* raw bytes were lost: the layer cannot be recorded */
     bool write_failed;
@@ -207,34 +261,6 @@ struct unpack {
     bool root_sgid, cache_sgid;
 };
 
-static void ts_raw(struct unpack *u, int64_t upto);
-
-static void ret_feed(struct unpack *u, const char *p, size_t n)
-{
-    int64_t start = u->pos, end = u->pos + (int64_t)n;
-    if (end <= u->cursor)
-        return; /* file contents: they are on disk */
-    if (start < u->cursor) {
-        p += u->cursor - start;
-        n -= (size_t)(u->cursor - start);
-    }
-    /* Much data that is not file contents (a sparse file, the data of
-     * entries that have none on disk, padding after the end): what B has
-     * consumed is raw tar whatever comes next, and can be recorded now. */
-    if (u->ret_len + n > RETAIN_FLUSH)
-        ts_raw(u, u->B ? archive_filter_bytes(u->B, 0) : u->pos);
-    if (u->ret_len + n > RETAIN_LIMIT) {
-        u->overflow = true; /* B is reading a header of this size: refused at the end */
-        return;
-    }
-    if (u->ret_len + n > u->ret_cap) {
-        u->ret_cap = (u->ret_len + n) * 2;
-        u->ret = xrealloc(u->ret, u->ret_cap);
-    }
-    memcpy(u->ret + u->ret_len, p, n);
-    u->ret_len += n;
-}
-
 static void put_u64(FILE *f, uint64_t v)
 {
     unsigned char b[8];
@@ -243,22 +269,35 @@ static void put_u64(FILE *f, uint64_t v)
     fwrite(b, 1, 8, f);
 }
 
+/* Unrecorded bytes [cursor, upto) (upto <= pos) to out, dropped from ret. */
+static void ret_take(struct unpack *u, int64_t upto, FILE *out)
+{
+    size_t n = (size_t)(upto - u->cursor);
+    size_t k = u->ret_len - u->ret_off;
+    if (k > n)
+        k = n;
+    if (out && k)
+        fwrite(u->ret + u->ret_off, 1, k, out);
+    u->ret_off += k;
+    if (u->ret_off == u->ret_len)
+        u->ret_off = u->ret_len = 0;
+    if (out && n > k) /* the rest is in the slice: ret ends where it starts */
+        fwrite(u->slice + (u->cursor + (int64_t)k - u->slice_pos), 1, n - k, out);
+    u->cursor = upto;
+}
+
 /* Record the raw bytes [cursor, upto). */
 static void ts_raw(struct unpack *u, int64_t upto)
 {
     if (!u->ts || u->overflow || upto <= u->cursor)
         return;
-    size_t n = (size_t)(upto - u->cursor);
-    if (n > u->ret_len) { /* cannot happen: B consumed no more than it was given */
+    if (upto > u->pos) { /* cannot happen: B consumed no more than it was given */
         u->overflow = true;
         return;
     }
     fputc('R', u->ts);
-    put_u64(u->ts, n);
-    fwrite(u->ret, 1, n, u->ts);
-    memmove(u->ret, u->ret + n, u->ret_len - n);
-    u->ret_len -= n;
-    u->cursor = upto;
+    put_u64(u->ts, (uint64_t)(upto - u->cursor));
+    ret_take(u, upto, u->ts);
 }
 
 /* The next size bytes are the contents of rel. */
@@ -271,10 +310,41 @@ static void ts_file(struct unpack *u, const char *rel, int64_t size)
     put_u64(u->ts, (uint64_t)size);
     put_u64(u->ts, len);
     fwrite(rel, 1, len, u->ts);
-    size_t drop = u->ret_len < (uint64_t)size ? u->ret_len : (size_t)size;
-    memmove(u->ret, u->ret + drop, u->ret_len - drop);
-    u->ret_len -= drop;
-    u->cursor += size;
+    int64_t end = u->cursor + size; /* B may not have been given all of it yet */
+    ret_take(u, end < u->pos ? end : u->pos, NULL);
+    u->cursor = end;
+}
+
+/* B is done with the slice: keep what of it is not recorded yet. */
+static void slice_leave(struct unpack *u)
+{
+    if (!u->ts || u->overflow || !u->slice || u->pos <= u->cursor) {
+        u->slice = NULL;
+        return;
+    }
+    int64_t from = u->cursor > u->slice_pos ? u->cursor : u->slice_pos;
+    size_t n = (size_t)(u->pos - from);
+    if (u->ret_len + n > u->ret_cap) {
+        if (u->ret_off) { /* room at the front first */
+            memmove(u->ret, u->ret + u->ret_off, u->ret_len - u->ret_off);
+            u->ret_len -= u->ret_off;
+            u->ret_off = 0;
+        }
+        if (u->ret_len + n > u->ret_cap) {
+            u->ret_cap = (u->ret_len + n) * 2;
+            u->ret = xrealloc(u->ret, u->ret_cap);
+        }
+    }
+    memcpy(u->ret + u->ret_len, u->slice + (from - u->slice_pos), n);
+    u->ret_len += n;
+    u->slice = NULL;
+    /* Much data that is not file contents (a sparse file, the data of
+     * entries that have none on disk, padding after the end): what B has
+     * consumed is raw tar whatever comes next, and can be recorded now. */
+    if (u->ret_len - u->ret_off > RETAIN_FLUSH)
+        ts_raw(u, u->B ? archive_filter_bytes(u->B, 0) : u->pos);
+    if (u->ret_len - u->ret_off > RETAIN_LIMIT)
+        u->overflow = true; /* B is reading a header of this size: refused at the end */
 }
 
 /* libarchive read callback of A: the stored bytes. */
@@ -299,6 +369,9 @@ static la_ssize_t b_read(struct archive *b, void *cd, const void **buf)
     struct unpack *u = cd;
     if (u->a_eof)
         return 0;
+    /* the hasher may still be reading the block A is about to replace */
+    sha256_async_wait(&u->diff_hash);
+    slice_leave(u);
     size_t size = 0;
     la_int64_t off = 0;
     int r = archive_read_data_block(u->A, buf, &size, &off);
@@ -316,13 +389,11 @@ static la_ssize_t b_read(struct archive *b, void *cd, const void **buf)
             archive_set_error(b, EINVAL, "unexpected gap in the decompressed stream");
         return -1;
     }
-    sha256_update(&u->diff_hash, *buf, size);
-    if (u->tar_fd >= 0) {
-        if (write_all(u->tar_fd, *buf, size) < 0)
-            u->write_failed = true;
-    } else {
-        ret_feed(u, *buf, size);
-    }
+    sha256_async_feed(&u->diff_hash, *buf, size);
+    if (u->tar_fd >= 0 && write_all(u->tar_fd, *buf, size) < 0)
+        u->write_failed = true;
+    u->slice = *buf;
+    u->slice_pos = u->pos;
     u->pos += (int64_t)size;
     return (la_ssize_t)size;
 }
@@ -579,9 +650,8 @@ static int write_contents(struct unpack *u, struct archive *b, int fd, int64_t s
 
 static void wjob_free(struct wjob *j)
 {
-    if (j->fd >= 0)
+    if (j->last && j->fd >= 0)
         close(j->fd);
-    free(j->data);
     for (size_t i = 0; i < j->nxattrs; i++) {
         free(j->xattrs[i].name);
         free(j->xattrs[i].value);
@@ -603,8 +673,10 @@ static void wjob_fail(struct writer *w, struct wjob *j, const char *what, int e)
  * (after chown too: it clears security.capability), times. */
 static void wjob_run(struct writer *w, struct wjob *j)
 {
-    if (write_all(j->fd, j->data, j->len) < 0)
+    if (j->len && write_all(j->fd, j->data, j->len) < 0)
         return wjob_fail(w, j, "write", errno);
+    if (!j->last || !j->meta)
+        return;
     if (j->do_chown && fchown(j->fd, j->uid, j->gid) < 0)
         return wjob_fail(w, j, "chown", errno);
     if (j->do_chmod && fchmod(j->fd, j->mode) < 0)
@@ -647,10 +719,13 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         if (!skip)
             wjob_run(w, j);
-        size_t len = j->len;
+        size_t took = j->took;
         wjob_free(j);
         pthread_mutex_lock(&w->mu);
-        w->queued -= len;
+        w->ring_tail += took;
+        if (w->ring_tail >= WQ_RING)
+            w->ring_tail -= WQ_RING;
+        w->ring_used -= took;
         w->pending--;
         pthread_cond_signal(&w->space);
     }
@@ -667,17 +742,55 @@ static void writer_start(struct writer *w, const char *label)
     w->started = pthread_create(&w->th, NULL, writer_main, w) == 0;
 }
 
+/* n contiguous bytes of the ring (n <= WQ_CHUNK), or NULL while they are
+ * not free; *took counts the end of the ring skipped to find them. */
+static char *ring_take(struct writer *w, size_t n, size_t *took)
+{
+    if (!w->ring_used)
+        w->ring_head = w->ring_tail = 0;
+    if (w->ring_used == WQ_RING)
+        return NULL;
+    size_t at = w->ring_head, skip = 0;
+    if (w->ring_head >= w->ring_tail) { /* free: head..end and 0..tail */
+        if (WQ_RING - w->ring_head < n) {
+            if (w->ring_tail < n)
+                return NULL;
+            skip = WQ_RING - w->ring_head;
+            at = 0;
+        }
+    } else if (w->ring_tail - w->ring_head < n) { /* free: head..tail */
+        return NULL;
+    }
+    w->ring_head = at + n;
+    w->ring_used += skip + n;
+    *took = skip + n;
+    return w->ring + at;
+}
+
+/* Room for n bytes of contents, once the writer has made it. */
+static char *writer_reserve(struct writer *w, size_t n, size_t *took)
+{
+    *took = 0;
+    if (!n)
+        return NULL;
+    pthread_mutex_lock(&w->mu);
+    if (!w->ring)
+        w->ring = xmalloc(WQ_RING);
+    char *p;
+    while (!(p = ring_take(w, n, took)))
+        pthread_cond_wait(&w->space, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    return p;
+}
+
 static void writer_push(struct writer *w, struct wjob *j)
 {
     pthread_mutex_lock(&w->mu);
-    while (w->queued > WQ_BYTES_MAX && w->head)
-        pthread_cond_wait(&w->space, &w->mu);
     if (w->tail)
         w->tail->next = j;
     else
         w->head = j;
     w->tail = j;
-    w->queued += j->len;
     w->pending++;
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
@@ -708,15 +821,12 @@ static const char *writer_finish(struct writer *w)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->th, NULL);
     w->started = false;
+    free(w->ring);
+    w->ring = NULL;
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->space);
     return w->error;
-}
-
-static int fd_sink(void *ctx, const void *buf, size_t n)
-{
-    return write_all(*(int *)ctx, buf, n);
 }
 
 /* From tar-split to layer.tar, in the middle of the stream: the bytes so far
@@ -737,14 +847,18 @@ static int switch_to_tar(struct unpack *u, struct md_error *err)
         openat(u->dirfd, "layer.tar", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return md_errno(err, errno, "%s: create layer.tar", u->o->label);
-    struct exporter x = {.wr = fd_sink, .wctx = &fd};
+    struct exporter x = {.wr = layer_fd_write, .wctx = &fd};
     _cleanup_free_ char *buf = xmalloc(COPY_BUF_SIZE);
     if (export_tarsplit(&x, u->dirfd, buf, true, err) < 0)
         return md_err_wrap(err, "%s: keep the layer's tar", u->o->label);
     if (x.total != u->cursor)
         return md_err(err, MD_EINTERNAL, "%s: keep the layer's tar: %lld bytes rebuilt, not %lld",
                       u->o->label, (long long)x.total, (long long)u->cursor);
-    if (write_all(fd, u->ret, u->ret_len) < 0)
+    /* then the bytes B was given beyond: in ret, then in the slice */
+    size_t k = u->ret_len - u->ret_off;
+    int64_t rest = u->pos - u->cursor - (int64_t)k;
+    if ((k && write_all(fd, u->ret + u->ret_off, k) < 0) ||
+        (rest > 0 && write_all(fd, u->slice + (u->pos - rest - u->slice_pos), (size_t)rest) < 0))
         return md_errno(err, errno, "%s: write layer.tar", u->o->label);
     fclose(u->ts);
     u->ts = NULL;
@@ -752,21 +866,31 @@ static int switch_to_tar(struct unpack *u, struct md_error *err)
         return md_errno(err, errno, "%s: remove tar-split", u->o->label);
     free(u->ret);
     u->ret = NULL;
-    u->ret_len = u->ret_cap = 0;
+    u->ret_off = u->ret_len = u->ret_cap = 0;
     u->tar_fd = steal_fd(&fd);
     u->keep_tar = true;
     return 0;
 }
 
-/* A small regular file: read it all here, hand writing it to the writer. */
-static int regular_async(struct unpack *u, struct archive *b, struct archive_entry *e, int fd,
-                         int64_t size, bool do_chown, bool do_chmod, struct md_error *err)
+static struct wjob *wjob_new(struct unpack *u, int fd, size_t cap)
 {
     struct wjob *j = xcalloc(1, sizeof *j);
     j->fd = fd;
-    j->do_chown = do_chown;
-    j->do_chmod = do_chmod;
-    j->data = xmalloc(size ? (size_t)size : 1);
+    j->cap = cap;
+    j->data = writer_reserve(&u->w, cap, &j->took);
+    j->name = xstrdup(u->cur_name);
+    return j;
+}
+
+/* A regular file: the contents are read here and written by the writer, in
+ * pieces of WQ_CHUNK; the last piece sets the metadata and closes fd (which
+ * is the writer's from here on, also on failure). */
+static int regular_async(struct unpack *u, struct archive *b, struct archive_entry *e, int fd,
+                         int64_t size, bool do_chown, bool do_chmod, struct md_error *err)
+{
+    struct wjob *j = NULL;
+    int64_t got = 0;
+    int rc = 0;
     for (;;) {
         const void *buf;
         size_t n;
@@ -774,26 +898,47 @@ static int regular_async(struct unpack *u, struct archive *b, struct archive_ent
         int r = archive_read_data_block(b, &buf, &n, &off);
         if (r == ARCHIVE_EOF)
             break;
-        if (r < ARCHIVE_WARN || off != (la_int64_t)j->len || j->len + n > (size_t)size) {
-            wjob_free(j);
+        if (r < ARCHIVE_WARN || off != got || got + (int64_t)n > size) {
             if (u->src_failed)
-                return md_err(err, u->src_err.err, "%s: %s", u->o->label, md_err_msg(&u->src_err));
-            return entry_err(u, err, "%s",
-                             r < ARCHIVE_WARN ? archive_error_string(b) : "unexpected data");
+                rc = md_err(err, u->src_err.err, "%s: %s", u->o->label, md_err_msg(&u->src_err));
+            else
+                rc = entry_err(u, err, "%s",
+                               r < ARCHIVE_WARN ? archive_error_string(b) : "unexpected data");
+            break;
         }
-        memcpy(j->data + j->len, buf, n);
-        j->len += n;
+        const char *p = buf;
+        while (n) {
+            if (!j)
+                j = wjob_new(u, fd, size - got < WQ_CHUNK ? (size_t)(size - got) : WQ_CHUNK);
+            size_t k = n < j->cap - j->len ? n : j->cap - j->len;
+            memcpy(j->data + j->len, p, k);
+            j->len += k;
+            got += (int64_t)k;
+            p += k;
+            n -= k;
+            if (j->len == j->cap && got < size) {
+                writer_push(&u->w, j);
+                j = NULL;
+            }
+        }
     }
-    if (j->len != (size_t)size) {
-        long long got = (long long)j->len;
-        wjob_free(j);
-        return entry_err(u, err, "truncated: %lld of %lld bytes", got, (long long)size);
+    if (!rc && got != size)
+        rc = entry_err(u, err, "truncated: %lld of %lld bytes", (long long)got, (long long)size);
+    if (!j)
+        j = wjob_new(u, fd, 0);
+    j->last = true;
+    if (rc < 0) { /* only closed; its ring space goes back in order */
+        j->len = 0;
+        writer_push(&u->w, j);
+        return -1;
     }
+    j->meta = true;
+    j->do_chown = do_chown;
+    j->do_chmod = do_chmod;
     j->uid = (uid_t)archive_entry_uid(e);
     j->gid = (gid_t)archive_entry_gid(e);
     j->mode = archive_entry_perm(e) & 07777;
     entry_times(e, j->ts);
-    j->name = xstrdup(u->cur_name);
     const char *name;
     const void *val;
     size_t len;
@@ -836,7 +981,7 @@ static int do_regular(struct unpack *u, struct archive *b, struct archive_entry 
     bool sparse = archive_entry_sparse_count(e) > 0;
     if (size > 0 && !sparse)
         ts_file(u, rel, size);
-    if (u->w.started && !sparse && size <= (int64_t)WQ_FILE_MAX) {
+    if (u->w.started && !sparse) {
         if (regular_async(u, b, e, fd, size, do_chown, do_chmod, err) < 0)
             return -1; /* the job (and fd) is gone */
         u->size += size;
@@ -1110,10 +1255,10 @@ static void unpack_free(struct unpack *u)
 {
     writer_finish(&u->w);
     free(u->w.error);
+    sha256_async_abort(&u->diff_hash); /* before A: it may be hashing A's block */
     if (u->A)
         archive_read_free(u->A);
     sha256_abort(&u->blob_hash);
-    sha256_abort(&u->diff_hash);
     if (u->ts)
         fclose(u->ts);
     if (u->tar_fd >= 0)
@@ -1154,7 +1299,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
                        .rootfd = -1,
                        .cache_fd = -1};
     sha256_init(&u.blob_hash);
-    sha256_init(&u.diff_hash);
+    sha256_async_init(&u.diff_hash);
     int rc = -1;
     _cleanup_archive_ struct archive *b = NULL;
 
@@ -1284,7 +1429,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         md_errno(err, errno, "%s: write layer.tar", o->label);
         goto out;
     }
-    sha256_final(&u.diff_hash, out->diff_id);
+    sha256_async_final(&u.diff_hash, out->diff_id);
     if (plain)
         memcpy(out->blob_digest, out->diff_id, sizeof out->blob_digest);
     else

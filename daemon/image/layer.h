@@ -29,6 +29,15 @@
  * end, -1 with err set. */
 typedef ssize_t (*layer_read_fn)(void *ctx, const void **buf, struct md_error *err);
 
+/* A layer_read_fn over a file: reads of up to size bytes into buf. */
+#define LAYER_READ_BLOCK (256u * 1024)
+struct layer_fd_src {
+    int fd;
+    char *buf;
+    size_t size;
+};
+ssize_t layer_fd_read(void *ctx, const void **buf, struct md_error *err);
+
 struct layer_unpack_opts {
     const char *label; /* message prefix: "layer sha256:…" */
     bool keep_tar;     /* store layer.tar from the start instead of tar-split */
@@ -52,11 +61,19 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
 
 /* Sink of export: 0, or -1 to stop (the client went away). */
 typedef int (*layer_write_fn)(void *ctx, const void *buf, size_t n);
+/* A layer_write_fn into the file descriptor *(int *)ctx. */
+int layer_fd_write(void *ctx, const void *buf, size_t n);
 
 /* Write the layer's uncompressed tar (exactly tar_size bytes) and check it
  * against diff_id. -1 with err when the layer on disk no longer matches. */
 int layer_export(int dirfd, int64_t tar_size, const char *diff_id, layer_write_fn wr, void *wctx,
                  struct md_error *err);
+
+/* Whether a stream starting with these bytes (LAYER_SNIFF_LEN of them, or
+ * all there are) looks like a layer: a tar header, or the magic of a
+ * compression layer_unpack reads. */
+#define LAYER_SNIFF_LEN 512
+bool layer_sniff(const void *p, size_t n);
 
 /* Normalise a tar member name to a relative path without "." components:
  * "./a//b/" -> "a/b", "./" -> "". -1 for absolute names, ".." components,
