@@ -33,12 +33,14 @@
 #include <unistd.h>
 
 #define MAX_DEPTH     256
+#define DIR_CACHE     16           /* directory fds kept open: a tar walks back up its tree */
 #define RETAIN_FLUSH  (8u << 20)   /* raw bytes held for tar-split before recording them */
 #define RETAIN_LIMIT  (256u << 20) /* the most it may have to hold (a header B is reading) */
 #define TS_MAGIC      "MDTS1\n"
 #define COPY_BUF_SIZE (256u * 1024)
 #define WQ_RING       (16u << 20) /* file contents queued for the writer thread, at most */
 #define WQ_CHUNK      (4u << 20)  /* a larger file goes to it in pieces of this size */
+#define WQ_WAKE       32          /* jobs that wake it up when idle (or a quarter of the ring) */
 
 static int write_all(int fd, const void *buf, size_t n)
 {
@@ -205,6 +207,7 @@ struct writer {
     char *ring;
     size_t ring_head, ring_tail, ring_used;
     size_t pending; /* jobs queued or being run */
+    bool idle;      /* waiting for work: woken for a batch, not for every file */
     bool done;
     char *error; /* the first failure, reported by the main thread */
     const char *label;
@@ -243,8 +246,14 @@ struct unpack {
     bool write_failed;
 
     int rootfd;
-    char *cache_path; /* parent dir of the previous entry, and its fd */
-    int cache_fd;
+    /* Parent directories of recent entries, least recently used evicted. */
+    struct dir_ent {
+        char *path; /* NULL: a free slot */
+        int fd;
+        bool sgid;
+        uint64_t used;
+    } dirc[DIR_CACHE];
+    uint64_t dirc_clock;
     struct dir_time *dirs;
     size_t ndirs, cap_dirs;
     int64_t size;
@@ -258,7 +267,7 @@ struct unpack {
     int umask_v; /* -1: unknown, always chown and chmod */
     uid_t euid;
     gid_t egid;
-    bool root_sgid, cache_sgid;
+    bool root_sgid;
 };
 
 static void put_u64(FILE *f, uint64_t v)
@@ -430,23 +439,62 @@ static const char *resolve_why(int e)
     }
 }
 
-static void cache_drop(struct unpack *u)
+static void dirc_free(struct dir_ent *d)
 {
-    if (u->cache_fd >= 0)
-        close(u->cache_fd);
-    u->cache_fd = -1;
-    free(u->cache_path);
-    u->cache_path = NULL;
+    if (d->path)
+        close(d->fd);
+    free(d->path);
+    d->path = NULL;
+}
+
+/* Forget dir and, with below, everything under it (removed, or its mode
+ * about to change). */
+static void dirc_drop(struct unpack *u, const char *dir, bool below)
+{
+    size_t n = strlen(dir);
+    for (int i = 0; i < DIR_CACHE; i++) {
+        const char *p = u->dirc[i].path;
+        if (p && strncmp(p, dir, n) == 0 && (p[n] == '\0' || (below && p[n] == '/')))
+            dirc_free(&u->dirc[i]);
+    }
+}
+
+static struct dir_ent *dirc_find(struct unpack *u, const char *dir)
+{
+    for (int i = 0; i < DIR_CACHE; i++) {
+        if (u->dirc[i].path && strcmp(u->dirc[i].path, dir) == 0) {
+            u->dirc[i].used = ++u->dirc_clock;
+            return &u->dirc[i];
+        }
+    }
+    return NULL;
+}
+
+static int dirc_add(struct unpack *u, const char *dir, int fd)
+{
+    struct dir_ent *d = &u->dirc[0];
+    for (int i = 1; i < DIR_CACHE && d->path; i++)
+        if (!u->dirc[i].path || u->dirc[i].used < d->used)
+            d = &u->dirc[i];
+    dirc_free(d);
+    struct stat st;
+    *d = (struct dir_ent){.path = xstrdup(dir),
+                          .fd = fd,
+                          .sgid = fstat(fd, &st) < 0 || (st.st_mode & S_ISGID),
+                          .used = ++u->dirc_clock};
+    return fd;
 }
 
 /* The directory dir (relative, "" for the root) as an fd; missing parents
- * are created (tar files may omit them), as tar and docker do. Borrowed. */
+ * are created (tar files may omit them), as tar and docker do. Borrowed:
+ * valid until the next call. */
 static int parent_fd(struct unpack *u, const char *dir, struct md_error *err)
 {
     if (!*dir)
         return u->rootfd;
-    if (u->cache_path && strcmp(u->cache_path, dir) == 0)
-        return u->cache_fd;
+    struct dir_ent *d = dirc_find(u, dir);
+    if (d)
+        return d->fd;
     int fd = img_openat2(u->rootfd, dir, O_RDONLY | O_DIRECTORY, 0, IMG_RESOLVE_STRICT);
     if (fd < 0 && errno == ENOENT) {
         _cleanup_free_ char *copy = xstrdup(dir);
@@ -473,17 +521,17 @@ static int parent_fd(struct unpack *u, const char *dir, struct md_error *err)
     }
     if (fd < 0)
         return entry_err(u, err, "%s", resolve_why(errno));
-    cache_drop(u);
-    u->cache_path = xstrdup(dir);
-    u->cache_fd = fd;
-    struct stat st;
-    u->cache_sgid = fstat(fd, &st) < 0 || (st.st_mode & S_ISGID);
-    return fd;
+    return dirc_add(u, dir, fd);
 }
 
 static bool parent_sgid(struct unpack *u, int pfd)
 {
-    return pfd == u->rootfd ? u->root_sgid : u->cache_sgid;
+    if (pfd == u->rootfd)
+        return u->root_sgid;
+    for (int i = 0; i < DIR_CACHE; i++)
+        if (u->dirc[i].path && u->dirc[i].fd == pfd)
+            return u->dirc[i].sgid;
+    return true; /* not known: as if set, so owner and mode are applied */
 }
 
 /* chown can be left out: the new inode already has this owner */
@@ -592,16 +640,11 @@ static int make_room(struct unpack *u, int pfd, const char *base, struct md_erro
 {
     if (!u->keep_tar && switch_to_tar(u, err) < 0)
         return -1;
-    /* pfd is the cache (the entry's parent) or the root; a cached directory
-     * at or below the name being removed would go stale */
-    if (u->cache_path) {
-        _cleanup_free_ char *victim =
-            *u->cur_dir ? xasprintf("%s/%s", u->cur_dir, base) : xstrdup(base);
-        size_t vl = strlen(victim);
-        if (strncmp(u->cache_path, victim, vl) == 0 &&
-            (u->cache_path[vl] == '\0' || u->cache_path[vl] == '/'))
-            cache_drop(u);
-    }
+    /* pfd (the entry's parent, cached, or the root) stays; cached
+     * directories at or below the name being removed would go stale */
+    _cleanup_free_ char *victim =
+        *u->cur_dir ? xasprintf("%s/%s", u->cur_dir, base) : xstrdup(base);
+    dirc_drop(u, victim, true);
     if (img_rm_rf_at(pfd, base) < 0)
         return entry_err(u, err, "replace the earlier entry: %s", strerror(errno));
     return 0;
@@ -707,8 +750,11 @@ static void *writer_main(void *arg)
     struct writer *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->head && !w->done)
+        while (!w->head && !w->done) {
+            w->idle = true;
             pthread_cond_wait(&w->work, &w->mu);
+            w->idle = false;
+        }
         struct wjob *j = w->head;
         if (!j)
             break;
@@ -777,8 +823,10 @@ static char *writer_reserve(struct writer *w, size_t n, size_t *took)
     if (!w->ring)
         w->ring = xmalloc(WQ_RING);
     char *p;
-    while (!(p = ring_take(w, n, took)))
+    while (!(p = ring_take(w, n, took))) {
+        pthread_cond_signal(&w->work);
         pthread_cond_wait(&w->space, &w->mu);
+    }
     pthread_mutex_unlock(&w->mu);
     return p;
 }
@@ -792,7 +840,8 @@ static void writer_push(struct writer *w, struct wjob *j)
         w->head = j;
     w->tail = j;
     w->pending++;
-    pthread_cond_signal(&w->work);
+    if (w->idle && (w->pending >= WQ_WAKE || w->ring_used >= WQ_RING / 4))
+        pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -802,6 +851,7 @@ static const char *writer_drain(struct writer *w)
     if (!w->started)
         return w->error;
     pthread_mutex_lock(&w->mu);
+    pthread_cond_signal(&w->work);
     while (w->pending)
         pthread_cond_wait(&w->space, &w->mu);
     const char *e = w->error;
@@ -1022,9 +1072,8 @@ static int do_dir(struct unpack *u, struct archive_entry *e, int pfd, const char
     }
     if (!created)
         do_chown = do_chmod = true;
-    /* its mode may change while it is the cached parent: look again */
-    if (u->cache_path && strcmp(u->cache_path, rel) == 0)
-        cache_drop(u);
+    /* its mode may change while it is a cached parent: look again */
+    dirc_drop(u, rel, false);
     remember_dir(u, rel, e);
     if (!do_chown && !do_chmod && archive_entry_xattr_count(e) == 0)
         return 0;
@@ -1039,8 +1088,8 @@ static int do_dir(struct unpack *u, struct archive_entry *e, int pfd, const char
 static int apply_meta_at(struct unpack *u, struct archive_entry *e, int pfd, const char *base,
                          bool chmod_too, struct md_error *err)
 {
-    if (fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-                 AT_SYMLINK_NOFOLLOW) < 0)
+    if (!owner_is_ours(u, e, pfd) && fchownat(pfd, base, (uid_t)archive_entry_uid(e),
+                                              (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
         return entry_err(u, err, "chown: %s", strerror(errno));
     if (chmod_too && fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) < 0)
         return entry_err(u, err, "chmod: %s", strerror(errno));
@@ -1234,6 +1283,19 @@ static int set_dir_times(struct unpack *u, struct md_error *err)
 {
     for (size_t i = u->ndirs; i-- > 0;) {
         struct dir_time *d = &u->dirs[i];
+        /* Without layer.tar no name was ever replaced: every directory is
+         * still there, and its parent's fd (mostly cached) will do. */
+        char *slash = strrchr(d->path, '/');
+        if (!u->keep_tar && *d->path) {
+            _cleanup_free_ char *dir = slash ? xstrndup(d->path, (size_t)(slash - d->path)) : NULL;
+            struct md_error e2 = {0};
+            u->cur_name = d->path;
+            int pfd = parent_fd(u, dir ? dir : "", &e2);
+            md_err_clear(&e2);
+            if (pfd >= 0 &&
+                utimensat(pfd, slash ? slash + 1 : d->path, d->ts, AT_SYMLINK_NOFOLLOW) == 0)
+                continue;
+        }
         int fd = *d->path ? img_openat2(u->rootfd, d->path, O_RDONLY | O_DIRECTORY, 0,
                                         IMG_RESOLVE_STRICT)
                           : dup(u->rootfd);
@@ -1265,7 +1327,8 @@ static void unpack_free(struct unpack *u)
         close(u->tar_fd);
     if (u->rootfd >= 0)
         close(u->rootfd);
-    cache_drop(u);
+    for (int i = 0; i < DIR_CACHE; i++)
+        dirc_free(&u->dirc[i]);
     for (size_t i = 0; i < u->ndirs; i++)
         free(u->dirs[i].path);
     free(u->dirs);
@@ -1296,8 +1359,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
                        .tar_fd = -1,
                        .keep_tar = o->keep_tar,
                        .dirfd = dirfd,
-                       .rootfd = -1,
-                       .cache_fd = -1};
+                       .rootfd = -1};
     sha256_init(&u.blob_hash);
     sha256_async_init(&u.diff_hash);
     int rc = -1;

@@ -100,6 +100,9 @@ START_TEST(test_unpack_tree)
     char target[64] = "";
     ck_assert_int_eq(readlink(sh, target, sizeof target), 12);
     ck_assert_str_eq(target, "/bin/busybox");
+    ck_assert_int_eq(lstat(sh, &st), 0);
+    ck_assert_int_eq(st.st_mtime, 1700000004);
+    ck_assert_int_eq(st.st_uid, getuid());
     _cleanup_free_ char *fifo = xasprintf("%s/L/diff/run/fifo", d);
     ck_assert_int_eq(lstat(fifo, &st), 0);
     ck_assert(S_ISFIFO(st.st_mode));
