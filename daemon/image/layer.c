@@ -219,7 +219,7 @@ struct unpack {
     void *rctx;
     struct archive *A;
     struct sha256 blob_hash;
-    struct sha256_async diff_hash; /* on its own thread, block by block */
+    struct sha256_async diff_hash; /* on its own thread */
     int64_t blob_size;
     int64_t pos; /* uncompressed bytes handed to B so far */
     bool a_eof;
@@ -378,8 +378,6 @@ static la_ssize_t b_read(struct archive *b, void *cd, const void **buf)
     struct unpack *u = cd;
     if (u->a_eof)
         return 0;
-    /* the hasher may still be reading the block A is about to replace */
-    sha256_async_wait(&u->diff_hash);
     slice_leave(u);
     size_t size = 0;
     la_int64_t off = 0;
@@ -1317,7 +1315,7 @@ static void unpack_free(struct unpack *u)
 {
     writer_finish(&u->w);
     free(u->w.error);
-    sha256_async_abort(&u->diff_hash); /* before A: it may be hashing A's block */
+    sha256_async_abort(&u->diff_hash);
     if (u->A)
         archive_read_free(u->A);
     sha256_abort(&u->blob_hash);
