@@ -610,7 +610,7 @@ static struct body_pipe *pipe_new(void)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->cap = BODY_PIPE_SIZE;
-    p->buf = xmalloc(p->cap);
+    p->buf = xbig_alloc(p->cap);
     return p;
 }
 
@@ -620,7 +620,7 @@ static void pipe_free(struct body_pipe *p)
         return;
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
-    free(p->buf);
+    xbig_free(p->buf, p->cap);
     free(p);
 }
 

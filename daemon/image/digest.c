@@ -86,7 +86,7 @@ void sha256_async_init(struct sha256_async *a)
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     a->inited = true;
-    a->ring = xmalloc(HASH_RING);
+    a->ring = xbig_alloc(HASH_RING);
     a->started = pthread_create(&a->th, NULL, hasher_main, a) == 0;
 }
 
@@ -138,7 +138,7 @@ void sha256_async_abort(struct sha256_async *a)
         pthread_cond_destroy(&a->cv);
         a->inited = false;
     }
-    free(a->ring);
+    xbig_free(a->ring, HASH_RING);
     a->ring = NULL;
     sha256_abort(&a->h);
 }

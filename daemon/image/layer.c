@@ -819,7 +819,7 @@ static char *writer_reserve(struct writer *w, size_t n, size_t *took)
         return NULL;
     pthread_mutex_lock(&w->mu);
     if (!w->ring)
-        w->ring = xmalloc(WQ_RING);
+        w->ring = xbig_alloc(WQ_RING);
     char *p;
     while (!(p = ring_take(w, n, took))) {
         pthread_cond_signal(&w->work);
@@ -869,7 +869,7 @@ static const char *writer_finish(struct writer *w)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->th, NULL);
     w->started = false;
-    free(w->ring);
+    xbig_free(w->ring, WQ_RING);
     w->ring = NULL;
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
