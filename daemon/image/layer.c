@@ -2,8 +2,12 @@
  *
  * Two libarchive readers in a pipe: A undoes the compression (raw format,
  * filters picked by magic), B reads the tar from A's output. Between them
- * every uncompressed byte passes through b_read, which hashes it (the diff
- * id) and keeps the bytes that are not file contents for tar-split.
+ * every uncompressed byte passes through b_read, which hands it to the
+ * hasher thread (the diff id) and keeps the bytes that are not file
+ * contents for tar-split. This thread parses and creates the names, in
+ * order; file contents and their metadata go to the writer thread
+ * (writer.c). Three threads, as the work of one is more than the time tar
+ * takes for the same layer.
  *
  * Nothing is written through a path string: every entry's parent directory
  * is opened with openat2 below the layer root with RESOLVE_BENEATH and
@@ -18,6 +22,7 @@
 #include "common/log.h"
 #include "daemon/image/fsutil.h"
 #include "daemon/image/whiteout.h"
+#include "daemon/image/writer.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -38,24 +43,6 @@
 #define RETAIN_LIMIT  (256u << 20) /* the most it may have to hold (a header B is reading) */
 #define TS_MAGIC      "MDTS1\n"
 #define COPY_BUF_SIZE (256u * 1024)
-#define WQ_RING       (16u << 20) /* file contents queued for the writer thread, at most */
-#define WQ_CHUNK      (4u << 20)  /* a larger file goes to it in pieces of this size */
-#define WQ_WAKE       32          /* jobs that wake it up when idle (or a quarter of the ring) */
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 ssize_t layer_fd_read(void *ctx, const void **buf, struct md_error *err)
 {
@@ -73,7 +60,7 @@ ssize_t layer_fd_read(void *ctx, const void **buf, struct md_error *err)
 
 int layer_fd_write(void *ctx, const void *buf, size_t n)
 {
-    return write_all(*(int *)ctx, buf, n);
+    return img_write_all(*(int *)ctx, buf, n);
 }
 
 bool layer_sniff(const void *p, size_t n)
@@ -163,54 +150,6 @@ static int export_tarsplit(struct exporter *x, int dirfd, char *buf, bool partia
 struct dir_time {
     char *path;
     struct timespec ts[2];
-};
-
-/* The writer thread: writing file contents and their metadata is most of
- * the kernel's work in an unpack; it runs beside the parsing, hashing and
- * creating of names, which stay in order on the main thread. */
-struct wxattr {
-    char *name;
-    void *value;
-    size_t len;
-};
-
-/* A piece of a file's contents; the last one of the file carries its
- * metadata and owns the fd. */
-struct wjob {
-    struct wjob *next;
-    int fd;
-    char *data; /* in the writer's ring */
-    size_t len; /* filled, of cap reserved */
-    size_t cap;
-    size_t took; /* of the ring, with the end it skipped */
-    bool last;
-    bool meta; /* false: a file given up on, only closed */
-    uid_t uid;
-    gid_t gid;
-    mode_t mode;
-    struct timespec ts[2];
-    struct wxattr *xattrs;
-    size_t nxattrs;
-    bool do_chown, do_chmod;
-    char *name; /* for messages */
-};
-
-struct writer {
-    pthread_t th;
-    bool started;
-    pthread_mutex_t mu;
-    pthread_cond_t work, space;
-    struct wjob *head, *tail;
-    /* The contents travel in one ring, reserved and released in order:
-     * the same pages over and over, where a buffer per file had the kernel
-     * fault in and zero fresh ones for every byte of the layer. */
-    char *ring;
-    size_t ring_head, ring_tail, ring_used;
-    size_t pending; /* jobs queued or being run */
-    bool idle;      /* waiting for work: woken for a batch, not for every file */
-    bool done;
-    char *error; /* the first failure, reported by the main thread */
-    const char *label;
 };
 
 struct unpack {
@@ -397,7 +336,7 @@ static la_ssize_t b_read(struct archive *b, void *cd, const void **buf)
         return -1;
     }
     sha256_async_feed(&u->diff_hash, *buf, size);
-    if (u->tar_fd >= 0 && write_all(u->tar_fd, *buf, size) < 0)
+    if (u->tar_fd >= 0 && img_write_all(u->tar_fd, *buf, size) < 0)
         u->write_failed = true;
     u->slice = *buf;
     u->slice_pos = u->pos;
@@ -675,7 +614,7 @@ static int write_contents(struct unpack *u, struct archive *b, int fd, int64_t s
         }
         if (written + (int64_t)n > size)
             return entry_err(u, err, "more data than the header's size");
-        if (write_all(fd, buf, n) < 0)
+        if (img_write_all(fd, buf, n) < 0)
             return entry_err(u, err, "write: %s", strerror(errno));
         written += (int64_t)n;
     }
@@ -687,194 +626,6 @@ static int write_contents(struct unpack *u, struct archive *b, int fd, int64_t s
             return entry_err(u, err, "truncate: %s", strerror(errno));
     }
     return 0;
-}
-
-static void wjob_free(struct wjob *j)
-{
-    if (j->last && j->fd >= 0)
-        close(j->fd);
-    for (size_t i = 0; i < j->nxattrs; i++) {
-        free(j->xattrs[i].name);
-        free(j->xattrs[i].value);
-    }
-    free(j->xattrs);
-    free(j->name);
-    free(j);
-}
-
-static void wjob_fail(struct writer *w, struct wjob *j, const char *what, int e)
-{
-    pthread_mutex_lock(&w->mu);
-    if (!w->error)
-        w->error = xasprintf("%s: entry \"%s\": %s: %s", w->label, j->name, what, strerror(e));
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* Contents, owner, mode (after chown, which clears set-id bits), xattrs
- * (after chown too: it clears security.capability), times. */
-static void wjob_run(struct writer *w, struct wjob *j)
-{
-    if (j->len && write_all(j->fd, j->data, j->len) < 0)
-        return wjob_fail(w, j, "write", errno);
-    if (!j->last || !j->meta)
-        return;
-    if (j->do_chown && fchown(j->fd, j->uid, j->gid) < 0)
-        return wjob_fail(w, j, "chown", errno);
-    if (j->do_chmod && fchmod(j->fd, j->mode) < 0)
-        return wjob_fail(w, j, "chmod", errno);
-    for (size_t i = 0; i < j->nxattrs; i++) {
-        struct wxattr *x = &j->xattrs[i];
-        if (fsetxattr(j->fd, x->name, x->value, x->len, 0) == 0)
-            continue;
-        if (errno == ENOTSUP || errno == EPERM || errno == EINVAL || errno == E2BIG ||
-            errno == ERANGE) {
-            log_warn("%s: entry \"%s\": xattr %s not kept: %s", w->label, j->name, x->name,
-                     strerror(errno));
-            continue;
-        }
-        return wjob_fail(w, j, "set xattr", errno);
-    }
-    if (futimens(j->fd, j->ts) < 0)
-        return wjob_fail(w, j, "set times", errno);
-    if (close(j->fd) < 0) {
-        j->fd = -1;
-        return wjob_fail(w, j, "close", errno);
-    }
-    j->fd = -1;
-}
-
-static void *writer_main(void *arg)
-{
-    struct writer *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->head && !w->done) {
-            w->idle = true;
-            pthread_cond_wait(&w->work, &w->mu);
-            w->idle = false;
-        }
-        struct wjob *j = w->head;
-        if (!j)
-            break;
-        w->head = j->next;
-        if (!w->head)
-            w->tail = NULL;
-        bool skip = w->error != NULL;
-        pthread_mutex_unlock(&w->mu);
-        if (!skip)
-            wjob_run(w, j);
-        size_t took = j->took;
-        wjob_free(j);
-        pthread_mutex_lock(&w->mu);
-        w->ring_tail += took;
-        if (w->ring_tail >= WQ_RING)
-            w->ring_tail -= WQ_RING;
-        w->ring_used -= took;
-        w->pending--;
-        pthread_cond_signal(&w->space);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
-
-static void writer_start(struct writer *w, const char *label)
-{
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->work, NULL);
-    pthread_cond_init(&w->space, NULL);
-    w->label = label;
-    w->started = pthread_create(&w->th, NULL, writer_main, w) == 0;
-}
-
-/* n contiguous bytes of the ring (n <= WQ_CHUNK), or NULL while they are
- * not free; *took counts the end of the ring skipped to find them. */
-static char *ring_take(struct writer *w, size_t n, size_t *took)
-{
-    if (!w->ring_used)
-        w->ring_head = w->ring_tail = 0;
-    if (w->ring_used == WQ_RING)
-        return NULL;
-    size_t at = w->ring_head, skip = 0;
-    if (w->ring_head >= w->ring_tail) { /* free: head..end and 0..tail */
-        if (WQ_RING - w->ring_head < n) {
-            if (w->ring_tail < n)
-                return NULL;
-            skip = WQ_RING - w->ring_head;
-            at = 0;
-        }
-    } else if (w->ring_tail - w->ring_head < n) { /* free: head..tail */
-        return NULL;
-    }
-    w->ring_head = at + n;
-    w->ring_used += skip + n;
-    *took = skip + n;
-    return w->ring + at;
-}
-
-/* Room for n bytes of contents, once the writer has made it. */
-static char *writer_reserve(struct writer *w, size_t n, size_t *took)
-{
-    *took = 0;
-    if (!n)
-        return NULL;
-    pthread_mutex_lock(&w->mu);
-    if (!w->ring)
-        w->ring = xbig_alloc(WQ_RING);
-    char *p;
-    while (!(p = ring_take(w, n, took))) {
-        pthread_cond_signal(&w->work);
-        pthread_cond_wait(&w->space, &w->mu);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return p;
-}
-
-static void writer_push(struct writer *w, struct wjob *j)
-{
-    pthread_mutex_lock(&w->mu);
-    if (w->tail)
-        w->tail->next = j;
-    else
-        w->head = j;
-    w->tail = j;
-    w->pending++;
-    if (w->idle && (w->pending >= WQ_WAKE || w->ring_used >= WQ_RING / 4))
-        pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* Wait until everything queued is on disk; the writer's first error or NULL. */
-static const char *writer_drain(struct writer *w)
-{
-    if (!w->started)
-        return w->error;
-    pthread_mutex_lock(&w->mu);
-    pthread_cond_signal(&w->work);
-    while (w->pending)
-        pthread_cond_wait(&w->space, &w->mu);
-    const char *e = w->error;
-    pthread_mutex_unlock(&w->mu);
-    return e;
-}
-
-/* Wait until everything queued is written (or dropped after a failure).
- * Returns the writer's first error, or NULL. */
-static const char *writer_finish(struct writer *w)
-{
-    if (!w->started)
-        return w->error;
-    pthread_mutex_lock(&w->mu);
-    w->done = true;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->th, NULL);
-    w->started = false;
-    xbig_free(w->ring, WQ_RING);
-    w->ring = NULL;
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->work);
-    pthread_cond_destroy(&w->space);
-    return w->error;
 }
 
 /* From tar-split to layer.tar, in the middle of the stream: the bytes so far
@@ -905,8 +656,9 @@ static int switch_to_tar(struct unpack *u, struct md_error *err)
     /* then the bytes B was given beyond: in ret, then in the slice */
     size_t k = u->ret_len - u->ret_off;
     int64_t rest = u->pos - u->cursor - (int64_t)k;
-    if ((k && write_all(fd, u->ret + u->ret_off, k) < 0) ||
-        (rest > 0 && write_all(fd, u->slice + (u->pos - rest - u->slice_pos), (size_t)rest) < 0))
+    if ((k && img_write_all(fd, u->ret + u->ret_off, k) < 0) ||
+        (rest > 0 &&
+         img_write_all(fd, u->slice + (u->pos - rest - u->slice_pos), (size_t)rest) < 0))
         return md_errno(err, errno, "%s: write layer.tar", u->o->label);
     fclose(u->ts);
     u->ts = NULL;
@@ -920,18 +672,8 @@ static int switch_to_tar(struct unpack *u, struct md_error *err)
     return 0;
 }
 
-static struct wjob *wjob_new(struct unpack *u, int fd, size_t cap)
-{
-    struct wjob *j = xcalloc(1, sizeof *j);
-    j->fd = fd;
-    j->cap = cap;
-    j->data = writer_reserve(&u->w, cap, &j->took);
-    j->name = xstrdup(u->cur_name);
-    return j;
-}
-
 /* A regular file: the contents are read here and written by the writer, in
- * pieces of WQ_CHUNK; the last piece sets the metadata and closes fd (which
+ * pieces of WRITER_CHUNK; the last piece sets the metadata and closes fd (which
  * is the writer's from here on, also on failure). */
 static int regular_async(struct unpack *u, struct archive *b, struct archive_entry *e, int fd,
                          int64_t size, bool do_chown, bool do_chmod, struct md_error *err)
@@ -957,7 +699,9 @@ static int regular_async(struct unpack *u, struct archive *b, struct archive_ent
         const char *p = buf;
         while (n) {
             if (!j)
-                j = wjob_new(u, fd, size - got < WQ_CHUNK ? (size_t)(size - got) : WQ_CHUNK);
+                j = writer_job(&u->w, fd,
+                               size - got < WRITER_CHUNK ? (size_t)(size - got) : WRITER_CHUNK,
+                               u->cur_name);
             size_t k = n < j->cap - j->len ? n : j->cap - j->len;
             memcpy(j->data + j->len, p, k);
             j->len += k;
@@ -973,7 +717,7 @@ static int regular_async(struct unpack *u, struct archive *b, struct archive_ent
     if (!rc && got != size)
         rc = entry_err(u, err, "truncated: %lld of %lld bytes", (long long)got, (long long)size);
     if (!j)
-        j = wjob_new(u, fd, 0);
+        j = writer_job(&u->w, fd, 0, u->cur_name);
     j->last = true;
     if (rc < 0) { /* only closed; its ring space goes back in order */
         j->len = 0;
