@@ -4,11 +4,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #ifndef MD_VERSION
 #define MD_VERSION "0.1.0"
@@ -133,24 +138,75 @@ const char *http_header(const struct http_conn *c, const char *name)
     return NULL;
 }
 
+#define BODY_CHUNK (1u << 20)
+
+/* A pipe or terminal: chunks as they come, one writev each. */
 static int send_chunked_fd(int sock, int fd)
 {
-    char buf[65536];
+    _cleanup_free_ char *buf = xmalloc(BODY_CHUNK);
     for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
+        ssize_t n = read(fd, buf, BODY_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return -1;
         char head[32];
         int hl = snprintf(head, sizeof head, "%zx\r\n", (size_t)n);
-        if (write_all(sock, head, (size_t)hl) < 0)
-            return -1;
         if (n == 0)
-            return write_all(sock, "\r\n", 2);
-        if (write_all(sock, buf, (size_t)n) < 0 || write_all(sock, "\r\n", 2) < 0)
-            return -1;
+            return write_all(sock, "0\r\n\r\n", 5);
+        struct iovec iov[3] = {{head, (size_t)hl}, {buf, (size_t)n}, {"\r\n", 2}};
+        size_t left = (size_t)hl + (size_t)n + 2;
+        int k = 0;
+        while (left) {
+            ssize_t w = writev(sock, iov + k, 3 - k);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return -1;
+            left -= (size_t)w;
+            for (; k < 3 && (size_t)w >= iov[k].iov_len; k++)
+                w -= (ssize_t)iov[k].iov_len;
+            if (k < 3) {
+                iov[k].iov_base = (char *)iov[k].iov_base + w;
+                iov[k].iov_len -= (size_t)w;
+            }
+        }
     }
+}
+
+/* A regular file: what is left of it from the current offset, or -1. */
+static long long file_body_len(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return -1;
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    return at < 0 || at > st.st_size ? -1 : (long long)(st.st_size - at);
+}
+
+/* A regular file with a Content-Length: the kernel copies it to the socket.
+ * sendfile has no MSG_NOSIGNAL: a daemon that goes away is an error here
+ * (EPIPE), not a SIGPIPE. */
+static int send_file_fd(int sock, int fd, long long len)
+{
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigaction(SIGPIPE, &ign, &old);
+    int rc = 0;
+    while (len > 0 && rc == 0) {
+        ssize_t n = sendfile(sock, fd, NULL, len < (1LL << 30) ? (size_t)len : (size_t)1 << 30);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            errno = EIO; /* the file shrank */
+        if (n <= 0)
+            rc = -1;
+        else
+            len -= n;
+    }
+    int e = errno;
+    sigaction(SIGPIPE, &old, NULL);
+    errno = e;
+    return rc;
 }
 
 struct http_conn *http_send(const struct http_req *req)
@@ -165,7 +221,10 @@ struct http_conn *http_send(const struct http_req *req)
         free(head);
         head = h2;
     }
-    if (req->body_fd >= 0)
+    long long file_len = req->body_fd >= 0 ? file_body_len(req->body_fd) : -1;
+    if (file_len >= 0)
+        h2 = xasprintf("%sContent-Length: %lld\r\n", head, file_len);
+    else if (req->body_fd >= 0)
         h2 = xasprintf("%sTransfer-Encoding: chunked\r\n", head);
     else
         h2 = xasprintf("%sContent-Length: %zu\r\n", head, req->body_len);
@@ -188,7 +247,8 @@ struct http_conn *http_send(const struct http_req *req)
     if (write_all(fd, head, strlen(head)) < 0)
         die_connect();
     if (req->body_fd >= 0) {
-        if (send_chunked_fd(fd, req->body_fd) < 0) {
+        if ((file_len >= 0 ? send_file_fd(fd, req->body_fd, file_len)
+                           : send_chunked_fd(fd, req->body_fd)) < 0) {
             fprintf(stderr, "minidock: sending the request body failed: %s\n", strerror(errno));
             exit(1);
         }

@@ -22,7 +22,7 @@ struct http_req {
     const char *content_type;
     const void *body;
     size_t body_len;
-    int body_fd;                /* >= 0: stream this fd as a chunked body */
+    int body_fd;                /* >= 0: stream this fd as the body (a file's rest, else chunked) */
     bool upgrade;               /* ask for "Upgrade: tcp" (attach, exec start) */
     const char *const *headers; /* extra "Name: value" lines, NULL-terminated */
 };

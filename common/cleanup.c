@@ -2,6 +2,10 @@
 #include "common/cleanup.h"
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE (2u << 20)
 
 void *xmalloc(size_t n)
 {
@@ -25,6 +29,29 @@ void *xrealloc(void *p, size_t n)
     if (!p)
         abort();
     return p;
+}
+
+void *xbig_alloc(size_t n)
+{
+    size_t len = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+    char *m =
+        mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        abort();
+    /* keep the 2 MiB-aligned part, so it can be backed by huge pages */
+    char *a = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (a > m)
+        munmap(m, (size_t)(a - m));
+    if (a + len < m + len + HUGE_PAGE)
+        munmap(a + len, (size_t)(m + len + HUGE_PAGE - (a + len)));
+    madvise(a, len, MADV_HUGEPAGE); /* advice only: without THP, 4 KiB pages */
+    return a;
+}
+
+void xbig_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1));
 }
 
 char *xstrdup(const char *s)

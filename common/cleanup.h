@@ -67,6 +67,13 @@ static inline int steal_fd(int *fd)
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t sz);
 void *xrealloc(void *p, size_t n);
+/* A large buffer cycled through again and again (the rings of the load
+ * path), in 2 MiB pages where the kernel has transparent huge pages: a
+ * 4 KiB page fault is costly, in a VM very much so (28 us each measured
+ * on our build hosts, 200 ms to touch 28 MiB; 6 ms with huge pages).
+ * Release with xbig_free and the same size. */
+void *xbig_alloc(size_t n);
+void xbig_free(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -301,8 +301,6 @@ int main(int argc, char **argv)
     }
     if (!md_cfg.shim_path)
         md_cfg.shim_path = default_shim_path();
-    _cleanup_free_ char *tmp = md_data_path("tmp");
-    mkdir_p(tmp, 0700);
 
     /* Signals are taken synchronously by main; every other thread blocks them. */
     sigset_t set;
@@ -336,7 +334,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_REALTIME, &ts);
     md_cfg.started_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 
-    if (api_server_start(lfd, tmp, &err) < 0) {
+    if (api_server_start(lfd, &err) < 0) {
         fprintf(stderr, "minidockd: %s\n", md_err_msg(&err));
         unlink(md_cfg.socket_path);
         return 1;

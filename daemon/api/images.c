@@ -166,33 +166,12 @@ static void add_error(struct lines *l, const struct md_error *e)
                           md_err_msg(e)));
 }
 
-/* The spooled body as a seekable fd (owned by the caller). */
-static int body_fd(struct api_req *r, struct md_error *err)
-{
-    if (r->body_fd >= 0) {
-        int fd = dup(r->body_fd);
-        if (fd < 0)
-            return md_errno(err, errno, "request body");
-        return fd;
-    }
-    /* the spool file could not be made: the body is in memory */
-    int fd = memfd_create("body", MFD_CLOEXEC);
-    if (fd < 0)
-        return md_errno(err, errno, "request body");
-    if (r->body_len && api_write_all(fd, r->body, r->body_len) < 0) {
-        close(fd);
-        return md_errno(err, errno, "request body");
-    }
-    return fd;
-}
-
 static void load(struct api_req *r)
 {
     struct md_error err = {0};
     struct lines *l = xcalloc(1, sizeof *l);
-    _cleanup_close_ int fd = body_fd(r, &err);
     /* moby reports load failures inside a 200 stream; so does this */
-    if (fd < 0 || image_load(fd, add_stream_msg, l, &err) < 0) {
+    if (image_load(api_body_read, r, add_stream_msg, l, &err) < 0) {
         free(l->text);
         l->text = NULL;
         add_error(l, &err);
@@ -225,10 +204,9 @@ static void create(struct api_req *r)
         return;
     }
     _cleanup_strv_ char **changes = api_query_all(r, "changes");
-    _cleanup_close_ int fd = body_fd(r, &err);
     char id[DIGEST_LEN + 1];
-    if (fd < 0 || image_import(fd, api_query(r, "repo"), api_query(r, "tag"),
-                               api_query(r, "message"), changes, id, &err) < 0) {
+    if (image_import(api_body_read, r, api_query(r, "repo"), api_query(r, "tag"),
+                     api_query(r, "message"), changes, id, &err) < 0) {
         api_reply_error(r, &err);
         md_err_clear(&err);
         return;
@@ -311,8 +289,8 @@ static void save_one(struct api_req *r)
 const struct api_route api_routes_images[] = {
     {"GET", "/images/json", list, 0},
     {"GET", "/images/get", save_many, 0},
-    {"POST", "/images/load", load, API_BODY_FILE},
-    {"POST", "/images/create", create, API_BODY_FILE},
+    {"POST", "/images/load", load, API_BODY_STREAM},
+    {"POST", "/images/create", create, API_BODY_STREAM},
     {"POST", "/images/prune", prune, 0},
     {"GET", "/images/{name*}/json", inspect, 0},
     {"GET", "/images/{name*}/history", history, 0},

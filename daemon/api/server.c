@@ -19,7 +19,12 @@
 #include <sys/stat.h>
 
 #define BODY_MEM_LIMIT (64u << 20)
-#define SERVER_HEADER  "minidock/" MD_VERSION " Docker/28.2.2 (linux)"
+#define BODY_PIPE_SIZE (4u << 20) /* body bytes between the connection and a streaming handler */
+/* A connection's memory, most of it the read buffer: large bodies (load,
+ * import) arrive in as few reads as the socket allows. MHD maps it, so what
+ * a connection does not use costs nothing. */
+#define CONN_MEMORY   (1u << 20)
+#define SERVER_HEADER "minidock/" MD_VERSION " Docker/28.2.2 (linux)"
 
 #ifndef MD_VERSION
 #define MD_VERSION "0.1.0"
@@ -30,15 +35,42 @@ extern const struct api_route *const api_route_tables[];
 static struct MHD_Daemon *mhd;
 static atomic_bool shutting_down;
 static atomic_int active_upgrades;
-static char *spool_dir;
+
+/* The body of an API_BODY_STREAM request on its way from the connection's
+ * thread (put) to the handler's (api_body_read): a ring of bytes, of which
+ * the handler holds the piece it was last given. */
+struct body_pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* data for the reader, room for the writer, the end */
+    char *buf;
+    size_t cap, start, len; /* unread bytes: len from start, wrapping */
+    size_t held;            /* of those, the first held are the reader's */
+    bool eof;               /* the whole body is in */
+    bool gone;              /* the connection ended before the body did */
+    bool reader_done;       /* the handler returned: drop the rest */
+};
+
+/* A header or query value, copied for a handler on its own thread. */
+struct kv {
+    enum MHD_ValueKind kind;
+    char *key, *value;
+};
 
 struct req_state {
-    struct api_req r;
+    struct api_req r; /* first: queue() finds the state from the request */
     const struct api_route *route;
     int version_error; /* 0, 1 = too new, -1 = too old */
     char *version_str;
     size_t cap;
     bool too_large;
+    /* API_BODY_STREAM */
+    struct body_pipe *pipe;
+    pthread_t handler;
+    bool handler_running;
+    struct kv *kvs; /* the request's headers and query, read by the handler */
+    size_t nkvs;
+    struct MHD_Response *pending; /* its reply, queued when the body is in */
+    unsigned pending_status;
 };
 
 bool api_shutting_down(void)
@@ -202,6 +234,17 @@ static void add_std_headers(struct MHD_Response *resp)
 static void queue(struct api_req *r, unsigned status, struct MHD_Response *resp)
 {
     add_std_headers(resp);
+    struct req_state *st = (struct req_state *)r;
+    if (st->pipe) {
+        /* a streaming handler's thread: MHD takes a reply only from the
+         * connection's own, once the body is in */
+        if (st->pending)
+            MHD_destroy_response(st->pending);
+        st->pending = resp;
+        st->pending_status = status;
+        r->replied = true;
+        return;
+    }
     if (MHD_queue_response(r->conn, status, resp) != MHD_YES)
         log_warn("%s %s: could not queue the response", r->method, r->path);
     MHD_destroy_response(resp);
@@ -280,14 +323,26 @@ void api_reply_msg(struct api_req *r, unsigned status, const char *fmt, ...)
 
 /* ---- query and body ---- */
 
+/* MHD compares keys without case, for query arguments too. */
+static const char *lookup(struct api_req *r, enum MHD_ValueKind kind, const char *key)
+{
+    struct req_state *st = (struct req_state *)r;
+    if (!st->kvs)
+        return MHD_lookup_connection_value(r->conn, kind, key);
+    for (size_t i = 0; i < st->nkvs; i++)
+        if (st->kvs[i].kind == kind && !strcasecmp(st->kvs[i].key, key))
+            return st->kvs[i].value;
+    return NULL;
+}
+
 const char *api_query(struct api_req *r, const char *key)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+    return lookup(r, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *api_header(struct api_req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return lookup(r, MHD_HEADER_KIND, name);
 }
 
 bool api_query_bool(struct api_req *r, const char *key, bool def)
@@ -337,7 +392,14 @@ static enum MHD_Result collect_cb(void *cls, enum MHD_ValueKind kind, const char
 char **api_query_all(struct api_req *r, const char *key)
 {
     struct collect c = {.key = key};
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_cb, &c);
+    struct req_state *st = (struct req_state *)r;
+    if (!st->kvs) {
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_cb, &c);
+        return c.v;
+    }
+    for (size_t i = 0; i < st->nkvs; i++)
+        if (st->kvs[i].kind == MHD_GET_ARGUMENT_KIND)
+            collect_cb(&c, MHD_GET_ARGUMENT_KIND, st->kvs[i].key, st->kvs[i].value);
     return c.v;
 }
 
@@ -541,6 +603,147 @@ void api_reply_upgrade(struct api_req *r, const char *content_type, api_upgrade_
     queue(r, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
 }
 
+/* ---- streamed request bodies ---- */
+
+static struct body_pipe *pipe_new(void)
+{
+    struct body_pipe *p = xcalloc(1, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->cap = BODY_PIPE_SIZE;
+    p->buf = xbig_alloc(p->cap);
+    return p;
+}
+
+static void pipe_free(struct body_pipe *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    xbig_free(p->buf, p->cap);
+    free(p);
+}
+
+/* The connection's thread: hand n bytes of the body over, waiting for room
+ * while the handler is behind (the client waits in turn: TCP-like flow
+ * control over the socket). */
+static void pipe_put(struct body_pipe *p, const char *data, size_t n)
+{
+    pthread_mutex_lock(&p->mu);
+    while (n && !p->reader_done) {
+        if (p->len == p->cap) {
+            pthread_cond_wait(&p->cv, &p->mu);
+            continue;
+        }
+        size_t at = (p->start + p->len) % p->cap;
+        size_t k = p->cap - p->len;
+        if (k > p->cap - at)
+            k = p->cap - at;
+        if (k > n)
+            k = n;
+        /* [at, at + k) is free, and the reader never moves the end of the
+         * data: copy without holding the lock */
+        pthread_mutex_unlock(&p->mu);
+        memcpy(p->buf + at, data, k);
+        pthread_mutex_lock(&p->mu);
+        p->len += k;
+        data += k;
+        n -= k;
+        pthread_cond_signal(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pipe_mark(struct body_pipe *p, bool *flag)
+{
+    pthread_mutex_lock(&p->mu);
+    *flag = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+ssize_t api_body_read(void *req, const void **buf, struct md_error *err)
+{
+    struct body_pipe *p = ((struct req_state *)req)->pipe;
+    if (!p)
+        return md_err(err, MD_EINTERNAL, "the request body is not streamed");
+    pthread_mutex_lock(&p->mu);
+    if (p->held) {
+        p->start = (p->start + p->held) % p->cap;
+        p->len -= p->held;
+        p->held = 0;
+        pthread_cond_signal(&p->cv);
+    }
+    while (!p->len && !p->eof && !p->gone)
+        pthread_cond_wait(&p->cv, &p->mu);
+    ssize_t n = 0;
+    if (p->len) {
+        p->held = p->len < p->cap - p->start ? p->len : p->cap - p->start;
+        *buf = p->buf + p->start;
+        n = (ssize_t)p->held;
+    } else if (!p->eof) {
+        n = -1;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (n < 0)
+        return md_err(err, EPIPE, "the client went away before the end of the request body");
+    return n;
+}
+
+static enum MHD_Result kv_copy(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    struct req_state *st = cls;
+    if (!key)
+        return MHD_YES;
+    st->kvs = xrealloc(st->kvs, (st->nkvs + 1) * sizeof *st->kvs);
+    st->kvs[st->nkvs++] =
+        (struct kv){.kind = kind, .key = xstrdup(key), .value = value ? xstrdup(value) : NULL};
+    return MHD_YES;
+}
+
+static void *stream_handler_main(void *arg)
+{
+    struct req_state *st = arg;
+    struct api_req *r = &st->r;
+    log_debug("%s %s (body streamed)", r->method, r->path);
+    st->route->fn(r);
+    if (!r->replied)
+        api_reply_msg(r, 500, "internal error: handler for %s %s gave no reply", r->method,
+                      r->path);
+    pipe_mark(st->pipe, &st->pipe->reader_done);
+    return NULL;
+}
+
+/* Headers are in: run the handler now, on its own thread. The request's
+ * headers and query are copied for it, as MHD's lists are the connection
+ * thread's to change (trailers of a chunked body land there). */
+static void stream_start(struct req_state *st)
+{
+    MHD_get_connection_values(st->r.conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, kv_copy, st);
+    st->pipe = pipe_new();
+    if (pthread_create(&st->handler, NULL, stream_handler_main, st) != 0) {
+        /* the body goes where others go; the handler runs at the end and
+         * finds no stream to read */
+        log_warn("%s %s: cannot start a handler thread", st->r.method, st->r.path);
+        pipe_free(st->pipe);
+        st->pipe = NULL;
+        return;
+    }
+    st->handler_running = true;
+}
+
+/* The body is in (or the connection is gone): wait for the handler. */
+static void stream_join(struct req_state *st, bool complete)
+{
+    if (!st->handler_running)
+        return;
+    pipe_mark(st->pipe, complete ? &st->pipe->eof : &st->pipe->gone);
+    pthread_join(st->handler, NULL);
+    st->handler_running = false;
+}
+
 /* ---- request assembly ---- */
 
 static void dispatch(struct req_state *st)
@@ -570,10 +773,6 @@ static void dispatch(struct req_state *st)
         api_reply_msg(r, 400, "request body too large (limit %u MiB)", BODY_MEM_LIMIT >> 20);
         return;
     }
-    if (r->body_fd >= 0 && lseek(r->body_fd, 0, SEEK_SET) < 0) {
-        api_reply_msg(r, 500, "request body spool: %s", strerror(errno));
-        return;
-    }
     log_debug("%s %s", r->method, r->path);
     st->route->fn(r);
     if (!r->replied)
@@ -591,7 +790,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st = xcalloc(1, sizeof *st);
         st->r.conn = conn;
         st->r.method = method;
-        st->r.body_fd = -1;
         int major, minor;
         const char *path = strip_version(url, &major, &minor, &st->version_str);
         st->r.path = path;
@@ -608,19 +806,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->route = find_route(m, path, st->r.params);
         if (!st->route && !strcmp(method, "HEAD"))
             st->route = find_route("HEAD", path, st->r.params);
-        if (st->route && (st->route->flags & API_BODY_FILE)) {
-            st->r.body_fd = open(spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-            if (st->r.body_fd < 0)
-                log_warn("spool a request body in %s: %s", spool_dir, strerror(errno));
-        }
+        if (st->route && (st->route->flags & API_BODY_STREAM) && !st->version_error)
+            stream_start(st);
         *con_cls = st;
         return MHD_YES;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
-        if (st->r.body_fd >= 0) {
-            if (api_write_all(st->r.body_fd, upload_data, n) < 0)
-                st->too_large = true;
+        if (st->pipe) {
+            pipe_put(st->pipe, upload_data, n);
         } else if (st->r.body_len + n > BODY_MEM_LIMIT || st->too_large) {
             st->too_large = true;
         } else {
@@ -633,6 +827,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             st->r.body[st->r.body_len] = '\0';
         }
         *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (st->handler_running) {
+        stream_join(st, true);
+        struct MHD_Response *resp = steal_ptr(&st->pending);
+        if (MHD_queue_response(conn, st->pending_status, resp) != MHD_YES)
+            log_warn("%s %s: could not queue the response", st->r.method, st->r.path);
+        MHD_destroy_response(resp);
         return MHD_YES;
     }
     if (st->r.replied)
@@ -648,9 +850,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!st)
         return;
     idle_activity();
+    stream_join(st, false); /* the client went away in the middle of the body */
+    if (st->pending)
+        MHD_destroy_response(st->pending);
+    pipe_free(st->pipe);
+    for (size_t i = 0; i < st->nkvs; i++) {
+        free(st->kvs[i].key);
+        free(st->kvs[i].value);
+    }
+    free(st->kvs);
     free(st->r.body);
-    if (st->r.body_fd >= 0)
-        close(st->r.body_fd);
     for (int i = 0; i < 3; i++)
         free(st->r.params[i]);
     free(st->version_str);
@@ -668,13 +877,13 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("http: %s", buf);
 }
 
-int api_server_start(int listen_fd, const char *tmp_dir, struct md_error *err)
+int api_server_start(int listen_fd, struct md_error *err)
 {
-    spool_dir = xstrdup(tmp_dir);
     mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                                MHD_USE_POLL | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG,
                            0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
                            MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                           (size_t)CONN_MEMORY, MHD_OPTION_CONNECTION_MEMORY_INCREMENT,
                            (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!mhd)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -17,7 +18,11 @@ struct api_req;
 typedef void (*api_handler)(struct api_req *r);
 
 enum {
-    API_BODY_FILE = 1, /* spool the request body to an unlinked temp file (load, import) */
+    /* The handler starts as soon as the headers are in, on a thread of its
+     * own, and reads the body with api_body_read while it arrives (load:
+     * unpacking overlaps the upload). Its reply goes out once the whole
+     * body has arrived; what it does not read is received and dropped. */
+    API_BODY_STREAM = 1,
 };
 
 /* pattern: literal segments, "{x}" matches one segment, "{x*}" matches one or
@@ -37,14 +42,18 @@ struct api_req {
     char *params[3];  /* captured pattern segments, in order */
     char *body;       /* in-memory body (NUL-terminated) */
     size_t body_len;
-    int body_fd; /* API_BODY_FILE routes: temp file positioned at 0, else -1 */
     bool replied;
 };
+
+/* API_BODY_STREAM handlers: the next piece of the body, at *buf until the
+ * next call (the signature of layer_read_fn). 0 at the end of the body; -1
+ * with err when the client went away before sending all of it. */
+ssize_t api_body_read(void *req, const void **buf, struct md_error *err);
 
 /* Route tables, one per resource file, each ended by a {NULL} entry. */
 extern const struct api_route api_routes_system[];
 
-int api_server_start(int listen_fd, const char *tmp_dir, struct md_error *err);
+int api_server_start(int listen_fd, struct md_error *err);
 /* Stop accepting, wake every blocked stream, finish requests, stop. */
 void api_server_stop(void);
 bool api_shutting_down(void);

@@ -29,6 +29,7 @@
 #define SMALL_TOTAL     (64u << 20) /* and all of them together */
 #define MAX_MEMBERS     100000
 #define MAX_HOPS        16
+#define MAX_PLAN_TRIES  8 /* early plans tried while the archive streams by */
 #define OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
 #define OCI_INDEX       "application/vnd.oci.image.index.v1+json"
 #define DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
@@ -43,6 +44,10 @@ static inline void cleanup_archivep(struct archive **a)
 
 /* ---- the outer archive ---- */
 
+/* The label of a layer unpacked before the manifest said which one it is;
+ * its messages are given the diff id once that is known. */
+#define STAGE_LABEL "layer ?"
+
 struct member {
     char *name; /* cleaned */
     char *link; /* symlink or hardlink: the member it points at (cleaned) */
@@ -50,6 +55,17 @@ struct member {
     int64_t size;
     char *data; /* small regular members */
     size_t len;
+    /* A large regular member, as it went by: unpacked as a layer into
+     * staged (info says what it held), refused as one (stage_err), or only
+     * hashed when the store already holds a layer of the diff id its name
+     * gives (local, pinned); made is the layer committed from staged. */
+    char *staged;
+    struct layer_info info;
+    bool stage_failed;
+    struct md_error stage_err;
+    char hashed[DIGEST_LEN + 1];
+    struct layer *local;
+    struct layer *made;
 };
 
 struct members {
@@ -61,9 +77,14 @@ struct members {
 static void members_free(struct members *m)
 {
     for (size_t i = 0; i < m->n; i++) {
-        free(m->v[i].name);
-        free(m->v[i].link);
-        free(m->v[i].data);
+        struct member *x = &m->v[i];
+        free(x->name);
+        free(x->link);
+        free(x->data);
+        store_tmp_remove(x->staged);
+        free(x->staged);
+        md_err_clear(&x->stage_err);
+        store_layer_put(x->local);
     }
     free(m->v);
 }
@@ -116,19 +137,46 @@ static struct member *member_resolve(struct members *m, const char *name)
     return x && x->regular ? x : NULL;
 }
 
-static int open_outer(int fd, struct archive **out, struct md_error *err)
+/* The archive as it arrives; libarchive reads it through body_read. */
+struct body_src {
+    layer_read_fn rd;
+    void *ctx;
+    bool failed;
+    struct md_error err;
+};
+
+static la_ssize_t body_read(struct archive *a, void *cd, const void **buf)
+{
+    struct body_src *s = cd;
+    ssize_t n = s->rd(s->ctx, buf, &s->err);
+    if (n < 0) {
+        s->failed = true;
+        archive_set_error(a, EIO, "%s", md_err_msg(&s->err));
+        return -1;
+    }
+    return n;
+}
+
+/* A failure of the outer archive: the source's own (the client went
+ * away), else libarchive's. */
+static int outer_err(struct archive *a, struct body_src *s, const char *what, struct md_error *err)
+{
+    if (s->failed)
+        return md_err(err, s->err.err, "%s", md_err_msg(&s->err));
+    return md_err(err, MD_EINVAL, "%s: %s", what, archive_error_string(a));
+}
+
+static int open_outer(struct body_src *s, struct archive **out, struct md_error *err)
 {
     *out = NULL;
-    if (lseek(fd, 0, SEEK_SET) < 0)
-        return md_errno(err, errno, "rewind the archive");
     struct archive *a = archive_read_new();
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_zstd(a);
     archive_read_support_filter_bzip2(a);
     archive_read_support_filter_xz(a);
     archive_read_support_format_tar(a);
-    if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
-        md_err(err, MD_EINVAL, "not a tar archive: %s", archive_error_string(a));
+    if (archive_read_open2(a, s, NULL, body_read, NULL, NULL) != ARCHIVE_OK) {
+        outer_err(a, s, "not a tar archive", err);
         archive_read_free(a);
         return -1;
     }
@@ -136,17 +184,94 @@ static int open_outer(int fd, struct archive **out, struct md_error *err)
     return 0;
 }
 
-static int read_small(struct archive *a, struct member *x, struct members *m, struct md_error *err)
+/* The data of the outer archive's current member; its first bytes can be
+ * looked at before anything reads them (is it a layer?). */
+struct member_src {
+    struct archive *a;
+    int64_t off;
+    char head[LAYER_SNIFF_LEN]; /* the first bytes, when the first block was shorter */
+    size_t head_len;
+    const void *blk; /* the rest of the last block read while looking */
+    size_t blk_len;
+};
+
+static ssize_t member_next(struct member_src *s, const void **buf, struct md_error *err)
+{
+    size_t n;
+    la_int64_t off;
+    int r = archive_read_data_block(s->a, buf, &n, &off);
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r < ARCHIVE_WARN)
+        return md_err(err, MD_EINVAL, "reading the archive: %s", archive_error_string(s->a));
+    if (off != s->off)
+        return md_err(err, MD_EINVAL, "reading the archive: sparse member");
+    s->off += (int64_t)n;
+    return (ssize_t)n;
+}
+
+/* The first LAYER_SNIFF_LEN bytes (fewer if the member is shorter). */
+static int member_peek(struct member_src *s, const void **p, size_t *n, struct md_error *err)
+{
+    const void *b;
+    ssize_t r = member_next(s, &b, err);
+    if (r < 0)
+        return -1;
+    if (r == 0 || (size_t)r >= LAYER_SNIFF_LEN) {
+        s->blk = *p = b;
+        s->blk_len = *n = (size_t)r;
+        return 0;
+    }
+    memcpy(s->head, b, (size_t)r);
+    s->head_len = (size_t)r;
+    while (s->head_len < LAYER_SNIFF_LEN && (r = member_next(s, &b, err)) > 0) {
+        size_t k =
+            LAYER_SNIFF_LEN - s->head_len < (size_t)r ? LAYER_SNIFF_LEN - s->head_len : (size_t)r;
+        memcpy(s->head + s->head_len, b, k);
+        s->head_len += k;
+        s->blk = (const char *)b + k;
+        s->blk_len = (size_t)r - k;
+    }
+    if (r < 0)
+        return -1;
+    *p = s->head;
+    *n = s->head_len;
+    return 0;
+}
+
+/* layer_read_fn: what member_peek read, then the rest of the member. */
+static ssize_t member_read(void *ctx, const void **buf, struct md_error *err)
+{
+    struct member_src *s = ctx;
+    size_t n;
+    if ((n = s->head_len)) {
+        *buf = s->head;
+        s->head_len = 0;
+        return (ssize_t)n;
+    }
+    if ((n = s->blk_len)) {
+        *buf = s->blk;
+        s->blk_len = 0;
+        return (ssize_t)n;
+    }
+    return member_next(s, buf, err);
+}
+
+static int read_small(struct member_src *s, struct member *x, struct members *m,
+                      struct md_error *err)
 {
     x->data = xmalloc((size_t)x->size + 1);
     size_t got = 0;
-    while (got < (size_t)x->size) {
-        la_ssize_t r = archive_read_data(a, x->data + got, (size_t)x->size - got);
+    for (;;) {
+        const void *b;
+        ssize_t r = member_read(s, &b, err);
         if (r < 0)
-            return md_err(err, MD_EINVAL, "archive member %s: %s", x->name,
-                          archive_error_string(a));
+            return md_err_wrap(err, "archive member %s", x->name);
         if (r == 0)
             break;
+        if (got + (size_t)r > (size_t)x->size)
+            return md_err(err, MD_EINVAL, "archive member %s: more data than its size", x->name);
+        memcpy(x->data + got, b, (size_t)r);
         got += (size_t)r;
     }
     if (got != (size_t)x->size)
@@ -154,50 +279,6 @@ static int read_small(struct archive *a, struct member *x, struct members *m, st
     x->data[got] = '\0';
     x->len = got;
     m->small_total += got;
-    return 0;
-}
-
-static int scan_members(int fd, struct members *m, struct md_error *err)
-{
-    _cleanup_archive_ struct archive *a = NULL;
-    if (open_outer(fd, &a, err) < 0)
-        return -1;
-    for (;;) {
-        struct archive_entry *e;
-        int r = archive_read_next_header(a, &e);
-        if (r == ARCHIVE_EOF)
-            break;
-        if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY)
-            return md_err(err, MD_EINVAL, "%s: %s", m->n ? "corrupt archive" : "not a tar archive",
-                          archive_error_string(a));
-        if (m->n >= MAX_MEMBERS)
-            return md_err(err, MD_EINVAL, "the archive has too many members");
-        const char *name = archive_entry_pathname(e);
-        _cleanup_free_ char *clean = name ? clean_member(NULL, name) : NULL;
-        if (!clean || !*clean)
-            continue; /* never written anywhere; unreachable by reference */
-        char *slash = strrchr(clean, '/');
-        _cleanup_free_ char *dir = slash ? xstrndup(clean, (size_t)(slash - clean)) : NULL;
-        struct member x = {.name = steal_ptr(&clean)};
-        const char *sym = archive_entry_symlink(e);
-        const char *hard = archive_entry_hardlink(e);
-        if (hard)
-            x.link = clean_member(NULL, hard);
-        else if (sym)
-            x.link = clean_member(dir, sym);
-        else if (archive_entry_filetype(e) == AE_IFREG)
-            x.regular = true;
-        x.size = archive_entry_size(e);
-        if (m->n == m->cap) {
-            m->cap = m->cap ? m->cap * 2 : 64;
-            m->v = xrealloc(m->v, m->cap * sizeof *m->v);
-        }
-        m->v[m->n++] = x;
-        struct member *xp = &m->v[m->n - 1];
-        if (xp->regular && xp->size >= 0 && xp->size <= (int64_t)SMALL_MAX &&
-            m->small_total + (size_t)xp->size <= SMALL_TOTAL && read_small(a, xp, m, err) < 0)
-            return -1;
-    }
     return 0;
 }
 
@@ -224,7 +305,6 @@ struct job {
     char parent[DIGEST_LEN + 1];
     char diff_id[DIGEST_LEN + 1];
     struct load_layer *src;
-    bool keep_tar;
     struct layer *done;
 };
 
@@ -236,9 +316,15 @@ struct load {
     size_t njobs;
     struct layer **pinned;
     size_t npinned;
+    bool have_index; /* manifest.json or index.json went by */
+    bool planned;    /* imgs and jobs are final */
+    int plan_tries;
+    size_t plan_members; /* members seen at the last try */
+    size_t nstaged;
 };
 
-static void load_free(struct load *L)
+/* Forget images, jobs and pins (a plan tried too early). */
+static void load_reset_plan(struct load *L)
 {
     for (size_t i = 0; i < L->nimgs; i++) {
         struct load_image *li = L->imgs[i];
@@ -257,6 +343,15 @@ static void load_free(struct load *L)
     for (size_t i = 0; i < L->npinned; i++)
         store_layer_put(L->pinned[i]);
     free(L->pinned);
+    L->imgs = NULL;
+    L->jobs = NULL;
+    L->pinned = NULL;
+    L->nimgs = L->njobs = L->npinned = 0;
+}
+
+static void load_free(struct load *L)
+{
+    load_reset_plan(L);
     members_free(&L->m);
 }
 
@@ -514,67 +609,55 @@ static int parse_oci_layout(struct load *L, struct member *index, struct md_erro
     return 0;
 }
 
-/* ---- unpacking the layers ---- */
+/* manifest.json (docker-archive) or else index.json (OCI layout). */
+static int parse_archive(struct load *L, struct md_error *err)
+{
+    struct member *mf = member_find(&L->m, "manifest.json");
+    struct member *ix = member_find(&L->m, "index.json");
+    if (mf && mf->data)
+        return parse_docker_archive(L, mf, err);
+    if (ix && ix->data)
+        return parse_oci_layout(L, ix, err);
+    if (!L->m.n)
+        return md_err(err, MD_EINVAL, "the archive is empty");
+    return md_err(err, MD_EINVAL,
+                  "invalid archive: no manifest.json (docker save format) or index.json (OCI "
+                  "layout) in it");
+}
 
-struct outer_src {
-    struct archive *a;
-    int64_t off;
+/* ---- reading the archive once ---- */
+
+/* Unpack source: a small member kept in memory. */
+struct mem_src {
+    const char *p;
+    size_t n;
 };
 
-static ssize_t outer_read(void *ctx, const void **buf, struct md_error *err)
+static ssize_t mem_read(void *ctx, const void **buf, struct md_error *err)
 {
-    struct outer_src *s = ctx;
-    size_t n;
-    la_int64_t off;
-    int r = archive_read_data_block(s->a, buf, &n, &off);
-    if (r == ARCHIVE_EOF)
-        return 0;
-    if (r < ARCHIVE_WARN)
-        return md_err(err, MD_EINVAL, "reading the archive: %s", archive_error_string(s->a));
-    if (off != s->off)
-        return md_err(err, MD_EINVAL, "reading the archive: sparse member");
-    s->off += (int64_t)n;
+    struct mem_src *s = ctx;
+    size_t n = s->n;
+    *buf = s->p;
+    s->n = 0;
     return (ssize_t)n;
 }
 
-/* 0 done, 1 to be retried in the next pass (keep_tar), -1 error */
-static int run_job(struct job *jb, struct archive *a, struct md_error *err)
+/* Unpack a layer into a new directory under image/tmp (*tmp, the caller's
+ * to commit or remove; removed here on failure). */
+static int unpack_tmp(const char *label, layer_read_fn rd, void *rctx, char **tmp,
+                      struct layer_info *info, struct md_error *err)
 {
-    _cleanup_free_ char *tmp = store_tmp_dir(err);
-    if (!tmp)
+    *tmp = store_tmp_dir(err);
+    if (!*tmp)
         return -1;
-    _cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
-        store_tmp_remove(tmp);
-        return md_errno(err, errno, "open %s", tmp);
-    }
-    _cleanup_free_ char *label = xasprintf("layer %s", jb->diff_id);
-    struct layer_unpack_opts o = {.label = label, .keep_tar = jb->keep_tar};
-    struct layer_info info;
-    struct outer_src src = {.a = a};
-    int r = layer_unpack(outer_read, &src, dfd, &o, &info, err);
-    if (r != 0) {
-        store_tmp_remove(tmp);
-        if (r == LAYER_NEED_TAR) {
-            jb->keep_tar = true;
-            return 1;
-        }
-        return -1;
-    }
-    const char *want = jb->src->want_digest;
-    if (want && strcmp(want, info.blob_digest) != 0) {
-        store_tmp_remove(tmp);
-        return md_err(err, MD_EINVAL, "layer %s: digest mismatch: expected %s, got %s",
-                      jb->src->member, want, info.blob_digest);
-    }
-    if (strcmp(info.diff_id, jb->diff_id) != 0) {
-        store_tmp_remove(tmp);
-        return md_err(err, MD_EINVAL, "layer %s: invalid diffID: expected \"%s\", got \"%s\"",
-                      jb->src->member, jb->diff_id, info.diff_id);
-    }
-    jb->done = store_layer_commit(tmp, jb->chain, *jb->parent ? jb->parent : NULL, &info, err);
-    if (!jb->done) {
-        store_tmp_remove(tmp);
+    _cleanup_close_ int dfd = open(*tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct layer_unpack_opts o = {.label = label};
+    if (dfd < 0)
+        md_errno(err, errno, "open %s", *tmp);
+    if (dfd < 0 || layer_unpack(rd, rctx, dfd, &o, info, err) < 0) {
+        store_tmp_remove(*tmp);
+        free(*tmp);
+        *tmp = NULL;
         return -1;
     }
     return 0;
@@ -614,43 +697,270 @@ static int plan_jobs(struct load *L)
     return 0;
 }
 
-static int run_jobs(struct load *L, int fd, struct md_error *err)
+static struct job *job_for(struct load *L, const char *member)
 {
-    for (int pass = 0;; pass++) {
-        size_t left = 0;
-        for (size_t j = 0; j < L->njobs; j++)
-            left += !L->jobs[j].done;
-        if (!left)
-            return 0;
-        if (pass > 2 + (int)L->njobs)
-            return md_err(err, MD_EINTERNAL, "load: layers could not be read from the archive");
-        _cleanup_archive_ struct archive *a = NULL;
-        if (open_outer(fd, &a, err) < 0)
+    for (size_t j = 0; j < L->njobs; j++)
+        if (!L->jobs[j].done && strcmp(L->jobs[j].src->member, member) == 0)
+            return &L->jobs[j];
+    return NULL;
+}
+
+/* The plan, as early as the small members allow: a docker-archive of
+ * docker < 25 starts with manifest.json and the configs, and then only the
+ * layers it needs are unpacked, none that the store has already. Layouts
+ * that end with their manifests (docker 25+, OCI) get their plan at the
+ * end, and every layer on the way is unpacked in case it is needed. */
+static void try_plan(struct load *L)
+{
+    if (L->planned || !L->have_index || L->plan_tries >= MAX_PLAN_TRIES ||
+        L->plan_members == L->m.n)
+        return;
+    L->plan_tries++;
+    L->plan_members = L->m.n;
+    struct md_error e = {0};
+    if (parse_archive(L, &e) == 0 && plan_jobs(L) == 0) {
+        L->planned = true;
+        return;
+    }
+    md_err_clear(&e);
+    load_reset_plan(L);
+}
+
+/* A member named for a diff id the store holds (blobs/sha256/<hex>, as
+ * docker 25+ and our save write uncompressed layers): it is only hashed in
+ * passing; a chain that needs it is unpacked from the store's copy. */
+static int hash_member(struct archive *a, struct member_src *src, struct body_src *bs,
+                       struct member *x, struct md_error *err)
+{
+    if (strncmp(x->name, "blobs/sha256/", 13) != 0)
+        return 0;
+    _cleanup_free_ char *d = xasprintf("sha256:%s", x->name + 13);
+    if (!digest_valid(d) || !(x->local = store_layer_get_by_diff(d)))
+        return 0;
+    struct sha256 h;
+    sha256_init(&h);
+    for (;;) {
+        const void *buf;
+        ssize_t n = member_read(src, &buf, err);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            sha256_abort(&h);
+            return bs->failed ? outer_err(a, bs, "", err) : -1;
+        }
+        sha256_update(&h, buf, (size_t)n);
+    }
+    sha256_final(&h, x->hashed);
+    return 1;
+}
+
+/* A large member: unpacked as a layer if it is one, else the reason kept
+ * for when the manifest names it. Only a failure of the archive itself
+ * ends the load here. */
+static int stage_member(struct load *L, struct archive *a, struct member_src *src,
+                        struct body_src *bs, struct member *x, struct md_error *err)
+{
+    struct job *jb = L->planned ? job_for(L, x->name) : NULL;
+    _cleanup_free_ char *label = jb ? xasprintf("layer %s", jb->diff_id) : xstrdup(STAGE_LABEL);
+    if (unpack_tmp(label, member_read, src, &x->staged, &x->info, &x->stage_err) == 0) {
+        L->nstaged++;
+        return 0;
+    }
+    if (bs->failed)
+        return outer_err(a, bs, "corrupt archive", err);
+    x->stage_failed = true;
+    return 0;
+}
+
+static int stream_members(struct load *L, struct body_src *bs, struct md_error *err)
+{
+    _cleanup_archive_ struct archive *a = NULL;
+    if (open_outer(bs, &a, err) < 0)
+        return -1;
+    struct members *m = &L->m;
+    for (;;) {
+        struct archive_entry *e;
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY)
+            return outer_err(a, bs, m->n ? "corrupt archive" : "not a tar archive", err);
+        if (m->n >= MAX_MEMBERS)
+            return md_err(err, MD_EINVAL, "the archive has too many members");
+        const char *name = archive_entry_pathname(e);
+        _cleanup_free_ char *clean = name ? clean_member(NULL, name) : NULL;
+        if (!clean || !*clean)
+            continue; /* never written anywhere; unreachable by reference */
+        char *slash = strrchr(clean, '/');
+        _cleanup_free_ char *dir = slash ? xstrndup(clean, (size_t)(slash - clean)) : NULL;
+        struct member x = {.name = steal_ptr(&clean)};
+        const char *sym = archive_entry_symlink(e);
+        const char *hard = archive_entry_hardlink(e);
+        if (hard)
+            x.link = clean_member(NULL, hard);
+        else if (sym)
+            x.link = clean_member(dir, sym);
+        else if (archive_entry_filetype(e) == AE_IFREG)
+            x.regular = true;
+        x.size = archive_entry_size(e);
+        if (m->n == m->cap) {
+            m->cap = m->cap ? m->cap * 2 : 64;
+            m->v = xrealloc(m->v, m->cap * sizeof *m->v);
+        }
+        m->v[m->n++] = x;
+        struct member *xp = &m->v[m->n - 1];
+        if (!xp->regular || xp->size < 0)
+            continue;
+        /* Layers are unpacked as they go by; the rest is kept in memory
+         * (manifests, configs, indexes), or, too large for that, unpacked
+         * too in case it is a layer after all. */
+        struct member_src src = {.a = a};
+        const void *head;
+        size_t head_len;
+        if (member_peek(&src, &head, &head_len, err) < 0)
+            return bs->failed ? outer_err(a, bs, "", err) : -1;
+        if (!layer_sniff(head, head_len) && xp->size <= (int64_t)SMALL_MAX &&
+            m->small_total + (size_t)xp->size <= SMALL_TOTAL) {
+            if (read_small(&src, xp, m, err) < 0)
+                return bs->failed ? outer_err(a, bs, "", err) : -1;
+            if (!strcmp(xp->name, "manifest.json") || !strcmp(xp->name, "index.json"))
+                L->have_index = true;
+            continue;
+        }
+        try_plan(L);
+        if (L->planned && !job_for(L, xp->name))
+            continue; /* not needed: libarchive skips it */
+        int h = L->planned ? 0 : hash_member(a, &src, bs, xp, err);
+        if (h < 0)
             return -1;
-        for (;;) {
-            struct archive_entry *e;
-            int r = archive_read_next_header(a, &e);
-            if (r == ARCHIVE_EOF)
-                break;
-            if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY)
-                return md_err(err, MD_EINVAL, "corrupt archive: %s", archive_error_string(a));
-            const char *name = archive_entry_pathname(e);
-            _cleanup_free_ char *clean = name ? clean_member(NULL, name) : NULL;
-            if (!clean || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
-                continue;
-            for (size_t j = 0; j < L->njobs; j++) {
-                struct job *jb = &L->jobs[j];
-                if (jb->done || strcmp(jb->src->member, clean) != 0)
-                    continue;
-                int jr = run_job(jb, a, err);
-                if (jr < 0)
-                    return -1;
-                if (jb->done)
-                    pin(L, jb->done);
-                break; /* the member's data is consumed: one job per member and pass */
-            }
+        if (h == 0 && stage_member(L, a, &src, bs, xp, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* After the end-of-archive blocks comes padding, if anything: read it all
+ * the same. A load commits only when its whole body has arrived; a client
+ * that hangs up before the end loads nothing, even if the archive itself
+ * was complete (as when bodies were spooled before the load began). */
+static int drain(struct body_src *bs, struct md_error *err)
+{
+    for (;;) {
+        const void *buf;
+        ssize_t n = bs->rd(bs->ctx, &buf, &bs->err);
+        if (n < 0)
+            return md_err(err, bs->err.err, "%s", md_err_msg(&bs->err));
+        if (n == 0)
+            return 0;
+    }
+}
+
+/* Check a layer unpacked for jb against what the archive and the config
+ * say, then commit it (tmp is removed on failure). */
+static int commit_job(struct job *jb, const char *tmp, const struct layer_info *info,
+                      const char *blob_digest, struct md_error *err)
+{
+    const char *want = jb->src->want_digest;
+    if (want && blob_digest && strcmp(want, blob_digest) != 0) {
+        store_tmp_remove(tmp);
+        return md_err(err, MD_EINVAL, "layer %s: digest mismatch: expected %s, got %s",
+                      jb->src->member, want, blob_digest);
+    }
+    if (strcmp(info->diff_id, jb->diff_id) != 0) {
+        store_tmp_remove(tmp);
+        return md_err(err, MD_EINVAL, "layer %s: invalid diffID: expected \"%s\", got \"%s\"",
+                      jb->src->member, jb->diff_id, info->diff_id);
+    }
+    jb->done = store_layer_commit(tmp, jb->chain, *jb->parent ? jb->parent : NULL, info, err);
+    if (!jb->done) {
+        store_tmp_remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* The tar of a layer on disk, unpacked again under another parent (a layer
+ * the archive holds once and two chains use, or one the store had). */
+static int unpack_copy(const char *label, struct layer *from, char **tmp, struct layer_info *info,
+                       struct md_error *err)
+{
+    _cleanup_free_ char *fdir = store_tmp_dir(err);
+    if (!fdir)
+        return -1;
+    _cleanup_close_ int fd = open(fdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    int e = errno;
+    store_tmp_remove(fdir);
+    if (fd < 0)
+        return md_errno(err, e, "%s: a temporary file in %s", label, fdir);
+    _cleanup_close_ int dfd = open(from->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return md_errno(err, errno, "%s: open %s", label, from->dir);
+    if (layer_export(dfd, from->tar_size, from->diff_id, layer_fd_write, &fd, err) < 0)
+        return md_err_wrap(err, "%s", label);
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return md_errno(err, errno, "%s: rewind", label);
+    _cleanup_free_ char *buf = xmalloc(LAYER_READ_BLOCK);
+    struct layer_fd_src src = {.fd = fd, .buf = buf, .size = LAYER_READ_BLOCK};
+    return unpack_tmp(label, layer_fd_read, &src, tmp, info, err);
+}
+
+/* The layer of jb from member x, whichever way x went by. */
+static int run_job(struct job *jb, struct member *x, struct md_error *err)
+{
+    _cleanup_free_ char *label = xasprintf("layer %s", jb->diff_id);
+    _cleanup_free_ char *tmp = NULL;
+    struct layer_info info;
+    if (x->stage_failed) {
+        const char *msg = md_err_msg(&x->stage_err);
+        size_t n = strlen(STAGE_LABEL);
+        if (!strncmp(msg, STAGE_LABEL, n))
+            return md_err(err, x->stage_err.err, "%s%s", label, msg + n);
+        return md_err(err, x->stage_err.err, "%s", msg);
+    }
+    if (x->staged && !x->made) {
+        tmp = steal_ptr(&x->staged);
+        if (commit_job(jb, tmp, &x->info, x->info.blob_digest, err) < 0)
+            return -1;
+        x->made = jb->done;
+        return 0;
+    }
+    if (x->data) {
+        struct mem_src src = {.p = x->data, .n = x->len};
+        if (unpack_tmp(label, mem_read, &src, &tmp, &info, err) < 0)
+            return -1;
+        return commit_job(jb, tmp, &info, info.blob_digest, err);
+    }
+    struct layer *from = x->made ? x->made : x->local;
+    if (!from)
+        return md_err(err, MD_EINTERNAL, "layer %s: not kept from the archive", x->name);
+    /* the bytes of a hashed member were checked only by their digest */
+    const char *blob = x->made ? NULL : x->hashed;
+    if (jb->src->want_digest && blob && strcmp(jb->src->want_digest, blob) != 0)
+        return md_err(err, MD_EINVAL, "layer %s: digest mismatch: expected %s, got %s", x->name,
+                      jb->src->want_digest, blob);
+    if (unpack_copy(label, from, &tmp, &info, err) < 0)
+        return -1;
+    return commit_job(jb, tmp, &info, NULL, err);
+}
+
+/* Every layer the plan needs, in the order of the archive, so the first bad
+ * one is the one reported. */
+static int run_jobs(struct load *L, struct md_error *err)
+{
+    for (size_t i = 0; i < L->m.n; i++) {
+        struct member *x = &L->m.v[i];
+        struct job *jb;
+        while (x->regular && (jb = job_for(L, x->name))) {
+            if (run_job(jb, x, err) < 0)
+                return -1;
+            pin(L, jb->done);
         }
     }
+    for (size_t j = 0; j < L->njobs; j++)
+        if (!L->jobs[j].done)
+            return md_err(err, MD_EINTERNAL, "load: layer %s is not in the archive",
+                          L->jobs[j].src->member);
+    return 0;
 }
 
 struct tag_msgs {
@@ -671,33 +981,23 @@ static void on_loaded_tag(void *ctx, size_t i, const char *familiar, const char 
     t->msg(t->ctx, line);
 }
 
-int image_load(int fd, image_msg_fn msg, void *ctx, struct md_error *err)
+int image_load(layer_read_fn rd, void *rctx, image_msg_fn msg, void *ctx, struct md_error *err)
 {
     struct load L = {0};
+    struct body_src bs = {.rd = rd, .ctx = rctx};
     int rc = -1;
     int64_t t0 = time_now_ns();
-    if (scan_members(fd, &L.m, err) < 0)
+    if (stream_members(&L, &bs, err) < 0 || drain(&bs, err) < 0)
         goto out;
     int64_t t1 = time_now_ns();
-    struct member *mf = member_find(&L.m, "manifest.json");
-    struct member *ix = member_find(&L.m, "index.json");
-    if (mf && mf->data)
-        rc = parse_docker_archive(&L, mf, err);
-    else if (ix && ix->data)
-        rc = parse_oci_layout(&L, ix, err);
-    else if (!L.m.n)
-        rc = md_err(err, MD_EINVAL, "the archive is empty");
-    else
-        rc = md_err(err, MD_EINVAL,
-                    "invalid archive: no manifest.json (docker save format) or index.json (OCI "
-                    "layout) in it");
-    if (rc < 0)
+    if (!L.planned && (parse_archive(&L, err) < 0 || plan_jobs(&L) < 0))
         goto out;
-    rc = -1;
-    if (plan_jobs(&L) < 0 || run_jobs(&L, fd, err) < 0)
+    if (run_jobs(&L, err) < 0)
         goto out;
-    log_debug("load: scanned %zu members in %lld ms, unpacked %zu layers in %lld ms", L.m.n,
-              (long long)(t1 - t0) / 1000000, L.njobs, (long long)(time_now_ns() - t1) / 1000000);
+    log_debug("load: read %zu members in %lld ms (%zu layers unpacked on the way, plan %s), "
+              "then %lld ms for %zu new layers",
+              L.m.n, (long long)(t1 - t0) / 1000000, L.nstaged, L.planned ? "early" : "at the end",
+              (long long)(time_now_ns() - t1) / 1000000, L.njobs);
 
     struct new_image *ni = xcalloc(L.nimgs + 1, sizeof *ni);
     char(*ids)[DIGEST_LEN + 1] = xcalloc(L.nimgs + 1, sizeof *ids);
@@ -731,6 +1031,7 @@ int image_load(int fd, image_msg_fn msg, void *ctx, struct md_error *err)
     free(ni);
     free(ids);
 out:
+    md_err_clear(&bs.err);
     load_free(&L);
     return rc;
 }

@@ -18,6 +18,8 @@ int img_openat2(int dirfd, const char *rel, int flags, mode_t mode, unsigned lon
 int img_rm_rf_at(int dirfd, const char *name);
 /* mkdir -p with mode for the last component (0755 for parents). */
 int img_mkdir_p(const char *path, mode_t mode);
+/* All of buf to fd (EINTR retried); -1 with errno. */
+int img_write_all(int fd, const void *buf, size_t n);
 /* Write data to path via a temp file + fsync + rename (0644). */
 int img_write_atomic(const char *path, const void *data, size_t len, struct md_error *err);
 /* Whole file into memory (NUL-terminated), at most max bytes. */

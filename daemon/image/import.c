@@ -13,27 +13,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define READ_BLOCK (256u * 1024)
-
-struct fd_src {
-    int fd;
-    char *buf;
-};
-
-static ssize_t fd_read(void *ctx, const void **buf, struct md_error *err)
-{
-    struct fd_src *s = ctx;
-    for (;;) {
-        ssize_t n = read(s->fd, s->buf, READ_BLOCK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return md_errno(err, errno, "read the request body");
-        *buf = s->buf;
-        return n;
-    }
-}
-
 static const char *go_arch(void)
 {
     static __thread struct utsname u;
@@ -46,46 +25,31 @@ static const char *go_arch(void)
 }
 
 /* Unpack the body as one layer; returns it pinned. */
-static struct layer *unpack_body(int fd, struct md_error *err)
+static struct layer *unpack_body(layer_read_fn rd, void *rctx, struct md_error *err)
 {
-    _cleanup_free_ char *buf = xmalloc(READ_BLOCK);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (lseek(fd, 0, SEEK_SET) < 0) {
-            md_errno(err, errno, "rewind the request body");
-            return NULL;
-        }
-        _cleanup_free_ char *tmp = store_tmp_dir(err);
-        if (!tmp)
-            return NULL;
-        _cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0) {
-            md_errno(err, errno, "open %s", tmp);
-            store_tmp_remove(tmp);
-            return NULL;
-        }
-        struct fd_src src = {.fd = fd, .buf = buf};
-        struct layer_unpack_opts o = {.label = "import", .keep_tar = attempt > 0};
-        struct layer_info info;
-        int r = layer_unpack(fd_read, &src, dfd, &o, &info, err);
-        if (r == LAYER_NEED_TAR) {
-            store_tmp_remove(tmp);
-            continue;
-        }
-        if (r < 0) {
-            store_tmp_remove(tmp);
-            return NULL;
-        }
-        struct layer *l = store_layer_commit(tmp, info.diff_id, NULL, &info, err);
-        if (!l)
-            store_tmp_remove(tmp);
-        return l;
+    _cleanup_free_ char *tmp = store_tmp_dir(err);
+    if (!tmp)
+        return NULL;
+    _cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        md_errno(err, errno, "open %s", tmp);
+        store_tmp_remove(tmp);
+        return NULL;
     }
-    md_err(err, MD_EINTERNAL, "import: the tar could not be unpacked");
-    return NULL;
+    struct layer_unpack_opts o = {.label = "import"};
+    struct layer_info info;
+    if (layer_unpack(rd, rctx, dfd, &o, &info, err) < 0) {
+        store_tmp_remove(tmp);
+        return NULL;
+    }
+    struct layer *l = store_layer_commit(tmp, info.diff_id, NULL, &info, err);
+    if (!l)
+        store_tmp_remove(tmp);
+    return l;
 }
 
-int image_import(int fd, const char *repo, const char *tag, const char *message, char **changes,
-                 char id[DIGEST_LEN + 1], struct md_error *err)
+int image_import(layer_read_fn rd, void *rctx, const char *repo, const char *tag,
+                 const char *message, char **changes, char id[DIGEST_LEN + 1], struct md_error *err)
 {
     /* everything the client sent is checked before the body is read */
     _cleanup_free_ char *full = NULL;
@@ -95,7 +59,7 @@ int image_import(int fd, const char *repo, const char *tag, const char *message,
     if (image_apply_changes(partial, changes, err) < 0)
         return -1;
 
-    struct layer *l = unpack_body(fd, err);
+    struct layer *l = unpack_body(rd, rctx, err);
     if (!l)
         return -1;
     _cleanup_free_ char *created = time_format(time_now_ns(), false);

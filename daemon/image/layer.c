@@ -2,8 +2,12 @@
  *
  * Two libarchive readers in a pipe: A undoes the compression (raw format,
  * filters picked by magic), B reads the tar from A's output. Between them
- * every uncompressed byte passes through b_read, which hashes it (the diff
- * id) and keeps the bytes that are not file contents for tar-split.
+ * every uncompressed byte passes through b_read, which hands it to the
+ * hasher thread (the diff id) and keeps the bytes that are not file
+ * contents for tar-split. This thread parses and creates the names, in
+ * order; file contents and their metadata go to the writer thread
+ * (writer.c). Three threads, as the work of one is more than the time tar
+ * takes for the same layer.
  *
  * Nothing is written through a path string: every entry's parent directory
  * is opened with openat2 below the layer root with RESOLVE_BENEATH and
@@ -18,6 +22,7 @@
 #include "common/log.h"
 #include "daemon/image/fsutil.h"
 #include "daemon/image/whiteout.h"
+#include "daemon/image/writer.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -33,25 +38,47 @@
 #include <unistd.h>
 
 #define MAX_DEPTH     256
-#define RETAIN_LIMIT  (256u << 20) /* raw bytes held for tar-split before falling back */
+#define DIR_CACHE     16           /* directory fds kept open: a tar walks back up its tree */
+#define RETAIN_FLUSH  (8u << 20)   /* raw bytes held for tar-split before recording them */
+#define RETAIN_LIMIT  (256u << 20) /* the most it may have to hold (a header B is reading) */
 #define TS_MAGIC      "MDTS1\n"
 #define COPY_BUF_SIZE (256u * 1024)
-#define WQ_FILE_MAX   (8u << 20)  /* files up to this size go through the writer thread */
-#define WQ_BYTES_MAX  (64u << 20) /* contents queued for it at most */
 
-static int write_all(int fd, const void *buf, size_t n)
+ssize_t layer_fd_read(void *ctx, const void **buf, struct md_error *err)
 {
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
+    struct layer_fd_src *s = ctx;
+    for (;;) {
+        ssize_t n = read(s->fd, s->buf, s->size);
+        if (n < 0 && errno == EINTR)
             continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
+        if (n < 0)
+            return md_errno(err, errno, "read");
+        *buf = s->buf;
+        return n;
     }
-    return 0;
+}
+
+int layer_fd_write(void *ctx, const void *buf, size_t n)
+{
+    return img_write_all(*(int *)ctx, buf, n);
+}
+
+bool layer_sniff(const void *p, size_t n)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+    } filters[] = {{"\x1f\x8b", 2},
+                   {"\x28\xb5\x2f\xfd", 4},
+                   {"BZh", 3},
+                   {"\xfd"
+                    "7zXZ",
+                    6}};
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+        if (n >= filters[i].len && memcmp(p, filters[i].magic, filters[i].len) == 0)
+            return true;
+    /* POSIX "ustar\0" and GNU "ustar  " alike */
+    return n >= 262 && memcmp((const char *)p + 257, "ustar", 5) == 0;
 }
 
 static inline void cleanup_archivep(struct archive **a)
@@ -107,6 +134,17 @@ int layer_clean_path(const char *name, char *out, size_t cap, const char **why)
     return 0;
 }
 
+/* Export's sink and running digest (none when hash.md is NULL). */
+struct exporter {
+    layer_write_fn wr;
+    void *wctx;
+    struct sha256 hash;
+    int64_t total;
+};
+
+static int export_tarsplit(struct exporter *x, int dirfd, char *buf, bool partial,
+                           struct md_error *err);
+
 /* ---- the unpack state ---- */
 
 struct dir_time {
@@ -114,67 +152,47 @@ struct dir_time {
     struct timespec ts[2];
 };
 
-/* The writer thread: writing file contents and their metadata is most of
- * the kernel's work in an unpack; it runs beside the parsing, hashing and
- * creating of names, which stay in order on the main thread. */
-struct wxattr {
-    char *name;
-    void *value;
-    size_t len;
-};
-
-struct wjob {
-    struct wjob *next;
-    int fd;
-    char *data;
-    size_t len;
-    uid_t uid;
-    gid_t gid;
-    mode_t mode;
-    struct timespec ts[2];
-    struct wxattr *xattrs;
-    size_t nxattrs;
-    bool do_chown, do_chmod;
-    char *name; /* for messages */
-};
-
-struct writer {
-    pthread_t th;
-    bool started;
-    pthread_mutex_t mu;
-    pthread_cond_t work, space;
-    struct wjob *head, *tail;
-    size_t queued;
-    bool done;
-    char *error; /* the first failure, reported by the main thread */
-    const char *label;
-};
-
 struct unpack {
     const struct layer_unpack_opts *o;
     layer_read_fn rd;
     void *rctx;
     struct archive *A;
-    struct sha256 blob_hash, diff_hash;
+    struct sha256 blob_hash;
+    struct sha256_async diff_hash; /* on its own thread */
     int64_t blob_size;
     int64_t pos; /* uncompressed bytes handed to B so far */
     bool a_eof;
     bool src_failed;
     struct md_error src_err;
 
-    /* tar-split: bytes at offsets >= cursor are not yet recorded; those
-     * that arrived are in ret, which starts at offset cursor. */
+    /* tar-split: bytes at offsets >= cursor are not yet recorded. Those
+     * that arrived are in the block B was given last (slice, from offset
+     * slice_pos up to pos; valid until b_read asks A for more) and, for
+     * the part before it, in ret (ret_off..ret_len, from offset cursor):
+     * only what is still unrecorded when B moves on is copied there, and
+     * that is mostly nothing, as B moves on when it has used a block up. */
     FILE *ts;
     int tar_fd; /* keep_tar */
+    bool keep_tar;
+    int dirfd;         /* the layer directory (borrowed) */
+    struct archive *B; /* the tar reader; NULL once it reached the end */
+    const char *slice;
+    int64_t slice_pos;
     char *ret;
-    size_t ret_len, ret_cap;
+    size_t ret_off, ret_len, ret_cap;
     int64_t cursor;
-    bool need_tar;
+    bool overflow; /* raw bytes were lost: the layer cannot be recorded */
     bool write_failed;
 
     int rootfd;
-    char *cache_path; /* parent dir of the previous entry, and its fd */
-    int cache_fd;
+    /* Parent directories of recent entries, least recently used evicted. */
+    struct dir_ent {
+        char *path; /* NULL: a free slot */
+        int fd;
+        bool sgid;
+        uint64_t used;
+    } dirc[DIR_CACHE];
+    uint64_t dirc_clock;
     struct dir_time *dirs;
     size_t ndirs, cap_dirs;
     int64_t size;
@@ -188,29 +206,8 @@ struct unpack {
     int umask_v; /* -1: unknown, always chown and chmod */
     uid_t euid;
     gid_t egid;
-    bool root_sgid, cache_sgid;
+    bool root_sgid;
 };
-
-static void ret_feed(struct unpack *u, const char *p, size_t n)
-{
-    int64_t start = u->pos, end = u->pos + (int64_t)n;
-    if (end <= u->cursor)
-        return; /* file contents: they are on disk */
-    if (start < u->cursor) {
-        p += u->cursor - start;
-        n -= (size_t)(u->cursor - start);
-    }
-    if (u->ret_len + n > RETAIN_LIMIT) {
-        u->need_tar = true;
-        return;
-    }
-    if (u->ret_len + n > u->ret_cap) {
-        u->ret_cap = (u->ret_len + n) * 2;
-        u->ret = xrealloc(u->ret, u->ret_cap);
-    }
-    memcpy(u->ret + u->ret_len, p, n);
-    u->ret_len += n;
-}
 
 static void put_u64(FILE *f, uint64_t v)
 {
@@ -220,38 +217,82 @@ static void put_u64(FILE *f, uint64_t v)
     fwrite(b, 1, 8, f);
 }
 
+/* Unrecorded bytes [cursor, upto) (upto <= pos) to out, dropped from ret. */
+static void ret_take(struct unpack *u, int64_t upto, FILE *out)
+{
+    size_t n = (size_t)(upto - u->cursor);
+    size_t k = u->ret_len - u->ret_off;
+    if (k > n)
+        k = n;
+    if (out && k)
+        fwrite(u->ret + u->ret_off, 1, k, out);
+    u->ret_off += k;
+    if (u->ret_off == u->ret_len)
+        u->ret_off = u->ret_len = 0;
+    if (out && n > k) /* the rest is in the slice: ret ends where it starts */
+        fwrite(u->slice + (u->cursor + (int64_t)k - u->slice_pos), 1, n - k, out);
+    u->cursor = upto;
+}
+
 /* Record the raw bytes [cursor, upto). */
 static void ts_raw(struct unpack *u, int64_t upto)
 {
-    if (!u->ts || u->need_tar || upto <= u->cursor)
+    if (!u->ts || u->overflow || upto <= u->cursor)
         return;
-    size_t n = (size_t)(upto - u->cursor);
-    if (n > u->ret_len) { /* cannot happen: B consumed no more than it was given */
-        u->need_tar = true;
+    if (upto > u->pos) { /* cannot happen: B consumed no more than it was given */
+        u->overflow = true;
         return;
     }
     fputc('R', u->ts);
-    put_u64(u->ts, n);
-    fwrite(u->ret, 1, n, u->ts);
-    memmove(u->ret, u->ret + n, u->ret_len - n);
-    u->ret_len -= n;
-    u->cursor = upto;
+    put_u64(u->ts, (uint64_t)(upto - u->cursor));
+    ret_take(u, upto, u->ts);
 }
 
 /* The next size bytes are the contents of rel. */
 static void ts_file(struct unpack *u, const char *rel, int64_t size)
 {
-    if (!u->ts || u->need_tar)
+    if (!u->ts || u->overflow)
         return;
     size_t len = strlen(rel);
     fputc('F', u->ts);
     put_u64(u->ts, (uint64_t)size);
     put_u64(u->ts, len);
     fwrite(rel, 1, len, u->ts);
-    size_t drop = u->ret_len < (uint64_t)size ? u->ret_len : (size_t)size;
-    memmove(u->ret, u->ret + drop, u->ret_len - drop);
-    u->ret_len -= drop;
-    u->cursor += size;
+    int64_t end = u->cursor + size; /* B may not have been given all of it yet */
+    ret_take(u, end < u->pos ? end : u->pos, NULL);
+    u->cursor = end;
+}
+
+/* B is done with the slice: keep what of it is not recorded yet. */
+static void slice_leave(struct unpack *u)
+{
+    if (!u->ts || u->overflow || !u->slice || u->pos <= u->cursor) {
+        u->slice = NULL;
+        return;
+    }
+    int64_t from = u->cursor > u->slice_pos ? u->cursor : u->slice_pos;
+    size_t n = (size_t)(u->pos - from);
+    if (u->ret_len + n > u->ret_cap) {
+        if (u->ret_off) { /* room at the front first */
+            memmove(u->ret, u->ret + u->ret_off, u->ret_len - u->ret_off);
+            u->ret_len -= u->ret_off;
+            u->ret_off = 0;
+        }
+        if (u->ret_len + n > u->ret_cap) {
+            u->ret_cap = (u->ret_len + n) * 2;
+            u->ret = xrealloc(u->ret, u->ret_cap);
+        }
+    }
+    memcpy(u->ret + u->ret_len, u->slice + (from - u->slice_pos), n);
+    u->ret_len += n;
+    u->slice = NULL;
+    /* Much data that is not file contents (a sparse file, the data of
+     * entries that have none on disk, padding after the end): what B has
+     * consumed is raw tar whatever comes next, and can be recorded now. */
+    if (u->ret_len - u->ret_off > RETAIN_FLUSH)
+        ts_raw(u, u->B ? archive_filter_bytes(u->B, 0) : u->pos);
+    if (u->ret_len - u->ret_off > RETAIN_LIMIT)
+        u->overflow = true; /* B is reading a header of this size: refused at the end */
 }
 
 /* libarchive read callback of A: the stored bytes. */
@@ -276,6 +317,7 @@ static la_ssize_t b_read(struct archive *b, void *cd, const void **buf)
     struct unpack *u = cd;
     if (u->a_eof)
         return 0;
+    slice_leave(u);
     size_t size = 0;
     la_int64_t off = 0;
     int r = archive_read_data_block(u->A, buf, &size, &off);
@@ -293,13 +335,11 @@ static la_ssize_t b_read(struct archive *b, void *cd, const void **buf)
             archive_set_error(b, EINVAL, "unexpected gap in the decompressed stream");
         return -1;
     }
-    sha256_update(&u->diff_hash, *buf, size);
-    if (u->tar_fd >= 0) {
-        if (write_all(u->tar_fd, *buf, size) < 0)
-            u->write_failed = true;
-    } else {
-        ret_feed(u, *buf, size);
-    }
+    sha256_async_feed(&u->diff_hash, *buf, size);
+    if (u->tar_fd >= 0 && img_write_all(u->tar_fd, *buf, size) < 0)
+        u->write_failed = true;
+    u->slice = *buf;
+    u->slice_pos = u->pos;
     u->pos += (int64_t)size;
     return (la_ssize_t)size;
 }
@@ -336,23 +376,62 @@ static const char *resolve_why(int e)
     }
 }
 
-static void cache_drop(struct unpack *u)
+static void dirc_free(struct dir_ent *d)
 {
-    if (u->cache_fd >= 0)
-        close(u->cache_fd);
-    u->cache_fd = -1;
-    free(u->cache_path);
-    u->cache_path = NULL;
+    if (d->path)
+        close(d->fd);
+    free(d->path);
+    d->path = NULL;
+}
+
+/* Forget dir and, with below, everything under it (removed, or its mode
+ * about to change). */
+static void dirc_drop(struct unpack *u, const char *dir, bool below)
+{
+    size_t n = strlen(dir);
+    for (int i = 0; i < DIR_CACHE; i++) {
+        const char *p = u->dirc[i].path;
+        if (p && strncmp(p, dir, n) == 0 && (p[n] == '\0' || (below && p[n] == '/')))
+            dirc_free(&u->dirc[i]);
+    }
+}
+
+static struct dir_ent *dirc_find(struct unpack *u, const char *dir)
+{
+    for (int i = 0; i < DIR_CACHE; i++) {
+        if (u->dirc[i].path && strcmp(u->dirc[i].path, dir) == 0) {
+            u->dirc[i].used = ++u->dirc_clock;
+            return &u->dirc[i];
+        }
+    }
+    return NULL;
+}
+
+static int dirc_add(struct unpack *u, const char *dir, int fd)
+{
+    struct dir_ent *d = &u->dirc[0];
+    for (int i = 1; i < DIR_CACHE && d->path; i++)
+        if (!u->dirc[i].path || u->dirc[i].used < d->used)
+            d = &u->dirc[i];
+    dirc_free(d);
+    struct stat st;
+    *d = (struct dir_ent){.path = xstrdup(dir),
+                          .fd = fd,
+                          .sgid = fstat(fd, &st) < 0 || (st.st_mode & S_ISGID),
+                          .used = ++u->dirc_clock};
+    return fd;
 }
 
 /* The directory dir (relative, "" for the root) as an fd; missing parents
- * are created (tar files may omit them), as tar and docker do. Borrowed. */
+ * are created (tar files may omit them), as tar and docker do. Borrowed:
+ * valid until the next call. */
 static int parent_fd(struct unpack *u, const char *dir, struct md_error *err)
 {
     if (!*dir)
         return u->rootfd;
-    if (u->cache_path && strcmp(u->cache_path, dir) == 0)
-        return u->cache_fd;
+    struct dir_ent *d = dirc_find(u, dir);
+    if (d)
+        return d->fd;
     int fd = img_openat2(u->rootfd, dir, O_RDONLY | O_DIRECTORY, 0, IMG_RESOLVE_STRICT);
     if (fd < 0 && errno == ENOENT) {
         _cleanup_free_ char *copy = xstrdup(dir);
@@ -379,17 +458,17 @@ static int parent_fd(struct unpack *u, const char *dir, struct md_error *err)
     }
     if (fd < 0)
         return entry_err(u, err, "%s", resolve_why(errno));
-    cache_drop(u);
-    u->cache_path = xstrdup(dir);
-    u->cache_fd = fd;
-    struct stat st;
-    u->cache_sgid = fstat(fd, &st) < 0 || (st.st_mode & S_ISGID);
-    return fd;
+    return dirc_add(u, dir, fd);
 }
 
 static bool parent_sgid(struct unpack *u, int pfd)
 {
-    return pfd == u->rootfd ? u->root_sgid : u->cache_sgid;
+    if (pfd == u->rootfd)
+        return u->root_sgid;
+    for (int i = 0; i < DIR_CACHE; i++)
+        if (u->dirc[i].path && u->dirc[i].fd == pfd)
+            return u->dirc[i].sgid;
+    return true; /* not known: as if set, so owner and mode are applied */
 }
 
 /* chown can be left out: the new inode already has this owner */
@@ -489,25 +568,20 @@ static void remember_dir(struct unpack *u, const char *rel, struct archive_entry
     u->ndirs++;
 }
 
+static int switch_to_tar(struct unpack *u, struct md_error *err);
+
 /* Something already has this name: a name repeated in the archive. Its
  * later copy wins, as with tar; but then the tar cannot be rebuilt from
- * the files, so outside keep_tar mode the caller starts over with it. */
+ * the files, so the layer keeps its tar from here on. */
 static int make_room(struct unpack *u, int pfd, const char *base, struct md_error *err)
 {
-    if (!u->o->keep_tar) {
-        u->need_tar = true;
-        return LAYER_NEED_TAR;
-    }
-    /* pfd is the cache (the entry's parent) or the root; a cached directory
-     * at or below the name being removed would go stale */
-    if (u->cache_path) {
-        _cleanup_free_ char *victim =
-            *u->cur_dir ? xasprintf("%s/%s", u->cur_dir, base) : xstrdup(base);
-        size_t vl = strlen(victim);
-        if (strncmp(u->cache_path, victim, vl) == 0 &&
-            (u->cache_path[vl] == '\0' || u->cache_path[vl] == '/'))
-            cache_drop(u);
-    }
+    if (!u->keep_tar && switch_to_tar(u, err) < 0)
+        return -1;
+    /* pfd (the entry's parent, cached, or the root) stays; cached
+     * directories at or below the name being removed would go stale */
+    _cleanup_free_ char *victim =
+        *u->cur_dir ? xasprintf("%s/%s", u->cur_dir, base) : xstrdup(base);
+    dirc_drop(u, victim, true);
     if (img_rm_rf_at(pfd, base) < 0)
         return entry_err(u, err, "replace the earlier entry: %s", strerror(errno));
     return 0;
@@ -540,7 +614,7 @@ static int write_contents(struct unpack *u, struct archive *b, int fd, int64_t s
         }
         if (written + (int64_t)n > size)
             return entry_err(u, err, "more data than the header's size");
-        if (write_all(fd, buf, n) < 0)
+        if (img_write_all(fd, buf, n) < 0)
             return entry_err(u, err, "write: %s", strerror(errno));
         written += (int64_t)n;
     }
@@ -554,137 +628,59 @@ static int write_contents(struct unpack *u, struct archive *b, int fd, int64_t s
     return 0;
 }
 
-static void wjob_free(struct wjob *j)
+/* From tar-split to layer.tar, in the middle of the stream: the bytes so far
+ * are rebuilt from the records and the files (all of them written, once
+ * the writer is drained; none changed yet, as every replacement of a name
+ * comes here first), the rest of the stream follows them in b_read. So no
+ * layer is ever read twice, which a streamed load could not do. */
+static int switch_to_tar(struct unpack *u, struct md_error *err)
 {
-    if (j->fd >= 0)
-        close(j->fd);
-    free(j->data);
-    for (size_t i = 0; i < j->nxattrs; i++) {
-        free(j->xattrs[i].name);
-        free(j->xattrs[i].value);
-    }
-    free(j->xattrs);
-    free(j->name);
-    free(j);
+    const char *werr = writer_drain(&u->w);
+    if (werr)
+        return md_err(err, MD_EINVAL, "%s", werr);
+    if (u->overflow)
+        return md_err(err, MD_EINVAL, "%s: a tar header too large to keep", u->o->label);
+    if (fflush(u->ts) != 0 || ferror(u->ts))
+        return md_errno(err, errno, "%s: write tar-split", u->o->label);
+    _cleanup_close_ int fd =
+        openat(u->dirfd, "layer.tar", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return md_errno(err, errno, "%s: create layer.tar", u->o->label);
+    struct exporter x = {.wr = layer_fd_write, .wctx = &fd};
+    _cleanup_free_ char *buf = xmalloc(COPY_BUF_SIZE);
+    if (export_tarsplit(&x, u->dirfd, buf, true, err) < 0)
+        return md_err_wrap(err, "%s: keep the layer's tar", u->o->label);
+    if (x.total != u->cursor)
+        return md_err(err, MD_EINTERNAL, "%s: keep the layer's tar: %lld bytes rebuilt, not %lld",
+                      u->o->label, (long long)x.total, (long long)u->cursor);
+    /* then the bytes B was given beyond: in ret, then in the slice */
+    size_t k = u->ret_len - u->ret_off;
+    int64_t rest = u->pos - u->cursor - (int64_t)k;
+    if ((k && img_write_all(fd, u->ret + u->ret_off, k) < 0) ||
+        (rest > 0 &&
+         img_write_all(fd, u->slice + (u->pos - rest - u->slice_pos), (size_t)rest) < 0))
+        return md_errno(err, errno, "%s: write layer.tar", u->o->label);
+    fclose(u->ts);
+    u->ts = NULL;
+    if (unlinkat(u->dirfd, "tar-split", 0) < 0)
+        return md_errno(err, errno, "%s: remove tar-split", u->o->label);
+    free(u->ret);
+    u->ret = NULL;
+    u->ret_off = u->ret_len = u->ret_cap = 0;
+    u->tar_fd = steal_fd(&fd);
+    u->keep_tar = true;
+    return 0;
 }
 
-static void wjob_fail(struct writer *w, struct wjob *j, const char *what, int e)
-{
-    pthread_mutex_lock(&w->mu);
-    if (!w->error)
-        w->error = xasprintf("%s: entry \"%s\": %s: %s", w->label, j->name, what, strerror(e));
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* Contents, owner, mode (after chown, which clears set-id bits), xattrs
- * (after chown too: it clears security.capability), times. */
-static void wjob_run(struct writer *w, struct wjob *j)
-{
-    if (write_all(j->fd, j->data, j->len) < 0)
-        return wjob_fail(w, j, "write", errno);
-    if (j->do_chown && fchown(j->fd, j->uid, j->gid) < 0)
-        return wjob_fail(w, j, "chown", errno);
-    if (j->do_chmod && fchmod(j->fd, j->mode) < 0)
-        return wjob_fail(w, j, "chmod", errno);
-    for (size_t i = 0; i < j->nxattrs; i++) {
-        struct wxattr *x = &j->xattrs[i];
-        if (fsetxattr(j->fd, x->name, x->value, x->len, 0) == 0)
-            continue;
-        if (errno == ENOTSUP || errno == EPERM || errno == EINVAL || errno == E2BIG ||
-            errno == ERANGE) {
-            log_warn("%s: entry \"%s\": xattr %s not kept: %s", w->label, j->name, x->name,
-                     strerror(errno));
-            continue;
-        }
-        return wjob_fail(w, j, "set xattr", errno);
-    }
-    if (futimens(j->fd, j->ts) < 0)
-        return wjob_fail(w, j, "set times", errno);
-    if (close(j->fd) < 0) {
-        j->fd = -1;
-        return wjob_fail(w, j, "close", errno);
-    }
-    j->fd = -1;
-}
-
-static void *writer_main(void *arg)
-{
-    struct writer *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->head && !w->done)
-            pthread_cond_wait(&w->work, &w->mu);
-        struct wjob *j = w->head;
-        if (!j)
-            break;
-        w->head = j->next;
-        if (!w->head)
-            w->tail = NULL;
-        bool skip = w->error != NULL;
-        pthread_mutex_unlock(&w->mu);
-        if (!skip)
-            wjob_run(w, j);
-        size_t len = j->len;
-        wjob_free(j);
-        pthread_mutex_lock(&w->mu);
-        w->queued -= len;
-        pthread_cond_signal(&w->space);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
-
-static void writer_start(struct writer *w, const char *label)
-{
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->work, NULL);
-    pthread_cond_init(&w->space, NULL);
-    w->label = label;
-    w->started = pthread_create(&w->th, NULL, writer_main, w) == 0;
-}
-
-static void writer_push(struct writer *w, struct wjob *j)
-{
-    pthread_mutex_lock(&w->mu);
-    while (w->queued > WQ_BYTES_MAX && w->head)
-        pthread_cond_wait(&w->space, &w->mu);
-    if (w->tail)
-        w->tail->next = j;
-    else
-        w->head = j;
-    w->tail = j;
-    w->queued += j->len;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* Wait until everything queued is written (or dropped after a failure).
- * Returns the writer's first error, or NULL. */
-static const char *writer_finish(struct writer *w)
-{
-    if (!w->started)
-        return w->error;
-    pthread_mutex_lock(&w->mu);
-    w->done = true;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->th, NULL);
-    w->started = false;
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->work);
-    pthread_cond_destroy(&w->space);
-    return w->error;
-}
-
-/* A small regular file: read it all here, hand writing it to the writer. */
+/* A regular file: the contents are read here and written by the writer, in
+ * pieces of WRITER_CHUNK; the last piece sets the metadata and closes fd (which
+ * is the writer's from here on, also on failure). */
 static int regular_async(struct unpack *u, struct archive *b, struct archive_entry *e, int fd,
                          int64_t size, bool do_chown, bool do_chmod, struct md_error *err)
 {
-    struct wjob *j = xcalloc(1, sizeof *j);
-    j->fd = fd;
-    j->do_chown = do_chown;
-    j->do_chmod = do_chmod;
-    j->data = xmalloc(size ? (size_t)size : 1);
+    struct wjob *j = NULL;
+    int64_t got = 0;
+    int rc = 0;
     for (;;) {
         const void *buf;
         size_t n;
@@ -692,26 +688,49 @@ static int regular_async(struct unpack *u, struct archive *b, struct archive_ent
         int r = archive_read_data_block(b, &buf, &n, &off);
         if (r == ARCHIVE_EOF)
             break;
-        if (r < ARCHIVE_WARN || off != (la_int64_t)j->len || j->len + n > (size_t)size) {
-            wjob_free(j);
+        if (r < ARCHIVE_WARN || off != got || got + (int64_t)n > size) {
             if (u->src_failed)
-                return md_err(err, u->src_err.err, "%s: %s", u->o->label, md_err_msg(&u->src_err));
-            return entry_err(u, err, "%s",
-                             r < ARCHIVE_WARN ? archive_error_string(b) : "unexpected data");
+                rc = md_err(err, u->src_err.err, "%s: %s", u->o->label, md_err_msg(&u->src_err));
+            else
+                rc = entry_err(u, err, "%s",
+                               r < ARCHIVE_WARN ? archive_error_string(b) : "unexpected data");
+            break;
         }
-        memcpy(j->data + j->len, buf, n);
-        j->len += n;
+        const char *p = buf;
+        while (n) {
+            if (!j)
+                j = writer_job(&u->w, fd,
+                               size - got < WRITER_CHUNK ? (size_t)(size - got) : WRITER_CHUNK,
+                               u->cur_name);
+            size_t k = n < j->cap - j->len ? n : j->cap - j->len;
+            memcpy(j->data + j->len, p, k);
+            j->len += k;
+            got += (int64_t)k;
+            p += k;
+            n -= k;
+            if (j->len == j->cap && got < size) {
+                writer_push(&u->w, j);
+                j = NULL;
+            }
+        }
     }
-    if (j->len != (size_t)size) {
-        long long got = (long long)j->len;
-        wjob_free(j);
-        return entry_err(u, err, "truncated: %lld of %lld bytes", got, (long long)size);
+    if (!rc && got != size)
+        rc = entry_err(u, err, "truncated: %lld of %lld bytes", (long long)got, (long long)size);
+    if (!j)
+        j = writer_job(&u->w, fd, 0, u->cur_name);
+    j->last = true;
+    if (rc < 0) { /* only closed; its ring space goes back in order */
+        j->len = 0;
+        writer_push(&u->w, j);
+        return -1;
     }
+    j->meta = true;
+    j->do_chown = do_chown;
+    j->do_chmod = do_chmod;
     j->uid = (uid_t)archive_entry_uid(e);
     j->gid = (gid_t)archive_entry_gid(e);
     j->mode = archive_entry_perm(e) & 07777;
     entry_times(e, j->ts);
-    j->name = xstrdup(u->cur_name);
     const char *name;
     const void *val;
     size_t len;
@@ -754,7 +773,7 @@ static int do_regular(struct unpack *u, struct archive *b, struct archive_entry 
     bool sparse = archive_entry_sparse_count(e) > 0;
     if (size > 0 && !sparse)
         ts_file(u, rel, size);
-    if (u->w.started && !sparse && size <= (int64_t)WQ_FILE_MAX) {
+    if (u->w.started && !sparse) {
         if (regular_async(u, b, e, fd, size, do_chown, do_chmod, err) < 0)
             return -1; /* the job (and fd) is gone */
         u->size += size;
@@ -795,9 +814,8 @@ static int do_dir(struct unpack *u, struct archive_entry *e, int pfd, const char
     }
     if (!created)
         do_chown = do_chmod = true;
-    /* its mode may change while it is the cached parent: look again */
-    if (u->cache_path && strcmp(u->cache_path, rel) == 0)
-        cache_drop(u);
+    /* its mode may change while it is a cached parent: look again */
+    dirc_drop(u, rel, false);
     remember_dir(u, rel, e);
     if (!do_chown && !do_chmod && archive_entry_xattr_count(e) == 0)
         return 0;
@@ -812,8 +830,8 @@ static int do_dir(struct unpack *u, struct archive_entry *e, int pfd, const char
 static int apply_meta_at(struct unpack *u, struct archive_entry *e, int pfd, const char *base,
                          bool chmod_too, struct md_error *err)
 {
-    if (fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-                 AT_SYMLINK_NOFOLLOW) < 0)
+    if (!owner_is_ours(u, e, pfd) && fchownat(pfd, base, (uid_t)archive_entry_uid(e),
+                                              (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
         return entry_err(u, err, "chown: %s", strerror(errno));
     if (chmod_too && fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) < 0)
         return entry_err(u, err, "chmod: %s", strerror(errno));
@@ -1007,6 +1025,19 @@ static int set_dir_times(struct unpack *u, struct md_error *err)
 {
     for (size_t i = u->ndirs; i-- > 0;) {
         struct dir_time *d = &u->dirs[i];
+        /* Without layer.tar no name was ever replaced: every directory is
+         * still there, and its parent's fd (mostly cached) will do. */
+        char *slash = strrchr(d->path, '/');
+        if (!u->keep_tar && *d->path) {
+            _cleanup_free_ char *dir = slash ? xstrndup(d->path, (size_t)(slash - d->path)) : NULL;
+            struct md_error e2 = {0};
+            u->cur_name = d->path;
+            int pfd = parent_fd(u, dir ? dir : "", &e2);
+            md_err_clear(&e2);
+            if (pfd >= 0 &&
+                utimensat(pfd, slash ? slash + 1 : d->path, d->ts, AT_SYMLINK_NOFOLLOW) == 0)
+                continue;
+        }
         int fd = *d->path ? img_openat2(u->rootfd, d->path, O_RDONLY | O_DIRECTORY, 0,
                                         IMG_RESOLVE_STRICT)
                           : dup(u->rootfd);
@@ -1028,17 +1059,18 @@ static void unpack_free(struct unpack *u)
 {
     writer_finish(&u->w);
     free(u->w.error);
+    sha256_async_abort(&u->diff_hash);
     if (u->A)
         archive_read_free(u->A);
     sha256_abort(&u->blob_hash);
-    sha256_abort(&u->diff_hash);
     if (u->ts)
         fclose(u->ts);
     if (u->tar_fd >= 0)
         close(u->tar_fd);
     if (u->rootfd >= 0)
         close(u->rootfd);
-    cache_drop(u);
+    for (int i = 0; i < DIR_CACHE; i++)
+        dirc_free(&u->dirc[i]);
     for (size_t i = 0; i < u->ndirs; i++)
         free(u->dirs[i].path);
     free(u->dirs);
@@ -1063,9 +1095,15 @@ static int support_filters(struct archive *a)
 int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unpack_opts *o,
                  struct layer_info *out, struct md_error *err)
 {
-    struct unpack u = {.o = o, .rd = rd, .rctx = rctx, .tar_fd = -1, .rootfd = -1, .cache_fd = -1};
+    struct unpack u = {.o = o,
+                       .rd = rd,
+                       .rctx = rctx,
+                       .tar_fd = -1,
+                       .keep_tar = o->keep_tar,
+                       .dirfd = dirfd,
+                       .rootfd = -1};
     sha256_init(&u.blob_hash);
-    sha256_init(&u.diff_hash);
+    sha256_async_init(&u.diff_hash);
     int rc = -1;
     _cleanup_archive_ struct archive *b = NULL;
 
@@ -1129,6 +1167,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         sha256_abort(&u.blob_hash);
 
     b = archive_read_new();
+    u.B = b;
     archive_read_support_format_tar(b);
     if (archive_read_open2(b, &u, NULL, b_read, NULL, NULL) != ARCHIVE_OK) {
         md_err(err, MD_EINVAL, "%s: not a tar archive: %s", o->label, archive_error_string(b));
@@ -1149,12 +1188,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
             goto out;
         }
         entries++;
-        int er = unpack_entry(&u, b, e, err);
-        if (er == LAYER_NEED_TAR) {
-            rc = LAYER_NEED_TAR;
-            goto out;
-        }
-        if (er < 0)
+        if (unpack_entry(&u, b, e, err) < 0)
             goto out;
         if (u.write_failed) {
             md_errno(err, errno, "%s: write layer.tar", o->label);
@@ -1163,6 +1197,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
     }
     /* The diff id covers the whole stream, including any padding after the
      * end-of-archive blocks: read it all. */
+    u.B = NULL;
     for (;;) {
         const void *buf;
         la_ssize_t n = b_read(NULL, &u, &buf);
@@ -1175,8 +1210,8 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         }
     }
     ts_raw(&u, u.pos);
-    if (u.need_tar && !o->keep_tar) {
-        rc = LAYER_NEED_TAR;
+    if (u.overflow) {
+        md_err(err, MD_EINVAL, "%s: a tar header too large to keep", o->label);
         goto out;
     }
     const char *werr = writer_finish(&u.w);
@@ -1198,7 +1233,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
         md_errno(err, errno, "%s: write layer.tar", o->label);
         goto out;
     }
-    sha256_final(&u.diff_hash, out->diff_id);
+    sha256_async_final(&u.diff_hash, out->diff_id);
     if (plain)
         memcpy(out->blob_digest, out->diff_id, sizeof out->blob_digest);
     else
@@ -1206,7 +1241,7 @@ int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unp
     out->blob_size = u.blob_size;
     out->tar_size = u.pos;
     out->size = u.size;
-    out->keep_tar = o->keep_tar;
+    out->keep_tar = u.keep_tar;
     rc = 0;
 out:
     unpack_free(&u);
@@ -1215,16 +1250,10 @@ out:
 
 /* ---- export ---- */
 
-struct exporter {
-    layer_write_fn wr;
-    void *wctx;
-    struct sha256 hash;
-    int64_t total;
-};
-
 static int ex_write(struct exporter *x, const void *buf, size_t n)
 {
-    sha256_update(&x->hash, buf, n);
+    if (x->hash.md)
+        sha256_update(&x->hash, buf, n);
     x->total += (int64_t)n;
     return x->wr(x->wctx, buf, n);
 }
@@ -1261,7 +1290,8 @@ static int copy_fd(struct exporter *x, int fd, int64_t len, char *buf)
     return 0;
 }
 
-static int export_tarsplit(struct exporter *x, int dirfd, char *buf, struct md_error *err)
+static int export_tarsplit(struct exporter *x, int dirfd, char *buf, bool partial,
+                           struct md_error *err)
 {
     int fd = openat(dirfd, "tar-split", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -1281,6 +1311,8 @@ static int export_tarsplit(struct exporter *x, int dirfd, char *buf, struct md_e
     for (;;) {
         int t = fgetc(f);
         uint64_t n, len;
+        if (t == EOF && partial && !ferror(f))
+            return 0;
         if (t == 'E') {
             if (get_u64(f, &n) < 0 || (int64_t)n != x->total)
                 return md_err(err, MD_EINTERNAL, "tar-split: length mismatch");
@@ -1332,7 +1364,7 @@ int layer_export(int dirfd, int64_t tar_size, const char *diff_id, layer_write_f
         else if (r < 0)
             r = md_err(err, MD_EINTERNAL, "layer.tar is shorter than recorded");
     } else {
-        r = export_tarsplit(&x, dirfd, buf, err);
+        r = export_tarsplit(&x, dirfd, buf, false, err);
     }
     char got[DIGEST_LEN + 1];
     sha256_final(&x.hash, got);

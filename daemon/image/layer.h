@@ -9,7 +9,8 @@
  *                config, which docker load verifies) without keeping a copy
  *   layer.tar    instead of tar-split, for the rare tar that cannot be
  *                rebuilt from its files (a name repeated in the archive, a
- *                whiteout of a name in the same layer, large sparse files)
+ *                whiteout of a name in the same layer); unpack switches to
+ *                it in the middle of the stream when it meets one
  *   meta.json    written by the store (diff id, sizes, parent chain id)
  */
 #pragma once
@@ -28,9 +29,18 @@
  * end, -1 with err set. */
 typedef ssize_t (*layer_read_fn)(void *ctx, const void **buf, struct md_error *err);
 
+/* A layer_read_fn over a file: reads of up to size bytes into buf. */
+#define LAYER_READ_BLOCK (256u * 1024)
+struct layer_fd_src {
+    int fd;
+    char *buf;
+    size_t size;
+};
+ssize_t layer_fd_read(void *ctx, const void **buf, struct md_error *err);
+
 struct layer_unpack_opts {
     const char *label; /* message prefix: "layer sha256:…" */
-    bool keep_tar;     /* store layer.tar instead of tar-split */
+    bool keep_tar;     /* store layer.tar from the start instead of tar-split */
 };
 
 struct layer_info {
@@ -39,27 +49,31 @@ struct layer_info {
     int64_t blob_size;
     int64_t tar_size; /* uncompressed tar length */
     int64_t size;     /* file contents, as docker's layer Size */
-    bool keep_tar;
+    bool keep_tar;    /* layer.tar was kept */
 };
 
-/* layer_unpack's return when the tar cannot be rebuilt from its files: the
- * caller retries from the start with keep_tar set. */
-#define LAYER_NEED_TAR 1
-
 /* Unpack into dirfd (an empty directory): creates diff/ and tar-split or
- * layer.tar. Returns 0, LAYER_NEED_TAR, or -1 with err (MD_EINVAL for a bad
- * or malicious archive, naming the entry). On failure the caller removes
- * the directory. */
+ * layer.tar, reading the source once. Returns 0, or -1 with err (MD_EINVAL
+ * for a bad or malicious archive, naming the entry). On failure the caller
+ * removes the directory. */
 int layer_unpack(layer_read_fn rd, void *rctx, int dirfd, const struct layer_unpack_opts *o,
                  struct layer_info *out, struct md_error *err);
 
 /* Sink of export: 0, or -1 to stop (the client went away). */
 typedef int (*layer_write_fn)(void *ctx, const void *buf, size_t n);
+/* A layer_write_fn into the file descriptor *(int *)ctx. */
+int layer_fd_write(void *ctx, const void *buf, size_t n);
 
 /* Write the layer's uncompressed tar (exactly tar_size bytes) and check it
  * against diff_id. -1 with err when the layer on disk no longer matches. */
 int layer_export(int dirfd, int64_t tar_size, const char *diff_id, layer_write_fn wr, void *wctx,
                  struct md_error *err);
+
+/* Whether a stream starting with these bytes (LAYER_SNIFF_LEN of them, or
+ * all there are) looks like a layer: a tar header, or the magic of a
+ * compression layer_unpack reads. */
+#define LAYER_SNIFF_LEN 512
+bool layer_sniff(const void *p, size_t n);
 
 /* Normalise a tar member name to a relative path without "." components:
  * "./a//b/" -> "a/b", "./" -> "". -1 for absolute names, ".." components,

@@ -153,6 +153,19 @@ struct layer *store_layer_get(const char *chain_id)
     return l;
 }
 
+struct layer *store_layer_get_by_diff(const char *diff_id)
+{
+    lock();
+    struct layer *l = NULL;
+    for (size_t i = 0; i < S.nlayers && !l; i++)
+        if (strcmp(S.layers[i]->diff_id, diff_id) == 0)
+            l = S.layers[i];
+    if (l)
+        l->refs++;
+    unlock();
+    return l;
+}
+
 void store_layer_put(struct layer *l)
 {
     if (!l)

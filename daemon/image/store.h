@@ -66,6 +66,8 @@ char **store_config_diff_ids(json_t *config, struct md_error *err);
  * if another load got there first, tmp_path is removed and theirs is
  * returned. put drops a pin; unused layers are deleted. */
 struct layer *store_layer_get(const char *chain_id);
+/* Any layer with these contents (whatever its parent), pinned; NULL if none. */
+struct layer *store_layer_get_by_diff(const char *diff_id);
 struct layer *store_layer_commit(const char *tmp_path, const char *chain_id, const char *parent,
                                  const struct layer_info *li, struct md_error *err);
 void store_layer_put(struct layer *l);

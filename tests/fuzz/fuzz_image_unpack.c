@@ -4,7 +4,7 @@
  * the layer directory (checked: the sandbox holds only "L").
  * Build (not in the common/ rule of this directory's Makefile):
  *   clang -g -O1 -std=gnu11 -D_GNU_SOURCE -I../.. -fsanitize=fuzzer,address,undefined \
- *     fuzz_image_unpack.c ../../daemon/image/{layer,fsutil,digest,whiteout}.c \
+ *     fuzz_image_unpack.c ../../daemon/image/{layer,writer,fsutil,digest,whiteout}.c \
  *     ../../common/{cleanup,error,log,ids}.c -larchive -lcrypto -lpthread */
 #include "common/cleanup.h"
 #include "daemon/image/fsutil.h"

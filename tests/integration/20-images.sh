@@ -322,6 +322,37 @@ expect_rc "load refuses a cut archive" 1 md load -i "$T/cut.tar"
 expect_rc "load refuses what is not an archive" 1 md load -i /etc/hostname
 expect_eq "after all of these the store is as before" "$before" "$(nimages) $(nlayers)"
 
+# --- a load whose client goes away in the middle of the body: the daemon
+# answers others meanwhile, and what it had unpacked so far goes away
+partial_load() { # ARCHIVE FRACTION: send that much of the archive, ping, hang up
+    python3 - "$SOCK" "$1" "$2" <<'PYEOF'
+import socket, subprocess, sys, time
+sock, path, frac = sys.argv[1], sys.argv[2], float(sys.argv[3])
+data = open(path, "rb").read()
+s = socket.socket(socket.AF_UNIX)
+s.connect(sock)
+s.sendall(b"POST /v1.50/images/load?quiet=1 HTTP/1.1\r\nHost: x\r\n"
+          b"Content-Type: application/x-tar\r\nContent-Length: %d\r\n\r\n" % len(data))
+s.sendall(data[: int(len(data) * frac)])
+time.sleep(0.3)  # the daemon is unpacking, and waits for more
+t0 = time.time()
+ping = subprocess.run(["curl", "-sf", "--max-time", "5", "--unix-socket", sock, "http://x/_ping"],
+                      capture_output=True, text=True).stdout
+print("%s %s" % (ping, "fast" if time.time() - t0 < 2 else "slow"))
+s.close()
+PYEOF
+}
+for cut in "$BB 0.5" "$T/wh.tar 0.5" "$T/wh.tar 0.9"; do
+    read -r arch frac <<<"$cut"
+    expect_eq "a load in progress (${arch##*/}, $frac of it sent) does not hold up other requests" \
+        "OK fast" "$(partial_load "$arch" "$frac")"
+    sleep 0.5
+    expect_eq "... and when its client hangs up, nothing is stored" "$before" "$(nimages) $(nlayers)"
+    expect_eq "... and nothing is left in image/tmp" "0" "$(find "$DATA/image/tmp" -mindepth 1 | wc -l)"
+done
+expect_eq "the daemon still loads after that" "Loaded image: wh:1" "$(md load -i "$T/wh.tar")"
+md rmi wh:1 >/dev/null
+
 # --- restart: the store persists; leftovers of a crash are cleaned up
 mkdir -p "$DATA/image/tmp/unpack-leftover/diff" "$LAYERS/0000000000000000000000000000000000000000000000000000000000000000/diff"
 ids_before=$(md images -q --no-trunc | sort | xargs)

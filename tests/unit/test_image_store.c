@@ -4,6 +4,7 @@
  * with the container usage check, prune, and save -> load. Each test runs
  * in its own process (CK_FORK) with its own data root. */
 #include "common/jsonutil.h"
+#include "common/log.h"
 #include "daemon/daemon.h"
 #include "daemon/image/archive.h"
 #include "daemon/image/store.h"
@@ -14,6 +15,8 @@ static char *root;
 static void setup(void)
 {
     root = mktmpdir();
+    if (getenv("MD_TEST_DEBUG"))
+        log_set_level(LOG_DEBUG);
     md_cfg.data_root = root;
     struct md_error err = {0};
     ck_assert_msg(image_store_init(&err) == 0, "%s", md_err_msg(&err));
@@ -101,7 +104,9 @@ static int load_file(const char *path, char **out, struct md_error *err)
     int fd = open(path, O_RDONLY);
     ck_assert_int_ge(fd, 0);
     struct msgs m = {0};
-    int r = image_load(fd, collect, &m, err);
+    char buf[4096]; /* small reads: members and headers cross them */
+    struct layer_fd_src src = {.fd = fd, .buf = buf, .size = sizeof buf};
+    int r = image_load(layer_fd_read, &src, collect, &m, err);
     close(fd);
     if (out)
         *out = m.all ? m.all : xstrdup("");
@@ -506,6 +511,230 @@ START_TEST(test_save_then_load)
 }
 END_TEST
 
+/* A config naming these diff ids, bottom first. */
+static char *config_for(char (*diffs)[DIGEST_LEN + 1], size_t n, char id[DIGEST_LEN + 1])
+{
+    char *ids = xstrdup("");
+    for (size_t i = 0; i < n; i++) {
+        char *t = xasprintf("%s%s\"%s\"", ids, i ? "," : "", diffs[i]);
+        free(ids);
+        ids = t;
+    }
+    char *c = xasprintf("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+                        "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[%s]}}",
+                        ids);
+    free(ids);
+    sha256_digest(c, strlen(c), id);
+    return c;
+}
+
+static char *layer_of(const char *name, const char *data, char diff[DIGEST_LEN + 1], size_t *len)
+{
+    struct tent e[] = {{name, 'f', data, 0644, NULL, NULL, 0}};
+    _cleanup_free_ char *p = xasprintf("%s/layer.tmp", root);
+    tar_write(p, e, 1, false);
+    char *bytes = read_all(p, len);
+    unlink(p);
+    sha256_digest(bytes, *len, diff);
+    return bytes;
+}
+
+static int count_layers(void)
+{
+    _cleanup_free_ char *layers = xasprintf("%s/image/layers", root);
+    _cleanup_free_ char *tmp = xasprintf("%s/image/tmp", root);
+    ck_assert_int_eq(count_entries(tmp), 0); /* nothing left from staging */
+    return count_entries(layers);
+}
+
+/* docker 25+'s layout, manifest.json last: a layer two images use under
+ * different parents is unpacked once from the archive and once more from
+ * the first copy; loaded again with one of its chains still in the store,
+ * it is only hashed and the store's copy serves; a member whose bytes are
+ * not its name's digest is refused even then. An empty layer (1024 zero
+ * bytes, nothing that looks like a tar) is kept in memory and unpacked at
+ * the end. */
+START_TEST(test_load_shared_layers)
+{
+    char d[3][DIGEST_LEN + 1];
+    size_t len[3];
+    _cleanup_free_ char *l1 = layer_of("one", "1\n", d[0], &len[0]);
+    _cleanup_free_ char *l2 = layer_of("two", "2\n", d[1], &len[1]);
+    _cleanup_free_ char *l3 = xcalloc(1, 1024);
+    len[2] = 1024;
+    sha256_digest(l3, 1024, d[2]);
+    char ida[DIGEST_LEN + 1], idb[DIGEST_LEN + 1];
+    char da[1][DIGEST_LEN + 1], db[3][DIGEST_LEN + 1];
+    memcpy(da[0], d[0], sizeof da[0]);
+    memcpy(db[0], d[1], sizeof db[0]);
+    memcpy(db[1], d[0], sizeof db[1]);
+    memcpy(db[2], d[2], sizeof db[2]);
+    _cleanup_free_ char *ca = config_for(da, 1, ida);
+    _cleanup_free_ char *cb = config_for(db, 3, idb);
+    _cleanup_free_ char *n1 = xasprintf("blobs/sha256/%s", digest_hex(d[0]));
+    _cleanup_free_ char *n2 = xasprintf("blobs/sha256/%s", digest_hex(d[1]));
+    _cleanup_free_ char *n3 = xasprintf("blobs/sha256/%s", digest_hex(d[2]));
+    _cleanup_free_ char *na = xasprintf("blobs/sha256/%s", digest_hex(ida));
+    _cleanup_free_ char *nb = xasprintf("blobs/sha256/%s", digest_hex(idb));
+    _cleanup_free_ char *manifest =
+        xasprintf("[{\"Config\":\"%s\",\"RepoTags\":[\"a:1\"],\"Layers\":[\"%s\"]},"
+                  "{\"Config\":\"%s\",\"RepoTags\":[\"b:1\"],\"Layers\":[\"%s\",\"%s\",\"%s\"]}]",
+                  na, n1, nb, n2, n1, n3);
+    struct tent t[] = {{n1, 'f', l1, 0644, NULL, NULL, len[0]},
+                       {n2, 'f', l2, 0644, NULL, NULL, len[1]},
+                       {n3, 'f', l3, 0644, NULL, NULL, len[2]},
+                       {na, 'f', ca, 0644, NULL, NULL, 0},
+                       {nb, 'f', cb, 0644, NULL, NULL, 0},
+                       {"manifest.json", 'f', manifest, 0644, NULL, NULL, 0}};
+    _cleanup_free_ char *path = xasprintf("%s/shared.tar", root);
+    tar_write(path, t, 6, false);
+
+    struct md_error err = {0};
+    _cleanup_free_ char *msgs = NULL;
+    ck_assert_msg(load_file(path, &msgs, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_str_eq(msgs, "Loaded image: a:1\nLoaded image: b:1\n");
+    ck_assert_int_eq(count_layers(), 4); /* one; two; two+one; two+one+empty */
+    struct image *im;
+    ck_assert_int_eq(image_lookup("b:1", &im, &err), 0);
+    _cleanup_strv_ char **dirs = image_layer_dirs(im);
+    image_put(im);
+    ck_assert_int_eq(strv_len(dirs), 3);
+    int ones = 0, twos = 0;
+    for (char **dp = dirs; *dp; dp++) {
+        _cleanup_free_ char *one = xasprintf("%s/one", *dp);
+        _cleanup_free_ char *two = xasprintf("%s/two", *dp);
+        ones += exists(one);
+        twos += exists(two);
+    }
+    ck_assert_int_eq(ones * 10 + twos, 11);
+
+    /* again, with b gone: "one" is only hashed, b's chains come from a's */
+    json_decref(store_delete("b:1", false, true, &err));
+    ck_assert_int_eq(count_layers(), 1);
+    free(msgs);
+    msgs = NULL;
+    ck_assert_msg(load_file(path, &msgs, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_str_eq(msgs, "Loaded image: a:1\nLoaded image: b:1\n");
+    ck_assert_int_eq(count_layers(), 4);
+
+    /* the same, but the member named for "one" holds other bytes */
+    json_decref(store_delete("b:1", false, true, &err));
+    char d_other[DIGEST_LEN + 1];
+    size_t len_other;
+    _cleanup_free_ char *other = layer_of("one", "X\n", d_other, &len_other);
+    t[0].data = other;
+    t[0].len = len_other;
+    tar_write(path, t, 6, false);
+    ck_assert_int_eq(load_file(path, NULL, &err), -1);
+    _cleanup_free_ char *want =
+        xasprintf("layer %s: digest mismatch: expected %s, got %s", n1, d[0], d_other);
+    ck_assert_str_eq(md_err_msg(&err), want);
+    md_err_clear(&err);
+    ck_assert_int_eq(count_layers(), 1);
+    ck_assert_int_eq(image_store_count(), 1);
+}
+END_TEST
+
+/* docker <= 24 put manifest.json and the configs first: the plan is known
+ * when the layers come, so a layer the store has is not unpacked again and
+ * a bad one is named by its diff id at once. */
+START_TEST(test_load_manifest_first)
+{
+    struct built b = {0};
+    build_busybox(&b);
+    struct built evil = {0};
+    struct tent ee[] = {{"../../escape", 'f', "x", 0644, NULL, NULL, 0}};
+    build_layer(&evil, ee, 1, false);
+    sha256_digest(evil.layer, evil.layer_len, evil.diff);
+    build_config(&evil, evil.diff, "");
+    struct built *bs[] = {&b, &evil};
+    for (int k = 0; k < 2; k++) {
+        struct built *x = bs[k];
+        _cleanup_free_ char *cname = xasprintf("%s.json", digest_hex(x->id));
+        _cleanup_free_ char *manifest = xasprintf(
+            "[{\"Config\":\"%s\",\"RepoTags\":[\"first:%d\"],\"Layers\":[\"v1id/layer.tar\"]}]",
+            cname, k);
+        struct tent t[] = {{"manifest.json", 'f', manifest, 0644, NULL, NULL, 0},
+                           {cname, 'f', x->config, 0644, NULL, NULL, 0},
+                           {"v1id/", 'd', NULL, 0755, NULL, NULL, 0},
+                           {"v1id/layer.tar", 'f', x->layer, 0644, NULL, NULL, x->layer_len}};
+        _cleanup_free_ char *path = xasprintf("%s/first.tar", root);
+        tar_write(path, t, 4, false);
+        struct md_error err = {0};
+        _cleanup_free_ char *msgs = NULL;
+        if (k == 1) {
+            ck_assert_int_eq(load_file(path, NULL, &err), -1);
+            _cleanup_free_ char *want =
+                xasprintf("layer %s: entry \"../../escape\": path escapes the layer", evil.diff);
+            ck_assert_str_eq(md_err_msg(&err), want);
+            md_err_clear(&err);
+            ck_assert_int_eq(count_layers(), 1);
+            continue;
+        }
+        for (int again = 0; again < 2; again++) {
+            free(msgs);
+            msgs = NULL;
+            ck_assert_msg(load_file(path, &msgs, &err) == 0, "%s", md_err_msg(&err));
+            ck_assert_str_eq(msgs, "Loaded image: first:0\n");
+            ck_assert_int_eq(count_layers(), 1);
+        }
+    }
+    ck_assert_int_eq(image_store_count(), 1);
+    built_free(&b);
+    built_free(&evil);
+}
+END_TEST
+
+/* The source fails in the middle (the client went away): its error, and
+ * nothing of what was unpacked so far stays. */
+struct cut_src {
+    struct layer_fd_src fd;
+    size_t left;
+};
+
+static ssize_t cut_read(void *ctx, const void **buf, struct md_error *err)
+{
+    struct cut_src *s = ctx;
+    if (!s->left)
+        return md_err(err, EPIPE, "the client went away");
+    ssize_t n = layer_fd_read(&s->fd, buf, err);
+    if (n > (ssize_t)s->left)
+        n = (ssize_t)s->left;
+    if (n > 0)
+        s->left -= (size_t)n;
+    return n;
+}
+
+START_TEST(test_load_source_fails)
+{
+    struct built b = {0};
+    struct tent e[] = {{"big", 'f', NULL, 0644, NULL, NULL, 0}};
+    size_t big_len = 300000;
+    _cleanup_free_ char *big = xmalloc(big_len);
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = (char)(i % 251);
+    e[0].data = big;
+    e[0].len = big_len;
+    build_layer(&b, e, 1, false);
+    sha256_digest(b.layer, b.layer_len, b.diff);
+    build_config(&b, b.diff, "");
+    _cleanup_free_ char *arch = docker_archive(&b, "[\"cut:1\"]", NULL);
+    int fd = open(arch, O_RDONLY);
+    char buf[4096];
+    struct cut_src s = {.fd = {.fd = fd, .buf = buf, .size = sizeof buf}, .left = 150000};
+    struct md_error err = {0};
+    struct msgs m = {0};
+    ck_assert_int_eq(image_load(cut_read, &s, collect, &m, &err), -1);
+    close(fd);
+    ck_assert_str_eq(md_err_msg(&err), "the client went away");
+    ck_assert_int_eq(err.err, EPIPE);
+    md_err_clear(&err);
+    ck_assert_ptr_null(m.all);
+    nothing_left();
+    built_free(&b);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("image/store");
@@ -517,6 +746,9 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_oci_nested_index);
     tcase_add_test(tc, test_tag_rmi_prune);
     tcase_add_test(tc, test_save_then_load);
+    tcase_add_test(tc, test_load_shared_layers);
+    tcase_add_test(tc, test_load_source_fails);
+    tcase_add_test(tc, test_load_manifest_first);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -100,6 +100,9 @@ START_TEST(test_unpack_tree)
     char target[64] = "";
     ck_assert_int_eq(readlink(sh, target, sizeof target), 12);
     ck_assert_str_eq(target, "/bin/busybox");
+    ck_assert_int_eq(lstat(sh, &st), 0);
+    ck_assert_int_eq(st.st_mtime, 1700000004);
+    ck_assert_int_eq(st.st_uid, getuid());
     _cleanup_free_ char *fifo = xasprintf("%s/L/diff/run/fifo", d);
     ck_assert_int_eq(lstat(fifo, &st), 0);
     ck_assert(S_ISFIFO(st.st_mode));
@@ -171,22 +174,31 @@ START_TEST(test_unpack_gzip_same_diff_id)
 }
 END_TEST
 
-START_TEST(test_unpack_duplicate_needs_tar)
+/* A repeated name switches the layer to layer.tar in the middle of the
+ * stream: the bytes before it are rebuilt from tar-split and the files. */
+START_TEST(test_unpack_duplicate_keeps_tar)
 {
     _cleanup_free_ char *d = mktmpdir();
     _cleanup_free_ char *tar = xasprintf("%s/in.tar", d);
-    struct tent e[] = {{"a", 'f', "first", 0644, NULL, NULL, 0},
-                       {"d/", 'd', NULL, 0755, NULL, NULL, 0},
-                       {"d/x", 'f', "x", 0644, NULL, NULL, 0},
-                       {"a", 'f', "second", 0644, NULL, NULL, 0},
-                       {"d", 'f', "now a file", 0644, NULL, NULL, 0}};
-    tar_write(tar, e, 5, false);
+    _cleanup_free_ char *plain = xasprintf("%s/plain.tar", d);
+    /* contents large enough to go past the writer thread, and small ones
+     * still queued for it when the switch comes */
+    size_t big_len = (9u << 20) + 17;
+    _cleanup_free_ char *big = xmalloc(big_len);
+    for (size_t i = 0; i < big_len; i++)
+        big[i] = (char)(i * 7 + i / 4099);
+    struct tent e[] = {
+        {"a", 'f', "first", 0644, NULL, NULL, 0},  {"big", 'f', big, 0644, NULL, NULL, big_len},
+        {"d/", 'd', NULL, 0755, NULL, NULL, 0},    {"d/x", 'f', "x", 0644, NULL, NULL, 0},
+        {"a", 'f', "second", 0644, NULL, NULL, 0}, {"d", 'f', "now a file", 0644, NULL, NULL, 0}};
+    tar_write(plain, e, 6, false);
+    tar_write(tar, e, 6, _i == 1);
     struct layer_info li;
     struct md_error err = {0};
-    ck_assert_int_eq(unpack(d, tar, false, &li, &err), LAYER_NEED_TAR);
-    _cleanup_free_ char *ld = xasprintf("%s/L", d);
-    rmtree(ld);
-    ck_assert_msg(unpack(d, tar, true, &li, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_msg(unpack(d, tar, false, &li, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert(li.keep_tar);
+    _cleanup_free_ char *ts = xasprintf("%s/L/tar-split", d);
+    ck_assert(!exists(ts));
     size_t n;
     _cleanup_free_ char *a_path = xasprintf("%s/L/diff/a", d);
     _cleanup_free_ char *a = read_all(a_path, &n);
@@ -194,6 +206,32 @@ START_TEST(test_unpack_duplicate_needs_tar)
     _cleanup_free_ char *d_path = xasprintf("%s/L/diff/d", d);
     _cleanup_free_ char *dd = read_all(d_path, &n);
     ck_assert_str_eq(dd, "now a file");
+    export_equal(d, plain, &li);
+    rmtree(d);
+}
+END_TEST
+
+/* Megabytes of padding after the end-of-archive blocks are part of the diff
+ * id; tar-split records them as they come rather than holding them. */
+START_TEST(test_unpack_long_tail)
+{
+    _cleanup_free_ char *d = mktmpdir();
+    _cleanup_free_ char *tar = xasprintf("%s/in.tar", d);
+    struct tent e[] = {{"a", 'f', "a", 0644, NULL, NULL, 0}};
+    tar_write(tar, e, 1, false);
+    FILE *f = fopen(tar, "a");
+    ck_assert_ptr_nonnull(f);
+    static char zeros[1 << 16];
+    for (int i = 0; i < 300; i++) /* 19 MiB */
+        ck_assert_int_eq(fwrite(zeros, 1, sizeof zeros, f), sizeof zeros);
+    fclose(f);
+    struct layer_info li;
+    struct md_error err = {0};
+    ck_assert_msg(unpack(d, tar, false, &li, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert(!li.keep_tar);
+    char want[DIGEST_LEN + 1];
+    file_digest(tar, want);
+    ck_assert_str_eq(li.diff_id, want);
     export_equal(d, tar, &li);
     rmtree(d);
 }
@@ -333,7 +371,8 @@ static Suite *unpack_suite(void)
     tcase_add_test(tc, test_unpack_tree);
     tcase_add_test(tc, test_unpack_opaque);
     tcase_add_test(tc, test_unpack_gzip_same_diff_id);
-    tcase_add_test(tc, test_unpack_duplicate_needs_tar);
+    tcase_add_loop_test(tc, test_unpack_duplicate_keeps_tar, 0, 2);
+    tcase_add_test(tc, test_unpack_long_tail);
     tcase_add_test(tc, test_unpack_refuses);
     tcase_add_test(tc, test_unpack_bad_streams);
     tcase_add_test(tc, test_unpack_owners_and_modes);
