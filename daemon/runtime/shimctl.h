@@ -18,6 +18,9 @@ int rt_spawn_shim(const char *mode, const char *exec_dir, struct md_error *err);
 ssize_t rt_read_line(int fd, char *buf, size_t cap, int timeout_ms);
 /* The last line of the shim's own log, for "the shim died" errors. */
 char *rt_shim_log_tail(const char *exec_dir);
+/* A connection to exec_dir/attach.sock (CLOEXEC). Not there: MD_ECONFLICT
+ * "container is not running". */
+int rt_shim_connect(const char *exec_dir, struct md_error *err);
 /* One control command on exec_dir/attach.sock and its one-line reply. */
 int rt_shim_control(const char *exec_dir, const char *cmd, struct md_error *err);
 /* Wait for the shim's "ready PID START" (or its error) on sync and read

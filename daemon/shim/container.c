@@ -345,6 +345,8 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     close(daemon_fd);
     log_info("container %.12s: pid %d ready", p->id, (int)pid);
     shim_trim_rss();
+    io.fork_exec = shim_fork_exec;
+    io.fork_exec_arg = (void *)exec_dir;
 
     if (shim_io_run(&io) < 0)
         return -1;

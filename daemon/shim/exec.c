@@ -240,8 +240,32 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     struct exec_shim ctx = {.exec_dir = exec_dir, .daemon_fd = daemon_fd};
     io.on_exit = on_exit_cb;
     io.on_exit_arg = &ctx;
-    shim_trim_rss();
+    io.trim_when_idle = true;
     r = shim_io_run(&io);
     exec_plan_clear(&x);
     return r;
+}
+
+int shim_fork_exec(void *ctr_exec_dir, const char *id, int conn)
+{
+    _cleanup_free_ char *dir = xasprintf("%s/exec/%s", (const char *)ctr_exec_dir, id);
+    _cleanup_free_ char *logpath = xasprintf("%s/shim.log", dir);
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid < 0 ? -1 : 0;
+    /* A copy of the container's shim in the middle of its loop: keep only
+     * the daemon's connection, as fd 3 like a spawned shim's, and the
+     * exec's own log as stderr; never return into that loop. */
+    if (conn != 3 && dup2(conn, 3) < 0)
+        _exit(1);
+    close_range(4, ~0U, 0);
+    int fl = fcntl(3, F_GETFL); /* accepted non-blocking */
+    if (fl >= 0)
+        fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log >= 0) {
+        dup2(log, 2);
+        close(log);
+    }
+    _exit(shim_run_exec(dir, 3) < 0 ? 1 : 0);
 }

@@ -5,6 +5,7 @@
 #include "daemon/runtime/proto.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/error.h"
 #include "common/log.h"
 #include "common/stream.h"
 
@@ -26,6 +27,7 @@
 #define BACKLOG_MAX (1 << 20) /* per client; beyond it we stop reading the container */
 #define DRAIN_IDLE  2000      /* ms without output after PID 1's exit before we give up */
 #define FLUSH_MAX   5000      /* ms to hand the last output to slow clients */
+#define TRIM_IDLE   1000      /* ms idle before trim_when_idle trims */
 
 struct shim_client {
     struct shim_client *next;
@@ -207,6 +209,16 @@ static void handle_command(struct shim_io *io, struct shim_client *c)
             io->released = true;
         }
         answer_go(io, c);
+        break;
+    case PROTO_EXEC:
+        if (!io->fork_exec)
+            reply_error(c, EINVAL, "bad request");
+        else if (io->exited)
+            reply_error(c, MD_ECONFLICT, "container is not running");
+        else if (io->fork_exec(io->fork_exec_arg, c->cmd.id, c->fd) < 0)
+            reply_error(c, errno, "fork the exec shim");
+        else
+            c->dead = true; /* the exec's shim has the connection now */
         break;
     }
 }
@@ -400,6 +412,7 @@ int shim_io_run(struct shim_io *io)
     /* a SIGCHLD before the signalfd existed is still pending: check now */
     reap_children(io);
     int64_t drain_deadline = 0;
+    bool trimmed = false;
     for (;;) {
         if (io->exited) {
             if (!drain_deadline)
@@ -448,11 +461,16 @@ int shim_io_run(struct shim_io *io)
             timeout = (int)(drain_deadline - util_mono_ms());
         if (timeout < -1)
             timeout = 0;
-        int r = poll(pf, n, timeout);
+        bool trim_due = io->trim_when_idle && !trimmed && (timeout < 0 || timeout > TRIM_IDLE);
+        int r = poll(pf, n, trim_due ? TRIM_IDLE : timeout);
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             free(pf);
             return -1;
+        }
+        if (r == 0 && trim_due) {
+            shim_trim_rss();
+            trimmed = true;
         }
         if (r <= 0) {
             free(pf);

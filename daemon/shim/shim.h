@@ -34,6 +34,14 @@ struct shim_io {
      * sees the stream close (docker exec inspects right after) */
     void (*on_exit)(struct shim_io *io, void *arg);
     void *on_exit_arg;
+    /* the container's shim only: fork a shim for the exec prepared in
+     * exec/<id>, which takes over conn (the daemon's connection). 0, or -1
+     * with errno. NULL: the "exec" command is refused. */
+    int (*fork_exec)(void *arg, const char *id, int conn);
+    void *fork_exec_arg;
+    /* drop start-up pages (shim_trim_rss) after the first idle second
+     * instead of right away: an exec's shim works on at once */
+    bool trim_when_idle;
 
     /* filled by the loop */
     int status; /* wait status of pid */
@@ -66,6 +74,9 @@ int shim_run_container(const char *exec_dir, int daemon_fd);
  * Reports "ready" on daemon_fd, and "exit <code>" before its attach
  * clients see their streams end. */
 int shim_run_exec(const char *exec_dir, int daemon_fd);
+/* The container's shim forks the shim of exec ctr_exec_dir/exec/<id>,
+ * which serves conn as its daemon socket (fork_exec of struct shim_io). */
+int shim_fork_exec(void *ctr_exec_dir, const char *id, int conn);
 
 /* Shared by both modes (container.c). */
 struct rt_spec;

@@ -489,6 +489,16 @@ START_TEST(test_proto)
     ck_assert_int_eq(proto_parse("resize -1 80", &c), -1);
     ck_assert_int_eq(proto_parse("resize 70000 1", &c), -1);
     ck_assert_int_eq(proto_parse("go now", &c), -1);
+    const char *id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    _cleanup_free_ char *ex = xasprintf("exec %s", id);
+    ck_assert_int_eq(proto_parse(ex, &c), 0);
+    ck_assert_int_eq(c.kind, PROTO_EXEC);
+    ck_assert_str_eq(c.id, id);
+    ck_assert_int_eq(proto_parse("exec ../../etc", &c), -1);
+    ck_assert_int_eq(
+        proto_parse("exec 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &c),
+        -1);
+    ck_assert_int_eq(proto_parse("exec", &c), -1);
     ck_assert_int_eq(proto_parse("", &c), -1);
     struct md_error e = {0};
     ck_assert_int_eq(proto_reply_to_error("ok", &e), 0);
