@@ -157,7 +157,8 @@ static void send_logs(struct attach_ctx *a, int sock);
 static void attach_fn(void *p, int sock, const char *extra, size_t extra_len, struct api_upgrade *u)
 {
     struct attach_ctx *a = p;
-    if (a->logs)
+    /* nothing to replay without a log (--log-driver none) */
+    if (a->logs && !ctr_log_none(a->c))
         send_logs(a, sock);
     if (a->stream) {
         _cleanup_close_ int shim = connect_shim(a, sock);
@@ -404,10 +405,17 @@ static void logs(struct api_req *r)
     struct container *c = api_find_container(r);
     if (!c)
         return;
-    struct logs_ctx *l = xcalloc(1, sizeof *l);
     cstore_lock();
     bool tty = json_is_true(json_object_get(c->config, "Tty"));
+    bool none = ctr_log_none(c);
     cstore_unlock();
+    if (none) {
+        /* moby's ErrReadLogsNotSupported, a NotImplemented error */
+        ctr_put(c);
+        api_reply_msg(r, 501, "configured logging driver does not support reading");
+        return;
+    }
+    struct logs_ctx *l = xcalloc(1, sizeof *l);
     *l = (struct logs_ctx){.c = c,
                            .out = out,
                            .err = err,
