@@ -57,6 +57,9 @@ struct shim_io {
     char *exec_msg;
     bool exited;
     struct logfmt_lines lines[2];
+    struct logfmt_clock clock;
+    char *logbuf; /* json-file records not yet written */
+    size_t loglen, logcap;
     int sig_fd;
 };
 
