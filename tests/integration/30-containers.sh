@@ -74,6 +74,11 @@ scenario() { # runs with CLI=md and CLI=dk
     expect_eq "$c: logs --tail 2" "two three" "$($c logs --tail 2 "$id" | tr '\n' ' ' | sed 's/ $//')"
     expect_match "$c: logs -t" '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{9}Z one$' "$($c logs -t "$id" | head -1)"
     $c rm "$id" >/dev/null
+    # NUL bytes ("\u0000" in the file) and a 40000-byte line (three partial
+    # messages) come back as they went out
+    out=$($c run --name "nul-$c" busybox sh -c 'printf "a\0b\n"; head -c 40000 /dev/zero | tr "\0" x; echo' | md5sum)
+    expect_eq "$c: logs give back NUL bytes and long lines" "$out" "$($c logs "nul-$c" | md5sum)"
+    $c rm "nul-$c" >/dev/null
 
     # --log-driver none: output still streams, nothing is logged
     expect_eq "$c: --log-driver none still streams" "hi" "$($c run --log-driver none --name "nl-$c" busybox echo hi 2>&1)"
