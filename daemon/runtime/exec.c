@@ -27,11 +27,13 @@
  * a small running process instead of starting the shim binary afresh,
  * which is most of an exec's latency where exec(2) and page faults are
  * dear. The connection then answers like a spawned shim's fd 3. -1: ask
- * for a spawned one (the shim is gone, or the dir is not the usual one). */
-static int fork_from_container_shim(const struct rt_exec_plan *p)
+ * for a spawned one: the shim is gone, the dir is not the usual one, or the
+ * shim runs another binary than ours (started before an upgrade: its code
+ * may not read today's exec spec). */
+static int fork_from_container_shim(const struct rt_exec_plan *p, const struct rt_state *ctr)
 {
     _cleanup_free_ char *usual = xasprintf("%s/exec/%s", p->ctr_exec_dir, p->id);
-    if (strcmp(usual, p->exec_dir))
+    if (strcmp(usual, p->exec_dir) || !rt_shim_is_current(ctr->shim_pid))
         return -1;
     struct md_error e = {0};
     int fd = rt_shim_connect(p->ctr_exec_dir, &e);
@@ -67,7 +69,7 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
         util_rm_rf(p->exec_dir, NULL);
         return -1;
     }
-    int sync = fork_from_container_shim(p);
+    int sync = fork_from_container_shim(p, &ctr);
     int r = sync < 0
                 ? -1
                 : rt_await_ready(sync, p->exec_dir, "exec shim", EXEC_PREPARE_TIMEOUT_MS, st, err);

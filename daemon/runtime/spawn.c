@@ -163,6 +163,15 @@ int rt_spawn_shim(const char *mode, const char *exec_dir, struct md_error *err)
     return sp[0];
 }
 
+bool rt_shim_is_current(pid_t shim_pid)
+{
+    char exe[64];
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)shim_pid);
+    struct stat a, b;
+    return shim_binary && stat(exe, &a) == 0 && stat(shim_binary, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void remove_stale(const char *exec_dir)
 {
     static const char *const files[] = {"shim.pid",    "pid",  "exit",

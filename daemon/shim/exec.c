@@ -262,6 +262,21 @@ int shim_fork_exec(void *ctr_exec_dir, const char *id, int conn)
     int fl = fcntl(3, F_GETFL); /* accepted non-blocking */
     if (fl >= 0)
         fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
+    /* ps shows the container's "run" command line otherwise: say what we
+     * are, as far as that space allows */
+    if (child_argv_area && child_argv_len > 1) {
+        char *a = child_argv_area;
+        size_t cap = child_argv_len - 1, n = 0;
+        memset(a, 0, child_argv_len);
+        const char *parts[] = {"minidock-shim", "exec", id};
+        for (size_t i = 0; i < 3 && n < cap; i++) {
+            size_t l = strlen(parts[i]);
+            if (l > cap - n)
+                l = cap - n;
+            memcpy(a + n, parts[i], l);
+            n += l + 1;
+        }
+    }
     int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (log >= 0) {
         dup2(log, 2);
