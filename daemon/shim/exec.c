@@ -26,6 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define EXEC_RESULT_TIMEOUT_MS 10000 /* the execve is under way when we get here */
+#define HOLD_MS                60000 /* for the daemon's "go" (it attaches first) */
+
 struct exec_shim {
     const char *exec_dir;
     int daemon_fd;
@@ -99,6 +102,50 @@ static char *cached_filter(const struct rt_exec_plan *x, const struct rt_plan *p
         return NULL;
     }
     return util_read_file(path, len);
+}
+
+/* The exec'd process is a vfork-style clone (no copy of our memory, and
+ * we wait while it sets up: it joins its cgroups itself and execs without
+ * waiting for "go"), so it runs on this stack, never at the same time as
+ * we do. Its output waits in the shim until "go" (io->hold). */
+static char vfork_stack[256 * 1024] __attribute__((aligned(64)));
+
+struct vfork_args {
+    const struct child_proc *cp;
+    int pidfd, sync, other;
+    const struct child_io *cio;
+};
+
+static int exec_child(void *arg)
+{
+    const struct vfork_args *a = arg;
+    close(a->other); /* our own fd table: the shim keeps its end */
+    child_exec_main(a->cp, a->pidfd, a->sync, a->cio);
+}
+
+/* After SYNC_READY the process has already exec'd, or failed to: its sync
+ * socket closed on the execve (CLOEXEC), or it sent SYNC_ERROR. "go" will
+ * answer with that, like after a release. */
+static int exec_result(struct shim_io *io, struct md_error *e)
+{
+    char type = 0;
+    int err = 0, fd = -1;
+    _cleanup_free_ char *msg = NULL;
+    int r = shim_recv_timeout(io->sync_fd, &type, &err, &msg, &fd, EXEC_RESULT_TIMEOUT_MS);
+    if (fd >= 0)
+        close(fd);
+    if (r < 0)
+        return md_errno(e, errno, "wait for the exec process");
+    io->released = io->exec_done = true;
+    if (r == 1 && type == SYNC_ERROR) {
+        io->exec_errno = err ? err : EINVAL;
+        io->exec_msg = steal_ptr(&msg);
+    }
+    close(io->sync_fd);
+    io->sync_fd = -1;
+    io->hold = true;
+    io->hold_deadline = util_mono_ms() + HOLD_MS;
+    return 0;
 }
 
 /* Before the clients' streams end: the exit file, then the daemon. */
@@ -194,14 +241,14 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
                             .master = -1};
     _cleanup_free_ char *bpf = cp.seccomp ? cached_filter(&x, &plan, &cp.bpf_len) : NULL;
     cp.bpf = bpf;
-    pid_t pid = fork();
+    cp.at_once = true;
+    cp.cgroup_dirs = cs.cgroup_dirs;
+    struct vfork_args va = {.cp = &cp, .pidfd = pidfd, .sync = sp[1], .other = sp[0], .cio = &cio};
+    pid_t pid =
+        clone(exec_child, vfork_stack + sizeof vfork_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &va);
     if (pid < 0) {
-        md_errno(&e, errno, "fork the exec process");
+        md_errno(&e, errno, "start the exec process");
         return fail_setup(daemon_fd, &e);
-    }
-    if (pid == 0) {
-        close(sp[0]);
-        child_exec_main(&cp, pidfd, sp[1], &cio);
     }
     strv_free(cp.env);
     plan_clear(&plan);
@@ -221,7 +268,8 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
         shim_set_nonblock(io.out_fd[1]);
     }
     _cleanup_free_ char *pidfile = xasprintf("%s/pid", exec_dir);
-    if (shim_wait_ready(&cs, x.tty, "exec process", &io, NULL, &e) < 0 ||
+    if (shim_wait_ready(&cs, x.tty, "exec process", &io, NULL, true, &e) < 0 ||
+        exec_result(&io, &e) < 0 ||
         util_write_pid_file(pidfile, pid, util_proc_start_time(pid), &e) < 0) {
         if (io.pid > 0) {
             kill(pid, SIGKILL);

@@ -131,6 +131,44 @@ static void emit_log(const char *line, size_t len, int64_t ns, void *arg)
         log_flush(io);
 }
 
+static void send_output(struct shim_io *io, int idx, const char *buf, size_t n);
+
+/* While io->hold: the clients' share of the output, kept for "go". */
+static void hold_output(struct shim_io *io, int idx, const char *buf, size_t n)
+{
+    size_t need = io->heldlen + 5 + n;
+    if (need > io->heldcap) {
+        io->heldcap = need * 2;
+        io->held = xrealloc(io->held, io->heldcap);
+    }
+    char *p = io->held + io->heldlen;
+    uint32_t len = (uint32_t)n;
+    p[0] = (char)idx;
+    memcpy(p + 1, &len, 4);
+    memcpy(p + 5, buf, n);
+    io->heldlen = need;
+}
+
+/* "go" came (or never will): what was held goes to the clients attached
+ * now; no new attach once the process is over and has been heard. */
+static void release_hold(struct shim_io *io)
+{
+    io->hold = false;
+    for (size_t off = 0; off < io->heldlen;) {
+        uint32_t len;
+        memcpy(&len, io->held + off + 1, 4);
+        send_output(io, io->held[off], io->held + off + 5, len);
+        off += 5 + len;
+    }
+    free(io->held);
+    io->held = NULL;
+    io->heldlen = io->heldcap = 0;
+    if (io->exited && io->listen_fd >= 0) {
+        close(io->listen_fd);
+        io->listen_fd = -1;
+    }
+}
+
 static void dispatch_output(struct shim_io *io, int idx, const char *buf, size_t n)
 {
     if (io->log_fd >= 0) {
@@ -139,6 +177,14 @@ static void dispatch_output(struct shim_io *io, int idx, const char *buf, size_t
         logfmt_feed(&io->lines[idx], buf, n, util_now_ns, emit_log, &x);
         log_flush(io);
     }
+    if (io->hold)
+        hold_output(io, idx, buf, n);
+    else
+        send_output(io, idx, buf, n);
+}
+
+static void send_output(struct shim_io *io, int idx, const char *buf, size_t n)
+{
     for (struct shim_client *c = io->clients; c; c = c->next) {
         if (c->dead || !c->have_cmd || c->cmd.kind != PROTO_ATTACH)
             continue;
@@ -250,6 +296,7 @@ static void handle_command(struct shim_io *io, struct shim_client *c)
         break;
     }
     case PROTO_GO:
+        io->go_seen = true; /* held output goes out after this round of commands */
         if (!io->released && !io->exited && io->sync_fd >= 0) {
             if (sync_send(io->sync_fd, SYNC_GO, 0, NULL, -1) < 0) {
                 reply_error(c, errno, "release the container process");
@@ -347,10 +394,14 @@ static void accept_clients(struct shim_io *io)
         int fd = accept4(io->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
             return;
+        /* in the order they came: the daemon sends "attach" before "go",
+         * and held output must find the attached client */
         struct shim_client *c = xcalloc(1, sizeof *c);
         c->fd = fd;
-        c->next = io->clients;
-        io->clients = c;
+        struct shim_client **tail = &io->clients;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = c;
     }
 }
 
@@ -368,9 +419,12 @@ static void reap_children(struct shim_io *io)
             io->exited = true;
             io->status = st;
             io->finished_ns = util_now_ns();
-            /* no new attach once it is over */
-            close(io->listen_fd);
-            io->listen_fd = -1;
+            /* no new attach once it is over (held output still waits for
+             * its client: release_hold closes it then) */
+            if (!io->hold && io->listen_fd >= 0) {
+                close(io->listen_fd);
+                io->listen_fd = -1;
+            }
         }
     }
 }
@@ -411,6 +465,8 @@ static void read_exec_result(struct shim_io *io)
 
 static bool backlogged(const struct shim_io *io)
 {
+    if (io->heldlen > BACKLOG_MAX)
+        return true;
     for (const struct shim_client *c = io->clients; c; c = c->next)
         if (queued(c) > BACKLOG_MAX)
             return true;
@@ -492,7 +548,10 @@ int shim_io_run(struct shim_io *io)
                 io->sync_fd = -1;
             }
             bool outputs_open = io->out_fd[0] >= 0 || io->out_fd[1] >= 0;
-            if ((!outputs_open && io->sync_fd < 0) || util_mono_ms() >= drain_deadline)
+            bool over = (!outputs_open && io->sync_fd < 0) || util_mono_ms() >= drain_deadline;
+            if (over && io->hold && util_mono_ms() >= io->hold_deadline)
+                release_hold(io); /* no "go" came: nobody to give it to */
+            if (over && !io->hold)
                 break;
         }
         if (io->stdin_closing && io->inlen == 0 && io->stdin_fd >= 0)
@@ -528,7 +587,7 @@ int shim_io_run(struct shim_io *io)
         }
         int timeout = -1;
         if (io->exited)
-            timeout = (int)(drain_deadline - util_mono_ms());
+            timeout = (int)((io->hold ? io->hold_deadline : drain_deadline) - util_mono_ms());
         if (timeout < -1)
             timeout = 0;
         /* after a second without work: start-up pages (an exec's shim) and
@@ -583,8 +642,10 @@ int shim_io_run(struct shim_io *io)
                 close_stdin(io); /* the container closed its stdin */
             }
         }
+        /* the clients polled: the first nc (accept_clients appended any new
+         * ones after them, to be polled next round) */
         size_t k = cbase;
-        for (struct shim_client *c = io->clients; c; c = c->next, k++) {
+        for (struct shim_client *c = io->clients; c && k < cbase + nc; c = c->next, k++) {
             if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
                 if (!c->in_eof && !c->dead)
                     client_read(io, c);
@@ -594,6 +655,8 @@ int shim_io_run(struct shim_io *io)
             if (queued(c) && !c->dead)
                 client_write(c);
         }
+        if (io->hold && io->go_seen)
+            release_hold(io);
         free(pf);
     }
     /* output still buffered in a pty or pipe that we gave up on is lost,

@@ -42,6 +42,12 @@ struct shim_io {
     /* drop start-up pages (shim_trim_rss) after the first idle second
      * instead of right away: an exec's shim works on at once */
     bool trim_when_idle;
+    /* the process runs before the daemon has attached (an exec started at
+     * once): its output waits until "go", then goes to the clients attached
+     * by then (none: dropped, as for a detached exec). The shim stays until
+     * then, or until hold_deadline (CLOCK_MONOTONIC ms). */
+    bool hold;
+    int64_t hold_deadline;
 
     /* filled by the loop */
     int status; /* wait status of pid */
@@ -58,6 +64,9 @@ struct shim_io {
     bool exited;
     struct logfmt_lines lines[2];
     struct logfmt_clock clock;
+    char *held; /* output kept while hold: records [stream][u32 length][bytes] */
+    size_t heldlen, heldcap;
+    bool go_seen;
     char *logbuf; /* json-file records not yet written */
     size_t loglen, logcap;
     int sig_fd;
@@ -94,9 +103,10 @@ int shim_join_cgroups(const struct rt_spec *s, pid_t pid, struct md_error *err);
 /* One sync message from the child within ms. 1: got it; 0: EOF. */
 int shim_recv_timeout(int fd, char *type, int *e, char **msg, int *passfd, int ms);
 void shim_describe_status(struct md_error *e, int st);
-/* Cgroups, the child's setup handshake and the pty master (see container.c). */
+/* Cgroups (unless the child joined them itself), the child's setup
+ * handshake and the pty master (see container.c). */
 int shim_wait_ready(const struct rt_spec *spec, bool tty, const char *what, struct shim_io *io,
-                    uint64_t *oom_base, struct md_error *e);
+                    uint64_t *oom_base, bool joined, struct md_error *e);
 /* Pipes for stdin (or /dev/null in in[0]), stdout, stderr; CLOEXEC. */
 int shim_make_pipes(bool open_stdin, int in[2], int out[2], int errp[2], struct md_error *e);
 /* docker's code for a wait status: the exit status, or 128+signal. */
