@@ -98,14 +98,17 @@ static int cmd_exec(int argc, char **argv)
     _cleanup_strv_ char **envc = all_env;
     bool a_in = !detach && interactive, a_out = !detach, a_err = !detach;
 
-    json_t *ctr = NULL;
-    _cleanup_free_ char *err = NULL;
-    if (ctr_inspect(ref, &ctr, &err) != 200) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    json_decref(ctr);
+    /* docker's CLI inspects the container first so that "No such container"
+     * wins over the tty check. Exec create answers that same error itself,
+     * so the extra round trip is only needed when the tty check fails. */
     if (!detach && a_in && tty && !isatty(STDIN_FILENO)) {
+        json_t *ctr = NULL;
+        _cleanup_free_ char *err = NULL;
+        if (ctr_inspect(ref, &ctr, &err) != 200) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+        json_decref(ctr);
         fprintf(stderr, "the input device is not a TTY\n");
         return 1;
     }

@@ -429,6 +429,8 @@ static int cmd_start(int argc, char **argv)
     "signals and reaps processes\n"                                                                \
     "  -i, --interactive                  Keep STDIN open even if not attached\n"                  \
     "  -l, --label list                   Set meta data on a container\n"                          \
+    "      --log-driver string            Logging driver for the container\n"                      \
+    "      --log-opt list                 Log driver options\n"                                    \
     "  -m, --memory bytes                 Memory limit\n"                                          \
     "      --memory-swap bytes            Swap limit equal to memory plus swap: '-1' to enable "   \
     "unlimited swap\n"                                                                             \

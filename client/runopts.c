@@ -30,6 +30,7 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->cap_drop);
     strv_free(o->group_add);
     strv_free(o->attach);
+    strv_free(o->log_opts);
     for (size_t i = 0; i < o->nulimits; i++)
         free(o->ulimits[i].name);
     free(o->ulimits);
@@ -179,6 +180,8 @@ enum {
     O_INTERACTIVE,
     O_TTY,
     O_PUBLISH_ALL,
+    O_LOG_DRIVER,
+    O_LOG_OPT,
 };
 
 static const struct option create_longopts[] = {
@@ -217,6 +220,8 @@ static const struct option create_longopts[] = {
     {"group-add", required_argument, 0, O_GROUP_ADD},
     {"attach", required_argument, 0, 'a'},
     {"pull", required_argument, 0, O_PULL},
+    {"log-driver", required_argument, 0, O_LOG_DRIVER},
+    {"log-opt", required_argument, 0, O_LOG_OPT},
     {"quiet", no_argument, 0, 'q'},
     /* run only (checked below) */
     {"detach-keys", required_argument, 0, O_DETACH_KEYS},
@@ -324,6 +329,12 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
             break;
         case O_PUBLISH_ALL:
             r = bool_flag(optarg, "-P, --publish-all", &o->publish_all);
+            break;
+        case O_LOG_DRIVER:
+            o->log_driver = optarg;
+            break;
+        case O_LOG_OPT:
+            strv_push(&o->log_opts, optarg);
             break;
         case O_EXPOSE:
             strv_push(&o->expose, optarg);
@@ -626,7 +637,21 @@ json_t *create_body(struct create_opts *o, int *code)
             return NULL;
         }
     }
+    /* parseLoggingOpts: "k=v" (a bare "k" is k=""); none takes none */
+    const char *driver = o->log_driver ? o->log_driver : "";
+    if (!strcmp(driver, "none") && o->log_opts) {
+        json_decref(labels);
+        with_help(125, "invalid logging opts for driver none");
+        return NULL;
+    }
+    json_t *log_cfg = json_object();
+    for (char **l = o->log_opts; l && *l; l++) {
+        const char *eq = strchr(*l, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+        json_object_set_new(log_cfg, k, json_string(eq ? eq + 1 : ""));
+    }
     if (o->rm && rp_name && *rp_name && strcmp(rp_name, "no")) {
+        json_decref(log_cfg);
         json_decref(labels);
         with_help(125, "conflicting options: cannot specify both --restart and --rm");
         return NULL;
@@ -679,7 +704,7 @@ json_t *create_body(struct create_opts *o, int *code)
     json_t *hc = json_object();
     json_object_set(hc, "Binds", binds ? binds : json_null());
     json_object_set_new(hc, "ContainerIDFile", json_string(""));
-    json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:{}}", "Type", "", "Config"));
+    json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:o}", "Type", driver, "Config", log_cfg));
     json_object_set_new(hc, "NetworkMode", json_string(netmode));
     json_object_set_new(hc, "PortBindings", sorted_object(json_incref(bindings)));
     json_object_set_new(

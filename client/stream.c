@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,9 @@
  * (signal.Notify with no list) and forwards all but SIGCHLD and SIGPIPE. */
 static const int fatal_sigs[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
                                  SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+
+#define SPLICE_MIN 4096      /* shorter payloads are copied with the rest */
+#define SPLICE_MAX (1 << 20) /* per splice without frames (tty) */
 
 static int sig_pipe[2] = {-1, -1};
 static const char *proxy_container; /* NULL: no forwarding */
@@ -202,6 +206,26 @@ static void handle_signals(const struct stream_opts *o)
         }
 }
 
+static void no_out(void *ctx, int stream, const void *data, size_t len)
+{
+    (void)ctx, (void)stream, (void)data, (void)len;
+}
+
+/* At a frame boundary: when the next frame is a long one, take just its
+ * header, so that all of its payload can be spliced. Returns the payload
+ * length then, else 0 (nothing taken). */
+static size_t take_long_header(int sock, struct stream_demux *dm, int *st)
+{
+    unsigned char h[8];
+    if (recv(sock, h, sizeof h, MSG_PEEK | MSG_DONTWAIT) != sizeof h || h[0] > STREAM_STDOUT)
+        return 0;
+    uint32_t len = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
+    if (len < SPLICE_MIN || recv(sock, h, sizeof h, 0) != sizeof h)
+        return 0;
+    stream_demux_feed(dm, h, sizeof h, no_out, NULL);
+    return stream_demux_pending(dm, st);
+}
+
 int stream_run(struct http_conn *c, const struct stream_opts *o, char **err)
 {
     int sock = http_fd(c);
@@ -231,6 +255,8 @@ int stream_run(struct http_conn *c, const struct stream_opts *o, char **err)
 
     struct stream_demux dm;
     stream_demux_init(&dm);
+    struct stat so;
+    bool splice_out = fstat(STDOUT_FILENO, &so) == 0 && S_ISFIFO(so.st_mode);
     struct demux_ctx dctx = {o, STRBUF_INIT};
     int rc = STREAM_DONE;
     char buf[65536];
@@ -273,6 +299,28 @@ int stream_run(struct http_conn *c, const struct stream_opts *o, char **err)
             }
             if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
+        }
+        /* Output for a pipe goes there with splice(2), socket to pipe, not
+         * through our memory: the framing is all we need to see. Short
+         * frames and what http.c already buffered take the copy below. */
+        if (splice_out && !http_buffered(c)) {
+            int st = STREAM_STDOUT;
+            size_t want = o->tty ? SPLICE_MAX : stream_demux_pending(&dm, &st);
+            if (!o->tty && !want && stream_demux_idle(&dm))
+                want = take_long_header(sock, &dm, &st);
+            if (want >= SPLICE_MIN && o->out && (st == STREAM_STDOUT || st == STREAM_STDIN)) {
+                ssize_t k = splice(sock, NULL, STDOUT_FILENO, NULL, want, SPLICE_F_MOVE);
+                if (k > 0) {
+                    if (!o->tty)
+                        stream_demux_consumed(&dm, (uint32_t)k);
+                    continue;
+                }
+                if (k == 0)
+                    break;
+                if (errno == EINTR)
+                    continue;
+                splice_out = false; /* EINVAL, EAGAIN...: nothing moved, copy instead */
+            }
         }
         ssize_t n = http_read(c, buf, sizeof buf);
         if (n < 0 && errno == EINTR)

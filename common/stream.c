@@ -62,3 +62,16 @@ bool stream_demux_idle(const struct stream_demux *d)
 {
     return !d->failed && d->remaining == 0 && d->hdr_len == 0;
 }
+
+uint32_t stream_demux_pending(const struct stream_demux *d, int *stream)
+{
+    if (d->failed || d->hdr_len)
+        return 0;
+    *stream = d->stream;
+    return d->remaining;
+}
+
+void stream_demux_consumed(struct stream_demux *d, uint32_t n)
+{
+    d->remaining -= n < d->remaining ? n : d->remaining;
+}

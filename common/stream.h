@@ -30,3 +30,8 @@ int stream_demux_feed(struct stream_demux *d, const void *buf, size_t n,
 /* True at a frame boundary: an end of input here is clean, anywhere else
  * the peer cut a frame short. */
 bool stream_demux_idle(const struct stream_demux *d);
+/* Payload bytes of the current frame not yet seen, and its stream in
+ * *stream; 0 at a frame boundary or inside a header. A reader may deliver
+ * them itself (splice) and then report them with stream_demux_consumed. */
+uint32_t stream_demux_pending(const struct stream_demux *d, int *stream);
+void stream_demux_consumed(struct stream_demux *d, uint32_t n);

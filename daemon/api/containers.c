@@ -375,7 +375,9 @@ json_t *ctr_inspect_json(const struct container *c)
     json_object_set_new(j, "ResolvConfPath", json_sprintf("%s/resolv.conf", dir));
     json_object_set_new(j, "HostnamePath", json_sprintf("%s/hostname", dir));
     json_object_set_new(j, "HostsPath", json_sprintf("%s/hosts", dir));
-    json_object_set_new(j, "LogPath", json_sprintf("%s/%s-json.log", dir, c->id));
+    json_object_set_new(j, "LogPath",
+                        ctr_log_none(c) ? json_string("")
+                                        : json_sprintf("%s/%s-json.log", dir, c->id));
     json_object_set_new(j, "Name", json_string(name));
     json_object_set_new(j, "RestartCount", json_integer(c->restart_count));
     json_object_set_new(j, "Driver", json_string("overlay2"));

@@ -161,7 +161,8 @@ static void send_logs(struct attach_ctx *a, int sock);
 static void attach_fn(void *p, int sock, const char *extra, size_t extra_len, struct api_upgrade *u)
 {
     struct attach_ctx *a = p;
-    if (a->logs)
+    /* nothing to replay without a log (--log-driver none) */
+    if (a->logs && !ctr_log_none(a->c))
         send_logs(a, sock);
     if (a->stream) {
         _cleanup_close_ int shim = connect_shim(a, sock);
@@ -282,13 +283,21 @@ static void logs_free(void *p)
 }
 
 /* One json-file line -> the frame (or raw bytes) docker sends. */
-static int emit_entry(struct logs_ctx *l, int fd, const char *log, bool is_err, int64_t ns)
+static int emit_entry(struct logs_ctx *l, int fd, const char *log, size_t len, bool is_err,
+                      int64_t ns)
 {
     if ((is_err && !l->err) || (!is_err && !l->out) || ns < l->since || ns > l->until)
         return 0;
+    /* by length: the output may hold NUL bytes ("\u0000" in the file) */
     _cleanup_free_ char *ts = l->timestamps ? time_format(ns, true) : NULL;
-    _cleanup_free_ char *payload = ts ? xasprintf("%s %s", ts, log) : xstrdup(log);
-    size_t n = strlen(payload);
+    size_t tl = ts ? strlen(ts) + 1 : 0;
+    size_t n = tl + len;
+    _cleanup_free_ char *payload = xmalloc(n + 1);
+    if (ts) {
+        memcpy(payload, ts, tl - 1);
+        payload[tl - 1] = ' ';
+    }
+    memcpy(payload + tl, log, len);
     if (!l->tty) {
         uint8_t hdr[8];
         stream_header(hdr, is_err ? STREAM_STDERR : STREAM_STDOUT, (uint32_t)n);
@@ -300,14 +309,15 @@ static int emit_entry(struct logs_ctx *l, int fd, const char *log, bool is_err, 
 
 static int emit_line(struct logs_ctx *l, int fd, const char *line)
 {
-    _cleanup_json_ json_t *j = json_loads(line, 0, NULL);
+    _cleanup_json_ json_t *j = json_loads(line, JSON_ALLOW_NUL, NULL);
     const char *log = json_str(j, "log");
     const char *stream = json_str(j, "stream");
     const char *t = json_str(j, "time");
     int64_t ns = 0;
     if (!log || !stream || !t || time_parse_rfc3339(t, &ns) < 0)
         return 0; /* a damaged line is skipped, as docker does */
-    return emit_entry(l, fd, log, !strcmp(stream, "stderr"), ns);
+    size_t len = json_string_length(json_object_get(j, "log"));
+    return emit_entry(l, fd, log, len, !strcmp(stream, "stderr"), ns);
 }
 
 static bool ctr_live(struct container *c)
@@ -415,10 +425,17 @@ static void logs(struct api_req *r)
     struct container *c = api_find_container(r);
     if (!c)
         return;
-    struct logs_ctx *l = xcalloc(1, sizeof *l);
     cstore_lock();
     bool tty = json_is_true(json_object_get(c->config, "Tty"));
+    bool none = ctr_log_none(c);
     cstore_unlock();
+    if (none) {
+        /* moby's ErrReadLogsNotSupported, a NotImplemented error */
+        ctr_put(c);
+        api_reply_msg(r, 501, "configured logging driver does not support reading");
+        return;
+    }
+    struct logs_ctx *l = xcalloc(1, sizeof *l);
     *l = (struct logs_ctx){.c = c,
                            .out = out,
                            .err = err,

@@ -25,13 +25,20 @@ struct child_proc {
     size_t bpf_len;
     bool mkdir_cwd; /* create a missing working dir (docker run; not exec) */
     int master;     /* pty master for the shim, or -1 */
+    /* exec started at once (a vfork-style clone of its shim, which cannot
+     * answer before the execve): join these cgroups (cgroup.procs dirs)
+     * ourselves instead of waiting for SYNC_CGROUP, and exec right after
+     * SYNC_READY instead of waiting for SYNC_GO */
+    bool at_once;
+    char *const *cgroup_dirs;
 };
 __attribute__((noreturn)) void child_finish(const struct child_proc *cp);
 
-/* An exec'd process (a fork of the exec shim, already in the container's
- * PID namespace): wait SYNC_CGROUP, join the other namespaces of the
- * container's PID 1 through pidfd, pty or pipes, then child_finish with cp
- * (cp->p: the container's plan with the exec's argv/env/user/cwd). */
+/* An exec'd process (a clone of the exec shim, already in the container's
+ * PID namespace): wait SYNC_CGROUP (or join them itself, cp->at_once),
+ * join the other namespaces of the container's PID 1 through pidfd, pty or
+ * pipes, then child_finish with cp (cp->p: the container's plan with the
+ * exec's argv/env/user/cwd). */
 __attribute__((noreturn)) void child_exec_main(const struct child_proc *cp, int pidfd, int syncfd,
                                                const struct child_io *io);
 

@@ -23,6 +23,32 @@
 
 #define EXEC_PREPARE_TIMEOUT_MS 70000 /* the shim gives the process 60 s */
 
+/* The container's shim forks the exec's shim (proto.h, "exec"): a fork of
+ * a small running process instead of starting the shim binary afresh,
+ * which is most of an exec's latency where exec(2) and page faults are
+ * dear. The connection then answers like a spawned shim's fd 3. -1: ask
+ * for a spawned one: the shim is gone, the dir is not the usual one, or the
+ * shim runs another binary than ours (started before an upgrade: its code
+ * may not read today's exec spec). */
+static int fork_from_container_shim(const struct rt_exec_plan *p, const struct rt_state *ctr)
+{
+    _cleanup_free_ char *usual = xasprintf("%s/exec/%s", p->ctr_exec_dir, p->id);
+    if (strcmp(usual, p->exec_dir) || !rt_shim_is_current(ctr->shim_pid))
+        return -1;
+    struct md_error e = {0};
+    int fd = rt_shim_connect(p->ctr_exec_dir, &e);
+    md_err_clear(&e);
+    if (fd < 0)
+        return -1;
+    char cmd[80];
+    snprintf(cmd, sizeof cmd, "exec %s\n", p->id);
+    if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) != (ssize_t)strlen(cmd)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md_error *err)
 {
     memset(st, 0, sizeof *st);
@@ -43,12 +69,24 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
         util_rm_rf(p->exec_dir, NULL);
         return -1;
     }
-    int sync = rt_spawn_shim("exec", p->exec_dir, err);
-    if (sync < 0) {
-        util_rm_rf(p->exec_dir, NULL);
-        return -1;
+    int sync = fork_from_container_shim(p, &ctr);
+    int r = sync < 0
+                ? -1
+                : rt_await_ready(sync, p->exec_dir, "exec shim", EXEC_PREPARE_TIMEOUT_MS, st, err);
+    /* a shim from before the "exec" command answers "bad request" */
+    if (sync >= 0 && r < 0 && err->err == EINVAL && !strcmp(md_err_msg(err), "bad request")) {
+        md_err_clear(err);
+        close(sync);
+        sync = -1;
     }
-    int r = rt_await_ready(sync, p->exec_dir, "exec shim", EXEC_PREPARE_TIMEOUT_MS, st, err);
+    if (sync < 0) {
+        sync = rt_spawn_shim("exec", p->exec_dir, err);
+        if (sync < 0) {
+            util_rm_rf(p->exec_dir, NULL);
+            return -1;
+        }
+        r = rt_await_ready(sync, p->exec_dir, "exec shim", EXEC_PREPARE_TIMEOUT_MS, st, err);
+    }
     if (r < 0) {
         close(sync);
         util_stop_shim(p->exec_dir, 2000);

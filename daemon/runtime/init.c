@@ -414,7 +414,7 @@ void child_finish(const struct child_proc *cp)
         _exit(1);
     if (master >= 0)
         close(master);
-    if (wait_for(SYNC_GO, &e) < 0)
+    if (!cp->at_once && wait_for(SYNC_GO, &e) < 0)
         fail(&e, 1);
     if (!p->init)
         exec_command(&x);
@@ -441,6 +441,19 @@ void child_finish(const struct child_proc *cp)
     pid1_init_loop(pid);
 }
 
+/* The container's cgroups, from the host's view (before setns): "0" in
+ * cgroup.procs moves the writer. */
+static int join_cgroups(char *const *dirs, struct md_error *err)
+{
+    for (char *const *d = dirs; d && *d; d++) {
+        _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", *d);
+        _cleanup_close_ int fd = open(procs, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+            return md_errno(err, errno, "join cgroup: write %s", procs);
+    }
+    return 0;
+}
+
 void child_exec_main(const struct child_proc *cp, int pidfd, int syncfd, const struct child_io *io)
 {
     const struct rt_plan *p = cp->p;
@@ -449,7 +462,7 @@ void child_exec_main(const struct child_proc *cp, int pidfd, int syncfd, const s
     pidfd = SYNC_FD + 1;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(0);
-    if (wait_for(SYNC_CGROUP, &e) < 0)
+    if (cp->at_once ? join_cgroups(cp->cgroup_dirs, &e) : wait_for(SYNC_CGROUP, &e))
         fail(&e, 1);
     /* Every namespace of the container's PID 1 at once (the PID namespace
      * was the shim's to join: it only takes effect for children, which is

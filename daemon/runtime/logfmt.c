@@ -1,11 +1,15 @@
-/* json-file log records and attach frames. */
+/* json-file log records and the line splitting of docker's copier. A
+ * container that prints a lot makes the shim encode every byte, often six
+ * times over (a NUL is "\u0000"), so the encoder copies runs at once: plain
+ * ASCII with one memcpy, a run of one escaped byte by doubling what it
+ * already wrote. */
 #include "daemon/runtime/logfmt.h"
 #include "common/cleanup.h"
-#include "common/timefmt.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Length of a valid UTF-8 sequence at p (max n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -40,21 +44,25 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return need;
 }
 
-/* The escapes of moby's jsonlog (ffjsonWriteJSONBytesAsString) for bytes
- * below 0x80: controls as \u00XX (tab too: it has no short form there)
- * except \n and \r, '"', '\\', and the HTML-unsafe '<', '>', '&'. Length 0:
- * copied as is. Each entry is padded to 8 bytes so one store writes it. */
+/* What each byte becomes, after moby's jsonlog (ffjsonWriteJSONBytesAsString):
+ * controls as \u00XX (tab too: it has no short form there) except \n and
+ * \r, '"', '\\', and the HTML-unsafe '<', '>', '&'; a byte that can never
+ * start valid UTF-8 is U+FFFD. kind: PLAIN copied as is, ESC the escape in
+ * s (padded to 8 bytes so one store writes it), UTF8 a lead byte whose
+ * sequence decides. */
+enum { PLAIN, ESC, UTF8 };
 struct esc {
     char s[8];
-    unsigned char len;
+    unsigned char len, kind;
 };
-static struct esc esc_table[128];
+static struct esc esc_table[256];
 
 static void esc_init(void)
 {
     static const char hex[] = "0123456789abcdef";
-    for (int c = 0; c < 128; c++) {
+    for (int c = 0; c < 256; c++) {
         struct esc *e = &esc_table[c];
+        e->kind = ESC;
         if (c == '\n' || c == '\r' || c == '"' || c == '\\') {
             e->s[0] = '\\';
             e->s[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : (char)c;
@@ -64,66 +72,145 @@ static void esc_init(void)
             e->s[4] = hex[c >> 4];
             e->s[5] = hex[c & 15];
             e->len = 6;
+        } else if (c < 0x80) {
+            e->kind = PLAIN;
+        } else if (c < 0xc2 || c > 0xf4) {
+            memcpy(e->s, "\\ufffd", 6);
+            e->len = 6;
+        } else {
+            e->kind = UTF8;
         }
     }
+}
+
+/* n copies of the len bytes just written before o; returns the new end. */
+static char *repeat(char *o, size_t len, size_t n)
+{
+    char *start = o - len;
+    size_t have = len, want = len * n;
+    while (have < want) {
+        size_t k = have < want - have ? have : want - have;
+        memcpy(start + have, start, k);
+        have += k;
+    }
+    return start + want;
+}
+
+static char *put(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+size_t logfmt_json_into(char *out, const char *data, size_t len, const char *stream,
+                        const char *time, size_t time_len)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, esc_init);
+    char *o = put(out, "{\"log\":\"", 8);
+    const unsigned char *p = (const unsigned char *)data;
+    for (size_t i = 0; i < len;) {
+        const struct esc *e = &esc_table[p[i]];
+        if (e->kind == PLAIN) {
+            size_t run = i + 1;
+            while (run < len && esc_table[p[run]].kind == PLAIN)
+                run++;
+            o = put(o, (const char *)p + i, run - i);
+            i = run;
+        } else if (e->kind == ESC) {
+            size_t run = i + 1;
+            while (run < len && p[run] == p[i])
+                run++;
+            memcpy(o, e->s, 8);
+            o = repeat(o + e->len, e->len, run - i);
+            i = run;
+        } else {
+            size_t n = utf8_len(p + i, len - i);
+            if (n == 0) {
+                o = put(o, "\\ufffd", 6);
+                i++;
+            } else if (n == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 &&
+                       (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+                /* U+2028, U+2029 break JavaScript; moby escapes them */
+                o = put(o, p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+                i += 3;
+            } else {
+                o = put(o, (const char *)p + i, n);
+                i += n;
+            }
+        }
+    }
+    o = put(o, "\",\"stream\":\"", 12);
+    o = put(o, stream, strlen(stream));
+    o = put(o, "\",\"time\":\"", 10);
+    o = put(o, time, time_len);
+    o = put(o, "\"}\n", 3);
+    return (size_t)(o - out);
+}
+
+size_t logfmt_time(struct logfmt_clock *c, int64_t ns, char out[40])
+{
+    int64_t sec = ns / 1000000000, nsec = ns % 1000000000;
+    if (nsec < 0) {
+        nsec += 1000000000;
+        sec--;
+    }
+    if (!c->head[0] || c->sec != sec) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        snprintf(c->head, sizeof c->head, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        c->sec = sec;
+    }
+    size_t n = strlen(c->head);
+    memcpy(out, c->head, n);
+    if (nsec) {
+        /* Go's RFC3339Nano: the fraction without its trailing zeros */
+        char d[9];
+        for (int k = 8; k >= 0; k--, nsec /= 10)
+            d[k] = (char)('0' + nsec % 10);
+        int last = 8;
+        while (d[last] == '0')
+            last--;
+        out[n++] = '.';
+        memcpy(out + n, d, (size_t)last + 1);
+        n += (size_t)last + 1;
+    }
+    out[n++] = 'Z';
+    out[n] = 0;
+    return n;
 }
 
 char *logfmt_json(const char *data, size_t len, const char *stream, int64_t ns, size_t *outlen)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, esc_init);
-    /* worst case: every byte becomes \ufffd (6 chars); 8 of slack for the
-     * padded stores */
-    size_t cap = len * 6 + strlen(stream) + 104;
-    char *out = xmalloc(cap), *o = out;
-    memcpy(o, "{\"log\":\"", 8);
-    o += 8;
-    const unsigned char *p = (const unsigned char *)data;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            const struct esc *e = &esc_table[c];
-            if (e->len) {
-                memcpy(o, e->s, 8);
-                o += e->len;
-                i++;
-                continue;
-            }
-            /* a run of plain ASCII, copied at once */
-            size_t run = i + 1;
-            while (run < len && p[run] < 0x80 && !esc_table[p[run]].len)
-                run++;
-            memcpy(o, p + i, run - i);
-            o += run - i;
-            i = run;
-            continue;
-        }
-        size_t n = utf8_len(p + i, len - i);
-        if (n == 0) {
-            memcpy(o, "\\ufffd", 6);
-            o += 6;
-            i++;
-            continue;
-        }
-        /* U+2028, U+2029 break JavaScript; moby escapes them */
-        if (n == 3 && c == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-            memcpy(o, p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
-            o += 6;
-        } else {
-            memcpy(o, p + i, n);
-            o += n;
-        }
-        i += n;
-    }
-    _cleanup_free_ char *t = time_format(ns, true);
-    o += sprintf(o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, t);
+    struct logfmt_clock c = {0};
+    char t[40];
+    size_t tl = logfmt_time(&c, ns, t);
+    char *out = xmalloc(logfmt_json_max(len) + strlen(stream));
+    size_t n = logfmt_json_into(out, data, len, stream, t, tl);
+    out[n] = 0;
     if (outlen)
-        *outlen = (size_t)(o - out);
+        *outlen = n;
     return out;
 }
 
-void logfmt_feed(struct logfmt_lines *l, const char *data, size_t len, logfmt_emit_fn emit,
-                 void *arg)
+/* docker's copier: a whole line takes the time it is logged at, unless it
+ * ends a line split into parts: then it, like every part, has the time of
+ * the first part. */
+static void emit_part(struct logfmt_lines *l, const char *line, size_t len, bool partial,
+                      int64_t (*now)(void), logfmt_emit_fn emit, void *arg)
+{
+    int64_t ns = l->partial_ns ? l->partial_ns : now();
+    if (partial)
+        l->partial_ns = ns;
+    else
+        l->partial_ns = 0;
+    emit(line, len, ns, arg);
+}
+
+void logfmt_feed(struct logfmt_lines *l, const char *data, size_t len, int64_t (*now)(void),
+                 logfmt_emit_fn emit, void *arg)
 {
     while (len) {
         const char *nl = memchr(data, '\n', len);
@@ -131,25 +218,33 @@ void logfmt_feed(struct logfmt_lines *l, const char *data, size_t len, logfmt_em
         size_t room = LOGFMT_MAX_LINE - l->len;
         if (take > room)
             take = room;
-        if (!l->buf)
-            l->buf = xmalloc(LOGFMT_MAX_LINE);
-        memcpy(l->buf + l->len, data, take);
-        l->len += take;
+        bool whole = nl && take == (size_t)(nl - data) + 1;
+        if (!l->len && (whole || take == LOGFMT_MAX_LINE)) {
+            /* all of it is here: no copy */
+            emit_part(l, data, take, !whole, now, emit, arg);
+        } else {
+            if (!l->buf)
+                l->buf = xmalloc(LOGFMT_MAX_LINE);
+            memcpy(l->buf + l->len, data, take);
+            l->len += take;
+            if (whole || l->len == LOGFMT_MAX_LINE) {
+                emit_part(l, l->buf, l->len, !whole, now, emit, arg);
+                l->len = 0;
+            }
+        }
         data += take;
         len -= take;
-        if (l->buf[l->len - 1] == '\n' || l->len == LOGFMT_MAX_LINE) {
-            emit(l->buf, l->len, arg);
-            l->len = 0;
-        }
     }
 }
 
-void logfmt_flush(struct logfmt_lines *l, logfmt_emit_fn emit, void *arg)
+void logfmt_flush(struct logfmt_lines *l, int64_t (*now)(void), logfmt_emit_fn emit, void *arg)
 {
     if (l->len) {
-        emit(l->buf, l->len, arg);
+        /* docker logs the rest at the end of the stream as a partial message */
+        emit_part(l, l->buf, l->len, true, now, emit, arg);
         l->len = 0;
     }
+    l->partial_ns = 0;
 }
 
 void logfmt_lines_free(struct logfmt_lines *l)
@@ -157,4 +252,5 @@ void logfmt_lines_free(struct logfmt_lines *l)
     free(l->buf);
     l->buf = NULL;
     l->len = 0;
+    l->partial_ns = 0;
 }

@@ -56,6 +56,13 @@ int proto_parse(const char *line, struct proto_cmd *c)
         c->kind = PROTO_GO;
         return 0;
     }
+    /* the id becomes a path component: hex digits only */
+    if (n == 2 && !strcmp(f[0], "exec") && strlen(f[1]) == 64 &&
+        strspn(f[1], "0123456789abcdef") == 64) {
+        c->kind = PROTO_EXEC;
+        memcpy(c->id, f[1], 65);
+        return 0;
+    }
     return -1;
 }
 

@@ -5,6 +5,10 @@
  *   attach <stdin 0|1> <stdout 0|1> <stderr 0|1>\n   output frames / stdin bytes follow
  *   resize <h> <w>\n                                 answered "ok\n" or "err <errno> <msg>\n"
  *   go\n                                             release PID 1; answered likewise
+ *   exec <exec id>\n                                 (container shim only) fork a shim for
+ *                                                    the exec prepared in exec/<id>: this
+ *                                                    connection is then its fd 3 (ready,
+ *                                                    exit), as with a spawned exec shim
  *
  * Sync socket (SOCK_SEQPACKET, CLOEXEC) between the shim and PID 1: one
  * message per step; PID 1's end closes on a successful execve, which is how
@@ -15,12 +19,13 @@
 
 #include "common/error.h"
 
-enum proto_kind { PROTO_ATTACH, PROTO_RESIZE, PROTO_GO };
+enum proto_kind { PROTO_ATTACH, PROTO_RESIZE, PROTO_GO, PROTO_EXEC };
 
 struct proto_cmd {
     enum proto_kind kind;
     bool in, out, err;
     uint16_t h, w;
+    char id[65]; /* exec: 64 hex digits */
 };
 
 #define PROTO_MAX_LINE 128

@@ -163,6 +163,15 @@ int rt_spawn_shim(const char *mode, const char *exec_dir, struct md_error *err)
     return sp[0];
 }
 
+bool rt_shim_is_current(pid_t shim_pid)
+{
+    char exe[64];
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)shim_pid);
+    struct stat a, b;
+    return shim_binary && stat(exe, &a) == 0 && stat(shim_binary, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void remove_stale(const char *exec_dir)
 {
     static const char *const files[] = {"shim.pid",    "pid",  "exit",
@@ -299,7 +308,7 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
 /* Connect to exec_dir/attach.sock. sun_path holds 108 bytes and exec dirs
  * under a long exec-root with a 64-char id do not fit, so the path goes
  * through an O_PATH fd of the directory (/proc/self/fd/N/attach.sock). */
-static int shim_connect(const char *exec_dir, struct md_error *err)
+int rt_shim_connect(const char *exec_dir, struct md_error *err)
 {
     _cleanup_close_ int dir = open(exec_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) {
@@ -339,7 +348,7 @@ static int send_all(int fd, const char *s, struct md_error *err)
 
 int rt_shim_control(const char *exec_dir, const char *cmd, struct md_error *err)
 {
-    _cleanup_close_ int fd = shim_connect(exec_dir, err);
+    _cleanup_close_ int fd = rt_shim_connect(exec_dir, err);
     if (fd < 0)
         return -1;
     if (send_all(fd, cmd, err) < 0)
@@ -367,7 +376,7 @@ int rt_resize(const char *exec_dir, uint16_t h, uint16_t w, struct md_error *err
 
 int rt_attach_connect(const char *exec_dir, bool in, bool out, bool errs, struct md_error *err)
 {
-    int fd = shim_connect(exec_dir, err);
+    int fd = rt_shim_connect(exec_dir, err);
     if (fd < 0)
         return -1;
     char cmd[64];

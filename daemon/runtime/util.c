@@ -306,8 +306,10 @@ void util_stop_shim(const char *exec_dir, int grace_ms)
     siginfo_t si;
     if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == 0 || errno != ECHILD)
         return;
-    /* init's child (the daemon restarted since): init reaps it, maybe not at
-     * once; wait a little so "removed" means no trace of it is left */
-    for (int i = 0; i < 300 && util_proc_start_time(shim) == start; i++)
-        util_sleep_ms(10);
+    /* init's child (the daemon restarted since), or an exec shim, which is
+     * its container shim's: its parent reaps it, maybe not at once; wait a
+     * little so "removed" means no trace of it is left. Short steps: an
+     * exec's cleanup runs on the thread that records the next exec's exit. */
+    for (int i = 0; i < 3000 && util_proc_start_time(shim) == start; i++)
+        util_sleep_ms(1);
 }

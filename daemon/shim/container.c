@@ -178,13 +178,13 @@ int shim_make_pipes(bool open_stdin, int in[2], int out[2], int errp[2], struct 
  * names it in messages; oom_base (PID 1 only) gets the OOM count before it
  * runs. On failure io->pid is 0 if it was reaped. */
 int shim_wait_ready(const struct rt_spec *spec, bool tty, const char *what, struct shim_io *io,
-                    uint64_t *oom_base, struct md_error *e)
+                    uint64_t *oom_base, bool joined, struct md_error *e)
 {
-    if (shim_join_cgroups(spec, io->pid, e) < 0)
+    if (!joined && shim_join_cgroups(spec, io->pid, e) < 0)
         return -1;
     if (oom_base)
         *oom_base = oom_count(spec->oom_file);
-    if (sync_send(io->sync_fd, SYNC_CGROUP, 0, NULL, -1) < 0)
+    if (!joined && sync_send(io->sync_fd, SYNC_CGROUP, 0, NULL, -1) < 0)
         return md_errno(e, errno, "sync with the %s", what);
     char type = 0;
     int cerr = 0, master = -1;
@@ -324,7 +324,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     }
 
     uint64_t oom_base = 0;
-    if (shim_wait_ready(&spec, spec.plan.tty, "container process", &io, &oom_base, &e) < 0) {
+    if (shim_wait_ready(&spec, spec.plan.tty, "container process", &io, &oom_base, false, &e) < 0) {
         if (io.pid > 0) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
@@ -346,6 +346,8 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     close(daemon_fd);
     log_info("container %.12s: pid %d ready", p->id, (int)pid);
     md_trim_rss(true);
+    io.fork_exec = shim_fork_exec;
+    io.fork_exec_arg = (void *)exec_dir;
 
     if (shim_io_run(&io) < 0)
         return -1;

@@ -27,6 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define EXEC_RESULT_TIMEOUT_MS 10000 /* the execve is under way when we get here */
+#define HOLD_MS                60000 /* for the daemon's "go" (it attaches first) */
+
 struct exec_shim {
     const char *exec_dir;
     int daemon_fd;
@@ -100,6 +103,50 @@ static char *cached_filter(const struct rt_exec_plan *x, const struct rt_plan *p
         return NULL;
     }
     return util_read_file(path, len);
+}
+
+/* The exec'd process is a vfork-style clone (no copy of our memory, and
+ * we wait while it sets up: it joins its cgroups itself and execs without
+ * waiting for "go"), so it runs on this stack, never at the same time as
+ * we do. Its output waits in the shim until "go" (io->hold). */
+static char vfork_stack[256 * 1024] __attribute__((aligned(64)));
+
+struct vfork_args {
+    const struct child_proc *cp;
+    int pidfd, sync, other;
+    const struct child_io *cio;
+};
+
+static int exec_child(void *arg)
+{
+    const struct vfork_args *a = arg;
+    close(a->other); /* our own fd table: the shim keeps its end */
+    child_exec_main(a->cp, a->pidfd, a->sync, a->cio);
+}
+
+/* After SYNC_READY the process has already exec'd, or failed to: its sync
+ * socket closed on the execve (CLOEXEC), or it sent SYNC_ERROR. "go" will
+ * answer with that, like after a release. */
+static int exec_result(struct shim_io *io, struct md_error *e)
+{
+    char type = 0;
+    int err = 0, fd = -1;
+    _cleanup_free_ char *msg = NULL;
+    int r = shim_recv_timeout(io->sync_fd, &type, &err, &msg, &fd, EXEC_RESULT_TIMEOUT_MS);
+    if (fd >= 0)
+        close(fd);
+    if (r < 0)
+        return md_errno(e, errno, "wait for the exec process");
+    io->released = io->exec_done = true;
+    if (r == 1 && type == SYNC_ERROR) {
+        io->exec_errno = err ? err : EINVAL;
+        io->exec_msg = steal_ptr(&msg);
+    }
+    close(io->sync_fd);
+    io->sync_fd = -1;
+    io->hold = true;
+    io->hold_deadline = util_mono_ms() + HOLD_MS;
+    return 0;
 }
 
 /* Before the clients' streams end: the exit file, then the daemon. */
@@ -195,14 +242,14 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
                             .master = -1};
     _cleanup_free_ char *bpf = cp.seccomp ? cached_filter(&x, &plan, &cp.bpf_len) : NULL;
     cp.bpf = bpf;
-    pid_t pid = fork();
+    cp.at_once = true;
+    cp.cgroup_dirs = cs.cgroup_dirs;
+    struct vfork_args va = {.cp = &cp, .pidfd = pidfd, .sync = sp[1], .other = sp[0], .cio = &cio};
+    pid_t pid =
+        clone(exec_child, vfork_stack + sizeof vfork_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &va);
     if (pid < 0) {
-        md_errno(&e, errno, "fork the exec process");
+        md_errno(&e, errno, "start the exec process");
         return fail_setup(daemon_fd, &e);
-    }
-    if (pid == 0) {
-        close(sp[0]);
-        child_exec_main(&cp, pidfd, sp[1], &cio);
     }
     strv_free(cp.env);
     plan_clear(&plan);
@@ -222,7 +269,8 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
         shim_set_nonblock(io.out_fd[1]);
     }
     _cleanup_free_ char *pidfile = xasprintf("%s/pid", exec_dir);
-    if (shim_wait_ready(&cs, x.tty, "exec process", &io, NULL, &e) < 0 ||
+    if (shim_wait_ready(&cs, x.tty, "exec process", &io, NULL, true, &e) < 0 ||
+        exec_result(&io, &e) < 0 ||
         util_write_pid_file(pidfile, pid, util_proc_start_time(pid), &e) < 0) {
         if (io.pid > 0) {
             kill(pid, SIGKILL);
@@ -241,8 +289,47 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     struct exec_shim ctx = {.exec_dir = exec_dir, .daemon_fd = daemon_fd};
     io.on_exit = on_exit_cb;
     io.on_exit_arg = &ctx;
-    md_trim_rss(true);
+    io.trim_when_idle = true;
     r = shim_io_run(&io);
     exec_plan_clear(&x);
     return r;
+}
+
+int shim_fork_exec(void *ctr_exec_dir, const char *id, int conn)
+{
+    _cleanup_free_ char *dir = xasprintf("%s/exec/%s", (const char *)ctr_exec_dir, id);
+    _cleanup_free_ char *logpath = xasprintf("%s/shim.log", dir);
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid < 0 ? -1 : 0;
+    /* A copy of the container's shim in the middle of its loop: keep only
+     * the daemon's connection, as fd 3 like a spawned shim's, and the
+     * exec's own log as stderr; never return into that loop. */
+    if (conn != 3 && dup2(conn, 3) < 0)
+        _exit(1);
+    close_range(4, ~0U, 0);
+    int fl = fcntl(3, F_GETFL); /* accepted non-blocking */
+    if (fl >= 0)
+        fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
+    /* ps shows the container's "run" command line otherwise: say what we
+     * are, as far as that space allows */
+    if (child_argv_area && child_argv_len > 1) {
+        char *a = child_argv_area;
+        size_t cap = child_argv_len - 1, n = 0;
+        memset(a, 0, child_argv_len);
+        const char *parts[] = {"minidock-shim", "exec", id};
+        for (size_t i = 0; i < 3 && n < cap; i++) {
+            size_t l = strlen(parts[i]);
+            if (l > cap - n)
+                l = cap - n;
+            memcpy(a + n, parts[i], l);
+            n += l + 1;
+        }
+    }
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log >= 0) {
+        dup2(log, 2);
+        close(log);
+    }
+    _exit(shim_run_exec(dir, 3) < 0 ? 1 : 0);
 }

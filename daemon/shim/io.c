@@ -5,7 +5,9 @@
 #include "daemon/runtime/proto.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/error.h"
 #include "common/log.h"
+#include "common/trim.h"
 #include "common/stream.h"
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -22,10 +25,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define CHUNK       65536
-#define BACKLOG_MAX (1 << 20) /* per client; beyond it we stop reading the container */
-#define DRAIN_IDLE  2000      /* ms without output after PID 1's exit before we give up */
-#define FLUSH_MAX   5000      /* ms to hand the last output to slow clients */
+#define CHUNK       65536        /* client input per read */
+#define READ_MAX    (256 * 1024) /* container output per read */
+#define LOG_FLUSH   (512 * 1024) /* json-file bytes gathered before one write */
+#define BACKLOG_MAX (1 << 20)    /* per client; beyond it we stop reading the container */
+#define DRAIN_IDLE  2000         /* ms without output after PID 1's exit before we give up */
+#define FLUSH_MAX   5000         /* ms to hand the last output to slow clients */
+#define TRIM_IDLE   1000         /* ms idle before trim_when_idle trims */
 
 struct shim_client {
     struct shim_client *next;
@@ -34,13 +40,24 @@ struct shim_client {
     size_t linelen;
     bool have_cmd;
     struct proto_cmd cmd;
-    char *out;
-    size_t outlen, outcap;
+    char *out; /* queued output: out[out_off, outlen) */
+    size_t out_off, outlen, outcap;
     bool in_eof, close_after_flush, waiting_go, dead;
 };
 
+static size_t queued(const struct shim_client *c)
+{
+    return c->outlen - c->out_off;
+}
+
 static void client_queue(struct shim_client *c, const void *data, size_t n)
 {
+    if (c->out_off && c->outlen + n > c->outcap) {
+        /* slide the unsent rest to the front once, not on every send */
+        memmove(c->out, c->out + c->out_off, queued(c));
+        c->outlen -= c->out_off;
+        c->out_off = 0;
+    }
     if (c->outlen + n > c->outcap) {
         c->outcap = (c->outlen + n) * 2;
         c->out = xrealloc(c->out, c->outcap);
@@ -64,19 +81,24 @@ static void reply_error(struct shim_client *c, int e, const char *msg)
     client_reply(c, l);
 }
 
-static void write_all(int fd, const char *buf, size_t n)
+/* json-file records are gathered in io->logbuf and written in batches:
+ * one write per read of output, not one per line. */
+static void log_flush(struct shim_io *io)
 {
+    const char *p = io->logbuf;
+    size_t n = io->loglen;
     while (n) {
-        ssize_t w = write(fd, buf, n);
+        ssize_t w = write(io->log_fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
             log_warn("write log: %s", strerror(errno));
-            return;
+            break;
         }
-        buf += w;
+        p += w;
         n -= (size_t)w;
     }
+    io->loglen = 0;
 }
 
 struct emit_ctx {
@@ -84,12 +106,68 @@ struct emit_ctx {
     const char *stream;
 };
 
-static void emit_log(const char *line, size_t len, void *arg)
+static void emit_log(const char *line, size_t len, int64_t ns, void *arg)
 {
     struct emit_ctx *x = arg;
-    size_t n;
-    _cleanup_free_ char *j = logfmt_json(line, len, x->stream, util_now_ns(), &n);
-    write_all(x->io->log_fd, j, n);
+    struct shim_io *io = x->io;
+    size_t need = logfmt_json_max(len) + strlen(x->stream);
+    if (io->loglen && io->loglen + need > io->logcap)
+        log_flush(io);
+    if (io->loglen + need > io->logcap) {
+        /* mapped, not malloc'd: release_buffers must really give it back */
+        if (io->logbuf)
+            munmap(io->logbuf, io->logcap);
+        io->logcap = LOG_FLUSH + logfmt_json_max(LOGFMT_MAX_LINE) + 64;
+        if (io->logcap < need)
+            io->logcap = need;
+        io->logbuf =
+            mmap(NULL, io->logcap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (io->logbuf == MAP_FAILED)
+            abort(); /* out of memory */
+    }
+    char t[40];
+    size_t tl = logfmt_time(&io->clock, ns, t);
+    io->loglen += logfmt_json_into(io->logbuf + io->loglen, line, len, x->stream, t, tl);
+    if (io->loglen >= LOG_FLUSH)
+        log_flush(io);
+}
+
+static void send_output(struct shim_io *io, int idx, const char *buf, size_t n);
+
+/* While io->hold: the clients' share of the output, kept for "go". */
+static void hold_output(struct shim_io *io, int idx, const char *buf, size_t n)
+{
+    size_t need = io->heldlen + 5 + n;
+    if (need > io->heldcap) {
+        io->heldcap = need * 2;
+        io->held = xrealloc(io->held, io->heldcap);
+    }
+    char *p = io->held + io->heldlen;
+    uint32_t len = (uint32_t)n;
+    p[0] = (char)idx;
+    memcpy(p + 1, &len, 4);
+    memcpy(p + 5, buf, n);
+    io->heldlen = need;
+}
+
+/* "go" came (or never will): what was held goes to the clients attached
+ * now; no new attach once the process is over and has been heard. */
+static void release_hold(struct shim_io *io)
+{
+    io->hold = false;
+    for (size_t off = 0; off < io->heldlen;) {
+        uint32_t len;
+        memcpy(&len, io->held + off + 1, 4);
+        send_output(io, io->held[off], io->held + off + 5, len);
+        off += 5 + len;
+    }
+    free(io->held);
+    io->held = NULL;
+    io->heldlen = io->heldcap = 0;
+    if (io->exited && io->listen_fd >= 0) {
+        close(io->listen_fd);
+        io->listen_fd = -1;
+    }
 }
 
 static void dispatch_output(struct shim_io *io, int idx, const char *buf, size_t n)
@@ -97,8 +175,17 @@ static void dispatch_output(struct shim_io *io, int idx, const char *buf, size_t
     if (io->log_fd >= 0) {
         /* docker logs tty output as stdout */
         struct emit_ctx x = {io, idx == 0 ? "stdout" : "stderr"};
-        logfmt_feed(&io->lines[idx], buf, n, emit_log, &x);
+        logfmt_feed(&io->lines[idx], buf, n, util_now_ns, emit_log, &x);
+        log_flush(io);
     }
+    if (io->hold)
+        hold_output(io, idx, buf, n);
+    else
+        send_output(io, idx, buf, n);
+}
+
+static void send_output(struct shim_io *io, int idx, const char *buf, size_t n)
+{
     for (struct shim_client *c = io->clients; c; c = c->next) {
         if (c->dead || !c->have_cmd || c->cmd.kind != PROTO_ATTACH)
             continue;
@@ -113,7 +200,7 @@ static void dispatch_output(struct shim_io *io, int idx, const char *buf, size_t
         /* nothing waiting for this client: try to send at once and queue
          * only what the socket did not take (one copy less per chunk) */
         size_t sent = 0;
-        if (!c->outlen) {
+        if (!queued(c)) {
             struct iovec iov[2] = {{h, hl}, {(void *)buf, n}};
             struct msghdr m = {.msg_iov = hl ? iov : iov + 1, .msg_iovlen = hl ? 2 : 1};
             ssize_t w = sendmsg(c->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -136,9 +223,14 @@ static void flush_logs(struct shim_io *io)
         return;
     for (int i = 0; i < 2; i++) {
         struct emit_ctx x = {io, i == 0 ? "stdout" : "stderr"};
-        logfmt_flush(&io->lines[i], emit_log, &x);
+        logfmt_flush(&io->lines[i], util_now_ns, emit_log, &x);
         logfmt_lines_free(&io->lines[i]);
     }
+    log_flush(io);
+    if (io->logbuf)
+        munmap(io->logbuf, io->logcap);
+    io->logbuf = NULL;
+    io->logcap = 0;
 }
 
 static void close_stdin(struct shim_io *io)
@@ -184,8 +276,14 @@ static void handle_command(struct shim_io *io, struct shim_client *c)
     }
     c->have_cmd = true;
     switch (c->cmd.kind) {
-    case PROTO_ATTACH:
+    case PROTO_ATTACH: {
+        /* room for a whole read of output in flight (the default, about
+         * 200 KiB, splits it); the force variant goes past wmem_max */
+        int sz = 2 * READ_MAX;
+        if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0)
+            setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
         break;
+    }
     case PROTO_RESIZE: {
         if (io->winsize_fd < 0) {
             reply_error(c, ENOTTY, "the container has no tty");
@@ -199,6 +297,7 @@ static void handle_command(struct shim_io *io, struct shim_client *c)
         break;
     }
     case PROTO_GO:
+        io->go_seen = true; /* held output goes out after this round of commands */
         if (!io->released && !io->exited && io->sync_fd >= 0) {
             if (sync_send(io->sync_fd, SYNC_GO, 0, NULL, -1) < 0) {
                 reply_error(c, errno, "release the container process");
@@ -207,6 +306,16 @@ static void handle_command(struct shim_io *io, struct shim_client *c)
             io->released = true;
         }
         answer_go(io, c);
+        break;
+    case PROTO_EXEC:
+        if (!io->fork_exec)
+            reply_error(c, EINVAL, "bad request");
+        else if (io->exited)
+            reply_error(c, MD_ECONFLICT, "container is not running");
+        else if (io->fork_exec(io->fork_exec_arg, c->cmd.id, c->fd) < 0)
+            reply_error(c, errno, "fork the exec shim");
+        else
+            c->dead = true; /* the exec's shim has the connection now */
         break;
     }
 }
@@ -249,8 +358,8 @@ static void client_read(struct shim_io *io, struct shim_client *c)
 
 static void client_write(struct shim_client *c)
 {
-    while (c->outlen) {
-        ssize_t n = send(c->fd, c->out, c->outlen, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (queued(c)) {
+        ssize_t n = send(c->fd, c->out + c->out_off, queued(c), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -258,9 +367,9 @@ static void client_write(struct shim_client *c)
                 c->dead = true;
             return;
         }
-        memmove(c->out, c->out + n, c->outlen - (size_t)n);
-        c->outlen -= (size_t)n;
+        c->out_off += (size_t)n;
     }
+    c->out_off = c->outlen = 0;
     if (c->close_after_flush)
         c->dead = true;
 }
@@ -286,10 +395,14 @@ static void accept_clients(struct shim_io *io)
         int fd = accept4(io->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
             return;
+        /* in the order they came: the daemon sends "attach" before "go",
+         * and held output must find the attached client */
         struct shim_client *c = xcalloc(1, sizeof *c);
         c->fd = fd;
-        c->next = io->clients;
-        io->clients = c;
+        struct shim_client **tail = &io->clients;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = c;
     }
 }
 
@@ -307,9 +420,12 @@ static void reap_children(struct shim_io *io)
             io->exited = true;
             io->status = st;
             io->finished_ns = util_now_ns();
-            /* no new attach once it is over */
-            close(io->listen_fd);
-            io->listen_fd = -1;
+            /* no new attach once it is over (held output still waits for
+             * its client: release_hold closes it then) */
+            if (!io->hold && io->listen_fd >= 0) {
+                close(io->listen_fd);
+                io->listen_fd = -1;
+            }
         }
     }
 }
@@ -350,8 +466,10 @@ static void read_exec_result(struct shim_io *io)
 
 static bool backlogged(const struct shim_io *io)
 {
+    if (io->heldlen > BACKLOG_MAX)
+        return true;
     for (const struct shim_client *c = io->clients; c; c = c->next)
-        if (c->outlen > BACKLOG_MAX)
+        if (queued(c) > BACKLOG_MAX)
             return true;
     return false;
 }
@@ -369,14 +487,14 @@ static void final_flush(struct shim_io *io)
         size_t n = 0;
         struct pollfd pf[256];
         for (struct shim_client *c = io->clients; c && n < 256; c = c->next)
-            if (c->outlen)
+            if (queued(c))
                 pf[n++] = (struct pollfd){.fd = c->fd, .events = POLLOUT};
         int64_t left = deadline - util_mono_ms();
         if (!n || left <= 0)
             break;
         poll(pf, n, (int)left);
         for (struct shim_client *c = io->clients; c; c = c->next)
-            if (c->outlen)
+            if (queued(c))
                 client_write(c);
     }
     for (struct shim_client *c = io->clients; c; c = c->next) {
@@ -384,6 +502,27 @@ static void final_flush(struct shim_io *io)
         c->dead = true;
     }
     reap_dead(io);
+}
+
+/* Container output is read here; page-aligned so release_buffers can give
+ * its pages back. */
+static char out_buf[READ_MAX] __attribute__((aligned(4096)));
+
+/* The memory an output burst used (the shim's budget is its idle RSS). */
+static void release_buffers(struct shim_io *io)
+{
+    madvise(out_buf, sizeof out_buf, MADV_DONTNEED);
+    if (io->logbuf && !io->loglen) {
+        munmap(io->logbuf, io->logcap);
+        io->logbuf = NULL;
+        io->logcap = 0;
+    }
+    for (struct shim_client *c = io->clients; c; c = c->next)
+        if (!queued(c) && c->outcap > CHUNK) {
+            free(c->out);
+            c->out = NULL;
+            c->out_off = c->outlen = c->outcap = 0;
+        }
 }
 
 int shim_io_run(struct shim_io *io)
@@ -400,6 +539,7 @@ int shim_io_run(struct shim_io *io)
     /* a SIGCHLD before the signalfd existed is still pending: check now */
     reap_children(io);
     int64_t drain_deadline = 0;
+    bool trimmed = false, hot = false;
     for (;;) {
         if (io->exited) {
             if (!drain_deadline)
@@ -409,7 +549,10 @@ int shim_io_run(struct shim_io *io)
                 io->sync_fd = -1;
             }
             bool outputs_open = io->out_fd[0] >= 0 || io->out_fd[1] >= 0;
-            if ((!outputs_open && io->sync_fd < 0) || util_mono_ms() >= drain_deadline)
+            bool over = (!outputs_open && io->sync_fd < 0) || util_mono_ms() >= drain_deadline;
+            if (over && io->hold && util_mono_ms() >= io->hold_deadline)
+                release_hold(io); /* no "go" came: nobody to give it to */
+            if (over && !io->hold)
                 break;
         }
         if (io->stdin_closing && io->inlen == 0 && io->stdin_fd >= 0)
@@ -439,20 +582,31 @@ int shim_io_run(struct shim_io *io)
             short ev = 0;
             if (!c->in_eof && !c->close_after_flush && !(in_full && c->have_cmd))
                 ev |= POLLIN;
-            if (c->outlen)
+            if (queued(c))
                 ev |= POLLOUT;
             pf[n++] = (struct pollfd){.fd = c->fd, .events = ev};
         }
         int timeout = -1;
         if (io->exited)
-            timeout = (int)(drain_deadline - util_mono_ms());
+            timeout = (int)((io->hold ? io->hold_deadline : drain_deadline) - util_mono_ms());
         if (timeout < -1)
             timeout = 0;
-        int r = poll(pf, n, timeout);
+        /* after a second without work: start-up pages (an exec's shim) and
+         * the buffers of an output burst go back */
+        bool idle_due = (io->trim_when_idle && !trimmed) || hot;
+        int r = poll(pf, n, idle_due && (timeout < 0 || timeout > TRIM_IDLE) ? TRIM_IDLE : timeout);
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             free(pf);
             return -1;
+        }
+        if (r == 0 && idle_due) {
+            if (io->trim_when_idle && !trimmed)
+                md_trim_rss(true);
+            trimmed = true;
+            if (hot)
+                release_buffers(io);
+            hot = false;
         }
         if (r <= 0) {
             free(pf);
@@ -467,10 +621,10 @@ int shim_io_run(struct shim_io *io)
         for (int k = 0; k < 2; k++) {
             if (i_out[k] < 0 || !pf[i_out[k]].revents)
                 continue;
-            char buf[CHUNK];
-            ssize_t got = read(io->out_fd[k], buf, sizeof buf);
+            ssize_t got = read(io->out_fd[k], out_buf, sizeof out_buf);
             if (got > 0) {
-                dispatch_output(io, k, buf, (size_t)got);
+                hot = true;
+                dispatch_output(io, k, out_buf, (size_t)got);
                 if (io->exited)
                     drain_deadline = util_mono_ms() + DRAIN_IDLE;
             } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -489,17 +643,21 @@ int shim_io_run(struct shim_io *io)
                 close_stdin(io); /* the container closed its stdin */
             }
         }
+        /* the clients polled: the first nc (accept_clients appended any new
+         * ones after them, to be polled next round) */
         size_t k = cbase;
-        for (struct shim_client *c = io->clients; c; c = c->next, k++) {
+        for (struct shim_client *c = io->clients; c && k < cbase + nc; c = c->next, k++) {
             if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
                 if (!c->in_eof && !c->dead)
                     client_read(io, c);
             /* POLLHUP on a unix socket: the peer closed both directions */
             if ((pf[k].revents & (POLLHUP | POLLERR)) && c->in_eof)
                 c->dead = true;
-            if (c->outlen && !c->dead)
+            if (queued(c) && !c->dead)
                 client_write(c);
         }
+        if (io->hold && io->go_seen)
+            release_hold(io);
         free(pf);
     }
     /* output still buffered in a pty or pipe that we gave up on is lost,

@@ -34,6 +34,20 @@ struct shim_io {
      * sees the stream close (docker exec inspects right after) */
     void (*on_exit)(struct shim_io *io, void *arg);
     void *on_exit_arg;
+    /* the container's shim only: fork a shim for the exec prepared in
+     * exec/<id>, which takes over conn (the daemon's connection). 0, or -1
+     * with errno. NULL: the "exec" command is refused. */
+    int (*fork_exec)(void *arg, const char *id, int conn);
+    void *fork_exec_arg;
+    /* drop start-up pages (md_trim_rss) after the first idle second
+     * instead of right away: an exec's shim works on at once */
+    bool trim_when_idle;
+    /* the process runs before the daemon has attached (an exec started at
+     * once): its output waits until "go", then goes to the clients attached
+     * by then (none: dropped, as for a detached exec). The shim stays until
+     * then, or until hold_deadline (CLOCK_MONOTONIC ms). */
+    bool hold;
+    int64_t hold_deadline;
 
     /* filled by the loop */
     int status; /* wait status of pid */
@@ -49,6 +63,12 @@ struct shim_io {
     char *exec_msg;
     bool exited;
     struct logfmt_lines lines[2];
+    struct logfmt_clock clock;
+    char *held; /* output kept while hold: records [stream][u32 length][bytes] */
+    size_t heldlen, heldcap;
+    bool go_seen;
+    char *logbuf; /* json-file records not yet written */
+    size_t loglen, logcap;
     int sig_fd;
 };
 
@@ -63,6 +83,9 @@ int shim_run_container(const char *exec_dir, int daemon_fd);
  * Reports "ready" on daemon_fd, and "exit <code>" before its attach
  * clients see their streams end. */
 int shim_run_exec(const char *exec_dir, int daemon_fd);
+/* The container's shim forks the shim of exec ctr_exec_dir/exec/<id>,
+ * which serves conn as its daemon socket (fork_exec of struct shim_io). */
+int shim_fork_exec(void *ctr_exec_dir, const char *id, int conn);
 
 /* Shared by both modes (container.c). */
 struct rt_spec;
@@ -77,9 +100,10 @@ int shim_join_cgroups(const struct rt_spec *s, pid_t pid, struct md_error *err);
 /* One sync message from the child within ms. 1: got it; 0: EOF. */
 int shim_recv_timeout(int fd, char *type, int *e, char **msg, int *passfd, int ms);
 void shim_describe_status(struct md_error *e, int st);
-/* Cgroups, the child's setup handshake and the pty master (see container.c). */
+/* Cgroups (unless the child joined them itself), the child's setup
+ * handshake and the pty master (see container.c). */
 int shim_wait_ready(const struct rt_spec *spec, bool tty, const char *what, struct shim_io *io,
-                    uint64_t *oom_base, struct md_error *e);
+                    uint64_t *oom_base, bool joined, struct md_error *e);
 /* Pipes for stdin (or /dev/null in in[0]), stdout, stderr; CLOEXEC. */
 int shim_make_pipes(bool open_stdin, int in[2], int out[2], int errp[2], struct md_error *e);
 /* docker's code for a wait status: the exit status, or 128+signal. */

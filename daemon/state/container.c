@@ -120,6 +120,13 @@ char *ctr_dir(const struct container *c)
     return md_data_path("containers/%s", c->id);
 }
 
+bool ctr_log_none(const struct container *c)
+{
+    json_t *lc = json_object_get(c->host_config, "LogConfig");
+    const char *t = json_str(lc, "Type");
+    return t && !strcmp(t, "none");
+}
+
 static json_t *time_json(int64_t ns)
 {
     _cleanup_free_ char *s = time_format(ns, false);

@@ -96,5 +96,7 @@ const char *ctr_status_name(enum ctr_status s); /* "running", "exited", ... */
 /* docker's Status column: "Up 5 minutes (Paused)", "Exited (0) 3 seconds ago" */
 char *ctr_status_text(const struct container *c, int64_t now_ns);
 char *ctr_dir(const struct container *c); /* data-root/containers/<id> */
+/* --log-driver none: no json-file log; `logs` is docker's 501 */
+bool ctr_log_none(const struct container *c);
 
 void state_counts(int *total, int *running, int *paused, int *stopped);

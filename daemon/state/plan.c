@@ -227,10 +227,10 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
     if (!ld || !*ld)
         json_object_set_new(hc, "LogConfig",
                             json_pack("{s:s,s:{}}", "Type", "json-file", "Config"));
-    else if (strcmp(ld, "json-file"))
+    else if (strcmp(ld, "json-file") && strcmp(ld, "none"))
         return md_err(err, MD_EINVAL,
                       "failed to create task for container: logger: no log driver named '%s' "
-                      "is registered (only json-file is)",
+                      "is registered (only json-file and none are)",
                       ld);
 
     /* user-defined networks are looked up by the caller, who has them */
@@ -310,7 +310,9 @@ int plan_build(const struct container *c, char *const *layers, struct rt_plan **
     const char *nm = json_str(hc, "NetworkMode");
     p->netns_path = nm && !strcmp(nm, "host") ? xstrdup("host") : NULL;
     p->exec_dir = md_exec_path("%s", c->id);
-    p->log_path = md_data_path("containers/%s/%s-json.log", c->id, c->id);
+    /* --log-driver none: no log file at all (docker's nop logger) */
+    if (!ctr_log_none(c))
+        p->log_path = md_data_path("containers/%s/%s-json.log", c->id, c->id);
     p->cgroup_parent = xstrdup(md_cfg.cgroup_parent);
     const char *ss = json_str(cfg, "StopSignal");
     p->stop_signal = ss && *ss ? signal_parse(ss) : 15;

@@ -89,6 +89,16 @@ expect_eq "exec-start: same cgroups as PID 1 (every hierarchy)" "$(cat "/proc/$P
 rss=$(ps -o rss= -p "$XSHIM" | tr -d ' ')
 [ -n "$rss" ] && [ "$rss" -le 1024 ] && ok "exec shim RSS ${rss} kB <= 1 MB" || not_ok "exec shim RSS ${rss} kB > 1 MB"
 expect_eq "reconnect with --eid: the exec's pids" "$XPID $XSHIM" "$(rd reconnect --id "$ID" --eid "$E" 2>/dev/null)"
+CSHIM=$(cut -d' ' -f1 "$T/base/exec/$ID/shim.pid")
+expect_eq "the exec's shim is forked by the container's shim" "$CSHIM" "$(ps -o ppid= -p "$XSHIM" | tr -d ' ')"
+# a shim binary replaced since the container started (an upgrade): its
+# running shim may not read today's exec spec, so a fresh shim is spawned
+cp "$RTD_DIR/build/minidock-shim" "$T/shim.new" && mv "$T/shim.new" "$RTD_DIR/build/minidock-shim"
+E3=$(newid)
+read -r _ XSHIM3 < <(rd exec-start --id "$ID" --eid "$E3" -- sleep 1000 2>/dev/null)
+[ -n "${XSHIM3:-}" ] && [ "$(ps -o ppid= -p "$XSHIM3" | tr -d ' ')" != "$CSHIM" ] &&
+    ok "after the shim binary changed: the exec's shim is a spawned one" || not_ok "exec after a shim upgrade (shim ${XSHIM3:-none})"
+expect_eq "... and the exec runs" "ok" "$(x -- echo ok)"
 
 # --- resize of an exec's pty
 E2=$(newid)

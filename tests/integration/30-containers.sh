@@ -74,6 +74,23 @@ scenario() { # runs with CLI=md and CLI=dk
     expect_eq "$c: logs --tail 2" "two three" "$($c logs --tail 2 "$id" | tr '\n' ' ' | sed 's/ $//')"
     expect_match "$c: logs -t" '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{9}Z one$' "$($c logs -t "$id" | head -1)"
     $c rm "$id" >/dev/null
+    # NUL bytes ("\u0000" in the file) and a 40000-byte line (three partial
+    # messages) come back as they went out
+    out=$($c run --name "nul-$c" busybox sh -c 'printf "a\0b\n"; head -c 40000 /dev/zero | tr "\0" x; echo' | md5sum)
+    expect_eq "$c: logs give back NUL bytes and long lines" "$out" "$($c logs "nul-$c" | md5sum)"
+    $c rm "nul-$c" >/dev/null
+
+    # --log-driver none: output still streams, nothing is logged
+    expect_eq "$c: --log-driver none still streams" "hi" "$($c run --log-driver none --name "nl-$c" busybox echo hi 2>&1)"
+    id=$($c inspect -f '{{.Id}}' "nl-$c")
+    expect_eq "$c: ... LogConfig none, no LogPath" "none ''" "$($c inspect -f "{{.HostConfig.LogConfig.Type}} '{{.LogPath}}'" "nl-$c")"
+    [ ! -e "$DATA/containers/$id/$id-json.log" ] && ok "$c: ... no json-file log written" || not_ok "$c: a log file for --log-driver none"
+    expect_rc "$c: ... logs is refused" 1 $c logs "nl-$c"
+    expect_eq "$c: ... with docker's message" "Error response from daemon: configured logging driver does not support reading" "$OUT"
+    expect_eq "$c: ... as 501" "501" "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" "http://x/containers/$id/logs?stdout=1")"
+    $c rm "nl-$c" >/dev/null
+    expect_rc "$c: --log-opt with none is refused" 125 $c run --log-driver none --log-opt max-size=1m busybox true
+    expect_match "$c: ... as docker does" "invalid logging opts for driver none" "$OUT"
 
     # diff, top, stats
     $c run -d --name "d-$c" --memory 64m busybox sh -c 'touch /newfile; rm /etc/group; exec sleep 100' >/dev/null

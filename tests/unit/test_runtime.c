@@ -11,6 +11,7 @@
 #include "daemon/runtime/user.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/strbuf.h"
 
 #include <check.h>
 #include <errno.h>
@@ -426,52 +427,128 @@ START_TEST(test_logfmt_json)
     const char raw[] = "<a>&\"\\\t\r\x01\xff\xc3\xa9\xe2\x80\xa8";
     _cleanup_free_ char *b =
         logfmt_json(raw, sizeof raw - 1, "stderr", 1704067200000000000LL, NULL);
-    /* a tab is \u0009 in moby's jsonlog (it has no short form for it) */
+    /* a tab is \u0009 in moby's jsonlog (it has no short form for it);
+     * the time is Go's RFC3339Nano: no fraction when it is zero */
     ck_assert_str_eq(b,
                      "{\"log\":\"\\u003ca\\u003e\\u0026\\\"\\\\\\u0009\\r\\u0001\\ufffdé\\u2028\","
-                     "\"stream\":\"stderr\",\"time\":\"2024-01-01T00:00:00.000000000Z\"}\n");
+                     "\"stream\":\"stderr\",\"time\":\"2024-01-01T00:00:00Z\"}\n");
+    /* trailing zeros of the fraction go, as in docker's own files */
+    _cleanup_free_ char *c = logfmt_json("x", 1, "stdout", 1704067200120000000LL, NULL);
+    ck_assert_str_eq(c, "{\"log\":\"x\",\"stream\":\"stdout\",\"time\":"
+                        "\"2024-01-01T00:00:00.12Z\"}\n");
+}
+END_TEST
+
+/* The encoder's runs (one memcpy, doubling) against a byte-at-a-time
+ * reference built from single-byte records. */
+START_TEST(test_logfmt_runs)
+{
+    static const char pre[] = "{\"log\":\"",
+                      post[] = "\",\"stream\":\"stdout\",\"time\":\"2024-01-01T00:00:00Z\"}\n";
+    const int64_t ns = 1704067200000000000LL;
+    unsigned char data[3000];
+    size_t len = 0;
+    for (int k = 0; k < 1000; k++)
+        data[len++] = 0; /* a long run of one escape */
+    for (int k = 0; k < 7; k++)
+        data[len++] = '<';
+    memcpy(data + len, "plain text\xc3\xa9", 12);
+    len += 12;
+    for (int k = 0; k < 33; k++)
+        data[len++] = 0xff; /* never valid UTF-8: a run of U+FFFD */
+    data[len++] = '\n';
+    for (int k = 0; k < 5; k++)
+        data[len++] = '\n';
+    data[len++] = 0xc3; /* a lead byte without its continuation */
+    data[len++] = 'x';
+    struct strbuf want = STRBUF_INIT;
+    sb_add(&want, pre);
+    for (size_t i = 0; i < len; i++) {
+        size_t take = data[i] == 0xc3 && i + 1 < len && data[i + 1] == 0xa9 ? 2 : 1;
+        _cleanup_free_ char *one = logfmt_json((const char *)data + i, take, "stdout", ns, NULL);
+        size_t body = strlen(one) - strlen(pre) - strlen(post);
+        sb_addn(&want, one + strlen(pre), body);
+        i += take - 1;
+    }
+    sb_add(&want, post);
+    _cleanup_free_ char *got = logfmt_json((const char *)data, len, "stdout", ns, NULL);
+    ck_assert_str_eq(got, want.s);
+    sb_free(&want);
 }
 END_TEST
 
 struct lines {
     char got[8][64];
     size_t lens[8];
+    int64_t ns[8];
     int n;
 };
 
-static void collect(const char *line, size_t len, void *arg)
+static void collect(const char *line, size_t len, int64_t ns, void *arg)
 {
     struct lines *l = arg;
     ck_assert_int_lt(l->n, 8);
     l->lens[l->n] = len;
+    l->ns[l->n] = ns;
     snprintf(l->got[l->n], sizeof l->got[0], "%.*s", (int)(len < 60 ? len : 60), line);
     l->n++;
+}
+
+static int64_t fake_now_v;
+static int64_t fake_now(void)
+{
+    return ++fake_now_v;
 }
 
 START_TEST(test_logfmt_lines)
 {
     struct logfmt_lines lb = {0};
     struct lines l = {0};
-    logfmt_feed(&lb, "a\nb", 3, collect, &l);
+    logfmt_feed(&lb, "a\nb", 3, fake_now, collect, &l);
     ck_assert_int_eq(l.n, 1);
     ck_assert_str_eq(l.got[0], "a\n");
-    logfmt_feed(&lb, "c\n\nd", 4, collect, &l);
+    logfmt_feed(&lb, "c\n\nd", 4, fake_now, collect, &l);
     ck_assert_int_eq(l.n, 3);
     ck_assert_str_eq(l.got[1], "bc\n");
     ck_assert_str_eq(l.got[2], "\n");
-    logfmt_flush(&lb, collect, &l);
+    ck_assert(l.ns[0] < l.ns[1] && l.ns[1] < l.ns[2]); /* whole lines: their own time */
+    logfmt_flush(&lb, fake_now, collect, &l);
     ck_assert_int_eq(l.n, 4);
     ck_assert_str_eq(l.got[3], "d");
-    /* a 20000-byte line is split at 16 KiB like docker's partial messages */
-    char *big = xmalloc(20000);
-    memset(big, 'x', 20000);
-    logfmt_feed(&lb, big, 20000, collect, &l);
-    ck_assert_int_eq(l.n, 5);
+    /* a 40000-byte line is split at 16 KiB like docker's partial messages,
+     * and every part has the time of the first one, as docker's copier */
+    char *big = xmalloc(40001);
+    memset(big, 'x', 40000);
+    big[40000] = '\n';
+    logfmt_feed(&lb, big, 100, fake_now, collect, &l);
+    logfmt_feed(&lb, big + 100, 39901, fake_now, collect, &l);
+    ck_assert_int_eq(l.n, 7);
     ck_assert_uint_eq(l.lens[4], LOGFMT_MAX_LINE);
-    logfmt_flush(&lb, collect, &l);
-    ck_assert_uint_eq(l.lens[5], 20000 - LOGFMT_MAX_LINE);
+    ck_assert_uint_eq(l.lens[5], LOGFMT_MAX_LINE);
+    ck_assert_uint_eq(l.lens[6], 40001 - 2 * LOGFMT_MAX_LINE);
+    ck_assert(l.ns[4] == l.ns[5] && l.ns[5] == l.ns[6]);
+    /* the next line is on its own again */
+    int64_t split_ns = l.ns[6];
+    l.n = 0;
+    logfmt_feed(&lb, "y\n", 2, fake_now, collect, &l);
+    ck_assert(l.ns[0] > split_ns && lb.partial_ns == 0);
     free(big);
     logfmt_lines_free(&lb);
+}
+END_TEST
+
+START_TEST(test_logfmt_time)
+{
+    struct logfmt_clock c = {0};
+    char t[40];
+    ck_assert_uint_eq(logfmt_time(&c, 1704067200123456789LL, t), 30);
+    ck_assert_str_eq(t, "2024-01-01T00:00:00.123456789Z");
+    logfmt_time(&c, 1704067200100000000LL, t);
+    ck_assert_str_eq(t, "2024-01-01T00:00:00.1Z");
+    logfmt_time(&c, 1704067261000000010LL, t); /* another second, another minute */
+    ck_assert_str_eq(t, "2024-01-01T00:01:01.00000001Z");
+    logfmt_time(&c, 1704067261000000000LL, t);
+    ck_assert_str_eq(t, "2024-01-01T00:01:01Z");
 }
 END_TEST
 
@@ -489,6 +566,16 @@ START_TEST(test_proto)
     ck_assert_int_eq(proto_parse("resize -1 80", &c), -1);
     ck_assert_int_eq(proto_parse("resize 70000 1", &c), -1);
     ck_assert_int_eq(proto_parse("go now", &c), -1);
+    const char *id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    _cleanup_free_ char *ex = xasprintf("exec %s", id);
+    ck_assert_int_eq(proto_parse(ex, &c), 0);
+    ck_assert_int_eq(c.kind, PROTO_EXEC);
+    ck_assert_str_eq(c.id, id);
+    ck_assert_int_eq(proto_parse("exec ../../etc", &c), -1);
+    ck_assert_int_eq(
+        proto_parse("exec 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &c),
+        -1);
+    ck_assert_int_eq(proto_parse("exec", &c), -1);
     ck_assert_int_eq(proto_parse("", &c), -1);
     struct md_error e = {0};
     ck_assert_int_eq(proto_reply_to_error("ok", &e), 0);
@@ -580,6 +667,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_logfmt_json);
     tcase_add_test(t, test_logfmt_lines);
     tcase_add_test(t, test_proto);
+    tcase_add_test(t, test_logfmt_runs);
+    tcase_add_test(t, test_logfmt_time);
     tcase_add_test(t, test_sync_messages);
     tcase_add_test(t, test_caps);
     suite_add_tcase(s, t);
