@@ -238,7 +238,11 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
         ctr_put(c);
         return -1;
     }
-    if (cstore_add(c, err) < 0 || ctr_save(c, err) < 0) {
+    /* A --rm container is gone once it stops, and nothing runs after a
+     * power cut: its record needs no fsync (two of them were ~1.3 ms of
+     * every `run --rm`). Replaced atomically all the same. */
+    bool ephemeral = json_is_true(json_object_get(c->host_config, "AutoRemove"));
+    if (cstore_add(c, err) < 0 || (ephemeral ? ctr_save_state(c, err) : ctr_save(c, err)) < 0) {
         cstore_remove(c); /* harmless when it was never added */
         rmdir(dir);
         ctr_put(c);
