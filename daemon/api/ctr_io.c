@@ -236,14 +236,9 @@ static void attach(struct api_req *r)
 
 static void resize(struct api_req *r)
 {
-    bool okh = true, okw = true;
-    long long h = api_query_int(r, "h", 0, &okh);
-    long long w = api_query_int(r, "w", 0, &okw);
-    if (!okh || !okw || h < 0 || w < 0 || h > 65535 || w > 65535) {
-        api_reply_msg(r, 400, "invalid resize: h=%s w=%s", api_query(r, "h") ?: "",
-                      api_query(r, "w") ?: "");
+    uint16_t h, w;
+    if (!api_resize_size(r, &h, &w))
         return;
-    }
     struct container *c = api_find_container(r);
     if (!c)
         return;
@@ -255,7 +250,7 @@ static void resize(struct api_req *r)
         md_err(&err, MD_ECONFLICT, "Container %s is not running", c->id);
     } else {
         _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
-        rt_resize(exec_dir, (uint16_t)h, (uint16_t)w, &err);
+        rt_resize(exec_dir, h, w, &err);
     }
     if (err.msg)
         api_reply_error(r, &err);

@@ -275,18 +275,13 @@ static void exec_inspect(struct api_req *r)
 
 static void exec_resize_(struct api_req *r)
 {
-    bool okh = true, okw = true;
-    long long h = api_query_int(r, "h", 0, &okh);
-    long long w = api_query_int(r, "w", 0, &okw);
-    if (!okh || !okw || h < 0 || w < 0 || h > 65535 || w > 65535) {
-        api_reply_msg(r, 400, "invalid resize: h=%s w=%s", api_query(r, "h") ?: "",
-                      api_query(r, "w") ?: "");
+    uint16_t h, w;
+    if (!api_resize_size(r, &h, &w))
         return;
-    }
     struct exec_inst *e = NULL;
     struct md_error err = {0};
     if (exec_find(r->params[0], &e, &err) < 0 || exec_check_active(e, &err) < 0 ||
-        exec_resize(e, (uint16_t)h, (uint16_t)w, &err) < 0)
+        exec_resize(e, h, w, &err) < 0)
         api_reply_error(r, &err);
     else
         api_reply_status(r, 200);

@@ -378,6 +378,21 @@ long long api_query_int(struct api_req *r, const char *key, long long def, bool 
     return n;
 }
 
+bool api_resize_size(struct api_req *r, uint16_t *h, uint16_t *w)
+{
+    bool okh = true, okw = true;
+    long long hh = api_query_int(r, "h", 0, &okh);
+    long long ww = api_query_int(r, "w", 0, &okw);
+    if (!okh || !okw || hh < 0 || ww < 0 || hh > 65535 || ww > 65535) {
+        api_reply_msg(r, 400, "invalid resize: h=%s w=%s", api_query(r, "h") ?: "",
+                      api_query(r, "w") ?: "");
+        return false;
+    }
+    *h = (uint16_t)hh;
+    *w = (uint16_t)ww;
+    return true;
+}
+
 struct collect {
     const char *key;
     char **v;

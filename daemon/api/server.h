@@ -63,6 +63,8 @@ const char *api_query(struct api_req *r, const char *key);
 bool api_query_bool(struct api_req *r, const char *key, bool def);
 /* Integer query value; *ok false when present and not an integer. */
 long long api_query_int(struct api_req *r, const char *key, long long def, bool *ok);
+/* ?h=&w= of a resize (container or exec): false after replying 400. */
+bool api_resize_size(struct api_req *r, uint16_t *h, uint16_t *w);
 /* Every value of a repeated key (names=a&names=b); NULL-terminated, caller frees. */
 char **api_query_all(struct api_req *r, const char *key);
 const char *api_header(struct api_req *r, const char *name);

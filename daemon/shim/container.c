@@ -29,6 +29,19 @@
 #define SETUP_TIMEOUT_MS 120000
 
 /* "ready <pid> <start>\n" or "err <errno> <message>\n" to the daemon. */
+void shim_signals(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    /* the shim outlives its starter: terminal and session signals mean nothing */
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+}
+
 void shim_tell_daemon(int fd, const char *line)
 {
     if (fd < 0)
@@ -236,15 +249,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
 
     /* orphans of the container (after its PID 1 dies) come to us */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    signal(SIGPIPE, SIG_IGN);
-    /* the shim outlives its starter: terminal and session signals mean nothing */
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, NULL);
+    shim_signals();
 
     _cleanup_free_ char *shim_pid = xasprintf("%s/shim.pid", exec_dir);
     if (util_write_pid_file(shim_pid, getpid(), util_proc_start_time(getpid()), &e) < 0) {

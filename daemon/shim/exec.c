@@ -170,14 +170,7 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
 {
     struct md_error e = {0};
     fcntl(daemon_fd, F_SETFD, FD_CLOEXEC);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, NULL);
+    shim_signals();
 
     _cleanup_free_ char *xpath = xasprintf("%s/spec", exec_dir);
     _cleanup_free_ char *xtext = util_read_file(xpath, NULL);

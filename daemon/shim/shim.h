@@ -90,6 +90,9 @@ int shim_fork_exec(void *ctr_exec_dir, const char *id, int conn);
 /* Shared by both modes (container.c). */
 struct rt_spec;
 struct md_error;
+/* Ignore terminal, session and pipe signals; block SIGCHLD (io.c reads it
+ * from a signalfd). */
+void shim_signals(void);
 /* "ready <pid> <start>\n" or "err <errno> <message>\n" to the daemon. */
 void shim_tell_daemon(int fd, const char *line);
 void shim_tell_error(int fd, const struct md_error *e);
