@@ -322,6 +322,11 @@ int main(int argc, char **argv)
         return 1;
     }
     load_engine_id();
+    _cleanup_free_ char *filters = md_exec_path("seccomp");
+    if (rt_seccomp_cache(filters, &err) < 0) {
+        log_warn("%s (every container compiles its own filter)", md_err_msg(&err));
+        md_err_clear(&err);
+    }
     /* Order matters: the image store before the containers (restart
      * policies start containers while the records load). */
     if (image_store_init(&err) < 0 || rt_init("/sys/fs/cgroup", md_cfg.shim_path, &err) < 0 ||

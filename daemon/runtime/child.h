@@ -10,9 +10,12 @@ struct child_io {
 };
 
 /* Sync protocol (proto.h): wait SYNC_CGROUP, set up, send SYNC_READY (with
- * the pty master when tty), wait SYNC_GO, exec. Never returns. */
+ * the pty master when tty), wait SYNC_GO, exec. bpf: the seccomp filter
+ * s->seccomp_bpf held (the shim read it), or NULL to build it here. Never
+ * returns. */
 __attribute__((noreturn)) void child_main(const struct rt_spec *s, int syncfd,
-                                          const struct child_io *io);
+                                          const struct child_io *io, const void *bpf,
+                                          size_t bpf_len);
 
 /* The last steps, shared by a container's PID 1 and an exec'd process:
  * rlimits, user, HOME, capabilities, seccomp, working dir, then SYNC_READY

@@ -301,7 +301,8 @@ __attribute__((noreturn)) static void exec_command(const struct exec_ctx *x)
     fail(&e, rt_exec_error_code(saved));
 }
 
-void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
+void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, const void *bpf,
+                size_t bpf_len)
 {
     const struct rt_plan *p = &s->plan;
     struct md_error e = {0};
@@ -352,6 +353,8 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io)
     struct child_proc cp = {.p = p,
                             .env = container_env(p),
                             .seccomp = !p->privileged,
+                            .bpf = bpf,
+                            .bpf_len = bpf_len,
                             .mkdir_cwd = true,
                             .master = master};
     child_finish(&cp);

@@ -5,7 +5,10 @@
  * docker's profile conditions them. */
 #include "daemon/runtime/seccomp.h"
 
+#include "common/cleanup.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/capability.h>
@@ -148,6 +151,27 @@ int seccomp_export_default(uint64_t caps, int fd, struct md_error *err)
     seccomp_release(ctx);
     if (r)
         return md_errno(err, -r, "export the seccomp filter");
+    return 0;
+}
+
+int seccomp_export_cached(const char *path, uint64_t caps, struct md_error *err)
+{
+    if (access(path, R_OK) == 0)
+        return 0;
+    /* per thread: daemon threads may fill the same entry at once */
+    _cleanup_free_ char *tmp = xasprintf("%s.%d", path, (int)gettid());
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return md_errno(err, errno, "seccomp filter cache %s", tmp);
+    if (seccomp_export_default(caps, fd, err) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) < 0) {
+        md_errno(err, errno, "seccomp filter cache %s", path);
+        unlink(tmp);
+        return -1;
+    }
     return 0;
 }
 

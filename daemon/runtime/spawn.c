@@ -1,7 +1,9 @@
 /* Daemon side of a container start: rt_init, rt_prepare (overlay, cgroup,
  * spec, detached shim) and rt_release. */
 #include "daemon/runtime/runtime.h"
+#include "daemon/runtime/caps.h"
 #include "daemon/runtime/cgroup.h"
+#include "daemon/runtime/seccomp.h"
 #include "daemon/runtime/proto.h"
 #include "daemon/runtime/shimctl.h"
 #include "daemon/runtime/spec.h"
@@ -28,6 +30,7 @@
 #define REPLY_TIMEOUT_MS   60000
 
 static char *shim_binary;
+static char *seccomp_dir; /* rt_seccomp_cache */
 
 int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err)
 {
@@ -46,6 +49,44 @@ int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err
     shim_binary = xstrdup(shim_path);
     log_info("runtime: cgroup mode %s, shim %s", cgroup_mode_name(), shim_path);
     return 0;
+}
+
+int rt_seccomp_cache(const char *dir, struct md_error *err)
+{
+    /* emptied: what an older build compiled may differ from ours */
+    if (util_rm_rf(dir, err) < 0 || util_mkdir_p(dir, 0700, err) < 0)
+        return md_err_wrap(err, "seccomp filter cache");
+    free(seccomp_dir);
+    seccomp_dir = xstrdup(dir);
+    /* docker's default capability set, ready before the first start */
+    uint64_t caps;
+    _cleanup_free_ char *path = NULL;
+    if (caps_compute(false, NULL, NULL, &caps, err) < 0)
+        return -1;
+    path = xasprintf("%s/%016llx.bpf", dir, (unsigned long long)caps);
+    return seccomp_export_cached(path, caps, err);
+}
+
+/* PID 1's filter from the cache, compiled the first time a capability
+ * set is seen; NULL (PID 1 builds its own) for privileged containers, with
+ * no cache, or when it cannot be written. */
+static char *seccomp_for(const struct rt_plan *p)
+{
+    uint64_t caps;
+    struct md_error e = {0};
+    if (!seccomp_dir || p->privileged ||
+        caps_compute(false, p->cap_add, p->cap_drop, &caps, &e) < 0) {
+        md_err_clear(&e); /* a bad capability name: PID 1 reports it */
+        return NULL;
+    }
+    char *path = xasprintf("%s/%016llx.bpf", seccomp_dir, (unsigned long long)caps);
+    if (seccomp_export_cached(path, caps, &e) < 0) {
+        log_warn("%s", md_err_msg(&e));
+        md_err_clear(&e);
+        free(path);
+        return NULL;
+    }
+    return path;
 }
 
 const char *rt_cgroup_mode(void)
@@ -276,6 +317,7 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
     plan_copy(&spec.plan, p);
     spec.cgroup_dirs = cgroup_join_dirs(&cg);
     spec.oom_file = cgroup_oom_file(&cg);
+    spec.seccomp_bpf = seccomp_for(p);
     spec.cgroup2_ns = cgroup_mode() == CG_UNIFIED;
     if (!spec.cgroup2_ns)
         spec.cgroup_v1 = cgroup_v1_mounts(&cg);

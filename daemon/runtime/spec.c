@@ -299,6 +299,7 @@ char *spec_format(const struct rt_spec *s)
     put_i64(&b, "stop_signal", p->stop_signal);
     put_strv(&b, "cgroup_dir", s->cgroup_dirs);
     put_str(&b, "oom_file", s->oom_file);
+    put_str(&b, "seccomp_bpf", s->seccomp_bpf);
     put_i64(&b, "cgroup2_ns", s->cgroup2_ns);
     put_strv(&b, "cgroup_v1", s->cgroup_v1);
     sb_add(&b, "end\n");
@@ -429,6 +430,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&p->cgroup_parent, f, n);
         } else if (!strcmp(k, "oom_file")) {
             r = set_str(&s->oom_file, f, n);
+        } else if (!strcmp(k, "seccomp_bpf")) {
+            r = set_str(&s->seccomp_bpf, f, n);
         } else if (!strcmp(k, "bind")) {
             if (n != 4 || (strcmp(f[3], "ro") && strcmp(f[3], "rw"))) {
                 r = -1;
@@ -506,6 +509,7 @@ void spec_free(struct rt_spec *s)
     strv_free(s->cgroup_dirs);
     strv_free(s->cgroup_v1);
     free(s->oom_file);
+    free(s->seccomp_bpf);
     memset(s, 0, sizeof *s);
 }
 

@@ -11,6 +11,7 @@ struct rt_spec {
     char *oom_file;     /* memory.events (v2) or memory.oom_control (v1); may be NULL */
     bool cgroup2_ns;    /* mount cgroup2 at /sys/fs/cgroup inside (unified hosts) */
     char **cgroup_v1;   /* else: v1 hierarchies to mount at /sys/fs/cgroup/<ctrls> */
+    char *seccomp_bpf;  /* PID 1's filter, precompiled (rt_seccomp_cache); NULL: PID 1 builds it */
 };
 
 /* Serialise; never fails. */

@@ -297,6 +297,11 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
         shim_tell_error(daemon_fd, &e);
         return -1;
     }
+    /* the daemon's precompiled filter; without it PID 1 compiles one */
+    size_t bpf_len = 0;
+    _cleanup_free_ char *bpf = spec.seccomp_bpf ? util_read_file(spec.seccomp_bpf, &bpf_len) : NULL;
+    if (spec.seccomp_bpf && !bpf)
+        log_warn("seccomp filter %s: %s", spec.seccomp_bpf, strerror(errno));
     long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD;
     if (!p->netns_path)
         flags |= CLONE_NEWNET;
@@ -310,7 +315,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     }
     if (pid == 0) {
         close(sp[0]);
-        child_main(&spec, sp[1], &cio);
+        child_main(&spec, sp[1], &cio, bpf, bpf_len);
     }
     close(sp[1]);
     io.sync_fd = sp[0];

@@ -90,15 +90,8 @@ static char *cached_filter(const struct rt_exec_plan *x, const struct rt_plan *p
     }
     _cleanup_free_ char *path =
         xasprintf("%s/seccomp-%016llx.bpf", x->ctr_exec_dir, (unsigned long long)caps);
-    char *prog = util_read_file(path, len);
-    if (prog)
-        return prog;
-    _cleanup_free_ char *tmp = xasprintf("%s.%d", path, (int)getpid());
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || seccomp_export_default(caps, fd, &e) < 0 || rename(tmp, path) < 0) {
-        if (fd >= 0)
-            unlink(tmp);
-        log_warn("seccomp filter cache %s: %s", path, e.msg ? e.msg : strerror(errno));
+    if (seccomp_export_cached(path, caps, &e) < 0) {
+        log_warn("%s", md_err_msg(&e));
         md_err_clear(&e);
         return NULL;
     }

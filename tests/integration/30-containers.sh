@@ -16,6 +16,13 @@ scenario() { # runs with CLI=md and CLI=dk
     expect_eq "$c: stdout and stderr stay apart" "out" "$out"
     out=$($c run --rm -e A=1 -w /tmp -u nobody -h myhost busybox sh -c 'echo $A $(pwd) $(id -u) $(hostname)')
     expect_eq "$c: -e -w -u -h" "1 /tmp 65534 myhost" "$out"
+    out=$($c run --rm busybox sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status | tr -s "\t" " "; unshare -n true 2>/dev/null || echo no-unshare')
+    expect_eq "$c: docker's default capabilities and a seccomp filter" "CapEff: 00000000a80425fb
+Seccomp: 2
+no-unshare" "$out"
+    out=$($c run --rm --cap-add SYS_ADMIN busybox sh -c 'grep "^Seccomp:" /proc/self/status | tr -s "\t" " "; unshare -n true && echo unshare')
+    expect_eq "$c: --cap-add SYS_ADMIN: filtered still, and the filter lets unshare through" "Seccomp: 2
+unshare" "$out"
     expect_eq "$c: --entrypoint with args" "hi there" "$($c run --rm --entrypoint echo busybox hi there)"
     out=$($c run --rm busybox sh -c 'echo $$; cat /proc/1/cmdline | tr "\0" " "')
     expect_eq "$c: the command is PID 1" "1 sh -c echo \$\$; cat /proc/1/cmdline | tr \"\\0\" \" \" " "$(tr '\n' ' ' <<<"$out" | sed 's/ $//')"

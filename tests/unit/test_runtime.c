@@ -7,6 +7,7 @@
 #include "daemon/runtime/lookup.h"
 #include "daemon/runtime/mounts.h"
 #include "daemon/runtime/proto.h"
+#include "daemon/runtime/seccomp.h"
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/user.h"
 #include "daemon/runtime/util.h"
@@ -127,6 +128,7 @@ START_TEST(test_spec_roundtrip)
     strv_push(&s.cgroup_dirs, "/sys/fs/cgroup/memory/x");
     strv_push(&s.cgroup_v1, "cpu,cpuacct");
     s.oom_file = xstrdup("/sys/fs/cgroup/memory/x/memory.oom_control");
+    s.seccomp_bpf = xstrdup("/run/minidock/seccomp/00000000a80425fb.bpf");
 
     _cleanup_free_ char *text = spec_format(&s);
     struct rt_spec r;
@@ -159,6 +161,7 @@ START_TEST(test_spec_roundtrip)
     ck_assert_str_eq(r.cgroup_dirs[0], "/sys/fs/cgroup/memory/x");
     ck_assert_str_eq(r.cgroup_v1[0], "cpu,cpuacct");
     ck_assert_str_eq(r.oom_file, s.oom_file);
+    ck_assert_str_eq(r.seccomp_bpf, s.seccomp_bpf);
     ck_assert_str_eq(r.plan.etc_dir, "/var/lib/minidock/containers/x");
     _cleanup_free_ char *again = spec_format(&r);
     ck_assert_str_eq(again, text);
@@ -652,6 +655,51 @@ START_TEST(test_caps)
 }
 END_TEST
 
+/* The daemon's filter cache holds what a fresh compile gives, and an
+ * entry, once there, is used as it is. */
+START_TEST(test_seccomp_cache)
+{
+    char dir[] = "/tmp/md-seccomp-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    uint64_t caps = caps_default();
+    _cleanup_free_ char *path = xasprintf("%s/%016llx.bpf", dir, (unsigned long long)caps);
+    struct md_error e = {0};
+    ck_assert_msg(seccomp_export_cached(path, caps, &e) == 0, "%s", md_err_msg(&e));
+    size_t n = 0, m = 0;
+    _cleanup_free_ char *cached = util_read_file(path, &n);
+    ck_assert_ptr_nonnull(cached);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_uint_eq(n % 8, 0); /* struct sock_filter */
+    _cleanup_free_ char *fresh_path = xasprintf("%s/fresh", dir);
+    int fd = open(fresh_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(seccomp_export_default(caps, fd, &e), 0);
+    close(fd);
+    _cleanup_free_ char *fresh = util_read_file(fresh_path, &m);
+    ck_assert_uint_eq(n, m);
+    ck_assert(memcmp(cached, fresh, n) == 0);
+    /* another capability set, another program */
+    fd = open(fresh_path, O_WRONLY | O_TRUNC);
+    ck_assert_int_eq(seccomp_export_default(caps | BIT(CAP_SYS_ADMIN), fd, &e), 0);
+    close(fd);
+    _cleanup_free_ char *admin = util_read_file(fresh_path, &m);
+    ck_assert(m != n || memcmp(cached, admin, n) != 0);
+    /* an entry already there is not rewritten, and no temporary is left */
+    struct stat a, b;
+    ck_assert_int_eq(stat(path, &a), 0);
+    ck_assert_int_eq(seccomp_export_cached(path, caps, &e), 0);
+    ck_assert_int_eq(stat(path, &b), 0);
+    ck_assert_uint_eq(a.st_ino, b.st_ino);
+    ck_assert_int_eq(util_rm_rf(fresh_path, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* empty: nothing else was written */
+    /* an unwritable place is an error, not a crash */
+    ck_assert_int_eq(seccomp_export_cached("/nonexistent-dir/x.bpf", caps, &e), -1);
+    ck_assert_ptr_nonnull(strstr(md_err_msg(&e), "seccomp filter cache"));
+    md_err_clear(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runtime");
@@ -671,6 +719,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_logfmt_time);
     tcase_add_test(t, test_sync_messages);
     tcase_add_test(t, test_caps);
+    tcase_add_test(t, test_seccomp_cache);
     suite_add_tcase(s, t);
     return s;
 }
