@@ -8,6 +8,7 @@
 
 #include <elf.h>
 #include <link.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -17,14 +18,18 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static void populate(uintptr_t start, uintptr_t end, int advice)
+extern void *__libc_stack_end; /* glibc: the stack pointer _start was given */
+
+/* The initialised data, which md_prefault_private populates again. */
+static uintptr_t data_start, data_end;
+
+static int populate(uintptr_t start, uintptr_t end, int advice)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     start &= ~(page - 1);
     end = (end + page - 1) & ~(page - 1);
     /* an older kernel says EINVAL: the pages fault in as before */
-    if (end > start)
-        madvise((void *)start, end - start, advice);
+    return end > start ? madvise((void *)start, end - start, advice) : 0;
 }
 
 static int each_object(struct dl_phdr_info *info, size_t size, void *arg)
@@ -54,6 +59,8 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg)
             start = relro_end;
         }
         populate(start, end, MADV_POPULATE_WRITE);
+        data_start = start;
+        data_end = end;
     }
     return 1; /* the program itself comes first; shared libraries are not ours */
 }
@@ -61,4 +68,22 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg)
 void md_prefault_program(void)
 {
     dl_iterate_phdr(each_object, NULL);
+}
+
+void md_prefault_private(void)
+{
+    /* the main arena is the brk heap, and ends at the break */
+    uintptr_t brk_end = (uintptr_t)sbrk(0);
+    struct mallinfo2 mi = mallinfo2();
+    if (mi.arena && mi.arena <= brk_end)
+        populate(brk_end - mi.arena, brk_end, MADV_POPULATE_WRITE);
+    populate(data_start, data_end, MADV_POPULATE_WRITE);
+    /* the stack from a little below this frame (where the calls to come
+     * will write) up to its top; the stack mapping may not reach that far
+     * down (ENOMEM): then less of it */
+    char here;
+    uintptr_t sp = (uintptr_t)&here, top = (uintptr_t)__libc_stack_end;
+    for (uintptr_t below = 64 << 10; below >= 4096; below /= 2)
+        if (populate(sp - below, top, MADV_POPULATE_WRITE) == 0)
+            break;
 }

@@ -362,6 +362,7 @@ int main(int argc, char **argv)
     log_info("received %s, shutting down (containers keep running)", strsignal(sig));
     api_server_stop();
     lifecycle_shutdown();
+    rt_shutdown(md_cfg.cgroup_parent);
     unlink(md_cfg.socket_path);
     if (md_cfg.pidfile)
         unlink(md_cfg.pidfile);

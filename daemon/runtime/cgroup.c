@@ -537,22 +537,36 @@ int cgroup_destroy(const struct cg_paths *p, struct md_error *err)
             any = true;
     if (any && cgroup_kill(p, err) < 0)
         return -1;
+    /* the parents stay for the next container (cgroup_release_parents) */
     if (p->v2) {
         rm_fake(p->v2);
         if (rmdir_retry(p->v2, err) < 0)
             return -1;
-        /* the default parent is shared: gone when the last container goes */
-        if (rmdir(p->v2_parent) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
-            log_debug("rmdir %s: %s", p->v2_parent, strerror(errno));
     }
     for (size_t i = 0; i < p->nv1; i++) {
         rm_fake(p->v1[i]);
         if (rmdir_retry(p->v1[i], err) < 0)
             return -1;
-        if (rmdir(p->v1_parent[i]) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
-            log_debug("rmdir %s: %s", p->v1_parent[i], strerror(errno));
     }
     return 0;
+}
+
+static void rmdir_if_empty(const char *dir)
+{
+    if (rmdir(dir) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+        log_debug("rmdir %s: %s", dir, strerror(errno));
+}
+
+void cgroup_release_parents(const char *parent)
+{
+    struct cg_paths p;
+    if (cgroup_paths("x", parent, &p, NULL) < 0)
+        return;
+    if (p.v2_parent)
+        rmdir_if_empty(p.v2_parent);
+    for (size_t i = 0; i < p.nv1; i++)
+        rmdir_if_empty(p.v1_parent[i]);
+    cgroup_paths_free(&p);
 }
 
 int cgroup_freeze(const struct cg_paths *p, bool freeze, struct md_error *err)

@@ -60,8 +60,13 @@ void cgroup_paths_free(struct cg_paths *p);
  * write limits. Undoes itself on failure. */
 int cgroup_create(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
                   struct md_error *err);
-/* Kill everything inside, then rmdir (the parent too when empty). Idempotent. */
+/* Kill everything inside, then rmdir. The parent stays: the next container
+ * would create it again (a dozen mkdirs and rmdirs per run on a hybrid host).
+ * Idempotent. */
 int cgroup_destroy(const struct cg_paths *p, struct md_error *err);
+/* rmdir the containers' parent in every hierarchy if it is empty (at daemon
+ * exit; live containers keep it). */
+void cgroup_release_parents(const char *parent);
 int cgroup_freeze(const struct cg_paths *p, bool freeze, struct md_error *err);
 int cgroup_kill(const struct cg_paths *p, struct md_error *err);
 int cgroup_stats(const struct cg_paths *p, struct rt_stats *out, struct md_error *err);

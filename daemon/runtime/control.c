@@ -171,10 +171,8 @@ int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
      * exit and writes the exit record */
     if (have_cg && cgroup_kill(&cg, &e) < 0)
         keep_first(&first, &e);
-    if (exec_dir) {
-        util_stop_shim(exec_dir, 3000);
-        stop_exec_shims(exec_dir);
-    }
+    /* the shim needs neither the cgroup nor the rootfs: those go while it
+     * finishes its own exit (it told us of PID 1's before that) */
     if (have_cg) {
         if (cgroup_destroy(&cg, &e) < 0)
             keep_first(&first, &e);
@@ -182,6 +180,10 @@ int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
     }
     if (rootfs_dir && rt_rootfs_umount(rootfs_dir, &e) < 0)
         keep_first(&first, &e);
+    if (exec_dir) {
+        util_stop_shim(exec_dir, 3000);
+        stop_exec_shims(exec_dir);
+    }
     if (exec_dir && util_rm_rf(exec_dir, &e) < 0)
         keep_first(&first, &e);
     if (first.msg) {

@@ -15,7 +15,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-char *mnt_overlay_options(char *const *layers, const char *upper, const char *work, bool index_off)
+char *mnt_overlay_options(char *const *layers, const char *upper, const char *work, bool index_off,
+                          bool volatile_upper)
 {
     size_t n = 64 + strlen(upper) + strlen(work);
     for (char *const *l = layers; *l; l++)
@@ -24,7 +25,8 @@ char *mnt_overlay_options(char *const *layers, const char *upper, const char *wo
     p += sprintf(p, "lowerdir=");
     for (char *const *l = layers; *l; l++)
         p += sprintf(p, "%s%s", l == layers ? "" : ":", *l);
-    p += sprintf(p, ",upperdir=%s,workdir=%s%s", upper, work, index_off ? ",index=off" : "");
+    p += sprintf(p, ",upperdir=%s,workdir=%s%s%s", upper, work, index_off ? ",index=off" : "",
+                 volatile_upper ? ",volatile" : "");
     /* mount(2) copies one page of data, NUL included */
     if ((size_t)(p - o) >= 4096) {
         free(o);

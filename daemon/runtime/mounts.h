@@ -10,7 +10,8 @@
 
 /* "lowerdir=A:B,upperdir=U,workdir=W[,index=off]"; NULL if it would not
  * fit in the page mount(2) accepts (the caller then uses fsconfig). */
-char *mnt_overlay_options(char *const *layers, const char *upper, const char *work, bool index_off);
+char *mnt_overlay_options(char *const *layers, const char *upper, const char *work, bool index_off,
+                          bool volatile_upper);
 
 /* An O_PATH fd for path inside root (never escaping it), creating missing
  * components (dirs; the last one a dir or an empty file) when create. */

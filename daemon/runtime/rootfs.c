@@ -24,7 +24,7 @@ static bool overlay_has_index(void)
 /* More layers than one page of mount options holds: the new mount API,
  * one "lowerdir+" per layer (kernel 6.8). */
 static int mount_fsconfig(char *const *layers, const char *upper, const char *work,
-                          const char *merged, struct md_error *err)
+                          const char *merged, bool volatile_upper, struct md_error *err)
 {
     _cleanup_close_ int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
     if (fs < 0)
@@ -38,6 +38,8 @@ static int mount_fsconfig(char *const *layers, const char *upper, const char *wo
         return md_errno(err, errno, "overlay: set upperdir/workdir");
     if (overlay_has_index())
         syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "index", "off", 0);
+    if (volatile_upper)
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
     if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         return md_errno(err, errno, "create overlay");
     _cleanup_close_ int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
@@ -48,7 +50,8 @@ static int mount_fsconfig(char *const *layers, const char *upper, const char *wo
     return 0;
 }
 
-int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, struct md_error *err)
+int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_upper,
+                    struct md_error *err)
 {
     if (!layers || !layers[0])
         return md_err(err, MD_EINVAL, "no image layers");
@@ -61,11 +64,24 @@ int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, struct md_error
         return md_errno(err, errno, "mkdir %s", work);
     if (util_is_mountpoint(merged) == 1)
         return 0;
-    _cleanup_free_ char *opts = mnt_overlay_options(layers, upper, work, overlay_has_index());
+    if (volatile_upper) {
+        /* a volatile mount leaves this behind and refuses to mount again
+         * while it is there; the upper dir it guards is ours to trust or
+         * not (an --rm container's, run again by restart) */
+        _cleanup_free_ char *mark = xasprintf("%s/work/incompat/volatile", work);
+        if (access(mark, F_OK) == 0 && util_rm_rf(mark, err) < 0)
+            return -1;
+    }
+    _cleanup_free_ char *opts =
+        mnt_overlay_options(layers, upper, work, overlay_has_index(), volatile_upper);
     if (!opts)
-        return mount_fsconfig(layers, upper, work, merged, err);
-    if (mount("overlay", merged, "overlay", 0, opts) < 0)
+        return mount_fsconfig(layers, upper, work, merged, volatile_upper, err);
+    if (mount("overlay", merged, "overlay", 0, opts) < 0) {
+        /* "volatile" is Linux 5.10: without it, the mount syncs as usual */
+        if (errno == EINVAL && volatile_upper)
+            return rt_rootfs_mount(layers, rootfs_dir, false, err);
         return md_errno(err, errno, "mount overlay on %s", merged);
+    }
     return 0;
 }
 

@@ -61,9 +61,10 @@ struct rt_plan {
     size_t nulimits;
     bool tty, open_stdin, stdin_once, init;
     bool read_only_rootfs;
-    bool privileged;   /* every capability in the daemon's bounding set; no masked paths */
-    bool no_new_privs; /* PR_SET_NO_NEW_PRIVS before exec */
-    char **cap_add;    /* "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"; may be NULL */
+    bool rootfs_volatile; /* --rm: the overlay skips syncs; nothing of it outlives the run */
+    bool privileged;      /* every capability in the daemon's bounding set; no masked paths */
+    bool no_new_privs;    /* PR_SET_NO_NEW_PRIVS before exec */
+    char **cap_add;       /* "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"; may be NULL */
     char **cap_drop;
     uint16_t console_h, console_w; /* initial pty size when tty (0 = leave the default) */
     struct rt_limits limits;
@@ -109,6 +110,9 @@ struct rt_stats {
  * to init and keep running. Makes the calling process a child subreaper
  * (PR_SET_CHILD_SUBREAPER), so what a dying shim leaves is ours to reap. */
 int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err);
+/* At daemon exit: remove what the runtime kept for the next container (the
+ * containers' parent cgroups, if no container is left in them). */
+void rt_shutdown(const char *cgroup_parent);
 /* Keep the containers' seccomp filters compiled in dir (emptied first), one
  * per capability set: compiling one takes PID 1 milliseconds per start.
  * Without this call every PID 1 compiles its own. */
@@ -124,8 +128,10 @@ void rt_plan_free(struct rt_plan *p);
 /* Mount the overlay, create the cgroup and write limits, spawn the detached
  * shim, which clones PID 1; PID 1 does all its setup and waits. Returns once
  * it is ready; on failure *err carries the child's {errno, message} and
- * everything done so far is undone. */
-int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *err);
+ * everything done so far is undone. exit_fd (if not NULL) gets a socket
+ * that reads EOF once the shim has recorded PID 1's exit (or died): sooner
+ * than rt_watch, which waits for the shim's own exit. */
+int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struct md_error *err);
 /* Let PID 1 exec. 0 once execve succeeded; else docker's wording:
  * `exec: "nosuch": executable file not found in $PATH` (err ENOENT, exit
  * code 127 recorded), permission denied (EACCES, 126). */
@@ -211,7 +217,10 @@ int rt_exec_cleanup(const char *exec_dir, int grace_ms, struct md_error *err);
 int rt_exec_check_user(const char *rootfs, const char *user, struct md_error *err);
 
 /* The overlay alone (docker cp / export / commit of a stopped container). */
-int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, struct md_error *err);
+/* volatile_upper: skip the syncs (an --rm container's: its upper dir is
+ * deleted when it stops, so a umount need not write it back first). */
+int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_upper,
+                    struct md_error *err);
 int rt_rootfs_umount(const char *rootfs_dir, struct md_error *err);
 /* `docker rm`: unmount if needed, then delete rootfs_dir with upper/. */
 int rt_rootfs_remove(const char *rootfs_dir, struct md_error *err);

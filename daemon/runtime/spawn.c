@@ -51,6 +51,11 @@ int rt_init(const char *cgroup_root, const char *shim_path, struct md_error *err
     return 0;
 }
 
+void rt_shutdown(const char *cgroup_parent)
+{
+    cgroup_release_parents(cgroup_parent);
+}
+
 int rt_seccomp_cache(const char *dir, struct md_error *err)
 {
     /* emptied: what an older build compiled may differ from ours */
@@ -271,9 +276,11 @@ int rt_await_ready(int sync, const char *exec_dir, const char *what, int timeout
     return r;
 }
 
-int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *err)
+int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struct md_error *err)
 {
     memset(st, 0, sizeof *st);
+    if (exit_fd)
+        *exit_fd = -1;
     if (rt_plan_validate(p, err) < 0)
         return -1;
     if (!shim_binary)
@@ -299,7 +306,7 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
     }
     _cleanup_free_ char *merged = xasprintf("%s/merged", p->rootfs_dir);
     bool mounted = util_is_mountpoint(merged) != 1;
-    if (rt_rootfs_mount(p->layers, p->rootfs_dir, err) < 0) {
+    if (rt_rootfs_mount(p->layers, p->rootfs_dir, p->rootfs_volatile, err) < 0) {
         undo_prepare(p, NULL, false);
         return -1;
     }
@@ -344,6 +351,8 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, struct md_error *er
         return -1;
     }
     cgroup_paths_free(&cg);
+    if (exit_fd)
+        *exit_fd = steal_fd(&sync);
     return 0;
 }
 

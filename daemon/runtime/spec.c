@@ -51,6 +51,7 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->stdin_once = s->stdin_once;
     d->init = s->init;
     d->read_only_rootfs = s->read_only_rootfs;
+    d->rootfs_volatile = s->rootfs_volatile;
     d->privileged = s->privileged;
     d->no_new_privs = s->no_new_privs;
     d->cap_add = s->cap_add ? strv_dup(s->cap_add) : NULL;
@@ -281,6 +282,7 @@ char *spec_format(const struct rt_spec *s)
     put_i64(&b, "stdin_once", p->stdin_once);
     put_i64(&b, "init", p->init);
     put_i64(&b, "read_only_rootfs", p->read_only_rootfs);
+    put_i64(&b, "rootfs_volatile", p->rootfs_volatile);
     put_i64(&b, "privileged", p->privileged);
     put_i64(&b, "no_new_privs", p->no_new_privs);
     put_strv(&b, "cap_add", p->cap_add);
@@ -464,6 +466,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
                 p->init = iv;
             else if (!strcmp(k, "read_only_rootfs"))
                 p->read_only_rootfs = iv;
+            else if (!strcmp(k, "rootfs_volatile"))
+                p->rootfs_volatile = iv;
             else if (!strcmp(k, "privileged"))
                 p->privileged = iv;
             else if (!strcmp(k, "no_new_privs"))

@@ -160,6 +160,11 @@ uint64_t util_proc_start_time(pid_t pid)
 
 int util_mkdir_p(const char *path, mode_t mode, struct md_error *err)
 {
+    /* usually the parent is there: one call, not one per component */
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return md_errno(err, errno, "mkdir %s", path);
     _cleanup_free_ char *p = xstrdup(path);
     size_t len = strlen(p);
     while (len > 1 && p[len - 1] == '/')

@@ -7,8 +7,8 @@
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
-#include "common/trim.h"
 #include "common/log.h"
+#include "common/prefault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -314,9 +314,11 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
         return -1;
     }
     if (pid == 0) {
+        md_prefault_private();
         close(sp[0]);
         child_main(&spec, sp[1], &cio, bpf, bpf_len);
     }
+    md_prefault_private();
     close(sp[1]);
     io.sync_fd = sp[0];
     io.pid = pid;
@@ -353,9 +355,11 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     char line[96];
     snprintf(line, sizeof line, "ready %d %llu\n", (int)pid, (unsigned long long)start);
     shim_tell_daemon(daemon_fd, line);
-    close(daemon_fd);
+    /* daemon_fd stays open (fd 3: exec shims we fork replace it with their
+     * own connection) until the exit record is written: its EOF tells the
+     * daemon, before our own exit has run its course */
     log_info("container %.12s: pid %d ready", p->id, (int)pid);
-    md_trim_rss(true);
+    io.trim_late = true;
     io.fork_exec = shim_fork_exec;
     io.fork_exec_arg = (void *)exec_dir;
 
@@ -363,6 +367,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
         return -1;
     uint64_t oom_now = oom_count(spec.oom_file);
     shim_write_exit(exec_dir, &io, oom_now > oom_base);
+    close(daemon_fd);
     spec_free(&spec);
     return 0;
 }

@@ -275,7 +275,7 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     struct exec_shim ctx = {.exec_dir = exec_dir, .daemon_fd = daemon_fd};
     io.on_exit = on_exit_cb;
     io.on_exit_arg = &ctx;
-    io.trim_when_idle = true;
+    io.trim_late = true;
     r = shim_io_run(&io);
     exec_plan_clear(&x);
     return r;

@@ -31,7 +31,7 @@
 #define BACKLOG_MAX (1 << 20)    /* per client; beyond it we stop reading the container */
 #define DRAIN_IDLE  2000         /* ms without output after PID 1's exit before we give up */
 #define FLUSH_MAX   5000         /* ms to hand the last output to slow clients */
-#define TRIM_IDLE   1000         /* ms idle before trim_when_idle trims */
+#define TRIM_IDLE   1000         /* ms: trim_late's delay; idle time before output buffers go */
 
 struct shim_client {
     struct shim_client *next;
@@ -539,8 +539,13 @@ int shim_io_run(struct shim_io *io)
     /* a SIGCHLD before the signalfd existed is still pending: check now */
     reap_children(io);
     int64_t drain_deadline = 0;
-    bool trimmed = false, hot = false;
+    int64_t trim_at = io->trim_late ? util_mono_ms() + TRIM_IDLE : 0;
+    bool hot = false;
     for (;;) {
+        if (trim_at && util_mono_ms() >= trim_at) {
+            md_trim_rss(true);
+            trim_at = 0;
+        }
         if (io->exited) {
             if (!drain_deadline)
                 drain_deadline = util_mono_ms() + DRAIN_IDLE;
@@ -591,21 +596,23 @@ int shim_io_run(struct shim_io *io)
             timeout = (int)((io->hold ? io->hold_deadline : drain_deadline) - util_mono_ms());
         if (timeout < -1)
             timeout = 0;
-        /* after a second without work: start-up pages (an exec's shim) and
-         * the buffers of an output burst go back */
-        bool idle_due = (io->trim_when_idle && !trimmed) || hot;
-        int r = poll(pf, n, idle_due && (timeout < 0 || timeout > TRIM_IDLE) ? TRIM_IDLE : timeout);
+        /* start-up pages go a second after the start, busy or not; the
+         * buffers of an output burst after a second without work */
+        int wake = hot ? TRIM_IDLE : -1;
+        if (trim_at) {
+            int64_t left = trim_at - util_mono_ms();
+            wake = left < 0 ? 0 : (wake >= 0 && wake < left ? wake : (int)left);
+        }
+        if (wake >= 0 && (timeout < 0 || timeout > wake))
+            timeout = wake;
+        int r = poll(pf, n, timeout);
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
             free(pf);
             return -1;
         }
-        if (r == 0 && idle_due) {
-            if (io->trim_when_idle && !trimmed)
-                md_trim_rss(true);
-            trimmed = true;
-            if (hot)
-                release_buffers(io);
+        if (r == 0 && hot && (!trim_at || trim_at > util_mono_ms())) {
+            release_buffers(io);
             hot = false;
         }
         if (r <= 0) {

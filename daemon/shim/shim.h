@@ -39,9 +39,9 @@ struct shim_io {
      * with errno. NULL: the "exec" command is refused. */
     int (*fork_exec)(void *arg, const char *id, int conn);
     void *fork_exec_arg;
-    /* drop start-up pages (md_trim_rss) after the first idle second
-     * instead of right away: an exec's shim works on at once */
-    bool trim_when_idle;
+    /* drop start-up pages (md_trim_rss) a second after the loop starts,
+     * not before: a short run exits without faulting them back in */
+    bool trim_late;
     /* the process runs before the daemon has attached (an exec started at
      * once): its output waits until "go", then goes to the clients attached
      * by then (none: dropped, as for a detached exec). The shim stays until

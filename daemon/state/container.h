@@ -53,9 +53,10 @@ struct container {
     bool removed;
     uint64_t exit_seq;  /* bumped on every exit: wait?condition=next-exit */
     bool exiting;       /* exited, its runtime state not yet undone */
+    bool cleaned;       /* exited and its runtime state undone: rm need not again */
     bool prepared;      /* PID 1 waits for release: pending attaches connect now */
     int pending_attach; /* attach streams waiting to connect before release */
-    int watch_fd;       /* pidfd of the shim while running, -1 otherwise */
+    int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
     pthread_mutex_t op_lock;
 };

@@ -332,7 +332,8 @@ static void handle_exit(struct container *c)
     c->shim_pid = 0;
     c->exiting = true;
     cstore_unlock();
-    if (rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) < 0) {
+    bool cleaned = rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) == 0;
+    if (!cleaned) {
         log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
         md_err_clear(&err);
     }
@@ -341,6 +342,7 @@ static void handle_exit(struct container *c)
     cstore_lock();
     c->exit_seq++;
     c->exiting = false;
+    c->cleaned = cleaned;
     bool autoremove = json_is_true(json_object_get(c->host_config, "AutoRemove"));
     bool restart = !autoremove && wants_restart(c);
     if (restart)
@@ -440,15 +442,8 @@ static int start_locked(struct container *c, struct md_error *err)
         return -1;
     }
     struct rt_state st = {0};
-    int r = rt_prepare(plan, &st, err);
-    int watch = r == 0 ? rt_watch(&st, err) : -1;
-    if (r == 0 && watch < 0) {
-        /* cannot learn of its exit: do not let it run */
-        struct md_error e2 = {0};
-        rt_cleanup(c->id, plan->rootfs_dir, plan->exec_dir, plan->cgroup_parent, &e2);
-        md_err_clear(&e2);
-        r = -1;
-    }
+    int watch = -1; /* EOF once the shim recorded PID 1's exit */
+    int r = rt_prepare(plan, &st, &watch, err);
     if (r == 0) {
         /* attach streams that came before start connect now (docker run) */
         cstore_lock();
@@ -490,6 +485,7 @@ static int start_locked(struct container *c, struct md_error *err)
     }
     cstore_lock();
     c->status = CTR_RUNNING;
+    c->cleaned = false;
     c->pid = st.pid;
     c->shim_pid = st.shim_pid;
     c->pid_start = st.pid_start;
@@ -741,6 +737,7 @@ int ctr_remove(struct container *c, bool force, struct md_error *err)
     bool paused = c->status == CTR_PAUSED;
     struct rt_state st = state_of(c);
     cstore_unlock();
+    /* killed here: its exit is handled (and cleaned up) before we go on */
     if (live) {
         rt_kill(&st, SIGKILL, err);
         md_err_clear(err);
@@ -757,7 +754,10 @@ int ctr_remove(struct container *c, bool force, struct md_error *err)
     _cleanup_free_ char *exec_dir = md_exec_path("%s", c->id);
     _cleanup_free_ char *rootfs = md_data_path("overlay/%s", c->id);
     ctr_net_stop(c);
-    if (rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, err) < 0 ||
+    cstore_lock();
+    bool cleaned = c->cleaned;
+    cstore_unlock();
+    if ((!cleaned && rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, err) < 0) ||
         rt_rootfs_remove(rootfs, err) < 0) {
         cstore_lock();
         c->status = CTR_DEAD;

@@ -292,6 +292,7 @@ int plan_build(const struct container *c, char *const *layers, struct rt_plan **
     p->stdin_once = json_is_true(json_object_get(cfg, "StdinOnce"));
     p->init = json_is_true(json_object_get(hc, "Init"));
     p->read_only_rootfs = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
+    p->rootfs_volatile = json_is_true(json_object_get(hc, "AutoRemove"));
     p->privileged = json_is_true(json_object_get(hc, "Privileged"));
     p->cap_add = strv_field(hc, "CapAdd");
     p->cap_drop = strv_field(hc, "CapDrop");

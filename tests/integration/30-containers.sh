@@ -20,6 +20,13 @@ scenario() { # runs with CLI=md and CLI=dk
     expect_eq "$c: docker's default capabilities and a seccomp filter" "CapEff: 00000000a80425fb
 Seccomp: 2
 no-unshare" "$out"
+    # an --rm container's upper dir is deleted when it stops: its overlay
+    # skips syncs; a kept container's must not
+    expect_match "$c: --rm: the overlay is volatile" "overlay.*volatile" "$($c run --rm busybox grep ' / ' /proc/self/mountinfo)"
+    out=$($c run --name "nv-$c" busybox grep ' / ' /proc/self/mountinfo)
+    $c rm "nv-$c" >/dev/null
+    [[ "$out" == *overlay* && "$out" != *volatile* ]] && ok "$c: a kept container's overlay is not volatile" \
+        || not_ok "$c: a kept container's overlay: $out"
     out=$($c run --rm --cap-add SYS_ADMIN busybox sh -c 'grep "^Seccomp:" /proc/self/status | tr -s "\t" " "; unshare -n true && echo unshare')
     expect_eq "$c: --cap-add SYS_ADMIN: filtered still, and the filter lets unshare through" "Seccomp: 2
 unshare" "$out"

@@ -404,17 +404,20 @@ END_TEST
 START_TEST(test_overlay_options)
 {
     char *layers[] = {"/l/top", "/l/mid", "/l/base", NULL};
-    _cleanup_free_ char *o = mnt_overlay_options(layers, "/c/upper", "/c/work", false);
+    _cleanup_free_ char *o = mnt_overlay_options(layers, "/c/upper", "/c/work", false, false);
     ck_assert_str_eq(o, "lowerdir=/l/top:/l/mid:/l/base,upperdir=/c/upper,workdir=/c/work");
-    _cleanup_free_ char *o2 = mnt_overlay_options(layers, "/u", "/w", true);
+    _cleanup_free_ char *o2 = mnt_overlay_options(layers, "/u", "/w", true, false);
     ck_assert_str_eq(o2, "lowerdir=/l/top:/l/mid:/l/base,upperdir=/u,workdir=/w,index=off");
+    _cleanup_free_ char *o3 = mnt_overlay_options(layers, "/u", "/w", true, true);
+    ck_assert_str_eq(o3,
+                     "lowerdir=/l/top:/l/mid:/l/base,upperdir=/u,workdir=/w,index=off,volatile");
     char **many = NULL;
     for (int i = 0; i < 100; i++) {
         _cleanup_free_ char *l =
             xasprintf("/var/lib/minidock/image/layers/%064d/diff", i); /* ~100 bytes each */
         strv_push(&many, l);
     }
-    ck_assert_ptr_null(mnt_overlay_options(many, "/u", "/w", false)); /* > one page */
+    ck_assert_ptr_null(mnt_overlay_options(many, "/u", "/w", false, false)); /* > one page */
     strv_free(many);
 }
 END_TEST

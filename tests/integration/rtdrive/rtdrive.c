@@ -405,6 +405,8 @@ static void cleanup(void)
 {
     if (rt_cleanup(plan.id, plan.rootfs_dir, plan.exec_dir, plan.cgroup_parent, &err) < 0)
         die("cleanup");
+    /* each rtdrive call is a daemon's whole life: the parent goes when empty */
+    rt_shutdown(plan.cgroup_parent);
 }
 
 static void prepare(struct rt_state *st)
@@ -415,7 +417,7 @@ static void prepare(struct rt_state *st)
              etc);
     if (system(cmd) != 0)
         exit(2);
-    if (rt_prepare(&plan, st, &err) < 0)
+    if (rt_prepare(&plan, st, NULL, &err) < 0)
         die("prepare");
 }
 
