@@ -210,7 +210,8 @@ md container prune -f >/dev/null
 # ---- memory with N running containers ---------------------------------------------
 echo "-- memory with $RUNNING_N running containers (busybox sleep 1000)"
 seq 1 "$RUNNING_N" | timeout 300 xargs -P 4 -I{} "${MD[@]}" run -d --network none busybox sleep 1000 >/dev/null || true
-sleep 1
+# a shim drops its start-up pages a second after the start (shim/io.c)
+sleep 2
 mapfile -t SHIMS < <(pgrep -f -- "^minidock-shim run $W/md/exec/")
 echo "  minidock: $(md ps -q | wc -l) running, ${#SHIMS[@]} shims"
 bench_record "md:rss-running" "$(rss_kb "$MD_PID")" kB
