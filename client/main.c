@@ -2,7 +2,6 @@
 #include "client/cli.h"
 #include "client/http.h"
 #include "common/cleanup.h"
-#include "common/prefault.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,7 +143,6 @@ static bool wants_help(const struct cli_cmd *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    md_prefault_program();
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];

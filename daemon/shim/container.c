@@ -8,7 +8,6 @@
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "common/prefault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -314,11 +313,9 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
         return -1;
     }
     if (pid == 0) {
-        md_prefault_private();
         close(sp[0]);
         child_main(&spec, sp[1], &cio, bpf, bpf_len);
     }
-    md_prefault_private();
     close(sp[1]);
     io.sync_fd = sp[0];
     io.pid = pid;

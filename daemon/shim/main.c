@@ -2,7 +2,6 @@
 #include "daemon/shim/shim.h"
 #include "daemon/runtime/child.h"
 #include "common/log.h"
-#include "common/prefault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,6 @@
 
 int main(int argc, char **argv)
 {
-    md_prefault_program();
     child_argv_area = argv[0];
     child_argv_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
     if (argc == 3 && !strcmp(argv[1], "run"))
