@@ -144,30 +144,19 @@ static char *conn_error(struct http_conn *c)
     return e;
 }
 
-static struct http_conn *wait_send(const char *id, const char *condition)
+struct http_conn *ctr_wait_begin(const char *id, const char *condition, char **err)
 {
     _cleanup_free_ char *path = condition && *condition
                                     ? xasprintf("/containers/%s/wait?condition=%s", id, condition)
                                     : xasprintf("/containers/%s/wait", id);
     struct http_req req = {.method = "POST", .path = path, .body_fd = -1};
-    return http_begin(&req);
-}
-
-/* The wait's response head: the connection, or NULL with *err. */
-static struct http_conn *wait_head(struct http_conn *c, char **err)
-{
-    http_end(c);
+    struct http_conn *c = http_send(&req);
     if (http_status(c) >= 400) {
         *err = conn_error(c);
         http_close(c);
         return NULL;
     }
     return c;
-}
-
-struct http_conn *ctr_wait_begin(const char *id, const char *condition, char **err)
-{
-    return wait_head(wait_send(id, condition), err);
 }
 
 int ctr_wait_result(struct http_conn *c, char **msg)
@@ -199,8 +188,8 @@ int ctr_wait_result(struct http_conn *c, char **msg)
     return code;
 }
 
-static struct http_conn *attach_send(const char *id, bool in, bool out, bool err_stream,
-                                     const char *detach_keys, bool logs)
+struct http_conn *ctr_attach(const char *id, bool in, bool out, bool err_stream,
+                             const char *detach_keys, bool logs, char **err)
 {
     /* url.Values.Encode sorts the keys */
     struct strbuf q = STRBUF_INIT;
@@ -224,13 +213,7 @@ static struct http_conn *attach_send(const char *id, bool in, bool out, bool err
                            .content_type = "text/plain",
                            .body_fd = -1,
                            .upgrade = true};
-    return http_begin(&req);
-}
-
-/* The attach's response head: the upgraded connection, or NULL with *err. */
-static struct http_conn *attach_head(struct http_conn *c, char **err)
-{
-    http_end(c);
+    struct http_conn *c = http_send(&req);
     if (http_status(c) != 101) {
         if (http_status(c) >= 400)
             *err = conn_error(c);
@@ -242,27 +225,17 @@ static struct http_conn *attach_head(struct http_conn *c, char **err)
     return c;
 }
 
-struct http_conn *ctr_attach(const char *id, bool in, bool out, bool err_stream,
-                             const char *detach_keys, bool logs, char **err)
-{
-    return attach_head(attach_send(id, in, out, err_stream, detach_keys, logs), err);
-}
-
 int ctr_attach_and_start(const struct attached_run *r, char **start_err, bool *failed)
 {
     *failed = false;
     _cleanup_free_ char *err = NULL;
-    /* both requests out before either answer is read: one round trip */
-    struct http_conn *a = attach_send(r->id, r->in, r->out, r->err, r->detach_keys, false);
-    struct http_conn *w = wait_send(r->id, r->auto_remove ? "removed" : "next-exit");
-    a = attach_head(a, &err);
+    struct http_conn *a = ctr_attach(r->id, r->in, r->out, r->err, r->detach_keys, false, &err);
     if (!a) {
         fprintf(stderr, "%s\n", err);
-        http_close(w);
         *failed = true;
         return 1;
     }
-    w = wait_head(w, &err);
+    struct http_conn *w = ctr_wait_begin(r->id, r->auto_remove ? "removed" : "next-exit", &err);
     _cleanup_free_ char *start = xasprintf("/containers/%s/start", r->id);
     json_t *body = NULL;
     int st = api_json("POST", start, NULL, &body);

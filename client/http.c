@@ -28,7 +28,6 @@ struct http_conn {
     char buf[65536];
     size_t off, len;
     bool chunked, raw, eof;
-    bool head_only;      /* a HEAD request: no body, whatever the head says */
     long long remaining; /* content-length left, or current chunk left; -1 unknown */
 };
 
@@ -210,7 +209,7 @@ static int send_file_fd(int sock, int fd, long long len)
     return rc;
 }
 
-struct http_conn *http_begin(const struct http_req *req)
+struct http_conn *http_send(const struct http_req *req)
 {
     int fd = connect_daemon();
     _cleanup_free_ char *head =
@@ -265,13 +264,7 @@ struct http_conn *http_begin(const struct http_req *req)
     c->headers = NULL;
     c->off = c->len = 0;
     c->chunked = c->raw = c->eof = false;
-    c->head_only = !strcmp(req->method, "HEAD");
     c->remaining = -1;
-    return c;
-}
-
-void http_end(struct http_conn *c)
-{
     _cleanup_free_ char *status = read_line(c);
     if (!status || sscanf(status, "HTTP/%*d.%*d %d", &c->status) != 1) {
         fprintf(stderr, "minidock: the daemon closed the connection without a response\n");
@@ -288,7 +281,7 @@ void http_end(struct http_conn *c)
     }
     if (c->status == 101) {
         c->raw = true;
-        return;
+        return c;
     }
     const char *te = http_header(c, "Transfer-Encoding");
     const char *cl = http_header(c, "Content-Length");
@@ -298,14 +291,8 @@ void http_end(struct http_conn *c)
     } else if (cl) {
         c->remaining = atoll(cl);
     }
-    if (c->head_only || c->status == 204 || c->status == 304)
+    if (!strcmp(req->method, "HEAD") || c->status == 204 || c->status == 304)
         c->remaining = 0, c->chunked = false;
-}
-
-struct http_conn *http_send(const struct http_req *req)
-{
-    struct http_conn *c = http_begin(req);
-    http_end(c);
     return c;
 }
 

@@ -30,10 +30,6 @@ struct http_req {
 /* Sends the request and reads the response head. On a connection failure
  * prints docker's "Cannot connect ..." message and exits 1. */
 struct http_conn *http_send(const struct http_req *req);
-/* http_send in two halves, for requests that can be in flight together:
- * http_begin sends, http_end reads the response head. */
-struct http_conn *http_begin(const struct http_req *req);
-void http_end(struct http_conn *c);
 int http_status(const struct http_conn *c);
 const char *http_header(const struct http_conn *c, const char *name);
 /* Body bytes (chunked decoding done; raw bytes after a 101). 0 at the end. */
