@@ -3,10 +3,12 @@
  * prepared (not yet exec'd) PID 1 come out. No JSON, no HTTP here.
  *
  * Life of a container:
- *   rt_prepare  -> PID 1 is set up inside its namespaces and waits
+ *   rt_prepare  -> PID 1 is set up inside its namespaces and waits; its
+ *                  exit_fd reads EOF once PID 1's exit is recorded
  *   rt_attach_connect (optional, as many as needed: `docker run` streams)
  *   rt_release  -> PID 1 execs the command (exec errors reported here)
- *   rt_watch    -> pidfd readable when the shim exits; then rt_read_exit
+ *   rt_watch    -> after a daemon restart, instead of exit_fd: a pidfd
+ *                  readable when the shim exits; then rt_read_exit
  *   rt_cleanup  -> undo everything but the writable layer (upper/)
  *   rt_rootfs_remove -> `docker rm`: the writable layer too
  * Every function returns 0 (or an fd) on success, -1 with *err filled. */
