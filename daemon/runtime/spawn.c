@@ -56,6 +56,17 @@ void rt_shutdown(const char *cgroup_parent)
     cgroup_release_parents(cgroup_parent);
 }
 
+/* The cache's file for caps, compiled if missing: its path, or NULL. */
+static char *cached_filter(uint64_t caps, struct md_error *err)
+{
+    char *path = xasprintf("%s/%016llx.bpf", seccomp_dir, (unsigned long long)caps);
+    if (seccomp_export_cached(path, caps, err) < 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
 int rt_seccomp_cache(const char *dir, struct md_error *err)
 {
     /* emptied: what an older build compiled may differ from ours */
@@ -65,11 +76,10 @@ int rt_seccomp_cache(const char *dir, struct md_error *err)
     seccomp_dir = xstrdup(dir);
     /* docker's default capability set, ready before the first start */
     uint64_t caps;
-    _cleanup_free_ char *path = NULL;
     if (caps_compute(false, NULL, NULL, &caps, err) < 0)
         return -1;
-    path = xasprintf("%s/%016llx.bpf", dir, (unsigned long long)caps);
-    return seccomp_export_cached(path, caps, err);
+    _cleanup_free_ char *path = cached_filter(caps, err);
+    return path ? 0 : -1;
 }
 
 /* PID 1's filter from the cache, compiled the first time a capability
@@ -84,12 +94,10 @@ static char *seccomp_for(const struct rt_plan *p)
         md_err_clear(&e); /* a bad capability name: PID 1 reports it */
         return NULL;
     }
-    char *path = xasprintf("%s/%016llx.bpf", seccomp_dir, (unsigned long long)caps);
-    if (seccomp_export_cached(path, caps, &e) < 0) {
+    char *path = cached_filter(caps, &e);
+    if (!path) {
         log_warn("%s", md_err_msg(&e));
         md_err_clear(&e);
-        free(path);
-        return NULL;
     }
     return path;
 }

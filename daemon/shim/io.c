@@ -598,13 +598,11 @@ int shim_io_run(struct shim_io *io)
             timeout = 0;
         /* start-up pages go a second after the start, busy or not; the
          * buffers of an output burst after a second without work */
-        int wake = hot ? TRIM_IDLE : -1;
-        if (trim_at) {
-            int64_t left = trim_at - util_mono_ms();
-            wake = left < 0 ? 0 : (wake >= 0 && wake < left ? wake : (int)left);
-        }
+        int64_t wake = hot ? TRIM_IDLE : -1, now = util_mono_ms();
+        if (trim_at && (wake < 0 || trim_at - now < wake))
+            wake = trim_at > now ? trim_at - now : 0;
         if (wake >= 0 && (timeout < 0 || timeout > wake))
-            timeout = wake;
+            timeout = (int)wake;
         int r = poll(pf, n, timeout);
         if (r < 0 && errno != EINTR) {
             log_error("poll: %s", strerror(errno));
