@@ -1,26 +1,36 @@
 #!/bin/sh
 # Install the Debian packages minidock needs to build, test and benchmark; only those that are missing.
-# usage: install-deps.sh [--check]   (run by `make deps`; installing needs root, --check only lists)
+# usage: install-deps.sh [--check|--list]   (run by `make deps`; installing needs root;
+#        --check lists what is missing, --list every package, one line each, A|B as written)
 set -eu
 
-# build: compiler, pkg-config and the libraries of DESIGN.md
+# build: compiler, pkg-config and the libraries the daemon links (README, "Building by hand")
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev libarchive-dev
 libcurl4-openssl-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libssl-dev"
 # tests: unit tests (check), fuzzing (clang + its runtime), host tools the integration suites
-# use, image recipes (mmdebstrap, skopeo; busybox comes via `apt-get download`), a local
-# registry, docker-py and compose as extra clients. Not docker.io: it would bring a daemon.
-TEST="check clang libclang-rt-14-dev nftables iproute2 curl jq tmux mmdebstrap skopeo
-docker-registry apache2-utils python3-docker docker-compose"
+# use (tests/host-commands.tsv says which command comes from which; tests/deps-audit.sh checks
+# it), image recipes (mmdebstrap, skopeo; the image's busybox comes via `apt-get download`),
+# a local registry, docker-py and compose as extra clients. Not docker.io: it would bring a
+# daemon. A|B: either one will do (busybox-static and busybox conflict; a host that has
+# busybox keeps it), A is installed when neither is.
+TEST="check clang libclang-rt-14-dev nftables iproute2 procps util-linux curl jq tmux zstd
+python3 busybox-static|busybox mmdebstrap skopeo docker-registry apache2-utils python3-docker
+docker-compose"
 # benchmarks
 BENCH="wrk hyperfine"
 
 check_only=0
 case ${1:-} in
 --check) check_only=1 ;;
+--list)
+	# shellcheck disable=SC2086 # one word per package
+	printf '%s\n' $BUILD $TEST $BENCH
+	exit 0
+	;;
 '') ;;
 *)
-	echo "usage: ${0##*/} [--check]" >&2
+	echo "usage: ${0##*/} [--check|--list]" >&2
 	exit 2
 	;;
 esac
@@ -30,10 +40,16 @@ command -v dpkg-query >/dev/null || {
 	exit 1
 }
 
+installed() {
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
+}
 missing=''
 for p in $BUILD $TEST $BENCH; do
-	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	[ "$st" = "install ok installed" ] || missing="$missing $p"
+	have=0
+	for alt in $(echo "$p" | tr '|' ' '); do
+		if installed "$alt"; then have=1; break; fi
+	done
+	[ "$have" -eq 1 ] || missing="$missing ${p%%|*}"
 done
 
 if ! command -v docker >/dev/null; then

@@ -3,6 +3,9 @@
 # with "N passed, N failed"; this sums them into the final line.
 set -u
 cd "$(dirname "$0")/.."
+# The system's programs first: a python3 or curl of the user's own (pyenv, ~/bin) must not
+# stand in for the Debian package make deps installed.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 total_p=0 total_f=0
 add() { # parse the last "N passed, N failed" line of a log
     local line
@@ -12,6 +15,8 @@ add() { # parse the last "N passed, N failed" line of a log
     total_f=$((total_f + $(cut -d' ' -f3 <<<"$line")))
 }
 log=$(mktemp); trap 'rm -f "$log"' EXIT
+echo "=== tests/deps-audit.sh"
+tests/deps-audit.sh | tee "$log"; add "$log" deps-audit
 tests/unit/run.sh "$@" | tee "$log"; add "$log" unit
 if [ "$(id -u)" -ne 0 ]; then
     echo "integration suites need root (sudo make test); not run"

@@ -7,6 +7,8 @@
 # cgroup parent, named with a per-suite tag so leftovers are attributable.
 
 set -u
+# the system's programs first, as tests/run.sh sets (not a pyenv python3 or a ~/bin curl)
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # MD_BIN_DIR points the suites at other builds (minidockd, minidock-shim, minidock)
 MINIDOCKD=${MD_BIN_DIR:-$ROOT/daemon}/minidockd
@@ -16,6 +18,19 @@ SHIM_FLAG=
 PASS=0
 FAIL=0
 DPID=
+
+# A program that is not installed: name the package make deps should have brought
+# (tests/host-commands.tsv), so the failure says what to fix, not only "not found".
+command_not_found_handle() {
+    local pkg
+    pkg=$(awk -F'\t' -v c="$1" '$1 == c { print $2 }' "$ROOT/tests/host-commands.tsv")
+    if [ -n "$pkg" ]; then
+        echo "$1: command not found: 'sudo make deps' installs it (package ${pkg%%|*})" >&2
+    else
+        echo "$1: command not found, and tests/host-commands.tsv does not name its package" >&2
+    fi
+    return 127
+}
 
 suite_begin() {
     SUITE=$1
