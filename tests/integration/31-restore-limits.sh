@@ -89,7 +89,7 @@ snapshot "$T/mid-before"
 fails=0
 for i in $(seq 1 200); do md run --rm busybox true >/dev/null 2>&1 || fails=$((fails + 1)); done
 expect_eq "200 sequential run --rm busybox true all succeed" 0 "$fails"
-snapshot "$T/mid-after"
+snapshot_settled "$T/mid-after" "$T/mid-before"
 if diff -u "$T/mid-before" "$T/mid-after" >"$T/mid.diff"; then ok "after 200 runs: same mounts, cgroups and processes"; else not_ok "leaks after 200 runs"; head -20 "$T/mid.diff"; fi
 expect_eq "no container records left" "0" "$(ls "$DATA/containers" | wc -l)"
 expect_eq "no container exec-root dirs left" "0" "$(ls "$EXECROOT" | grep -cE '^[0-9a-f]{64}$')"

@@ -125,9 +125,35 @@ busybox_archive() {
     echo "$out"
 }
 
+# Some of a container's teardown finishes after the request that caused it has answered:
+# the veth reaper (net/reap.h), a shim's exit after its container's, the removal of its
+# cgroup. A check for leftovers therefore polls until the host looks as expected, for at
+# most SETTLE_TIMEOUT seconds; what is still there after that is a leak and fails.
+SETTLE_TIMEOUT=${SETTLE_TIMEOUT:-10}
+
+# snapshot_settled OUT EXPECTED: snapshot into OUT until it equals the file EXPECTED, or
+# the bound has passed (OUT then holds the last look)
+snapshot_settled() {
+    local deadline=$((SECONDS + SETTLE_TIMEOUT))
+    while snapshot "$1"; ! cmp -s "$1" "$2" && [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.05
+    done
+}
+
+# expect_settles NAME EXPECTED command...: expect_eq of the command's output once it
+# equals EXPECTED, or of its last output after the bound
+expect_settles() {
+    local name=$1 want=$2 got deadline=$((SECONDS + SETTLE_TIMEOUT))
+    shift 2
+    while got=$("$@" 2>&1); [ "$got" != "$want" ] && [ "$SECONDS" -lt "$deadline" ]; do
+        sleep 0.05
+    done
+    expect_eq "$name" "$want" "$got"
+}
+
 suite_end() {
     daemon_stop
-    snapshot "$T/after"
+    snapshot_settled "$T/after" "$T/before"
     if diff -u "$T/before" "$T/after" >"$T/leftovers.diff"; then
         ok "teardown left nothing on the host"
     else
