@@ -66,6 +66,10 @@ class Proc:
             self.pid = self.p.pid
             self.stdin_fd = self.p.stdin.fileno() if self.p.stdin else None
         PIDS.add(self.pid)
+        if "exec" in c:
+            # known to /exec/ID/json before it can exit: a client that saw the stream end
+            # asks for the exit code at once
+            c["exec"]["proc"] = self
         threading.Thread(target=self.pump, daemon=True).start()
 
     def broadcast(self, stream, data):
@@ -507,11 +511,12 @@ class H(socketserver.StreamRequestHandler):
             p = Proc(fake)
             return self.send(200, None)
         self.hijack(fake["Config"]["Tty"])
-        proc = Proc(fake)
-        e["proc"] = proc
         sock = self.request
-        with proc.cond:
-            proc.subs.append(sock)
+        # subscribed before the process starts: its pump thread may read all of a short
+        # command's output before this thread runs again (lost "o" and "e", right code)
+        fake["pending"] = [sock]
+        fake["exec"] = e
+        proc = Proc(fake)
         if cfg.get("AttachStdin"):
             threading.Thread(target=self.stdin_pump, args=(proc, sock, True), daemon=True).start()
         with proc.cond:
