@@ -6,6 +6,7 @@
 #include "common/stream.h"
 #include "daemon/api/containers.h"
 #include "daemon/api/relay.h"
+#include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/runtime/runtime.h"
 #include "daemon/state/exec.h"
@@ -60,7 +61,7 @@ static int console_size(json_t *j, uint16_t *h, uint16_t *w, struct md_error *er
 static void exec_create_(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *body = api_body_json(r, &err);
+    _cleanup_json_ json_t *body = api_body_decode(r, &schema_exec_create, true, &err);
     if (!body) {
         api_reply_error(r, &err);
         md_err_clear(&err);
@@ -188,7 +189,7 @@ static void start_streamed(void *p, int fd)
 static void exec_start(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *body = api_body_json(r, &err);
+    _cleanup_json_ json_t *body = api_body_decode(r, &schema_exec_start, true, &err);
     uint16_t h = 0, w = 0;
     if (body)
         console_size(json_object_get(body, "ConsoleSize"), &h, &w, &err);

@@ -3,8 +3,10 @@
  * Thread per connection, so a handler may block (stop waits, wait and events
  * hold their connection open); blocked streams poll a shutdown flag. */
 #include "daemon/api/server.h"
+#include "daemon/api/schema.h"
 #include "daemon/idle.h"
 #include "common/cleanup.h"
+#include "common/jsonutil.h"
 #include "common/log.h"
 
 #include <fcntl.h>
@@ -441,6 +443,20 @@ json_t *api_body_json(struct api_req *r, struct md_error *err)
         return NULL;
     }
     return j;
+}
+
+json_t *api_body_decode(struct api_req *r, const struct schema *s, bool read_json,
+                        struct md_error *err)
+{
+    _cleanup_json_ json_t *j = api_body_json(r, err);
+    if (!j)
+        return NULL;
+    if (schema_decode(j, s, err) < 0) {
+        if (read_json)
+            md_err_wrap(err, "invalid JSON");
+        return NULL;
+    }
+    return steal_ptr(&j);
 }
 
 /* ---- streams ---- */

@@ -71,6 +71,14 @@ const char *api_header(struct api_req *r, const char *name);
 /* The body parsed as JSON. An empty body yields an empty object; malformed
  * JSON fails with MD_EINVAL and the parser's message. */
 json_t *api_body_json(struct api_req *r, struct md_error *err);
+/* The body decoded as Go decodes it into the struct s (daemon/api/schema.h):
+ * keys in canonical spelling, known fields of the right JSON types, else
+ * MD_EINVAL with Go's message. read_json: the route is one moby reads with
+ * httputils.ReadJSON, which puts "invalid JSON: " before the decoder's
+ * message. */
+struct schema;
+json_t *api_body_decode(struct api_req *r, const struct schema *s, bool read_json,
+                        struct md_error *err);
 
 /* Replies. Exactly one per request; each queues the response at once. */
 void api_reply_json(struct api_req *r, unsigned status, json_t *j); /* steals j */
