@@ -155,6 +155,23 @@ expect_eq "... its detachKeys were taken (inspect: ctrl-x = 0x18)" "GA==" \
 expect_eq "... and it runs with its output attached" "lower" \
     "$(api -X POST -H 'Content-Type: application/json' -d '{"detach":false,"tty":false}' \
         "http://x/v1.50/exec/$eid/start" | tail -c +9)"
+# An exec's stream is framed or raw as its start request's Tty says (moby
+# wraps the writers in stdcopy when the start's Tty is false), whatever the
+# create said.
+exec_bytes() { # create-tty start-tty cmd: the start's response body, in hex
+    local id
+    id=$(api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Cmd\":[\"sh\",\"-c\",\"$3\"],\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":$1}" \
+        http://x/v1.50/containers/idle-web/exec | jq -r .Id)
+    api -X POST -H 'Content-Type: application/json' -d "{\"Detach\":false,\"Tty\":$2}" \
+        "http://x/v1.50/exec/$id/start" | od -An -tx1 | tr -s ' \n' ' '
+}
+expect_eq "exec created without a tty, started with Tty true: a raw stream" " 72 61 77 0a " \
+    "$(exec_bytes false true 'echo raw')"
+expect_eq "exec created with a tty, started with Tty false: stdout frames" \
+    " 01 00 00 00 00 00 00 05 70 74 79 0d 0a " "$(exec_bytes true false 'echo pty')"
+expect_eq "exec without a tty, started so: frames, stderr apart" " 02 00 00 00 00 00 00 04 65 72 72 0a " \
+    "$(exec_bytes false false 'echo err >&2')"
 expect_rc "... rm -f works" 0 md rm -f idle-web
 code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     -d '{"image":"busybox","cmd":["true"],"labels":{"tier":"Front"},"exposedports":{"80/tcp":{}},
