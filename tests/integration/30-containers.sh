@@ -184,6 +184,25 @@ expect_eq "... port bindings keep their keys, their members canonical" '{"80/tcp
     "$(md inspect -f '{{json .HostConfig.PortBindings}}' lower-keys)"
 md rm -f lower-keys >/dev/null
 
+# An Env entry without '=' ("docker run -e Foo" with Foo unset in the
+# client): docker keeps it in Config.Env and the process gets no Foo (moby's
+# ReplaceOrAppendEnvValues reads it as "unset Foo"); in an exec it unsets
+# the container's Foo.
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"Image":"busybox","Cmd":["sh","-c","echo foo=${Foo-unset} a=$A"],"Env":["Foo","A=1"]}' \
+    'http://x/v1.50/containers/create?name=env-noeq')
+expect_eq "create with Env [\"Foo\"]: 201" 201 "$code"
+expect_match "... inspect keeps \"Foo\" in Config.Env" '"Foo","A=1"' "$(md inspect -f '{{json .Config.Env}}' env-noeq)"
+expect_eq "... it starts, and the process has no Foo" "foo=unset a=1" "$(md start -a env-noeq 2>&1)"
+md rm -f env-noeq >/dev/null
+md run -d --name env-exec -e Foo=bar busybox sleep 100 >/dev/null
+eid=$(api -X POST -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh","-c","echo foo=${Foo-unset}"],"Env":["Foo"],"AttachStdout":true}' \
+    http://x/v1.50/containers/env-exec/exec | jq -r .Id)
+expect_eq "exec with Env [\"Foo\"] unsets the container's Foo" "foo=unset" \
+    "$(api -X POST -H 'Content-Type: application/json' -d '{"Tty":true}' "http://x/v1.50/exec/$eid/start")"
+md rm -f env-exec >/dev/null
+
 # API-level checks (the exact statuses clients depend on)
 code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     -d '{"Image":"nosuchimage"}' http://x/v1.50/containers/create)
