@@ -196,6 +196,19 @@ static bool match_route(const char *pattern, const char *path, char *params[3])
     return ok;
 }
 
+static const struct api_missing_route *find_missing(const char *method, const char *path)
+{
+    for (const struct api_missing_route *m = api_missing_routes; m->method; m++) {
+        char *params[3] = {0};
+        bool hit = !strcmp(m->method, method) && match_route(m->pattern, path, params);
+        for (int i = 0; i < 3; i++)
+            free(params[i]);
+        if (hit)
+            return m;
+    }
+    return NULL;
+}
+
 static const struct api_route *find_route(const char *method, const char *path, char *params[3])
 {
     for (size_t t = 0; api_route_tables[t]; t++)
@@ -800,7 +813,16 @@ static void dispatch(struct req_state *st)
         return;
     }
     if (!st->route) {
-        api_reply_msg(r, 404, "page not found");
+        const struct api_missing_route *m =
+            find_missing(!strcmp(r->method, "HEAD") ? "GET" : r->method, r->path);
+        if (!m && !strcmp(r->method, "HEAD"))
+            m = find_missing("HEAD", r->path);
+        if (!m)
+            api_reply_msg(r, 404, "page not found");
+        else if (m->message)
+            api_reply_msg(r, m->status, "%s", m->message);
+        else
+            api_reply_msg(r, m->status, "minidock does not implement %s yet", m->feature);
         return;
     }
     if (st->too_large) {

@@ -50,6 +50,19 @@ struct api_req {
  * with err when the client went away before sending all of it. */
 ssize_t api_body_read(void *req, const void **buf, struct md_error *err);
 
+/* A route docker has and minidock does not serve: never a bare 404, which
+ * clients read as "no such object". status 501 names the feature
+ * ("minidock does not implement <feature> yet"); swarm routes answer what
+ * docker answers on a node outside a swarm (503 and its message). */
+struct api_missing_route {
+    const char *method;
+    const char *pattern; /* as in struct api_route */
+    const char *feature;
+    unsigned status;     /* 501, or 503 with message */
+    const char *message; /* docker's text, for 503 */
+};
+extern const struct api_missing_route api_missing_routes[]; /* ended by {NULL} */
+
 /* Route tables, one per resource file, each ended by a {NULL} entry. */
 extern const struct api_route api_routes_system[];
 
