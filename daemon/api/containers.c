@@ -8,6 +8,7 @@
 #include "common/strbuf.h"
 #include "common/timefmt.h"
 #include "daemon/api/containers.h"
+#include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
 #include "daemon/state/exec.h"
@@ -45,7 +46,7 @@ static void reply_result(struct api_req *r, int rc, struct md_error *err, unsign
 static void create(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *body = api_body_json(r, &err);
+    _cleanup_json_ json_t *body = api_body_decode(r, &schema_container_create, false, &err);
     if (!body) {
         api_reply_error(r, &err);
         md_err_clear(&err);

@@ -6,6 +6,7 @@
 #include "common/stream.h"
 #include "daemon/api/containers.h"
 #include "daemon/api/relay.h"
+#include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/runtime/runtime.h"
 #include "daemon/state/exec.h"
@@ -60,7 +61,7 @@ static int console_size(json_t *j, uint16_t *h, uint16_t *w, struct md_error *er
 static void exec_create_(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *body = api_body_json(r, &err);
+    _cleanup_json_ json_t *body = api_body_decode(r, &schema_exec_create, true, &err);
     if (!body) {
         api_reply_error(r, &err);
         md_err_clear(&err);
@@ -108,6 +109,7 @@ static void exec_create_(struct api_req *r)
 struct start_ctx {
     struct exec_inst *e;
     uint16_t h, w;
+    bool tty; /* the start request's: a raw stream, else multiplexed (moby) */
 };
 
 static void start_free(void *p)
@@ -139,7 +141,7 @@ static void run_stream(struct start_ctx *s, int sock, bool no_input, const char 
     struct exec_inst *e = s->e;
     struct md_error err = {0};
     if (exec_prepare(e, s->h, s->w, &err) < 0) {
-        write_error(sock, e->cfg.tty, md_err_msg(&err));
+        write_error(sock, s->tty, md_err_msg(&err));
         md_err_clear(&err);
         return;
     }
@@ -148,7 +150,7 @@ static void run_stream(struct start_ctx *s, int sock, bool no_input, const char 
     _cleanup_close_ int shim =
         rt_attach_connect(dir, in, e->cfg.attach_stdout, e->cfg.attach_stderr, &err);
     if (exec_release(e, &err) < 0) {
-        write_error(sock, e->cfg.tty, md_err_msg(&err));
+        write_error(sock, s->tty, md_err_msg(&err));
         md_err_clear(&err);
         return;
     }
@@ -162,7 +164,10 @@ static void run_stream(struct start_ctx *s, int sock, bool no_input, const char 
                            .close_stdin = true,
                            .no_input = no_input,
                            .keys = e->keys,
-                           .nkeys = e->nkeys};
+                           .nkeys = e->nkeys,
+                           .output = s->tty == e->cfg.tty ? RELAY_AS_SHIM
+                                     : s->tty             ? RELAY_UNFRAME
+                                                          : RELAY_FRAME};
     enum relay_end end = api_relay(sock, shim, &o, extra, extra_len);
     if (end == RELAY_DETACHED)
         exec_container_event(e->c, "exec_detach", json_pack("{s:s}", "execID", e->id));
@@ -188,7 +193,7 @@ static void start_streamed(void *p, int fd)
 static void exec_start(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *body = api_body_json(r, &err);
+    _cleanup_json_ json_t *body = api_body_decode(r, &schema_exec_start, true, &err);
     uint16_t h = 0, w = 0;
     if (body)
         console_size(json_object_get(body, "ConsoleSize"), &h, &w, &err);
@@ -198,6 +203,7 @@ static void exec_start(struct api_req *r)
         return;
     }
     bool detach = json_is_true(json_object_get(body, "Detach"));
+    bool tty = json_is_true(json_object_get(body, "Tty"));
     struct exec_inst *e = NULL;
     if (exec_find(r->params[0], &e, &err) < 0 || exec_check_active(e, &err) < 0 ||
         exec_begin(e, &err) < 0) {
@@ -217,9 +223,9 @@ static void exec_start(struct api_req *r)
         return;
     }
     struct start_ctx *s = xcalloc(1, sizeof *s);
-    *s = (struct start_ctx){.e = e, .h = h, .w = w};
-    const char *type = e->cfg.tty ? "application/vnd.docker.raw-stream"
-                                  : "application/vnd.docker.multiplexed-stream";
+    *s = (struct start_ctx){.e = e, .h = h, .w = w, .tty = tty};
+    const char *type =
+        tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
     const char *up = api_header(r, "Upgrade");
     if (up && *up)
         api_reply_upgrade(r, type, start_upgraded, s, start_free);

@@ -5,6 +5,7 @@
 #include "common/filters.h"
 #include "common/jsonutil.h"
 #include "common/timefmt.h"
+#include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/net/net.h"
 
@@ -125,7 +126,7 @@ static void inspect(struct api_req *r)
 static void create(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *b = api_body_json(r, &err);
+    _cleanup_json_ json_t *b = api_body_decode(r, &schema_network_create, true, &err);
     if (!b)
         return reply_err(r, &err);
     if (json_is_true(json_object_get(b, "EnableIPv6"))) {
@@ -195,7 +196,7 @@ static bool attach_target(struct api_req *r, json_t *b, char name[64], const cha
 static void connect(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *b = api_body_json(r, &err);
+    _cleanup_json_ json_t *b = api_body_decode(r, &schema_network_connect, true, &err);
     if (!b)
         return reply_err(r, &err);
     char name[64];
@@ -217,7 +218,7 @@ static void connect(struct api_req *r)
 static void disconnect(struct api_req *r)
 {
     struct md_error err = {0};
-    _cleanup_json_ json_t *b = api_body_json(r, &err);
+    _cleanup_json_ json_t *b = api_body_decode(r, &schema_network_disconnect, true, &err);
     if (!b)
         return reply_err(r, &err);
     char name[64];

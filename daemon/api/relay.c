@@ -3,6 +3,7 @@
 #include "daemon/api/relay.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
+#include "common/stream.h"
 #include "daemon/api/server.h"
 
 #include <errno.h>
@@ -37,6 +38,36 @@ static bool forward_input(int shim, struct cli_escape *esc, const char *buf, siz
     return detached;
 }
 
+struct unframe {
+    int sock;
+    bool failed;
+};
+
+static void unframed_out(void *ctx, int stream, const void *data, size_t len)
+{
+    struct unframe *u = ctx;
+    if (!u->failed && api_write_all(u->sock, data, len) < 0)
+        u->failed = true;
+}
+
+/* n bytes of the shim's output to the client, in the framing it asked for. */
+static int write_output(int sock, const struct relay_opts *o, struct stream_demux *d,
+                        const char *buf, size_t n)
+{
+    if (o->output == RELAY_FRAME) {
+        uint8_t h[8];
+        stream_header(h, STREAM_STDOUT, (uint32_t)n);
+        if (api_write_all(sock, h, sizeof h) < 0)
+            return -1;
+    } else if (o->output == RELAY_UNFRAME) {
+        struct unframe u = {.sock = sock};
+        if (stream_demux_feed(d, buf, n, unframed_out, &u) < 0 || u.failed)
+            return -1;
+        return 0;
+    }
+    return api_write_all(sock, buf, n);
+}
+
 enum relay_end api_relay(int sock, int shim, const struct relay_opts *o, const char *extra,
                          size_t extra_len)
 {
@@ -55,6 +86,8 @@ enum relay_end api_relay(int sock, int shim, const struct relay_opts *o, const c
         forward_input(shim, esc, extra, extra_len < RELAY_BUF ? extra_len : RELAY_BUF, tmp))
         return RELAY_DETACHED;
     bool client_open = !o->no_input;
+    struct stream_demux demux;
+    stream_demux_init(&demux);
     for (;;) {
         struct pollfd p[2] = {{.fd = shim, .events = POLLIN},
                               {.fd = sock, .events = client_open ? POLLIN : 0}};
@@ -71,7 +104,7 @@ enum relay_end api_relay(int sock, int shim, const struct relay_opts *o, const c
                 continue;
             if (k <= 0)
                 return RELAY_OUTPUT_ENDED;
-            if (api_write_all(sock, buf, (size_t)k) < 0)
+            if (write_output(sock, o, &demux, buf, (size_t)k) < 0)
                 return RELAY_HUNG_UP;
         }
         /* a full hang-up (not just a half-close): the client left */

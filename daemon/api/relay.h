@@ -8,6 +8,15 @@
 
 #include "common/error.h"
 
+/* How the shim's output reaches the client. An exec's output is framed or
+ * raw as its *start* request's Tty says (moby wraps the writers in stdcopy
+ * when !Tty), while its shim frames as the create's Tty decided. */
+enum relay_output {
+    RELAY_AS_SHIM, /* as the shim sends it */
+    RELAY_UNFRAME, /* the shim frames, the client wants raw bytes */
+    RELAY_FRAME,   /* the shim sends raw bytes (a pty), the client wants stdout frames */
+};
+
 struct relay_opts {
     bool stdin_attached;       /* client bytes are the process's stdin */
     bool tty;                  /* raw stream: the detach keys apply (with stdin) */
@@ -17,6 +26,7 @@ struct relay_opts {
     bool no_input;             /* sock is write-only (a plain HTTP stream) */
     const unsigned char *keys; /* detach keys; none = ctrl-p,ctrl-q */
     size_t nkeys;
+    enum relay_output output;
 };
 
 enum relay_end {

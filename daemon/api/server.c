@@ -3,8 +3,10 @@
  * Thread per connection, so a handler may block (stop waits, wait and events
  * hold their connection open); blocked streams poll a shutdown flag. */
 #include "daemon/api/server.h"
+#include "daemon/api/schema.h"
 #include "daemon/idle.h"
 #include "common/cleanup.h"
+#include "common/jsonutil.h"
 #include "common/log.h"
 
 #include <fcntl.h>
@@ -192,6 +194,19 @@ static bool match_route(const char *pattern, const char *path, char *params[3])
             free(cap[i]);
     }
     return ok;
+}
+
+static const struct api_missing_route *find_missing(const char *method, const char *path)
+{
+    for (const struct api_missing_route *m = api_missing_routes; m->method; m++) {
+        char *params[3] = {0};
+        bool hit = !strcmp(m->method, method) && match_route(m->pattern, path, params);
+        for (int i = 0; i < 3; i++)
+            free(params[i]);
+        if (hit)
+            return m;
+    }
+    return NULL;
 }
 
 static const struct api_route *find_route(const char *method, const char *path, char *params[3])
@@ -441,6 +456,20 @@ json_t *api_body_json(struct api_req *r, struct md_error *err)
         return NULL;
     }
     return j;
+}
+
+json_t *api_body_decode(struct api_req *r, const struct schema *s, bool read_json,
+                        struct md_error *err)
+{
+    _cleanup_json_ json_t *j = api_body_json(r, err);
+    if (!j)
+        return NULL;
+    if (schema_decode(j, s, err) < 0) {
+        if (read_json)
+            md_err_wrap(err, "invalid JSON");
+        return NULL;
+    }
+    return steal_ptr(&j);
 }
 
 /* ---- streams ---- */
@@ -784,7 +813,16 @@ static void dispatch(struct req_state *st)
         return;
     }
     if (!st->route) {
-        api_reply_msg(r, 404, "page not found");
+        const struct api_missing_route *m =
+            find_missing(!strcmp(r->method, "HEAD") ? "GET" : r->method, r->path);
+        if (!m && !strcmp(r->method, "HEAD"))
+            m = find_missing("HEAD", r->path);
+        if (!m)
+            api_reply_msg(r, 404, "page not found");
+        else if (m->message)
+            api_reply_msg(r, m->status, "%s", m->message);
+        else
+            api_reply_msg(r, m->status, "minidock does not implement %s yet", m->feature);
         return;
     }
     if (st->too_large) {

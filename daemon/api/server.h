@@ -50,6 +50,19 @@ struct api_req {
  * with err when the client went away before sending all of it. */
 ssize_t api_body_read(void *req, const void **buf, struct md_error *err);
 
+/* A route docker has and minidock does not serve: never a bare 404, which
+ * clients read as "no such object". status 501 names the feature
+ * ("minidock does not implement <feature> yet"); swarm routes answer what
+ * docker answers on a node outside a swarm (503 and its message). */
+struct api_missing_route {
+    const char *method;
+    const char *pattern; /* as in struct api_route */
+    const char *feature;
+    unsigned status;     /* 501, or 503 with message */
+    const char *message; /* docker's text, for 503 */
+};
+extern const struct api_missing_route api_missing_routes[]; /* ended by {NULL} */
+
 /* Route tables, one per resource file, each ended by a {NULL} entry. */
 extern const struct api_route api_routes_system[];
 
@@ -71,6 +84,14 @@ const char *api_header(struct api_req *r, const char *name);
 /* The body parsed as JSON. An empty body yields an empty object; malformed
  * JSON fails with MD_EINVAL and the parser's message. */
 json_t *api_body_json(struct api_req *r, struct md_error *err);
+/* The body decoded as Go decodes it into the struct s (daemon/api/schema.h):
+ * keys in canonical spelling, known fields of the right JSON types, else
+ * MD_EINVAL with Go's message. read_json: the route is one moby reads with
+ * httputils.ReadJSON, which puts "invalid JSON: " before the decoder's
+ * message. */
+struct schema;
+json_t *api_body_decode(struct api_req *r, const struct schema *s, bool read_json,
+                        struct md_error *err);
 
 /* Replies. Exactly one per request; each queues the response at once. */
 void api_reply_json(struct api_req *r, unsigned status, json_t *j); /* steals j */

@@ -10,6 +10,7 @@
 #include "daemon/runtime/mounts.h"
 #include "daemon/runtime/proto.h"
 #include "daemon/runtime/seccomp.h"
+#include "daemon/runtime/spec.h"
 #include "daemon/runtime/user.h"
 #include "common/cleanup.h"
 
@@ -217,21 +218,12 @@ static const char *env_get(char *const *env, const char *key)
     return NULL;
 }
 
-/* docker adds HOSTNAME, TERM (tty) and HOME (from passwd, in
- * child_finish) when the container config does not set them; they are not
- * part of Config.Env. */
+/* docker's defaults (PATH, HOSTNAME, TERM with a tty) under Config.Env,
+ * where "K" without '=' unsets K rather than passing it on: the same
+ * environment an exec starts from. HOME (from passwd) is child_finish's. */
 static char **container_env(const struct rt_plan *p)
 {
-    char **env = NULL;
-    if (p->hostname && !env_has(p->env, "HOSTNAME")) {
-        _cleanup_free_ char *h = xasprintf("HOSTNAME=%s", p->hostname);
-        strv_push(&env, h);
-    }
-    if (p->tty && !env_has(p->env, "TERM"))
-        strv_push(&env, "TERM=xterm");
-    for (char **e = p->env; e && *e; e++)
-        strv_push(&env, *e);
-    return env;
+    return exec_env(p->env, p->hostname, p->tty, NULL);
 }
 
 static int mkdir_cwd(const char *cwd, struct md_error *err)

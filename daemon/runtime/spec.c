@@ -137,8 +137,9 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
                       p->rootfs_dir ? p->rootfs_dir : "");
     if (!p->argv || !p->argv[0] || !p->argv[0][0])
         return md_err(err, MD_EINVAL, "no command specified");
+    /* "K" without '=' is docker's way to unset K (kept in Config.Env) */
     for (char **e = p->env; e && *e; e++)
-        if (!strchr(*e, '=') || **e == '=')
+        if (!**e || **e == '=')
             return md_err(err, MD_EINVAL, "invalid environment variable \"%s\"", *e);
     if (p->cwd && p->cwd[0] && !is_abs(p->cwd))
         return md_err(err, MD_EINVAL,

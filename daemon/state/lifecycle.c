@@ -189,8 +189,6 @@ static int create_networks(struct container *c, json_t *netcfg, struct md_error 
 
 int ctr_create(json_t *body, const char *name, struct container **out, struct md_error *err)
 {
-    if (plan_check_types(body, err) < 0)
-        return -1;
     const char *image = json_str(body, "Image");
     if (!image || !*image)
         return md_err(err, MD_EINVAL, "config error: no image specified");

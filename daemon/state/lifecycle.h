@@ -16,7 +16,8 @@ int lifecycle_init(struct md_error *err);
 void lifecycle_shutdown(void);
 
 /* body: the create request (Config fields at the top level, HostConfig,
- * NetworkingConfig). name may be NULL (a random one is chosen). */
+ * NetworkingConfig), already decoded against schema_container_create (keys
+ * canonical, types checked). name may be NULL (a random one is chosen). */
 int ctr_create(json_t *body, const char *name, struct container **out, struct md_error *err);
 int ctr_start(struct container *c, struct md_error *err);
 /* timeout: seconds, -1 = the container's StopTimeout or 10; sig 0 = its StopSignal. */

@@ -10,11 +10,6 @@
 
 struct container;
 
-/* The create body's field types, as Go's JSON decoder would check them
- * (docker answers 400 "json: cannot unmarshal string into Go struct field
- * ... of type ..."); null is allowed everywhere, as Go allows it. */
-int plan_check_types(json_t *body, struct md_error *err);
-
 /* Merge the image's config (its "config" object) into a create request's
  * Config, in place: Env (request wins per key), Cmd/Entrypoint rules
  * (--entrypoint resets the image's Cmd; [""] resets the entrypoint),

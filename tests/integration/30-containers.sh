@@ -142,7 +142,66 @@ expect_eq "after an idle trim: run --rm works" "back" "$(md run --rm busybox ech
 expect_match "... ps shows the running container" "idle-web" "$(md ps)"
 expect_match "... images lists busybox" "busybox" "$(md images)"
 expect_eq "... exec works" "inside" "$(md exec idle-web echo inside 2>&1)"
+
+# Go matches body keys to struct fields case-insensitively, and clients rely
+# on it (docker-py sends "detachKeys"); map keys stay as sent.
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"cmd":["echo","lower"],"attachStdout":true,"attachStderr":true,"detachKeys":"ctrl-x"}' \
+    http://x/v1.50/containers/idle-web/exec)
+expect_eq "exec create with lower-case keys: 201" 201 "$code"
+eid=$(jq -r .Id "$T/body")
+expect_eq "... its detachKeys were taken (inspect: ctrl-x = 0x18)" "GA==" \
+    "$(api "http://x/v1.50/exec/$eid/json" | jq -r .DetachKeys)"
+expect_eq "... and it runs with its output attached" "lower" \
+    "$(api -X POST -H 'Content-Type: application/json' -d '{"detach":false,"tty":false}' \
+        "http://x/v1.50/exec/$eid/start" | tail -c +9)"
+# An exec's stream is framed or raw as its start request's Tty says (moby
+# wraps the writers in stdcopy when the start's Tty is false), whatever the
+# create said.
+exec_bytes() { # create-tty start-tty cmd: the start's response body, in hex
+    local id
+    id=$(api -X POST -H 'Content-Type: application/json' \
+        -d "{\"Cmd\":[\"sh\",\"-c\",\"$3\"],\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":$1}" \
+        http://x/v1.50/containers/idle-web/exec | jq -r .Id)
+    api -X POST -H 'Content-Type: application/json' -d "{\"Detach\":false,\"Tty\":$2}" \
+        "http://x/v1.50/exec/$id/start" | od -An -tx1 | tr -s ' \n' ' '
+}
+expect_eq "exec created without a tty, started with Tty true: a raw stream" " 72 61 77 0a " \
+    "$(exec_bytes false true 'echo raw')"
+expect_eq "exec created with a tty, started with Tty false: stdout frames" \
+    " 01 00 00 00 00 00 00 05 70 74 79 0d 0a " "$(exec_bytes true false 'echo pty')"
+expect_eq "exec without a tty, started so: frames, stderr apart" " 02 00 00 00 00 00 00 04 65 72 72 0a " \
+    "$(exec_bytes false false 'echo err >&2')"
 expect_rc "... rm -f works" 0 md rm -f idle-web
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"image":"busybox","cmd":["true"],"labels":{"tier":"Front"},"exposedports":{"80/tcp":{}},
+         "hostconfig":{"restartpolicy":{"name":"always"},"portbindings":{"80/tcp":[{"hostip":"","hostport":"18031"}]}}}' \
+    'http://x/v1.50/containers/create?name=lower-keys')
+expect_eq "create with lower-case keys: 201" 201 "$code"
+expect_eq "... the restart policy was taken" "always" "$(md inspect -f '{{.HostConfig.RestartPolicy.Name}}' lower-keys)"
+expect_eq "... label keys stay as sent" '{"tier":"Front"}' "$(md inspect -f '{{json .Config.Labels}}' lower-keys)"
+expect_eq "... port bindings keep their keys, their members canonical" '{"80/tcp":[{"HostIp":"","HostPort":"18031"}]}' \
+    "$(md inspect -f '{{json .HostConfig.PortBindings}}' lower-keys)"
+md rm -f lower-keys >/dev/null
+
+# An Env entry without '=' ("docker run -e Foo" with Foo unset in the
+# client): docker keeps it in Config.Env and the process gets no Foo (moby's
+# ReplaceOrAppendEnvValues reads it as "unset Foo"); in an exec it unsets
+# the container's Foo.
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"Image":"busybox","Cmd":["sh","-c","echo foo=${Foo-unset} a=$A"],"Env":["Foo","A=1"]}' \
+    'http://x/v1.50/containers/create?name=env-noeq')
+expect_eq "create with Env [\"Foo\"]: 201" 201 "$code"
+expect_match "... inspect keeps \"Foo\" in Config.Env" '"Foo","A=1"' "$(md inspect -f '{{json .Config.Env}}' env-noeq)"
+expect_eq "... it starts, and the process has no Foo" "foo=unset a=1" "$(md start -a env-noeq 2>&1)"
+md rm -f env-noeq >/dev/null
+md run -d --name env-exec -e Foo=bar busybox sleep 100 >/dev/null
+eid=$(api -X POST -H 'Content-Type: application/json' \
+    -d '{"Cmd":["sh","-c","echo foo=${Foo-unset}"],"Env":["Foo"],"AttachStdout":true}' \
+    http://x/v1.50/containers/env-exec/exec | jq -r .Id)
+expect_eq "exec with Env [\"Foo\"] unsets the container's Foo" "foo=unset" \
+    "$(api -X POST -H 'Content-Type: application/json' -d '{"Tty":true}' "http://x/v1.50/exec/$eid/start")"
+md rm -f env-exec >/dev/null
 
 # API-level checks (the exact statuses clients depend on)
 code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -160,7 +219,7 @@ expect_eq "... and no container was created" "[]" "$(api 'http://x/v1.50/contain
 code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
     -d '{"Image":"busybox","Env":"A=1"}' http://x/v1.50/containers/create)
 expect_eq "a wrongly typed field: 400" 400 "$code"
-expect_eq "... with Go's decoder message, as docker" '{"message":"json: cannot unmarshal string into Go struct field ContainerConfigWrapper.Env of type []string"}' "$(cat "$T/body")"
+expect_eq "... with Go's decoder message, as docker" '{"message":"json: cannot unmarshal string into Go struct field CreateRequest.Env of type []string"}' "$(cat "$T/body")"
 expect_eq "... and nothing was created" "[]" "$(api 'http://x/v1.50/containers/json?all=1')"
 expect_eq "wait with a bad condition: 400" 400 "$(api -o /dev/null -w '%{http_code}' -X POST 'http://x/v1.50/containers/nosuch/wait?condition=bogus')"
 expect_eq "stop of a missing container: 404" 404 "$(api -o /dev/null -w '%{http_code}' -X POST http://x/v1.50/containers/nosuch/stop)"

@@ -41,8 +41,9 @@ expect_eq "nothing left after down" "" "$(md ps -a -q)"
 expect_no_match "the project network is gone" "${proj}_default" "$(md network ls)"
 cd "$ROOT" || exit 1
 
-# --- docker-py
-out=$(SOCK=$SOCK timeout 120 /usr/bin/python3 - <<'PY' 2>&1
+# --- docker-py (its config's detachKeys goes into exec bodies as "detachKeys")
+mkdir -p "$T/py-config" && echo '{"detachKeys":"ctrl-x"}' >"$T/py-config/config.json"
+out=$(DOCKER_CONFIG=$T/py-config SOCK=$SOCK timeout 120 /usr/bin/python3 - <<'PY' 2>&1
 import docker
 c = docker.DockerClient(base_url="unix://" + __import__("os").environ["SOCK"])
 print("version", c.version()["ApiVersion"])
@@ -60,6 +61,12 @@ try:
     c.containers.get("pyctr")
 except docker.errors.NotFound:
     print("gone")
+ex = c.containers.run("busybox", ["sleep", "100"], detach=True, name="pyexec")
+r = ex.exec_run(["sh", "-c", "echo exec-py; exit 3"])
+print("exec_run", r.exit_code, r.output.decode().strip())
+eid = c.api.exec_create(ex.id, ["true"])["Id"]
+print("detachkeys", c.api.exec_inspect(eid)["DetachKeys"])
+ex.remove(force=True)
 print("images", sorted(t for i in c.images.list() for t in i.tags))
 try:
     c.images.get("nosuchimage")
@@ -74,6 +81,8 @@ expect_match "docker-py: list" "^list \['pyctr'\]$" "$out"
 expect_match "docker-py: stop (137: sleep ignores SIGTERM as PID 1)" "^stopped exited 137$" "$out"
 expect_match "docker-py: logs" "^logs bg$" "$out"
 expect_match "docker-py: remove" "^gone$" "$out"
+expect_match "docker-py: exec_run gives the exit code and output" "^exec_run 3 exec-py$" "$out"
+expect_match "docker-py: the config's detachKeys reach the exec (ctrl-x)" "^detachkeys GA==$" "$out"
 expect_match "docker-py: images" "^images \['busybox:latest'\]$" "$out"
 expect_match "docker-py: ImageNotFound for a missing image" "^imagenotfound$" "$out"
 unset DOCKER_HOST

@@ -229,42 +229,6 @@ START_TEST(build_plan_from_record)
 }
 END_TEST
 
-static const char *type_error(const char *body)
-{
-    static char buf[512];
-    json_t *j = J(body);
-    struct md_error err = {0};
-    int r = plan_check_types(j, &err);
-    snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
-    md_err_clear(&err);
-    json_decref(j);
-    return buf;
-}
-
-START_TEST(create_body_types)
-{
-    ck_assert_str_eq(type_error("{\"Image\":\"b\",\"Cmd\":\"echo\",\"Env\":null,"
-                                "\"HostConfig\":{\"PidsLimit\":null,\"ConsoleSize\":[24,80]}}"),
-                     "ok");
-    ck_assert_str_eq(type_error("{\"Env\":\"x\"}"),
-                     "json: cannot unmarshal string into Go struct field "
-                     "ContainerConfigWrapper.Env of type []string");
-    ck_assert_str_eq(type_error("{\"Tty\":\"yes\"}"),
-                     "json: cannot unmarshal string into Go struct field "
-                     "ContainerConfigWrapper.Tty of type bool");
-    ck_assert_str_eq(type_error("{\"HostConfig\":{\"Memory\":\"64m\"}}"),
-                     "json: cannot unmarshal string into Go struct field HostConfig.Memory of "
-                     "type int64");
-    ck_assert_str_eq(
-        type_error("{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":8080}]}}}"),
-        "json: cannot unmarshal number into Go struct field PortBinding.HostPort of "
-        "type string");
-    ck_assert_str_eq(type_error("{\"Labels\":{\"a\":1}}"),
-                     "json: cannot unmarshal object into Go struct field "
-                     "ContainerConfigWrapper.Labels of type map[string]string");
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("plan");
@@ -281,7 +245,6 @@ int main(void)
     tcase_add_test(tc, host_config_checks);
     tcase_add_test(tc, memory_swap_defaults_to_twice_memory);
     tcase_add_test(tc, build_plan_from_record);
-    tcase_add_test(tc, create_body_types);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

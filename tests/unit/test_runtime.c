@@ -55,6 +55,14 @@ START_TEST(test_plan_validate)
     good_plan(&p);
     ck_assert_int_eq(rt_plan_validate(&p, NULL), 0);
     plan_clear(&p);
+    /* "Foo" without '=' unsets Foo, as in docker; "=x" names nothing */
+    good_plan(&p);
+    strv_push(&p.env, "Foo");
+    ck_assert_int_eq(rt_plan_validate(&p, NULL), 0);
+    plan_clear(&p);
+    good_plan(&p);
+    strv_push(&p.env, "=x");
+    expect_invalid(&p, "invalid environment variable \"=x\"");
 
     good_plan(&p);
     p.id[3] = 'X';

@@ -1,0 +1,179 @@
+/* The request-body decoder: Go's field matching (exact, else
+ * case-insensitive), map keys left as sent, nested structs, arrays of
+ * structs, and Go's type-error messages. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/jsonutil.h"
+#include "daemon/api/schema.h"
+
+static json_t *J(const char *s)
+{
+    json_error_t e;
+    json_t *j = json_loads(s, 0, &e);
+    ck_assert_msg(j != NULL, "bad test JSON: %s", e.text);
+    return j;
+}
+
+/* The body after decoding (keys sorted), or the error message. */
+static char *decoded(const struct schema *s, const char *body)
+{
+    _cleanup_json_ json_t *j = J(body);
+    struct md_error err = {0};
+    if (schema_decode(j, s, &err) < 0) {
+        char *m = xstrdup(err.msg);
+        md_err_clear(&err);
+        return m;
+    }
+    return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+#define ck_decoded(s, body, want)                                                                  \
+    do {                                                                                           \
+        char *got_ = decoded(s, body);                                                             \
+        ck_assert_str_eq(got_, want);                                                              \
+        free(got_);                                                                                \
+    } while (0)
+
+START_TEST(exact_and_case_insensitive_keys)
+{
+    /* docker-py's exec body */
+    ck_decoded(&schema_exec_create,
+               "{\"cmd\":[\"ls\"],\"attachStdout\":true,\"detachKeys\":\"ctrl-x\",\"TTY\":false}",
+               "{\"AttachStdout\":true,\"Cmd\":[\"ls\"],\"DetachKeys\":\"ctrl-x\",\"Tty\":false}");
+    /* canonical bodies come out as they went in */
+    ck_decoded(&schema_exec_start, "{\"Detach\":false,\"Tty\":true}",
+               "{\"Detach\":false,\"Tty\":true}");
+    /* promoted fields of embedded structs (Config in CreateRequest,
+     * Resources in HostConfig) */
+    ck_decoded(&schema_container_create, "{\"image\":\"b\",\"hostconfig\":{\"memory\":5}}",
+               "{\"HostConfig\":{\"Memory\":5},\"Image\":\"b\"}");
+    /* one field under two spellings: the later wins, as in Go */
+    ck_decoded(&schema_exec_start, "{\"tty\":true,\"Tty\":false}", "{\"Tty\":false}");
+    ck_decoded(&schema_exec_start, "{\"Tty\":false,\"tty\":true}", "{\"Tty\":true}");
+    /* unknown keys stay as sent */
+    ck_decoded(&schema_exec_start, "{\"detach\":true,\"Bogus\":1,\"bogus2\":2}",
+               "{\"Bogus\":1,\"Detach\":true,\"bogus2\":2}");
+}
+END_TEST
+
+START_TEST(map_keys_untouched)
+{
+    ck_decoded(&schema_container_create,
+               "{\"labels\":{\"tty\":\"x\",\"Image\":\"y\"},\"exposedports\":{\"80/tcp\":{}},"
+               "\"volumes\":{\"/data\":{}},\"hostconfig\":{\"sysctls\":{\"net.ipv4.ip_forward\":"
+               "\"1\"},\"tmpfs\":{\"/run\":\"rw\"},\"portbindings\":{\"80/tcp\":[{\"hostport\":"
+               "\"8080\",\"hostip\":\"\"}]},\"logconfig\":{\"type\":\"json-file\",\"config\":"
+               "{\"max-size\":\"1m\"}}}}",
+               "{\"ExposedPorts\":{\"80/tcp\":{}},\"HostConfig\":{\"LogConfig\":{\"Config\":"
+               "{\"max-size\":\"1m\"},\"Type\":\"json-file\"},\"PortBindings\":{\"80/tcp\":"
+               "[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]},\"Sysctls\":{\"net.ipv4.ip_forward\":"
+               "\"1\"},\"Tmpfs\":{\"/run\":\"rw\"}},\"Labels\":{\"Image\":\"y\",\"tty\":\"x\"},"
+               "\"Volumes\":{\"/data\":{}}}");
+    /* EndpointsConfig: network names are keys; their values are structs */
+    ck_decoded(&schema_container_create,
+               "{\"networkingconfig\":{\"endpointsconfig\":{\"MyNet\":{\"aliases\":[\"a\"],"
+               "\"ipamconfig\":{\"ipv4address\":\"10.0.0.2\"},\"driveropts\":{\"k\":\"v\"}}}}}",
+               "{\"NetworkingConfig\":{\"EndpointsConfig\":{\"MyNet\":{\"Aliases\":[\"a\"],"
+               "\"DriverOpts\":{\"k\":\"v\"},\"IPAMConfig\":{\"IPv4Address\":\"10.0.0.2\"}}}}}");
+    ck_decoded(&schema_network_create,
+               "{\"name\":\"n\",\"options\":{\"com.docker.network.bridge.name\":\"br\"},"
+               "\"ipam\":{\"config\":[{\"subnet\":\"10.1.0.0/24\",\"auxiliaryaddresses\":"
+               "{\"Host\":\"10.1.0.5\"}}]}}",
+               "{\"IPAM\":{\"Config\":[{\"AuxiliaryAddresses\":{\"Host\":\"10.1.0.5\"},"
+               "\"Subnet\":\"10.1.0.0/24\"}]},\"Name\":\"n\",\"Options\":"
+               "{\"com.docker.network.bridge.name\":\"br\"}}");
+}
+END_TEST
+
+START_TEST(nested_and_arrays_of_structs)
+{
+    ck_decoded(&schema_container_create,
+               "{\"hostconfig\":{\"restartpolicy\":{\"name\":\"always\",\"maximumretrycount\":0},"
+               "\"mounts\":[{\"type\":\"bind\",\"source\":\"/a\",\"target\":\"/b\","
+               "\"bindoptions\":{\"propagation\":\"rslave\"}},null],"
+               "\"ulimits\":[{\"name\":\"nofile\",\"soft\":1,\"hard\":2}]}}",
+               "{\"HostConfig\":{\"Mounts\":[{\"BindOptions\":{\"Propagation\":\"rslave\"},"
+               "\"Source\":\"/a\",\"Target\":\"/b\",\"Type\":\"bind\"},null],\"RestartPolicy\":"
+               "{\"MaximumRetryCount\":0,\"Name\":\"always\"},\"Ulimits\":[{\"Hard\":2,"
+               "\"Name\":\"nofile\",\"Soft\":1}]}}");
+    ck_decoded(&schema_network_connect,
+               "{\"container\":\"c\",\"endpointconfig\":{\"ipamconfig\":{\"ipv4address\":\"x\"}}}",
+               "{\"Container\":\"c\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv4Address\":\"x\"}}}");
+    /* null is the zero value for any type */
+    ck_decoded(&schema_container_create,
+               "{\"Image\":\"b\",\"Cmd\":\"echo\",\"Env\":null,\"HostConfig\":{\"PidsLimit\":null,"
+               "\"ConsoleSize\":[24,80],\"Mounts\":null,\"RestartPolicy\":null}}",
+               "{\"Cmd\":\"echo\",\"Env\":null,\"HostConfig\":{\"ConsoleSize\":[24,80],\"Mounts\":"
+               "null,\"PidsLimit\":null,\"RestartPolicy\":null},\"Image\":\"b\"}");
+}
+END_TEST
+
+START_TEST(type_errors_in_gos_words)
+{
+    const struct schema *c = &schema_container_create;
+    ck_decoded(c, "{\"Tty\":\"yes\"}",
+               "json: cannot unmarshal string into Go struct field CreateRequest.Tty of type bool");
+    ck_decoded(c, "{\"tty\":1}",
+               "json: cannot unmarshal number into Go struct field CreateRequest.Tty of type bool");
+    ck_decoded(c, "{\"Env\":\"x\"}",
+               "json: cannot unmarshal string into Go struct field CreateRequest.Env of type "
+               "[]string");
+    ck_decoded(c, "{\"Env\":[\"A=1\",2]}",
+               "json: cannot unmarshal number into Go struct field CreateRequest.Env of type "
+               "string");
+    ck_decoded(c, "{\"Labels\":{\"a\":1}}",
+               "json: cannot unmarshal number into Go struct field CreateRequest.Labels of type "
+               "string");
+    ck_decoded(c, "{\"StopTimeout\":1.5}",
+               "json: cannot unmarshal number 1.5 into Go struct field CreateRequest.StopTimeout "
+               "of type int");
+    ck_decoded(c, "{\"Cmd\":5}", "json: cannot unmarshal number into Go value of type string");
+    /* nested: the innermost struct, then the path of field names */
+    ck_decoded(c, "{\"HostConfig\":{\"Memory\":\"64m\"}}",
+               "json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Memory of "
+               "type int64");
+    ck_decoded(c, "{\"hostconfig\":{\"restartpolicy\":{\"name\":true}}}",
+               "json: cannot unmarshal bool into Go struct field "
+               "RestartPolicy.HostConfig.RestartPolicy.Name of type container.RestartPolicyMode");
+    ck_decoded(c, "{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":8080}]}}}",
+               "json: cannot unmarshal number into Go struct field "
+               "PortBinding.HostConfig.PortBindings.HostPort of type string");
+    ck_decoded(c, "{\"HostConfig\":{\"Mounts\":[{\"ReadOnly\":\"yes\"}]}}",
+               "json: cannot unmarshal string into Go struct field "
+               "Mount.HostConfig.Mounts.ReadOnly of type bool");
+    ck_decoded(c, "{\"HostConfig\":{\"Mounts\":[\"/a:/b\"]}}",
+               "json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Mounts of "
+               "type mount.Mount");
+    ck_decoded(c, "{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Aliases\":\"a\"}}}}",
+               "json: cannot unmarshal string into Go struct field "
+               "EndpointSettings.NetworkingConfig.EndpointsConfig.Aliases of type []string");
+    ck_decoded(c, "{\"HostConfig\":{\"BlkioWeight\":-1}}",
+               "json: cannot unmarshal number -1 into Go struct field "
+               "HostConfig.HostConfig.BlkioWeight of type uint16");
+    ck_decoded(&schema_exec_create, "{\"Cmd\":\"ls\"}",
+               "json: cannot unmarshal string into Go struct field ExecOptions.Cmd of type "
+               "[]string");
+    ck_decoded(&schema_network_disconnect, "{\"force\":\"1\"}",
+               "json: cannot unmarshal string into Go struct field DisconnectOptions.Force of type "
+               "bool");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("schema");
+    TCase *tc = tcase_create("decode");
+    tcase_add_test(tc, exact_and_case_insensitive_keys);
+    tcase_add_test(tc, map_keys_untouched);
+    tcase_add_test(tc, nested_and_arrays_of_structs);
+    tcase_add_test(tc, type_errors_in_gos_words);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
