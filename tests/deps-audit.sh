@@ -17,7 +17,7 @@ SCRIPTS=(tests/run.sh tests/unit/run.sh tests/integration/*.sh $(ls contrib/*.sh
 # Words of those scripts that name a program on some hosts but are prose, options or
 # programs run inside a container (busybox applets) there, never on the host.
 NOT_HOST_COMMANDS=" as w top write view size more init shutdown man dir route strip column file "
-NOT_HOST_COMMANDS+=" netstat wget hostname idle "
+NOT_HOST_COMMANDS+=" netstat wget hostname idle ping ex sudo "
 
 deps=" $(contrib/install-deps.sh --list | tr '|\n' '  ') "
 declare -A pkg_of
@@ -68,9 +68,9 @@ done
 index_owners "${paths[@]}"
 # essential, or priority required: on every Debian system
 declare -A base
-while read -r p e pr; do
+while IFS='|' read -r p e pr; do # (an empty Essential must not shift the fields)
     [ "$e" = yes ] || [ "$pr" = required ] && base[${p%%:*}]=1
-done < <(dpkg-query -W -f='${Package} ${Essential} ${Priority}\n')
+done < <(dpkg-query -W -f='${Package}|${Essential}|${Priority}\n')
 base_pkg() { [ -n "${base[$1]:-}" ]; }
 
 # 1. the table: each package is one make deps installs, each command is installed
