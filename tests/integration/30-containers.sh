@@ -133,6 +133,24 @@ unshare" "$out"
 }
 run_both scenario
 
+# kill (SIGKILL) answers once the container is dead, as docker's does:
+# `kill && rm` needs no sleep, and inspect right after shows the exit
+kill_then_rm() {
+    local c=$CLI n=kr-$CLI i rmfail=0 states=""
+    for i in $(seq 1 30); do
+        $c run -d --name "$n" busybox sleep 100 >/dev/null
+        if $c kill "$n" >/dev/null; then
+            [ $((i % 3)) -eq 0 ] && states+="$($c inspect -f '{{.State.Running}} {{.State.ExitCode}}' "$n");"
+            $c rm "$n" >/dev/null 2>&1 || rmfail=$((rmfail + 1))
+        fi
+        $c rm -f "$n" >/dev/null 2>&1
+    done
+    expect_eq "$c: kill && rm, 30 times: every rm succeeds" 0 "$rmfail"
+    expect_eq "$c: inspect right after kill: not running, exit 137" \
+        "$(printf 'false 137;%.0s' $(seq 1 10))" "$states"
+}
+run_both kill_then_rm
+
 # An idle daemon trims its memory a second after the last request
 # (daemon/idle.c drops clean library pages and free heap): whatever it
 # dropped must come back on the next request, in every thread.
