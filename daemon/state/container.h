@@ -51,7 +51,8 @@ struct container {
     /* in memory only */
     int refs;
     bool removed;
-    uint64_t exit_seq;  /* bumped on every exit: wait?condition=next-exit */
+    uint64_t exit_seq;  /* bumped on every exit: wait's conditions */
+    int seq_exit_code;  /* that exit's code: a restart resets exit_code */
     bool exiting;       /* exited, its runtime state not yet undone */
     bool cleaned;       /* exited and its runtime state undone: rm need not again */
     bool prepared;      /* PID 1 waits for release: pending attaches connect now */

@@ -341,6 +341,7 @@ static void handle_exit(struct container *c)
     /* waiters (docker wait, run) see the exit once everything is undone */
     cstore_lock();
     c->exit_seq++;
+    c->seq_exit_code = ex.code;
     c->exiting = false;
     c->cleaned = cleaned;
     bool autoremove = json_is_true(json_object_get(c->host_config, "AutoRemove"));
@@ -473,6 +474,7 @@ static int start_locked(struct container *c, struct md_error *err)
             c->finished_ns = time_now_ns();
         }
         c->exit_seq++;
+        c->seq_exit_code = c->exit_code;
         cstore_broadcast();
         cstore_unlock();
         struct md_error e2 = {0};
