@@ -249,8 +249,10 @@ static bool running(struct container *c)
     return r;
 }
 
-/* POST /networks/{id}/connect. Idempotent: compose connects containers it
- * has just created with that network. */
+/* POST /networks/{id}/connect. Idempotent for a container that is not
+ * running (compose connects containers it has just created with that
+ * network; docker's "avoid duplicate config"); a running one already on the
+ * network gets docker's 403 from net_connect, and nothing changes. */
 static int hook_connect(const char *network, const char *ref, json_t *ec, struct md_error *err)
 {
     struct container *c = NULL;
@@ -272,7 +274,7 @@ static int hook_connect(const char *network, const char *ref, json_t *ec, struct
             json_object_update(entry, ec);
         cstore_unlock();
         r = ctr_save(c, err);
-    } else if (!net_is_connected(c->id, network)) {
+    } else {
         cstore_lock();
         json_t *ns = c->net_settings;
         cstore_unlock();
