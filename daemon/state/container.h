@@ -57,6 +57,7 @@ struct container {
     bool cleaned;       /* exited and its runtime state undone: rm need not again */
     bool prepared;      /* PID 1 waits for release: pending attaches connect now */
     int pending_attach; /* attach streams waiting to connect before release */
+    int net_busy;       /* network connects/disconnects of a running one in flight */
     int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
     pthread_mutex_t op_lock;
