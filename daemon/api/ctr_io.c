@@ -33,17 +33,23 @@ static void wait_free(void *p)
     free(w);
 }
 
+/* docker's conditions: a restarting container counts as running, and its
+ * exit (into restarting) ends not-running and next-exit waits alike; a wait
+ * that begins while it restarts ends at the next exit. Exits are counted
+ * (exit_seq), so one is never missed however soon the restart follows. */
 static bool wait_done(struct wait_ctx *w)
 {
     struct container *c = w->c;
+    if (c->removed)
+        return true;
     switch (w->cond) {
     case WAIT_NEXT_EXIT:
-        return c->exit_seq != w->seq || c->removed;
+        return c->exit_seq != w->seq;
     case WAIT_REMOVED:
-        return c->removed;
+        return false;
     case WAIT_NOT_RUNNING:
     default:
-        return c->removed ||
+        return c->exit_seq != w->seq ||
                ((c->status == CTR_CREATED || c->status == CTR_EXITED || c->status == CTR_DEAD) &&
                 !c->exiting);
     }
@@ -62,7 +68,8 @@ static void wait_producer(void *p, int fd)
     }
     /* Error stays null: a start failure was already the start request's
      * answer, and the CLI would print it a second time */
-    json_t *j = json_pack("{s:i,s:n}", "StatusCode", w->c->exit_code, "Error");
+    int code = w->c->exit_seq != w->seq ? w->c->seq_exit_code : w->c->exit_code;
+    json_t *j = json_pack("{s:i,s:n}", "StatusCode", code, "Error");
     cstore_unlock();
     _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);

@@ -1120,8 +1120,13 @@ json_t *store_prune(const struct filters *f, struct md_error *err)
             if (hit)
                 continue;
         }
+        /* docker's prune leaves an image any container uses alone, tags
+         * included: deleting ref by ref would untag all but the last (rmi's
+         * rule for one of several names) and ps would show a bare id */
         struct usage us;
         check_usage(im->id, &us);
+        if (us.used)
+            continue;
         _cleanup_json_ json_t *records = json_array();
         _cleanup_json_ json_t *events = json_array();
         struct gc g = {0};

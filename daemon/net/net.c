@@ -920,7 +920,7 @@ int net_connect(const struct net_request *rq, struct net_endpoint *ep, struct md
     }
     if (find_ep(rq->id, n->id)) {
         pthread_mutex_unlock(&net_mu);
-        return md_err(err, MD_ECONFLICT, "endpoint with name %s already exists in network %s",
+        return md_err(err, NET_EFORBIDDEN, "endpoint with name %s already exists in network %s",
                       rq->name ? rq->name : rq->id, n->name);
     }
     struct endpoint *e = xcalloc(1, sizeof *e);

@@ -67,8 +67,8 @@ int net_init(struct md_error *err);
 /* All or nothing: netns (first network only), veth, address, route, lo up,
  * DNAT/masquerade rules, host ports reserved, IP lease. ep is filled (free
  * with net_endpoint_free). Connecting a container to a network it is
- * already on fails with MD_ECONFLICT "endpoint with name X already exists in
- * network N" (docker's); callers that want idempotence check
+ * already on fails with NET_EFORBIDDEN "endpoint with name X already exists
+ * in network N" (docker's 403); callers that want idempotence check
  * net_is_connected first. */
 int net_connect(const struct net_request *rq, struct net_endpoint *ep, struct md_error *err);
 bool net_is_connected(const char *id, const char *network);

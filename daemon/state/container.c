@@ -153,8 +153,10 @@ json_t *ctr_to_json(const struct container *c)
     json_object_set(j, "Args", c->args ? c->args : json_array());
     json_object_set(j, "Config", c->config);
     json_object_set(j, "HostConfig", c->host_config);
+    /* a copy: the caller writes it out after letting go of the store
+     * lock, while network connect may change the live one */
     if (c->net_settings)
-        json_object_set(j, "NetworkSettings", c->net_settings);
+        json_object_set_new(j, "NetworkSettings", json_deep_copy(c->net_settings));
     json_t *st = json_object();
     json_object_set_new(st, "Status", json_string(ctr_status_name(c->status)));
     json_object_set_new(st, "Pid", json_integer(c->pid));

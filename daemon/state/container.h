@@ -51,11 +51,13 @@ struct container {
     /* in memory only */
     int refs;
     bool removed;
-    uint64_t exit_seq;  /* bumped on every exit: wait?condition=next-exit */
+    uint64_t exit_seq;  /* bumped on every exit: wait's conditions */
+    int seq_exit_code;  /* that exit's code: a restart resets exit_code */
     bool exiting;       /* exited, its runtime state not yet undone */
     bool cleaned;       /* exited and its runtime state undone: rm need not again */
     bool prepared;      /* PID 1 waits for release: pending attaches connect now */
     int pending_attach; /* attach streams waiting to connect before release */
+    int net_busy;       /* network connects/disconnects of a running one in flight */
     int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
     pthread_mutex_t op_lock;

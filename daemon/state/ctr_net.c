@@ -8,6 +8,7 @@
 #include "daemon/net/net.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 
 static const char base_hosts[] = "127.0.0.1\tlocalhost\n"
@@ -140,9 +141,27 @@ static void set_top_level(json_t *ns, const struct net_endpoint *ep)
     json_object_set_new(ns, "SandboxKey", json_string(ep ? ep->netns_path : ""));
 }
 
+/* NetworkSettings.Networks of the record, made when missing (store lock
+ * held). */
+static json_t *networks_locked(struct container *c)
+{
+    if (!json_is_object(c->net_settings)) {
+        json_decref(c->net_settings);
+        c->net_settings = json_pack("{s:{}}", "Ports");
+    }
+    json_t *nets = json_object_get(c->net_settings, "Networks");
+    if (!json_is_object(nets)) {
+        nets = json_object();
+        json_object_set_new(c->net_settings, "Networks", nets);
+    }
+    return nets;
+}
+
 /* Connect one network, recording docker's entry (the requested Aliases and
- * IPAMConfig kept beside the endpoint's addresses). The first call creates
- * the netns; its path goes to netns_out. */
+ * IPAMConfig kept beside the endpoint's addresses) in ns, a start's own
+ * NetworkSettings, or, when ns is NULL, in the record under the store lock
+ * (ps and inspect read it meanwhile; a start replaces it). The first call
+ * creates the netns; its path goes to netns_out. */
 static int connect_one(struct container *c, const char *network, json_t *want, bool with_ports,
                        json_t *ns, char **netns_out, struct md_error *err)
 {
@@ -170,11 +189,18 @@ static int connect_one(struct container *c, const char *network, json_t *want, b
         json_t *entry = net_endpoint_json(&ep);
         if (json_object_get(want, "IPAMConfig"))
             json_object_set(entry, "IPAMConfig", json_object_get(want, "IPAMConfig"));
-        if (with_ports)
-            json_object_set_new(ns, "Ports", net_ports_json(&ep, exposed));
+        json_t *ports_json = with_ports ? net_ports_json(&ep, exposed) : NULL;
+        if (!ns)
+            cstore_lock();
+        json_t *nets = ns ? json_object_get(ns, "Networks") : networks_locked(c);
+        json_t *target = ns ? ns : c->net_settings;
+        if (ports_json)
+            json_object_set_new(target, "Ports", ports_json);
         if (!strcmp(ep.network, "bridge"))
-            set_top_level(ns, &ep);
-        json_object_set_new(json_object_get(ns, "Networks"), ep.network, entry);
+            set_top_level(target, &ep);
+        json_object_set_new(nets, ep.network, entry);
+        if (!ns)
+            cstore_unlock();
         if (netns_out && !*netns_out)
             *netns_out = xstrdup(ep.netns_path);
         net_endpoint_free(&ep);
@@ -241,29 +267,49 @@ int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *er
     return 0;
 }
 
-static bool running(struct container *c)
+/* A connect or disconnect of a running container is under way (false:
+ * it is not running, or its exit is being handled). Start, stop, restart
+ * and rm are kept out by the container's op_lock, which the hooks hold; an
+ * exit is not, so its ctr_net_stop waits for net_busy to drop to 0 and
+ * undoes what the operation made, while an operation that begins after the
+ * exit only changes the record. */
+static bool net_begin(struct container *c)
 {
     cstore_lock();
-    bool r = c->status == CTR_RUNNING || c->status == CTR_PAUSED;
+    bool live = (c->status == CTR_RUNNING || c->status == CTR_PAUSED) && !c->exiting;
+    if (live)
+        c->net_busy++;
     cstore_unlock();
-    return r;
+    return live;
 }
 
-/* POST /networks/{id}/connect. Idempotent: compose connects containers it
- * has just created with that network. */
-static int hook_connect(const char *network, const char *ref, json_t *ec, struct md_error *err)
+static void net_end(struct container *c)
 {
-    struct container *c = NULL;
-    if (cstore_find(ref, &c, err) < 0)
-        return -1;
-    int r = 0;
-    if (!running(c)) {
-        cstore_lock();
-        json_t *nets = json_object_get(c->net_settings, "Networks");
-        if (!json_is_object(nets)) {
-            nets = json_object();
-            json_object_set_new(c->net_settings, "Networks", nets);
+    cstore_lock();
+    c->net_busy--;
+    cstore_broadcast();
+    cstore_unlock();
+}
+
+/* POST /networks/{id}/connect. Idempotent for a container that is not
+ * running (compose connects containers it has just created with that
+ * network; docker's "avoid duplicate config"): recorded for its next start.
+ * A running one already on the network gets docker's 403 from net_connect,
+ * and nothing changes. */
+static int connect_locked(struct container *c, const char *network, json_t *ec,
+                          struct md_error *err)
+{
+    int r;
+    if (net_begin(c)) {
+        r = connect_one(c, network, ec, false, NULL, NULL, err);
+        net_end(c);
+        if (r == 0) {
+            r = ctr_save(c, err);
+            hosts_changed(c->id);
         }
+    } else {
+        cstore_lock();
+        json_t *nets = networks_locked(c);
         json_t *entry = json_object_get(nets, network);
         if (!entry)
             json_object_set_new(nets, network,
@@ -272,27 +318,16 @@ static int hook_connect(const char *network, const char *ref, json_t *ec, struct
             json_object_update(entry, ec);
         cstore_unlock();
         r = ctr_save(c, err);
-    } else if (!net_is_connected(c->id, network)) {
-        cstore_lock();
-        json_t *ns = c->net_settings;
-        cstore_unlock();
-        r = connect_one(c, network, ec, false, ns, NULL, err);
-        if (r == 0) {
-            r = ctr_save(c, err);
-            hosts_changed(c->id);
-        }
     }
-    ctr_put(c);
     return r;
 }
 
-static int hook_disconnect(const char *network, const char *ref, bool force, struct md_error *err)
+static int disconnect_locked(struct container *c, const char *network, bool force,
+                             struct md_error *err)
 {
-    struct container *c = NULL;
-    if (cstore_find(ref, &c, err) < 0)
-        return -1;
+    bool live = net_begin(c);
     int r = 0;
-    if (running(c)) {
+    if (live) {
         r = net_disconnect_network(c->id, network, err);
         if (r < 0 && force && err->err == MD_ENOTFOUND) {
             md_err_clear(err);
@@ -305,14 +340,51 @@ static int hook_disconnect(const char *network, const char *ref, bool force, str
         bool had = json_object_get(nets, network) != NULL;
         json_object_del(nets, network);
         cstore_unlock();
-        if (!had && !running(c) && !force)
+        if (!had && !live && !force)
             r = md_err(err, MD_EINVAL, "container %s is not connected to network %s", c->id,
                        network);
         else
             r = ctr_save(c, err);
-        if (r == 0 && running(c))
-            hosts_changed(c->id);
     }
+    if (live)
+        net_end(c);
+    if (r == 0 && live)
+        hosts_changed(c->id);
+    return r;
+}
+
+/* The hooks hold the container's op_lock (see net_begin); rm may have
+ * come first while they waited for it. */
+static bool still_there(struct container *c, const char *ref, struct md_error *err)
+{
+    cstore_lock();
+    bool removed = c->removed;
+    cstore_unlock();
+    if (removed)
+        md_err(err, MD_ENOTFOUND, "No such container: %s", ref);
+    return !removed;
+}
+
+static int hook_connect(const char *network, const char *ref, json_t *ec, struct md_error *err)
+{
+    struct container *c = NULL;
+    if (cstore_find(ref, &c, err) < 0)
+        return -1;
+    pthread_mutex_lock(&c->op_lock);
+    int r = still_there(c, ref, err) ? connect_locked(c, network, ec, err) : -1;
+    pthread_mutex_unlock(&c->op_lock);
+    ctr_put(c);
+    return r;
+}
+
+static int hook_disconnect(const char *network, const char *ref, bool force, struct md_error *err)
+{
+    struct container *c = NULL;
+    if (cstore_find(ref, &c, err) < 0)
+        return -1;
+    pthread_mutex_lock(&c->op_lock);
+    int r = still_there(c, ref, err) ? disconnect_locked(c, network, force, err) : -1;
+    pthread_mutex_unlock(&c->op_lock);
     ctr_put(c);
     return r;
 }
@@ -335,6 +407,10 @@ void ctr_net_stop(struct container *c)
 {
     struct md_error err = {0};
     cstore_lock();
+    /* a connect under way (net_begin) finishes first: its endpoint goes
+     * with the rest instead of outliving the container's run */
+    while (c->net_busy > 0)
+        cstore_wait(100);
     bool connected = has_endpoints(c);
     cstore_unlock();
     /* --network none/host, or already disconnected (exit, then --rm): the

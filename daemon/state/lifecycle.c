@@ -339,6 +339,7 @@ static void handle_exit(struct container *c)
     /* waiters (docker wait, run) see the exit once everything is undone */
     cstore_lock();
     c->exit_seq++;
+    c->seq_exit_code = ex.code;
     c->exiting = false;
     c->cleaned = cleaned;
     bool autoremove = json_is_true(json_object_get(c->host_config, "AutoRemove"));
@@ -471,6 +472,7 @@ static int start_locked(struct container *c, struct md_error *err)
             c->finished_ns = time_now_ns();
         }
         c->exit_seq++;
+        c->seq_exit_code = c->exit_code;
         cstore_broadcast();
         cstore_unlock();
         struct md_error e2 = {0};
@@ -654,13 +656,34 @@ int ctr_kill(struct container *c, int sig, struct md_error *err)
         return md_err(err, MD_ECONFLICT, "cannot kill container: %s: container %s is not running",
                       c->name, c->id);
     }
+    bool paused = c->status == CTR_PAUSED;
     struct rt_state st = state_of(c);
     cstore_unlock();
-    if (rt_kill(&st, sig, err) < 0)
-        return md_err_wrap(err, "cannot kill container: %s", c->name);
+    if (rt_kill(&st, sig, err) < 0) {
+        /* PID 1 already gone, its exit not yet handled: SIGKILL's outcome
+         * all the same (docker ignores "no such process" there too) */
+        if (sig != SIGKILL || err->err != MD_ECONFLICT)
+            return md_err_wrap(err, "cannot kill container: %s", c->name);
+        md_err_clear(err);
+    }
     char signame[16];
     snprintf(signame, sizeof signame, "%d", sig);
     emit(c, "kill", json_pack("{s:s}", "signal", signame));
+    if (sig != SIGKILL)
+        return 0;
+    /* docker answers a SIGKILL only once the container is dead, so that
+     * `kill && rm` works and inspect shows the exit; other signals may be
+     * caught, their answer comes once they are sent. A frozen PID 1 (v1
+     * freezer) dies only when thawed. */
+    if (paused)
+        rt_freeze(c->id, md_cfg.cgroup_parent, false, err);
+    md_err_clear(err);
+    cstore_lock();
+    bool gone = wait_exit_locked(c, 10000);
+    cstore_unlock();
+    if (!gone)
+        return md_err(err, MD_EINTERNAL,
+                      "tried to kill container, but did not receive an exit event");
     return 0;
 }
 

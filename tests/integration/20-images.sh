@@ -150,6 +150,27 @@ Total reclaimed space: $(human "$SIZE" 4)" "$($c image prune -a -f)"
 }
 run_both scenario
 
+# prune -a never touches an image a container uses, running or stopped, nor
+# any of its tags (ps goes on showing the tag); once the container is gone,
+# prune -a removes it
+prune_in_use() { # starts and ends with an empty store
+    local c=$CLI n=pr-$CLI
+    $c load -i "$BB" >/dev/null && $c tag busybox mdtest/run:$c
+    $c run -d --name "$n" busybox sleep 100 >/dev/null
+    expect_eq "$c: image prune -a -f with a running container" "Total reclaimed space: 0B" "$($c image prune -a -f)"
+    expect_eq "$c: ... keeps the image and both tags" "busybox:latest mdtest/run:$c" \
+        "$($c images --format '{{.Repository}}:{{.Tag}}' | sort | xargs)"
+    expect_eq "$c: ... ps shows the tag" "busybox" "$($c ps -f name="^$n\$" --format '{{.Image}}')"
+    $c kill "$n" >/dev/null
+    expect_eq "$c: image prune -a -f with a stopped container" "Total reclaimed space: 0B" "$($c image prune -a -f)"
+    expect_eq "$c: ... keeps the image and both tags" "busybox:latest mdtest/run:$c" \
+        "$($c images --format '{{.Repository}}:{{.Tag}}' | sort | xargs)"
+    $c rm "$n" >/dev/null
+    expect_match "$c: with the container removed, prune -a deletes the image" "deleted: $BBID" "$($c image prune -a -f)"
+    expect_eq "$c: ... empty again" "0 0" "$(nimages) $(nlayers)"
+}
+run_both prune_in_use
+
 # --- the stock CLI reading stdin; compressed archives
 expect_eq "dk: load from stdin" "Loaded image: busybox:latest" "$(dk load <"$BB")"
 md rmi busybox >/dev/null

@@ -133,6 +133,60 @@ unshare" "$out"
 }
 run_both scenario
 
+# kill (SIGKILL) answers once the container is dead, as docker's does:
+# `kill && rm` needs no sleep, and inspect right after shows the exit
+kill_then_rm() {
+    local c=$CLI n=kr-$CLI i rmfail=0 states=""
+    for i in $(seq 1 30); do
+        $c run -d --name "$n" busybox sleep 100 >/dev/null
+        if $c kill "$n" >/dev/null; then
+            [ $((i % 3)) -eq 0 ] && states+="$($c inspect -f '{{.State.Running}} {{.State.ExitCode}}' "$n");"
+            $c rm "$n" >/dev/null 2>&1 || rmfail=$((rmfail + 1))
+        fi
+        $c rm -f "$n" >/dev/null 2>&1
+    done
+    expect_eq "$c: kill && rm, 30 times: every rm succeeds" 0 "$rmfail"
+    expect_eq "$c: inspect right after kill: not running, exit 137" \
+        "$(printf 'false 137;%.0s' $(seq 1 10))" "$states"
+}
+run_both kill_then_rm
+
+# $CLI's command, stopped after SECS: a wait that never answers fails its
+# check instead of hanging the suite (timeout cannot run the md/dk functions)
+cli_bounded() {
+    local secs=$1; shift
+    if [ "$CLI" = md ]; then timeout "$secs" "$MINIDOCK" -H "unix://$SOCK" "$@"
+    else DOCKER_CONFIG=$T/docker-config timeout "$secs" docker -H "unix://$SOCK" "$@"; fi
+}
+# wait on a --restart always container: its exit (into restarting) is what
+# docker's not-running and next-exit conditions answer, with its code; a wait
+# that begins while it restarts answers at the next exit; removed at rm
+wait_restarting() {
+    local c=$CLI n=rs-$CLI i restarting before after out
+    $c run -d --name "$n" --restart always busybox sh -c 'sleep 1; exit 3' >/dev/null
+    expect_eq "$c: wait on a restart=always container gives its exit code" 3 "$(cli_bounded 20 wait "$n")"
+    expect_eq "$c: ... and wait?condition=next-exit answers at the next exit" '{"StatusCode":3,"Error":null}' \
+        "$(timeout 20 curl -s --unix-socket "$SOCK" -X POST "http://x/v1.50/containers/$n/wait?condition=next-exit")"
+    # the restart delay doubles (100, 200, 400 ms...): catch it restarting
+    for i in $(seq 1 200); do
+        api "http://x/v1.50/containers/$n/json" | grep -q '"Restarting":true' && break
+        sleep 0.02
+    done
+    read -r restarting before < <(api "http://x/v1.50/containers/$n/json" | jq -r '"\(.State.Restarting) \(.RestartCount)"')
+    out=$(timeout 20 curl -s --unix-socket "$SOCK" -X POST "http://x/v1.50/containers/$n/wait")
+    after=$(api "http://x/v1.50/containers/$n/json" | jq .RestartCount)
+    expect_eq "$c: a not-running wait begun while restarting answers at the next exit" \
+        "true $((before + 1)) {\"StatusCode\":3,\"Error\":null}" "$restarting $after $out"
+    # the wait's headers come at once: rm only once they are in
+    curl -s -N -i -m 20 --unix-socket "$SOCK" -X POST "http://x/v1.50/containers/$n/wait?condition=removed" >"$T/wait-removed-$c" &
+    local wpid=$!
+    for i in $(seq 1 200); do grep -q '^HTTP/1.1 200' "$T/wait-removed-$c" && break; sleep 0.02; done
+    $c rm -f "$n" >/dev/null
+    wait $wpid
+    expect_match "$c: wait?condition=removed answers at rm" '^\{"StatusCode":[0-9]+,"Error":null\}' "$(tail -n 1 "$T/wait-removed-$c")"
+}
+run_both wait_restarting
+
 # An idle daemon trims its memory a second after the last request
 # (daemon/idle.c drops clean library pages and free heap): whatever it
 # dropped must come back on the next request, in every thread.

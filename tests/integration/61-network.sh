@@ -88,6 +88,15 @@ scenario() {
     for i in $(seq 1 50); do $c logs "a-$c" 2>&1 | grep -q "packets received" && break; sleep 0.1; done
     expect_match "$c: a learned b's name after it started (hosts updated)" "1 packets received" "$($c logs "a-$c" 2>&1)"
     expect_match "$c: network inspect lists both" "a-$c.*b-$c|b-$c.*a-$c" "$($c network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$net")"
+    # connecting it again: docker's 403, and nothing changes
+    aip=$($c inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "a-$c")
+    expect_rc "$c: network connect to a network it is on is refused" 1 $c network connect "$net" "a-$c"
+    expect_eq "$c: ... with docker's message" "Error response from daemon: endpoint with name a-$c already exists in network $net" "$OUT"
+    expect_eq "$c: ... as 403" 403 "$(api -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        -d "{\"Container\":\"a-$c\"}" "http://x/v1.50/networks/$net/connect")"
+    expect_eq "$c: ... still one endpoint, same address" "2 $aip" \
+        "$($c network inspect -f '{{len .Containers}}' "$net") $($c inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "a-$c")"
+    expect_eq "$c: ... no second interface in the container" "eth0 lo" "$($c exec "a-$c" ls /sys/class/net | xargs)"
     expect_rc "$c: network rm while in use" 1 $c network rm "$net"
     expect_match "$c: ... has active endpoints" "has active endpoints" "$OUT"
     $c rm -f "a-$c" "b-$c" >/dev/null

@@ -56,4 +56,47 @@ ip1=$(md inspect -f '{{.NetworkSettings.IPAddress}}' exposer)
 expect_eq "a container reaches another on the bridge" "exposed" "$(md run --rm busybox timeout 5 wget -q -O- "http://$ip1/")"
 md rm -f exposer >/dev/null
 
+# network connect/disconnect racing stop/start while ps and inspect read the
+# record (bounded: 20 s or the iteration counts). Each time stop returns,
+# nothing of the container's network may remain (no lease, no endpoint
+# record): a connect that lost the race to the exit used to leave its
+# endpoint behind until the next daemon start.
+RNET=race-$TAG
+md network create "$RNET" >/dev/null
+rid=$(md run -d --name racer busybox sleep 1000)
+leftover() { # what a stopped container $1 may not have (an address in inspect neither)
+    local l e a
+    l=$(grep -c "$1" "$DATA/network/ipam.json" 2>/dev/null)
+    e=$(ls "$DATA/network/endpoints" 2>/dev/null | grep -c "$1")
+    a=$(api "http://x/v1.50/containers/$1/json" | jq -r '[.NetworkSettings.Networks[]? | .IPAddress // ""] | join("")' 2>/dev/null)
+    [ "${l:-0}" = 0 ] && [ "$e" = 0 ] && [ -z "$a" ] || echo "lease:$l ep:$e addr:$a"
+}
+end=$((SECONDS + 20))
+(for i in $(seq 1 300); do
+    [ $SECONDS -lt $end ] || break
+    md network connect "$RNET" racer; md network disconnect "$RNET" racer
+done) >/dev/null 2>&1 &
+pc=$!
+(for i in $(seq 1 300); do
+    [ $SECONDS -lt $end ] || break
+    md ps -a; md inspect racer; api "http://x/v1.50/networks/$RNET"
+done) >/dev/null 2>&1 &
+pr=$!
+for i in $(seq 1 100); do
+    [ $SECONDS -lt $end ] || break
+    md stop -t 0 racer >/dev/null 2>&1
+    l=$(leftover "$rid"); [ -n "$l" ] && { echo "$l" >>"$T/race-leftovers"; break; }
+    md start racer >/dev/null 2>&1
+done
+wait $pc $pr
+md stop -t 0 racer >/dev/null 2>&1
+expect_eq "connect racing stop: nothing of the network left at any stop" "" "$(cat "$T/race-leftovers" 2>/dev/null)$(leftover "$rid")"
+expect_eq "... the daemon still answers" "OK" "$(api http://x/_ping)"
+expect_rc "... the container starts again" 0 md start racer
+nnet=$(md inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{if $v.IPAddress}}x{{end}}{{end}}' racer)
+expect_eq "... with one endpoint per network it is on" "${#nnet}" "$(jq length "$DATA/network/endpoints/$rid.json")"
+md rm -f racer >/dev/null
+expect_eq "... and rm leaves nothing" "" "$(leftover "$rid")"
+md network rm "$RNET" >/dev/null
+
 suite_end

@@ -446,6 +446,38 @@ START_TEST(test_tag_rmi_prune)
 }
 END_TEST
 
+/* prune -a leaves an image a container uses alone: deleting it name by name
+ * would untag all but the last (rmi's rule for one of several names) */
+START_TEST(test_prune_all_keeps_used)
+{
+    struct built b = {0};
+    build_busybox(&b);
+    _cleanup_free_ char *arch = docker_archive(&b, "[\"busybox:latest\"]", NULL);
+    struct md_error err = {0};
+    ck_assert_int_eq(load_file(arch, NULL, &err), 0);
+    ck_assert_int_eq(store_tag("busybox", "docker.io/myrepo/bb", "v1", &err), 0);
+    struct filters *all = filters_new();
+    ck_assert_int_eq(filters_add(all, "dangling=false", &err), 0);
+    image_set_usage_check(used_by_running);
+    _cleanup_free_ char *p1 = records_text(store_prune(all, &err));
+    ck_assert_str_eq(p1, "{\"ImagesDeleted\":null,\"SpaceReclaimed\":0}");
+    image_set_usage_check(used_by_stopped);
+    _cleanup_free_ char *p2 = records_text(store_prune(all, &err));
+    ck_assert_str_eq(p2, "{\"ImagesDeleted\":null,\"SpaceReclaimed\":0}");
+    struct image *im;
+    ck_assert_int_eq(image_lookup("busybox", &im, &err), 0);
+    _cleanup_strv_ char **tags = store_refs_of(im, false);
+    ck_assert_int_eq(strv_len(tags), 2);
+    image_put(im);
+    image_set_usage_check(NULL);
+    _cleanup_free_ char *p3 = records_text(store_prune(all, &err));
+    filters_free(all);
+    ck_assert(strstr(p3, b.id));
+    nothing_left();
+    built_free(&b);
+}
+END_TEST
+
 static int fd_sink(void *ctx, const void *buf, size_t n)
 {
     return write(*(int *)ctx, buf, n) == (ssize_t)n ? 0 : -1;
@@ -745,6 +777,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_load_failures_leave_nothing);
     tcase_add_test(tc, test_oci_nested_index);
     tcase_add_test(tc, test_tag_rmi_prune);
+    tcase_add_test(tc, test_prune_all_keeps_used);
     tcase_add_test(tc, test_save_then_load);
     tcase_add_test(tc, test_load_shared_layers);
     tcase_add_test(tc, test_load_source_fails);
