@@ -133,6 +133,25 @@ unshare" "$out"
 }
 run_both scenario
 
+# An image whose /etc/passwd has short lines (bug 8): PID 1 reads only the
+# fields a line has. "daemon" follows a full line, so a stale field would
+# show as HOME=/root; a line without a gid names no usable user.
+"$ROOT/contrib/mkimage-busybox.sh" --rootfs "$T/pw-rootfs.tar" >/dev/null 2>&1 &&
+    mkdir -p "$T/pw-root" && tar -C "$T/pw-root" -xf "$T/pw-rootfs.tar" &&
+    printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1\nbroken:x:5\napp:x:1000:1000::/home/app:/bin/sh\n' \
+        >"$T/pw-root/etc/passwd" &&
+    (cd "$T/pw-root" && tar -cf "$T/pw.tar" .) && md import "$T/pw.tar" shortpw >/dev/null &&
+    ok "an image with short passwd lines imported" || not_ok "import an image with short passwd lines"
+for c in md dk; do
+    expect_eq "$c: --user after a short line: its own fields" "1000:1000 /home/app" \
+        "$($c run --rm --user app shortpw sh -c 'echo $(id -u):$(id -g) $HOME' 2>&1)"
+    expect_eq "$c: --user of a short line: ids, HOME / (no home field)" "1:1 /" \
+        "$($c run --rm --user daemon shortpw sh -c 'echo $(id -u):$(id -g) $HOME' 2>&1)"
+    expect_rc "$c: --user of a line without a gid is refused" 126 $c run --rm --user broken shortpw true
+    expect_match "$c: ... with docker's message" "unable to find user broken: no matching entries in passwd file" "$OUT"
+done
+md rmi shortpw >/dev/null
+
 # An idle daemon trims its memory a second after the last request
 # (daemon/idle.c drops clean library pages and free heap): whatever it
 # dropped must come back on the next request, in every thread.

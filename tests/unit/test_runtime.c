@@ -216,14 +216,20 @@ static const char *PASSWD = "root:x:0:0:root:/root:/bin/sh\n"
 static const char *GROUP = "root:x:0:\nwheel:x:10:alice,bob\nstaff:x:50:bob,alice\n"
                            "nogroup:x:65534:\nalice:x:1001:\n";
 
-static int resolve(const char *spec, char *const *add, struct rt_user *u, struct md_error *e)
+static int resolve_in(const char *passwd, const char *spec, char *const *add, struct rt_user *u,
+                      struct md_error *e)
 {
-    FILE *pw = fmemopen((void *)PASSWD, strlen(PASSWD), "r");
+    FILE *pw = fmemopen((void *)passwd, strlen(passwd), "r");
     FILE *gr = fmemopen((void *)GROUP, strlen(GROUP), "r");
     int r = user_resolve(pw, gr, spec, add, u, e);
     fclose(pw);
     fclose(gr);
     return r;
+}
+
+static int resolve(const char *spec, char *const *add, struct rt_user *u, struct md_error *e)
+{
+    return resolve_in(PASSWD, spec, add, u, e);
 }
 
 START_TEST(test_user_resolve)
@@ -293,6 +299,42 @@ START_TEST(test_user_resolve)
     ck_assert_uint_eq(u.gid, 1000);
     user_free(&u);
     ck_assert_int_eq(user_resolve(NULL, NULL, "root", NULL, &u, &e), -1);
+    md_err_clear(&e);
+}
+END_TEST
+
+/* Short lines (bug 8): the fields a line lacks are empty, never whatever the
+ * previous line left in the field array. "daemon" follows a full line, so
+ * a stale pointer would show up as its home "/root"; "first" comes before
+ * any other line. A line without a gid names no usable user. */
+static const char *SHORT_PASSWD = "first:x:3:3\n"
+                                  "root:x:0:0:root:/root:/bin/sh\n"
+                                  "daemon:x:1:1\n"
+                                  "broken:x:5\n"
+                                  "app:x:1000:1000::/home/app:/bin/sh\n";
+
+START_TEST(test_user_short_lines)
+{
+    struct rt_user u;
+    struct md_error e = {0};
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "first", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 3);
+    ck_assert_str_eq(u.home, "/");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "daemon", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 1);
+    ck_assert_uint_eq(u.gid, 1);
+    ck_assert_str_eq(u.home, "/");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "app", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 1000);
+    ck_assert_str_eq(u.home, "/home/app");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "broken", NULL, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find user broken: no matching entries in passwd file");
     md_err_clear(&e);
 }
 END_TEST
@@ -712,6 +754,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_spec_errors);
     tcase_add_test(t, test_escape);
     tcase_add_test(t, test_user_resolve);
+    tcase_add_test(t, test_user_short_lines);
     tcase_add_test(t, test_lookup);
     tcase_add_test(t, test_open_in_root);
     tcase_add_test(t, test_overlay_options);
