@@ -88,22 +88,6 @@ int img_rm_rf_at(int dirfd, const char *name)
     return r;
 }
 
-int img_mkdir_p(const char *path, mode_t mode)
-{
-    _cleanup_free_ char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    if (mkdir(p, mode) < 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 void img_rand_suffix(char out[17])
 {
     unsigned char b[8];

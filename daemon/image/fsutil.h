@@ -16,8 +16,6 @@ int img_openat2(int dirfd, const char *rel, int flags, mode_t mode, unsigned lon
 /* Remove name below dirfd, whatever it is, without following symlinks.
  * A missing name is not an error. -1 with errno. */
 int img_rm_rf_at(int dirfd, const char *name);
-/* mkdir -p with mode for the last component (0755 for parents). */
-int img_mkdir_p(const char *path, mode_t mode);
 /* All of buf to fd (EINTR retried); -1 with errno. */
 int img_write_all(int fd, const void *buf, size_t n);
 /* Write data to path via a temp file + fsync + rename (0644). */

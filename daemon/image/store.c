@@ -10,6 +10,7 @@
  * still holds an image that uses it, even if the image was deleted. */
 #include "daemon/image/store.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -1284,8 +1285,8 @@ int image_store_init(struct md_error *err)
     S.repos_path = md_data_path("image/repositories.json");
     const char *dirs[] = {S.root, S.blobs, S.layers_dir, S.tmp};
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
-        if (img_mkdir_p(dirs[i], 0700) < 0)
-            return md_errno(err, errno, "create %s", dirs[i]);
+        if (fs_mkdir_p_at(AT_FDCWD, dirs[i], 0700, 0755, err) < 0)
+            return md_err_wrap(err, "create %s", dirs[i]);
     /* unpacks cut short by a crash or a stop */
     clean_dir(S.tmp);
 

@@ -4,6 +4,7 @@
  * undoing their own steps on failure. See net.h. */
 #include "daemon/net/net.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -572,8 +573,8 @@ static int init_locked(struct md_error *err)
     if (!netp_valid_ifname(md_cfg.bridge))
         return md_err(err, MD_EINVAL, "invalid bridge name %s", md_cfg.bridge);
     _cleanup_free_ char *dir = md_data_path("network/endpoints");
-    if (net_mkdir_p(dir, 0700) < 0)
-        return md_errno(err, errno, "create %s", dir);
+    if (fs_mkdir_p(dir, 0700, err) < 0)
+        return md_err_wrap(err, "create %s", dir);
     load_state();
     struct network *br = netp_find("bridge");
     if (!br || !br->predefined) {

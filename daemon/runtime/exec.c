@@ -9,6 +9,7 @@
 #include "daemon/runtime/user.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -61,7 +62,7 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
         md_err_clear(&ignore);
         return md_err(err, MD_ECONFLICT, "container is not running");
     }
-    if (util_mkdir_p(p->exec_dir, 0700, err) < 0)
+    if (fs_mkdir_p(p->exec_dir, 0700, err) < 0)
         return -1;
     _cleanup_free_ char *text = exec_spec_format(p);
     _cleanup_free_ char *spec_path = xasprintf("%s/spec", p->exec_dir);

@@ -4,6 +4,7 @@
 #include "daemon/runtime/mounts.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +59,7 @@ int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_u
     _cleanup_free_ char *upper = xasprintf("%s/upper", rootfs_dir);
     _cleanup_free_ char *work = xasprintf("%s/work", rootfs_dir);
     _cleanup_free_ char *merged = xasprintf("%s/merged", rootfs_dir);
-    if (util_mkdir_p(upper, 0755, err) < 0 || util_mkdir_p(merged, 0755, err) < 0)
+    if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(merged, 0755, err) < 0)
         return -1;
     if (mkdir(work, 0700) < 0 && errno != EEXIST)
         return md_errno(err, errno, "mkdir %s", work);

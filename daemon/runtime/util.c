@@ -158,31 +158,6 @@ uint64_t util_proc_start_time(pid_t pid)
     return strtoull(p + 1, NULL, 10);
 }
 
-int util_mkdir_p(const char *path, mode_t mode, struct md_error *err)
-{
-    /* usually the parent is there: one call, not one per component */
-    if (mkdir(path, mode) == 0 || errno == EEXIST)
-        return 0;
-    if (errno != ENOENT)
-        return md_errno(err, errno, "mkdir %s", path);
-    _cleanup_free_ char *p = xstrdup(path);
-    size_t len = strlen(p);
-    while (len > 1 && p[len - 1] == '/')
-        p[--len] = 0;
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == 0) {
-            char c = *s;
-            *s = 0;
-            if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return md_errno(err, errno, "mkdir %s", p);
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
-}
-
 static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
     (void)sb;

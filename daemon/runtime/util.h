@@ -27,8 +27,6 @@ int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_
 bool util_proc_alive(pid_t pid, uint64_t start);
 /* Field 22 of /proc/<pid>/stat; 0 if the process does not exist. */
 uint64_t util_proc_start_time(pid_t pid);
-/* mkdir -p with mode; existing dirs are fine. */
-int util_mkdir_p(const char *path, mode_t mode, struct md_error *err);
 /* rm -rf that never crosses a mount point; missing path is fine. */
 int util_rm_rf(const char *path, struct md_error *err);
 /* Is path a mount point (statx STATX_ATTR_MOUNT_ROOT)? -1 on error. */

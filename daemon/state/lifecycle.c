@@ -4,6 +4,7 @@
  * the shims' pidfds), never by polling. */
 #include "daemon/state/lifecycle.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -389,18 +390,8 @@ static int create_bind_sources(const struct rt_plan *p, struct md_error *err)
         const char *src = p->binds[i].source;
         if (access(src, F_OK) == 0)
             continue;
-        _cleanup_free_ char *path = xstrdup(src);
-        for (char *s = path + 1;; s++) {
-            bool end = *s == '\0';
-            if (*s == '/' || end) {
-                *s = '\0';
-                if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                    return md_errno(err, errno, "create bind source %s", src);
-                if (end)
-                    break;
-                *s = '/';
-            }
-        }
+        if (fs_mkdir_p(src, 0755, err) < 0)
+            return md_err_wrap(err, "create bind source %s", src);
     }
     return 0;
 }

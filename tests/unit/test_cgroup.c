@@ -4,6 +4,7 @@
 #include "daemon/runtime/cgroup.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ static void teardown(void)
 static void mk(const char *rel)
 {
     _cleanup_free_ char *p = xasprintf("%s/%s", tmp, rel);
-    ck_assert_int_eq(util_mkdir_p(p, 0755, NULL), 0);
+    ck_assert_int_eq(fs_mkdir_p(p, 0755, NULL), 0);
 }
 
 static void put(const char *rel, const char *content)
