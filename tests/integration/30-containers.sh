@@ -142,13 +142,16 @@ run_both scenario
         >"$T/pw-root/etc/passwd" &&
     (cd "$T/pw-root" && tar -cf "$T/pw.tar" .) && md import "$T/pw.tar" shortpw >/dev/null &&
     ok "an image with short passwd lines imported" || not_ok "import an image with short passwd lines"
+# (busybox id itself complains about the short lines on stderr)
+ids='echo $(id -u 2>/dev/null):$(id -g 2>/dev/null) $HOME'
 for c in md dk; do
     expect_eq "$c: --user after a short line: its own fields" "1000:1000 /home/app" \
-        "$($c run --rm --user app shortpw sh -c 'echo $(id -u):$(id -g) $HOME' 2>&1)"
+        "$($c run --rm --user app shortpw sh -c "$ids" 2>&1)"
     expect_eq "$c: --user of a short line: ids, HOME / (no home field)" "1:1 /" \
-        "$($c run --rm --user daemon shortpw sh -c 'echo $(id -u):$(id -g) $HOME' 2>&1)"
-    expect_rc "$c: --user of a line without a gid is refused" 126 $c run --rm --user broken shortpw true
-    expect_match "$c: ... with docker's message" "unable to find user broken: no matching entries in passwd file" "$OUT"
+        "$($c run --rm --user daemon shortpw sh -c "$ids" 2>&1)"
+    out=$($c run --rm --user broken shortpw true 2>&1) && not_ok "$c: --user of a line without a gid ran" ||
+        expect_match "$c: --user of a line without a gid is refused with docker's message" \
+            "unable to find user broken: no matching entries in passwd file" "$out"
 done
 md rmi shortpw >/dev/null
 
