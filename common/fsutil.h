@@ -76,7 +76,7 @@ static inline int fs_rm_rf(const char *path, struct md_error *err)
     return fs_rm_rf_at(AT_FDCWD, path, err);
 }
 
-/* All of buf to fd (EINTR retried); 0 or -errno. */
+/* All of buf to fd (EINTR retried); 0, or -errno with errno set too. */
 int fs_write_all(int fd, const void *buf, size_t n);
 
 /* The whole file below dirfd, NUL-terminated (len, if non-NULL, excludes

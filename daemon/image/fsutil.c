@@ -96,42 +96,6 @@ void img_rand_suffix(char out[17])
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-int img_write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-int img_write_atomic(const char *path, const void *data, size_t len, struct md_error *err)
-{
-    char sfx[17];
-    img_rand_suffix(sfx);
-    _cleanup_free_ char *tmp = xasprintf("%s.tmp-%s", path, sfx);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return md_errno(err, errno, "create %s", tmp);
-    if (img_write_all(fd, data, len) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "write %s", tmp);
-    }
-    if (fsync(fd) < 0 || rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "write %s", path);
-    }
-    return 0;
-}
-
 char *img_read_file(const char *path, size_t max, size_t *len, struct md_error *err)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

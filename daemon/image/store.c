@@ -556,7 +556,7 @@ static int write_config_blob(const char *id, const char *raw, size_t len, struct
     struct stat st;
     if (stat(path, &st) == 0 && (size_t)st.st_size == len)
         return 0;
-    return img_write_atomic(path, raw, len, err);
+    return fs_write_replace_at(AT_FDCWD, path, raw, len, 0644, FS_SYNC, err);
 }
 
 /* ---- adding images ---- */

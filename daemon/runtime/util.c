@@ -1,6 +1,7 @@
 /* File and process helpers for the runtime and the shim. */
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -20,38 +21,6 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-
-static int write_replace(const char *path, const char *data, size_t len, bool sync,
-                         struct md_error *err)
-{
-    _cleanup_free_ char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return md_errno(err, errno, "create %s", tmp);
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            unlink(tmp);
-            return md_errno(err, e, "write %s", tmp);
-        }
-        off += n;
-    }
-    if (sync && fsync(fd) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "fsync %s", tmp);
-    }
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "rename %s to %s", tmp, path);
-    }
-    return 0;
-}
 
 int util_write_file(const char *path, const char *s, bool create, struct md_error *err)
 {
@@ -95,14 +64,9 @@ char *util_read_file(const char *path, size_t *lenp)
     return steal_ptr(&buf);
 }
 
-int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err)
-{
-    return write_replace(path, data, len, true, err);
-}
-
 int util_write_volatile(const char *path, const char *data, size_t len, struct md_error *err)
 {
-    return write_replace(path, data, len, false, err);
+    return fs_write_replace_at(AT_FDCWD, path, data, len, 0644, 0, err);
 }
 
 int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err)

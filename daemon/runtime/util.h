@@ -9,10 +9,9 @@
 
 #include "common/error.h"
 
-/* tmp file in the same directory, fsync, rename. */
-int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err);
-/* The same without the fsync, for exec-root state (specs, pid files, exit
- * records): readers see the old or the new file, never a torn one, and
+/* Atomic replace (fs_write_replace_at) without fsync, for exec-root state
+ * (specs, pid files, exit records): readers see the old or the new file,
+ * never a torn one, and
  * nothing there outlives a reboot (tmpfs /run), so the disk flush that
  * would cost milliseconds per exec on a disk-backed exec-root buys nothing. */
 int util_write_volatile(const char *path, const char *data, size_t len, struct md_error *err);

@@ -66,18 +66,9 @@ int ctr_start_exit_code(int err)
 
 static int write_file(const char *dir, const char *name, const char *text, struct md_error *err)
 {
-    _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", dir, name);
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return md_errno(err, errno, "write %s", path);
     /* no fsync: these files are written anew at every start */
-    size_t n = strlen(text);
-    if (write(fd, text, n) != (ssize_t)n)
-        return md_errno(err, errno, "write %s", path);
-    if (rename(tmp, path) < 0)
-        return md_errno(err, errno, "rename %s", path);
-    return 0;
+    return fs_write_replace_at(AT_FDCWD, path, text, strlen(text), 0644, 0, err);
 }
 
 /* The host's resolv.conf without loopback nameservers, which mean nothing
