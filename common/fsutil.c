@@ -14,10 +14,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* -e, with "<op> <path>: <strerror>" in err. */
+/* -e, errno e, and "<op> <path>: <strerror>" in err. */
 static int fail(struct md_error *err, int e, const char *op, const char *path)
 {
     md_errno(err, e, "%s %s", op, path);
+    errno = e;
     return -e;
 }
 

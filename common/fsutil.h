@@ -4,8 +4,9 @@
  * stays inside it. Linked into the daemon, the static shim and the client:
  * libc only.
  *
- * Errors: 0 or a negative errno; err (may be NULL) gets a message naming
- * the operation and the path, as md_errno writes it. */
+ * Errors: 0 or a negative errno, errno set to it too; err (may be NULL)
+ * gets a message naming the operation and the path, as md_errno writes
+ * it. */
 #pragma once
 #include <fcntl.h>
 #include <stddef.h>

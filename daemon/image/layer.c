@@ -583,7 +583,7 @@ static int make_room(struct unpack *u, int pfd, const char *base, struct md_erro
     _cleanup_free_ char *victim =
         *u->cur_dir ? xasprintf("%s/%s", u->cur_dir, base) : xstrdup(base);
     dirc_drop(u, victim, true);
-    if (img_rm_rf_at(pfd, base) < 0)
+    if (fs_rm_rf_at(pfd, base, NULL) < 0)
         return entry_err(u, err, "replace the earlier entry: %s", strerror(errno));
     return 0;
 }

@@ -58,7 +58,7 @@ struct gc {
 static void gc_run(struct gc *g)
 {
     for (char **p = g->paths; p && *p; p++)
-        if (img_rm_rf_at(AT_FDCWD, *p) < 0)
+        if (fs_rm_rf_at(AT_FDCWD, *p, NULL) < 0)
             log_warn("remove %s: %s", *p, strerror(errno));
     strv_free(g->paths);
     g->paths = NULL;
@@ -193,7 +193,7 @@ char *store_tmp_dir(struct md_error *err)
 
 void store_tmp_remove(const char *path)
 {
-    if (path && img_rm_rf_at(AT_FDCWD, path) < 0)
+    if (path && fs_rm_rf_at(AT_FDCWD, path, NULL) < 0)
         log_warn("remove %s: %s", path, strerror(errno));
 }
 
@@ -1210,7 +1210,7 @@ static void clean_dir(const char *path)
     while (d && (de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        if (img_rm_rf_at(fd, de->d_name) < 0)
+        if (fs_rm_rf_at(fd, de->d_name, NULL) < 0)
             log_warn("remove %s/%s: %s", path, de->d_name, strerror(errno));
     }
 }
@@ -1220,7 +1220,7 @@ static struct image *load_image(const char *id, json_t *meta)
     _cleanup_free_ char *path = xasprintf("%s/%s", S.blobs, digest_hex(id));
     struct md_error err = {0};
     size_t len;
-    _cleanup_free_ char *raw = img_read_file(path, CONFIG_MAX, &len, &err);
+    _cleanup_free_ char *raw = fs_read_file_at(AT_FDCWD, path, CONFIG_MAX, &len, &err);
     char got[DIGEST_LEN + 1];
     if (raw)
         sha256_digest(raw, len, got);
@@ -1272,7 +1272,7 @@ static void gc_blobs_locked(void)
         if (image_find_locked(id))
             continue;
         log_info("removing unused blob %s", de->d_name);
-        img_rm_rf_at(dirfd(d), de->d_name);
+        fs_rm_rf_at(dirfd(d), de->d_name, NULL);
     }
 }
 
@@ -1299,7 +1299,7 @@ int image_store_init(struct md_error *err)
         struct layer *l = load_layer_dir(de->d_name);
         if (!l) {
             log_warn("removing incomplete layer directory %s/%s", S.layers_dir, de->d_name);
-            img_rm_rf_at(dirfd(d), de->d_name);
+            fs_rm_rf_at(dirfd(d), de->d_name, NULL);
             continue;
         }
         layer_add_locked(l);

@@ -145,7 +145,7 @@ int cgroup_init(const char *root, struct md_error *err)
     struct statfs sf;
     if (statfs(root, &sf) < 0)
         return md_errno(err, errno, "statfs %s", root);
-    _cleanup_free_ char *self = util_read_file("/proc/self/cgroup", NULL);
+    _cleanup_free_ char *self = fs_read_file("/proc/self/cgroup", NULL);
     if (!self)
         return md_errno(err, errno, "read /proc/self/cgroup");
     layout_reset();
@@ -255,7 +255,7 @@ int cg_write(const char *dir, const char *file, const char *value, struct md_err
 char *cg_read(const char *dir, const char *file)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
-    return util_read_file(path, NULL);
+    return fs_read_file(path, NULL);
 }
 
 int cg_read_key(const char *dir, const char *file, const char *key, unsigned long long *out)
@@ -473,7 +473,7 @@ static int rmdir_retry(const char *dir, struct md_error *err)
 static void rm_fake(const char *dir)
 {
     if (L.fake)
-        util_rm_rf(dir, NULL);
+        fs_rm_rf(dir, NULL);
 }
 
 static void remove_dirs(const struct cg_paths *p)

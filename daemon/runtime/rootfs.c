@@ -70,7 +70,7 @@ int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_u
          * while it is there; the upper dir it guards is ours to trust or
          * not (an --rm container's, run again by restart) */
         _cleanup_free_ char *mark = xasprintf("%s/work/incompat/volatile", work);
-        if (access(mark, F_OK) == 0 && util_rm_rf(mark, err) < 0)
+        if (access(mark, F_OK) == 0 && fs_rm_rf(mark, err) < 0)
             return -1;
     }
     _cleanup_free_ char *opts =
@@ -108,5 +108,5 @@ int rt_rootfs_remove(const char *rootfs_dir, struct md_error *err)
     _cleanup_free_ char *merged = xasprintf("%s/merged", rootfs_dir);
     if (util_is_mountpoint(merged) == 1)
         return md_err(err, EBUSY, "%s is still mounted", merged);
-    return util_rm_rf(rootfs_dir, err);
+    return fs_rm_rf(rootfs_dir, err);
 }

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,33 +36,6 @@ int util_write_file(const char *path, const char *s, bool create, struct md_erro
     return 0;
 }
 
-char *util_read_file(const char *path, size_t *lenp)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    _cleanup_free_ char *buf = xmalloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return NULL;
-        if (n == 0)
-            break;
-        len += n;
-    }
-    buf[len] = 0;
-    if (lenp)
-        *lenp = len;
-    return steal_ptr(&buf);
-}
-
 int util_write_volatile(const char *path, const char *data, size_t len, struct md_error *err)
 {
     return fs_write_replace_at(AT_FDCWD, path, data, len, 0644, 0, err);
@@ -78,7 +50,7 @@ int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_e
 
 int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err)
 {
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     if (!s)
         return md_errno(err, errno, "read %s", path);
     int p = 0;
@@ -95,7 +67,7 @@ bool util_proc_alive(pid_t pid, uint64_t start)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     const char *p = s ? strrchr(s, ')') : NULL;
     if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
         return false;
@@ -106,7 +78,7 @@ uint64_t util_proc_start_time(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     if (!s)
         return 0;
     /* comm may contain spaces and parentheses: fields start after the last ')' */
@@ -120,29 +92,6 @@ uint64_t util_proc_start_time(pid_t pid)
     if (!p)
         return 0;
     return strtoull(p + 1, NULL, 10);
-}
-
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    int r = type == FTW_DP ? rmdir(path) : unlink(path);
-    if (r < 0 && errno != ENOENT)
-        return errno;
-    return 0;
-}
-
-int util_rm_rf(const char *path, struct md_error *err)
-{
-    struct stat st;
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : md_errno(err, errno, "stat %s", path);
-    int r = nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-    if (r > 0)
-        return md_errno(err, r, "remove %s", path);
-    if (r < 0)
-        return md_errno(err, errno, "remove %s", path);
-    return 0;
 }
 
 int util_is_mountpoint(const char *path)

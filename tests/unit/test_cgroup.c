@@ -24,7 +24,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    util_rm_rf(tmp, NULL);
+    fs_rm_rf(tmp, NULL);
 }
 
 static void mk(const char *rel)
@@ -43,7 +43,7 @@ static void put(const char *rel, const char *content)
 static void expect_file(const char *dir, const char *file, const char *want)
 {
     _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-    _cleanup_free_ char *got = util_read_file(p, NULL);
+    _cleanup_free_ char *got = fs_read_file(p, NULL);
     ck_assert_msg(got != NULL, "%s was not written", p);
     ck_assert_msg(!strcmp(got, want), "%s: got \"%s\", want \"%s\"", p, got, want);
 }

@@ -12,6 +12,7 @@
 #include "daemon/runtime/user.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/strbuf.h"
 
 #include <check.h>
@@ -403,7 +404,7 @@ START_TEST(test_lookup)
     free(out);
     md_err_clear(&e);
     close(fd);
-    util_rm_rf(root, NULL);
+    fs_rm_rf(root, NULL);
 }
 END_TEST
 
@@ -439,7 +440,7 @@ START_TEST(test_open_in_root)
     ck_assert_int_eq(mnt_open_in_root(fd, "/missing", true, false, &e), -1);
     md_err_clear(&e);
     close(fd);
-    util_rm_rf(root, NULL);
+    fs_rm_rf(root, NULL);
 }
 END_TEST
 
@@ -711,7 +712,7 @@ START_TEST(test_seccomp_cache)
     struct md_error e = {0};
     ck_assert_msg(seccomp_export_cached(path, caps, &e) == 0, "%s", md_err_msg(&e));
     size_t n = 0, m = 0;
-    _cleanup_free_ char *cached = util_read_file(path, &n);
+    _cleanup_free_ char *cached = fs_read_file(path, &n);
     ck_assert_ptr_nonnull(cached);
     ck_assert_uint_gt(n, 0);
     ck_assert_uint_eq(n % 8, 0); /* struct sock_filter */
@@ -720,14 +721,14 @@ START_TEST(test_seccomp_cache)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(seccomp_export_default(caps, fd, &e), 0);
     close(fd);
-    _cleanup_free_ char *fresh = util_read_file(fresh_path, &m);
+    _cleanup_free_ char *fresh = fs_read_file(fresh_path, &m);
     ck_assert_uint_eq(n, m);
     ck_assert(memcmp(cached, fresh, n) == 0);
     /* another capability set, another program */
     fd = open(fresh_path, O_WRONLY | O_TRUNC);
     ck_assert_int_eq(seccomp_export_default(caps | BIT(CAP_SYS_ADMIN), fd, &e), 0);
     close(fd);
-    _cleanup_free_ char *admin = util_read_file(fresh_path, &m);
+    _cleanup_free_ char *admin = fs_read_file(fresh_path, &m);
     ck_assert(m != n || memcmp(cached, admin, n) != 0);
     /* an entry already there is not rewritten, and no temporary is left */
     struct stat a, b;
@@ -735,7 +736,7 @@ START_TEST(test_seccomp_cache)
     ck_assert_int_eq(seccomp_export_cached(path, caps, &e), 0);
     ck_assert_int_eq(stat(path, &b), 0);
     ck_assert_uint_eq(a.st_ino, b.st_ino);
-    ck_assert_int_eq(util_rm_rf(fresh_path, NULL), 0);
+    ck_assert_int_eq(fs_rm_rf(fresh_path, NULL), 0);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(rmdir(dir), 0); /* empty: nothing else was written */
     /* an unwritable place is an error, not a crash */
