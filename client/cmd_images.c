@@ -8,6 +8,7 @@
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/filters.h"
+#include "common/fsutil.h"
 #include "common/jsonutil.h"
 #include "common/reference.h"
 #include "common/strbuf.h"
@@ -16,7 +17,6 @@
 
 #include <ctype.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -794,16 +794,15 @@ static int cmd_save(int argc, char **argv)
     sb_free(&q);
     /* atomicwriter: a temp file beside the target, renamed on success */
     int fd = STDOUT_FILENO;
-    _cleanup_free_ char *tmp = NULL;
+    _cleanup_fs_replace_ struct fs_replace out = {.fd = -1};
     if (output && *output) {
-        _cleanup_free_ char *dcopy = xstrdup(output);
-        tmp = xasprintf("%s/.tmp-%s.XXXXXX", dirname(dcopy), basename((char *)output));
-        fd = mkstemp(tmp);
-        if (fd < 0) {
-            fprintf(stderr, "failed to save image: %s: %s\n", output, strerror(errno));
+        struct md_error e = {0};
+        if (fs_replace_open(&out, AT_FDCWD, output, 0600, &e) < 0) {
+            fprintf(stderr, "failed to save image: %s\n", md_err_msg(&e));
+            md_err_clear(&e);
             return 1;
         }
-        fchmod(fd, 0600);
+        fd = out.fd;
     }
     struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
     struct http_conn *hc = http_send(&req);
@@ -833,19 +832,12 @@ static int cmd_save(int argc, char **argv)
                 memmove(tail, tail + n, sizeof tail - (size_t)n);
                 memcpy(tail + sizeof tail - (size_t)n, buf, (size_t)n);
             }
-            for (ssize_t off = 0; off < n;) {
-                ssize_t w = write(fd, buf + off, (size_t)(n - off));
-                if (w < 0 && errno == EINTR)
-                    continue;
-                if (w < 0) {
-                    fprintf(stderr, "write: %s\n", strerror(errno));
-                    rc = 1;
-                    break;
-                }
-                off += w;
-            }
-            if (rc)
+            int w = fs_write_all(fd, buf, (size_t)n);
+            if (w < 0) {
+                fprintf(stderr, "write: %s\n", strerror(-w));
+                rc = 1;
                 break;
+            }
         }
         if (n < 0 && !rc) {
             fprintf(stderr, "error reading the archive from the daemon: %s\n",
@@ -859,14 +851,14 @@ static int cmd_save(int argc, char **argv)
         }
     }
     http_close(hc);
-    if (tmp) {
-        if (rc == 0 && (fsync(fd) < 0 || rename(tmp, output) < 0)) {
-            fprintf(stderr, "failed to save image: %s: %s\n", output, strerror(errno));
+    /* on failure the cleanup drops the temporary file */
+    if (out.tmp && rc == 0) {
+        struct md_error e = {0};
+        if (fs_replace_commit(&out, FS_SYNC, &e) < 0) {
+            fprintf(stderr, "failed to save image: %s\n", md_err_msg(&e));
+            md_err_clear(&e);
             rc = 1;
         }
-        if (rc)
-            unlink(tmp);
-        close(fd);
     }
     return rc;
 }

@@ -3,6 +3,7 @@
  * and IPAM state are written through json_write_atomic). */
 #include "common/jsonutil.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -105,67 +106,19 @@ const char *json_str(json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static int fsync_dir(const char *dir, struct md_error *err)
-{
-    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return md_errno(err, errno, "open directory %s", dir);
-    if (fsync(fd) < 0)
-        return md_errno(err, errno, "fsync directory %s", dir);
-    return 0;
-}
-
 int json_write_replace(const char *path, json_t *j, bool durable, struct md_error *err)
 {
     const char *slash = strrchr(path, '/');
-    _cleanup_free_ char *dir =
-        slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-    const char *base = slash ? slash + 1 : path;
-    if (!*base)
+    if (!*(slash ? slash + 1 : path))
         return md_err(err, MD_EINVAL, "write %s: not a file name", path);
-    /* Same directory, so rename() is atomic; a dot name so a crash leftover
-     * is never mistaken for a record by directory scans. */
-    _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp-XXXXXX", dir, base);
-    /* mkostemp creates it 0600: records hold environment variables, which
-     * often carry secrets. */
-    _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return md_errno(err, errno, "write %s: create temporary file", path);
     /* one write: json_dumpfd writes piece by piece, hundreds of syscalls */
     _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    size_t len = text ? strlen(text) : 0, off = 0;
-    while (text && off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    if (!text || off < len) {
-        int e = errno ? errno : EIO;
-        unlink(tmp);
-        return md_errno(err, e, "write %s", path);
-    }
-    if (durable && fsync(fd) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "write %s: fsync", path);
-    }
-    int raw = steal_fd(&fd);
-    if (close(raw) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "write %s: close", path);
-    }
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "write %s: rename", path);
-    }
-    /* Without this the rename itself may not survive a power cut. */
-    if (durable && fsync_dir(dir, err) < 0)
-        return md_err_wrap(err, "write %s", path);
+    if (!text)
+        return md_err(err, MD_EINTERNAL, "write %s: cannot encode", path);
+    /* 0600: records hold environment variables, which often carry secrets */
+    if (fs_write_replace_at(AT_FDCWD, path, text, strlen(text), 0600,
+                            durable ? FS_SYNC | FS_SYNC_DIR : 0, err) < 0)
+        return -1;
     return 0;
 }
 

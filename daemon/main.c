@@ -3,6 +3,7 @@
  * leaves them running (live restore). */
 #include "common/cleanup.h"
 #include "common/error.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
@@ -43,22 +44,6 @@ static void usage(FILE *f)
                "      --shim PATH           minidock-shim binary\n"
                "  -v, --version             print the version and exit\n"
                "  -h, --help                print this help\n");
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-    _cleanup_free_ char *p = xstrdup(path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    if (mkdir(p, mode) < 0 && errno != EEXIST)
-        return -1;
-    return 0;
 }
 
 /* One daemon per data root: an flock held for the daemon's lifetime. */
@@ -106,8 +91,8 @@ static int open_socket(struct md_error *err)
         unlink(md_cfg.socket_path);
     }
     _cleanup_free_ char *dir = xstrdup(md_cfg.socket_path);
-    if (mkdir_p(dirname(dir), 0755) < 0)
-        return md_errno(err, errno, "create the socket's directory");
+    if (fs_mkdir_p(dirname(dir), 0755, err) < 0)
+        return md_err_wrap(err, "create the socket's directory");
 
     _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -287,9 +272,9 @@ int main(int argc, char **argv)
         return 1;
     }
     struct md_error err = {0};
-    if (mkdir_p(md_cfg.data_root, 0711) < 0 || mkdir_p(md_cfg.exec_root, 0711) < 0) {
-        fprintf(stderr, "minidockd: create %s or %s: %s\n", md_cfg.data_root, md_cfg.exec_root,
-                strerror(errno));
+    if (fs_mkdir_p_at(AT_FDCWD, md_cfg.data_root, 0711, 0755, &err) < 0 ||
+        fs_mkdir_p_at(AT_FDCWD, md_cfg.exec_root, 0711, 0755, &err) < 0) {
+        fprintf(stderr, "minidockd: create the data and exec roots: %s\n", md_err_msg(&err));
         return 1;
     }
     /* Relative paths would change meaning for the shim and the mount table. */

@@ -1,5 +1,5 @@
 /* File helpers of the image store: confined opens below a directory fd,
- * recursive removal through fds, atomic small-file writes. */
+ * random names for temporary entries (the rest is in common/fsutil). */
 #pragma once
 #include <stddef.h>
 #include <sys/types.h>
@@ -13,16 +13,5 @@
 
 /* openat2(dirfd, rel, flags|O_CLOEXEC, mode, resolve); -1 with errno. */
 int img_openat2(int dirfd, const char *rel, int flags, mode_t mode, unsigned long long resolve);
-/* Remove name below dirfd, whatever it is, without following symlinks.
- * A missing name is not an error. -1 with errno. */
-int img_rm_rf_at(int dirfd, const char *name);
-/* mkdir -p with mode for the last component (0755 for parents). */
-int img_mkdir_p(const char *path, mode_t mode);
-/* All of buf to fd (EINTR retried); -1 with errno. */
-int img_write_all(int fd, const void *buf, size_t n);
-/* Write data to path via a temp file + fsync + rename (0644). */
-int img_write_atomic(const char *path, const void *data, size_t len, struct md_error *err);
-/* Whole file into memory (NUL-terminated), at most max bytes. */
-char *img_read_file(const char *path, size_t max, size_t *len, struct md_error *err);
 /* A random 16-hex-char suffix for temp names. */
 void img_rand_suffix(char out[17]);

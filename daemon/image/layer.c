@@ -19,6 +19,7 @@
  * no tool that builds layers produces them. */
 #include "daemon/image/layer.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "daemon/image/fsutil.h"
 #include "daemon/image/whiteout.h"
@@ -60,7 +61,7 @@ ssize_t layer_fd_read(void *ctx, const void **buf, struct md_error *err)
 
 int layer_fd_write(void *ctx, const void *buf, size_t n)
 {
-    return img_write_all(*(int *)ctx, buf, n);
+    return fs_write_all(*(int *)ctx, buf, n);
 }
 
 bool layer_sniff(const void *p, size_t n)
@@ -336,7 +337,7 @@ static la_ssize_t b_read(struct archive *b, void *cd, const void **buf)
         return -1;
     }
     sha256_async_feed(&u->diff_hash, *buf, size);
-    if (u->tar_fd >= 0 && img_write_all(u->tar_fd, *buf, size) < 0)
+    if (u->tar_fd >= 0 && fs_write_all(u->tar_fd, *buf, size) < 0)
         u->write_failed = true;
     u->slice = *buf;
     u->slice_pos = u->pos;
@@ -582,7 +583,7 @@ static int make_room(struct unpack *u, int pfd, const char *base, struct md_erro
     _cleanup_free_ char *victim =
         *u->cur_dir ? xasprintf("%s/%s", u->cur_dir, base) : xstrdup(base);
     dirc_drop(u, victim, true);
-    if (img_rm_rf_at(pfd, base) < 0)
+    if (fs_rm_rf_at(pfd, base, NULL) < 0)
         return entry_err(u, err, "replace the earlier entry: %s", strerror(errno));
     return 0;
 }
@@ -614,7 +615,7 @@ static int write_contents(struct unpack *u, struct archive *b, int fd, int64_t s
         }
         if (written + (int64_t)n > size)
             return entry_err(u, err, "more data than the header's size");
-        if (img_write_all(fd, buf, n) < 0)
+        if (fs_write_all(fd, buf, n) < 0)
             return entry_err(u, err, "write: %s", strerror(errno));
         written += (int64_t)n;
     }
@@ -656,9 +657,8 @@ static int switch_to_tar(struct unpack *u, struct md_error *err)
     /* then the bytes B was given beyond: in ret, then in the slice */
     size_t k = u->ret_len - u->ret_off;
     int64_t rest = u->pos - u->cursor - (int64_t)k;
-    if ((k && img_write_all(fd, u->ret + u->ret_off, k) < 0) ||
-        (rest > 0 &&
-         img_write_all(fd, u->slice + (u->pos - rest - u->slice_pos), (size_t)rest) < 0))
+    if ((k && fs_write_all(fd, u->ret + u->ret_off, k) < 0) ||
+        (rest > 0 && fs_write_all(fd, u->slice + (u->pos - rest - u->slice_pos), (size_t)rest) < 0))
         return md_errno(err, errno, "%s: write layer.tar", u->o->label);
     fclose(u->ts);
     u->ts = NULL;

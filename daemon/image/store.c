@@ -10,6 +10,7 @@
  * still holds an image that uses it, even if the image was deleted. */
 #include "daemon/image/store.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -57,7 +58,7 @@ struct gc {
 static void gc_run(struct gc *g)
 {
     for (char **p = g->paths; p && *p; p++)
-        if (img_rm_rf_at(AT_FDCWD, *p) < 0)
+        if (fs_rm_rf_at(AT_FDCWD, *p, NULL) < 0)
             log_warn("remove %s: %s", *p, strerror(errno));
     strv_free(g->paths);
     g->paths = NULL;
@@ -192,7 +193,7 @@ char *store_tmp_dir(struct md_error *err)
 
 void store_tmp_remove(const char *path)
 {
-    if (path && img_rm_rf_at(AT_FDCWD, path) < 0)
+    if (path && fs_rm_rf_at(AT_FDCWD, path, NULL) < 0)
         log_warn("remove %s: %s", path, strerror(errno));
 }
 
@@ -555,7 +556,7 @@ static int write_config_blob(const char *id, const char *raw, size_t len, struct
     struct stat st;
     if (stat(path, &st) == 0 && (size_t)st.st_size == len)
         return 0;
-    return img_write_atomic(path, raw, len, err);
+    return fs_write_replace_at(AT_FDCWD, path, raw, len, 0644, FS_SYNC, err);
 }
 
 /* ---- adding images ---- */
@@ -1214,7 +1215,7 @@ static void clean_dir(const char *path)
     while (d && (de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        if (img_rm_rf_at(fd, de->d_name) < 0)
+        if (fs_rm_rf_at(fd, de->d_name, NULL) < 0)
             log_warn("remove %s/%s: %s", path, de->d_name, strerror(errno));
     }
 }
@@ -1224,7 +1225,7 @@ static struct image *load_image(const char *id, json_t *meta)
     _cleanup_free_ char *path = xasprintf("%s/%s", S.blobs, digest_hex(id));
     struct md_error err = {0};
     size_t len;
-    _cleanup_free_ char *raw = img_read_file(path, CONFIG_MAX, &len, &err);
+    _cleanup_free_ char *raw = fs_read_file_at(AT_FDCWD, path, CONFIG_MAX, &len, &err);
     char got[DIGEST_LEN + 1];
     if (raw)
         sha256_digest(raw, len, got);
@@ -1276,7 +1277,7 @@ static void gc_blobs_locked(void)
         if (image_find_locked(id))
             continue;
         log_info("removing unused blob %s", de->d_name);
-        img_rm_rf_at(dirfd(d), de->d_name);
+        fs_rm_rf_at(dirfd(d), de->d_name, NULL);
     }
 }
 
@@ -1289,8 +1290,8 @@ int image_store_init(struct md_error *err)
     S.repos_path = md_data_path("image/repositories.json");
     const char *dirs[] = {S.root, S.blobs, S.layers_dir, S.tmp};
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
-        if (img_mkdir_p(dirs[i], 0700) < 0)
-            return md_errno(err, errno, "create %s", dirs[i]);
+        if (fs_mkdir_p_at(AT_FDCWD, dirs[i], 0700, 0755, err) < 0)
+            return md_err_wrap(err, "create %s", dirs[i]);
     /* unpacks cut short by a crash or a stop */
     clean_dir(S.tmp);
 
@@ -1303,7 +1304,7 @@ int image_store_init(struct md_error *err)
         struct layer *l = load_layer_dir(de->d_name);
         if (!l) {
             log_warn("removing incomplete layer directory %s/%s", S.layers_dir, de->d_name);
-            img_rm_rf_at(dirfd(d), de->d_name);
+            fs_rm_rf_at(dirfd(d), de->d_name, NULL);
             continue;
         }
         layer_add_locked(l);

@@ -1,6 +1,7 @@
 /* The writer thread of layer unpacking (see writer.h). */
 #include "daemon/image/writer.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "daemon/image/fsutil.h"
 
@@ -38,7 +39,7 @@ static void wjob_fail(struct writer *w, struct wjob *j, const char *what, int e)
  * (after chown too: it clears security.capability), times. */
 static void wjob_run(struct writer *w, struct wjob *j)
 {
-    if (j->len && img_write_all(j->fd, j->data, j->len) < 0)
+    if (j->len && fs_write_all(j->fd, j->data, j->len) < 0)
         return wjob_fail(w, j, "write", errno);
     if (!j->last || !j->meta)
         return;

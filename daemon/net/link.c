@@ -2,6 +2,7 @@
  * sysctls; see link.h. */
 #include "daemon/net/link.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/log.h"
 
@@ -516,24 +517,10 @@ int netns_remove(const char *path, struct md_error *err)
     return 0;
 }
 
-int net_mkdir_p(const char *dir, mode_t mode)
-{
-    _cleanup_free_ char *p = xstrdup(dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-            return -1;
-        *s = '/';
-    }
-    return mkdir(p, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 int netns_dir_ensure(const char *dir, struct md_error *err)
 {
-    if (net_mkdir_p(dir, 0711) < 0)
-        return md_errno(err, errno, "create %s", dir);
+    if (fs_mkdir_p(dir, 0711, err) < 0)
+        return md_err_wrap(err, "create %s", dir);
     bool made = false;
     while (mount("", dir, "none", MS_SHARED | MS_REC, NULL) < 0) {
         /* EINVAL: not a mount point yet; make it one, then retry */

@@ -51,6 +51,3 @@ void netns_dir_release(const char *dir);
 int sysctl_write(const char *path, const char *value, struct md_error *err);
 /* "1\n" -> "1"; NULL when unreadable. */
 char *sysctl_read(const char *path);
-
-/* mkdir -p; 0 or -1 with errno. */
-int net_mkdir_p(const char *dir, mode_t mode);

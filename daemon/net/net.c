@@ -4,6 +4,7 @@
  * undoing their own steps on failure. See net.h. */
 #include "daemon/net/net.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -202,33 +203,11 @@ static bool ctr_has_ep(const char *ctr)
 static int write_state(const char *path, json_t *j, struct md_error *err)
 {
     _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    _cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
     if (!text)
         return md_err(err, MD_EINTERNAL, "write %s: cannot encode", path);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return md_errno(err, errno, "write %s", tmp);
-    size_t n = strlen(text);
-    if (write(fd, text, n) != (ssize_t)n) {
-        int e = errno ? errno : EIO;
-        unlink(tmp);
-        return md_errno(err, e, "write %s", tmp);
-    }
-    /* Swap the files, then drop the old one: a plain rename over an
-     * existing file makes ext4 (auto_da_alloc) start writing the new file
-     * out at once, 0.2 ms typically and several under load, on every
-     * connect and disconnect. Readers see the old or the new file, as with
-     * rename; durability is argued above. */
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-        unlink(tmp);
-        return 0;
-    }
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "rename %s", tmp);
-    }
-    return 0;
+    /* FS_EXCHANGE: on every connect and disconnect, ext4 would start
+     * writing out a file renamed over another at once (fsutil.h) */
+    return fs_write_replace_at(AT_FDCWD, path, text, strlen(text), 0600, FS_EXCHANGE, err);
 }
 
 static json_t *network_to_json(const struct network *n)
@@ -572,8 +551,8 @@ static int init_locked(struct md_error *err)
     if (!netp_valid_ifname(md_cfg.bridge))
         return md_err(err, MD_EINVAL, "invalid bridge name %s", md_cfg.bridge);
     _cleanup_free_ char *dir = md_data_path("network/endpoints");
-    if (net_mkdir_p(dir, 0700) < 0)
-        return md_errno(err, errno, "create %s", dir);
+    if (fs_mkdir_p(dir, 0700, err) < 0)
+        return md_err_wrap(err, "create %s", dir);
     load_state();
     struct network *br = netp_find("bridge");
     if (!br || !br->predefined) {

@@ -6,6 +6,7 @@
 #include "daemon/runtime/cgroup.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -144,7 +145,7 @@ int cgroup_init(const char *root, struct md_error *err)
     struct statfs sf;
     if (statfs(root, &sf) < 0)
         return md_errno(err, errno, "statfs %s", root);
-    _cleanup_free_ char *self = util_read_file("/proc/self/cgroup", NULL);
+    _cleanup_free_ char *self = fs_read_file("/proc/self/cgroup", NULL);
     if (!self)
         return md_errno(err, errno, "read /proc/self/cgroup");
     layout_reset();
@@ -254,7 +255,7 @@ int cg_write(const char *dir, const char *file, const char *value, struct md_err
 char *cg_read(const char *dir, const char *file)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
-    return util_read_file(path, NULL);
+    return fs_read_file(path, NULL);
 }
 
 int cg_read_key(const char *dir, const char *file, const char *key, unsigned long long *out)
@@ -390,7 +391,7 @@ static int enable_subtree(const char *dir, const char *ctrls, bool is_own, struc
     }
     md_err_clear(&e);
     _cleanup_free_ char *leaf = xasprintf("%s/minidock/daemon", dir);
-    if (util_mkdir_p(leaf, 0755, err) < 0)
+    if (fs_mkdir_p(leaf, 0755, err) < 0)
         return -1;
     char pid[32];
     snprintf(pid, sizeof pid, "%d", (int)getpid());
@@ -406,7 +407,7 @@ static int v2_prepare_parents(const char *parent, struct md_error *err)
 {
     _cleanup_free_ char *ctrls = wanted_controllers();
     if (!ctrls[0])
-        return util_mkdir_p(parent, 0755, err);
+        return fs_mkdir_p(parent, 0755, err);
     _cleanup_free_ char *own =
         strcmp(L.v2_own, "/") ? xasprintf("%s%s", L.v2_root, L.v2_own) : xstrdup(L.v2_root);
     size_t ol = strlen(own);
@@ -472,7 +473,7 @@ static int rmdir_retry(const char *dir, struct md_error *err)
 static void rm_fake(const char *dir)
 {
     if (L.fake)
-        util_rm_rf(dir, NULL);
+        fs_rm_rf(dir, NULL);
 }
 
 static void remove_dirs(const struct cg_paths *p)
@@ -504,13 +505,13 @@ int cgroup_create(const struct cg_paths *p, const struct rt_limits *l, bool priv
             log_warn("cgroup: %s; containers run without resource controllers", md_err_msg(&e));
             md_err_clear(&e);
         }
-        if (util_mkdir_p(p->v2_parent, 0755, err) < 0)
+        if (fs_mkdir_p(p->v2_parent, 0755, err) < 0)
             return -1;
         if (mkdir(p->v2, 0755) < 0 && errno != EEXIST)
             return md_errno(err, errno, "create cgroup %s", p->v2);
     }
     for (size_t i = 0; i < p->nv1; i++) {
-        if (util_mkdir_p(p->v1[i], 0755, err) < 0) {
+        if (fs_mkdir_p(p->v1[i], 0755, err) < 0) {
             remove_dirs(p);
             return md_err_wrap(err, "create cgroup");
         }

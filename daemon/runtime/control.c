@@ -4,6 +4,7 @@
 #include "daemon/runtime/cgroup.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <dirent.h>
@@ -80,7 +81,7 @@ int rt_read_exit(const char *exec_dir, struct rt_exit *ex, struct md_error *err)
 {
     memset(ex, 0, sizeof *ex);
     _cleanup_free_ char *path = xasprintf("%s/exit", exec_dir);
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     if (!s) {
         if (errno == ENOENT)
             return md_err(err, MD_ENOTFOUND, "no exit record in %s", exec_dir);
@@ -101,7 +102,7 @@ static pid_t parent_of(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     const char *p = s ? strstr(s, "\nPPid:") : NULL;
     return p ? (pid_t)atoi(p + 6) : 0;
 }
@@ -184,7 +185,7 @@ int rt_cleanup(const char *id, const char *rootfs_dir, const char *exec_dir,
         util_stop_shim(exec_dir, 3000);
         stop_exec_shims(exec_dir);
     }
-    if (exec_dir && util_rm_rf(exec_dir, &e) < 0)
+    if (exec_dir && fs_rm_rf(exec_dir, &e) < 0)
         keep_first(&first, &e);
     if (first.msg) {
         if (err) {

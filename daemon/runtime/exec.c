@@ -9,6 +9,7 @@
 #include "daemon/runtime/user.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -61,12 +62,12 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
         md_err_clear(&ignore);
         return md_err(err, MD_ECONFLICT, "container is not running");
     }
-    if (util_mkdir_p(p->exec_dir, 0700, err) < 0)
+    if (fs_mkdir_p(p->exec_dir, 0700, err) < 0)
         return -1;
     _cleanup_free_ char *text = exec_spec_format(p);
     _cleanup_free_ char *spec_path = xasprintf("%s/spec", p->exec_dir);
     if (util_write_volatile(spec_path, text, strlen(text), err) < 0) {
-        util_rm_rf(p->exec_dir, NULL);
+        fs_rm_rf(p->exec_dir, NULL);
         return -1;
     }
     int sync = fork_from_container_shim(p, &ctr);
@@ -82,7 +83,7 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
     if (sync < 0) {
         sync = rt_spawn_shim("exec", p->exec_dir, err);
         if (sync < 0) {
-            util_rm_rf(p->exec_dir, NULL);
+            fs_rm_rf(p->exec_dir, NULL);
             return -1;
         }
         r = rt_await_ready(sync, p->exec_dir, "exec shim", EXEC_PREPARE_TIMEOUT_MS, st, err);
@@ -90,7 +91,7 @@ int rt_exec_prepare(const struct rt_exec_plan *p, struct rt_state *st, struct md
     if (r < 0) {
         close(sync);
         util_stop_shim(p->exec_dir, 2000);
-        util_rm_rf(p->exec_dir, NULL);
+        fs_rm_rf(p->exec_dir, NULL);
         memset(st, 0, sizeof *st);
         return -1;
     }
@@ -125,7 +126,7 @@ int rt_exec_read_status(int fd, int *code)
 int rt_exec_cleanup(const char *exec_dir, int grace_ms, struct md_error *err)
 {
     util_stop_shim(exec_dir, grace_ms);
-    return util_rm_rf(exec_dir, err);
+    return fs_rm_rf(exec_dir, err);
 }
 
 /* path inside root (never outside it), as a FILE, or NULL when missing */

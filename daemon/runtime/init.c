@@ -13,6 +13,7 @@
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/user.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -226,23 +227,6 @@ static char **container_env(const struct rt_plan *p)
     return exec_env(p->env, p->hostname, p->tty, NULL);
 }
 
-static int mkdir_cwd(const char *cwd, struct md_error *err)
-{
-    _cleanup_free_ char *p = xstrdup(cwd);
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || !*s) {
-            char c = *s;
-            *s = 0;
-            if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return md_errno(err, errno, "create the working directory %s", p);
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
-}
-
 struct exec_ctx {
     const struct rt_plan *p;
     char **env;
@@ -363,8 +347,10 @@ void child_finish(const struct child_proc *cp)
     if (resolve_user(p, &u, &e) < 0)
         fail(&e, 1);
     const char *cwd = p->cwd && p->cwd[0] ? p->cwd : "/";
-    if (cp->mkdir_cwd && mkdir_cwd(cwd, &e) < 0)
+    if (cp->mkdir_cwd && fs_mkdir_p(cwd, 0755, &e) < 0) {
+        md_err_wrap(&e, "create the working directory %s", cwd);
         fail(&e, 1);
+    }
     struct exec_ctx x = {.p = p, .env = strv_dup(cp->env), .bpf = cp->bpf, .bpf_len = cp->bpf_len};
     if (!env_has(x.env, "HOME")) {
         _cleanup_free_ char *h = xasprintf("HOME=%s", u.home);

@@ -4,6 +4,7 @@
 #include "daemon/runtime/mounts.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +59,7 @@ int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_u
     _cleanup_free_ char *upper = xasprintf("%s/upper", rootfs_dir);
     _cleanup_free_ char *work = xasprintf("%s/work", rootfs_dir);
     _cleanup_free_ char *merged = xasprintf("%s/merged", rootfs_dir);
-    if (util_mkdir_p(upper, 0755, err) < 0 || util_mkdir_p(merged, 0755, err) < 0)
+    if (fs_mkdir_p(upper, 0755, err) < 0 || fs_mkdir_p(merged, 0755, err) < 0)
         return -1;
     if (mkdir(work, 0700) < 0 && errno != EEXIST)
         return md_errno(err, errno, "mkdir %s", work);
@@ -69,7 +70,7 @@ int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_u
          * while it is there; the upper dir it guards is ours to trust or
          * not (an --rm container's, run again by restart) */
         _cleanup_free_ char *mark = xasprintf("%s/work/incompat/volatile", work);
-        if (access(mark, F_OK) == 0 && util_rm_rf(mark, err) < 0)
+        if (access(mark, F_OK) == 0 && fs_rm_rf(mark, err) < 0)
             return -1;
     }
     _cleanup_free_ char *opts =
@@ -107,5 +108,5 @@ int rt_rootfs_remove(const char *rootfs_dir, struct md_error *err)
     _cleanup_free_ char *merged = xasprintf("%s/merged", rootfs_dir);
     if (util_is_mountpoint(merged) == 1)
         return md_err(err, EBUSY, "%s is still mounted", merged);
-    return util_rm_rf(rootfs_dir, err);
+    return fs_rm_rf(rootfs_dir, err);
 }

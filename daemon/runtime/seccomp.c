@@ -6,6 +6,7 @@
 #include "daemon/runtime/seccomp.h"
 
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,20 +159,12 @@ int seccomp_export_cached(const char *path, uint64_t caps, struct md_error *err)
 {
     if (access(path, R_OK) == 0)
         return 0;
-    /* per thread: daemon threads may fill the same entry at once */
-    _cleanup_free_ char *tmp = xasprintf("%s.%d", path, (int)gettid());
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return md_errno(err, errno, "seccomp filter cache %s", tmp);
-    if (seccomp_export_default(caps, fd, err) < 0) {
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) < 0) {
-        md_errno(err, errno, "seccomp filter cache %s", path);
-        unlink(tmp);
-        return -1;
-    }
+    /* daemon threads may fill the same entry at once: each writes its own
+     * temporary file, the last rename wins, all with the same bytes */
+    _cleanup_fs_replace_ struct fs_replace r = {.fd = -1};
+    if (fs_replace_open(&r, AT_FDCWD, path, 0600, err) < 0 ||
+        seccomp_export_default(caps, r.fd, err) < 0 || fs_replace_commit(&r, 0, err) < 0)
+        return md_err_wrap(err, "seccomp filter cache %s", path);
     return 0;
 }
 

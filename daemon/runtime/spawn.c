@@ -9,6 +9,7 @@
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -70,7 +71,7 @@ static char *cached_filter(uint64_t caps, struct md_error *err)
 int rt_seccomp_cache(const char *dir, struct md_error *err)
 {
     /* emptied: what an older build compiled may differ from ours */
-    if (util_rm_rf(dir, err) < 0 || util_mkdir_p(dir, 0700, err) < 0)
+    if (fs_rm_rf(dir, err) < 0 || fs_mkdir_p(dir, 0700, err) < 0)
         return md_err_wrap(err, "seccomp filter cache");
     free(seccomp_dir);
     seccomp_dir = xstrdup(dir);
@@ -163,7 +164,7 @@ ssize_t rt_read_line(int fd, char *buf, size_t cap, int timeout_ms)
 char *rt_shim_log_tail(const char *exec_dir)
 {
     _cleanup_free_ char *path = xasprintf("%s/shim.log", exec_dir);
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     if (!s || !*s)
         return NULL;
     size_t n = strlen(s);
@@ -249,7 +250,7 @@ static void undo_prepare(const struct rt_plan *p, const struct cg_paths *cg, boo
         log_warn("undo start of %.12s: %s", p->id, md_err_msg(&e));
         md_err_clear(&e);
     }
-    util_rm_rf(p->exec_dir, NULL);
+    fs_rm_rf(p->exec_dir, NULL);
 }
 
 /* The shim's first word on the sync pipe: "ready PID START" once PID 1 (or
@@ -298,7 +299,7 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struc
     if (rt_reconnect(p->exec_dir, &old, &ignore) == 0)
         return md_err(err, MD_ECONFLICT, "container %.12s is already running", p->id);
     md_err_clear(&ignore);
-    if (util_mkdir_p(p->exec_dir, 0700, err) < 0)
+    if (fs_mkdir_p(p->exec_dir, 0700, err) < 0)
         return -1;
     remove_stale(p->exec_dir);
 
@@ -307,8 +308,8 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struc
     for (size_t i = 0; i < p->nbinds; i++) {
         struct stat sb;
         if (lstat(p->binds[i].source, &sb) < 0 && errno == ENOENT &&
-            util_mkdir_p(p->binds[i].source, 0755, err) < 0) {
-            util_rm_rf(p->exec_dir, NULL);
+            fs_mkdir_p(p->binds[i].source, 0755, err) < 0) {
+            fs_rm_rf(p->exec_dir, NULL);
             return md_err_wrap(err, "create bind source");
         }
     }

@@ -29,7 +29,10 @@ static int parse_id(const char *s, unsigned long *out)
     return 0;
 }
 
-/* Split one line into at most n ':'-separated fields (in place). */
+/* Split one line into at most n ':'-separated fields (in place); returns how
+ * many the line has. The fields a short line lacks are set to "" (as
+ * moby/sys/user leaves them empty), so a caller may read all n: images do
+ * ship lines like "daemon:x:1:1". */
 static size_t fields(char *line, char **f, size_t n)
 {
     size_t k = 0;
@@ -42,6 +45,8 @@ static size_t fields(char *line, char **f, size_t n)
         *c = 0;
         p = c + 1;
     }
+    for (size_t i = k; i < n; i++)
+        f[i] = p + strlen(p);
     return k;
 }
 
@@ -74,7 +79,7 @@ static bool find_passwd(FILE *f, const char *name, const unsigned long *uid, str
             out->name = xstrdup(fv[0]);
             out->uid = u;
             out->gid = g;
-            out->home = xstrdup(fv[5] && fv[5][0] ? fv[5] : "/");
+            out->home = xstrdup(fv[5][0] ? fv[5] : "/");
             return true;
         }
     }

@@ -1,11 +1,11 @@
 /* File and process helpers for the runtime and the shim. */
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,38 +20,6 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-
-static int write_replace(const char *path, const char *data, size_t len, bool sync,
-                         struct md_error *err)
-{
-    _cleanup_free_ char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return md_errno(err, errno, "create %s", tmp);
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            unlink(tmp);
-            return md_errno(err, e, "write %s", tmp);
-        }
-        off += n;
-    }
-    if (sync && fsync(fd) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "fsync %s", tmp);
-    }
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return md_errno(err, e, "rename %s to %s", tmp, path);
-    }
-    return 0;
-}
 
 int util_write_file(const char *path, const char *s, bool create, struct md_error *err)
 {
@@ -68,41 +36,9 @@ int util_write_file(const char *path, const char *s, bool create, struct md_erro
     return 0;
 }
 
-char *util_read_file(const char *path, size_t *lenp)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    _cleanup_free_ char *buf = xmalloc(cap);
-    for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return NULL;
-        if (n == 0)
-            break;
-        len += n;
-    }
-    buf[len] = 0;
-    if (lenp)
-        *lenp = len;
-    return steal_ptr(&buf);
-}
-
-int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err)
-{
-    return write_replace(path, data, len, true, err);
-}
-
 int util_write_volatile(const char *path, const char *data, size_t len, struct md_error *err)
 {
-    return write_replace(path, data, len, false, err);
+    return fs_write_replace_at(AT_FDCWD, path, data, len, 0644, 0, err);
 }
 
 int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err)
@@ -114,7 +50,7 @@ int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_e
 
 int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err)
 {
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     if (!s)
         return md_errno(err, errno, "read %s", path);
     int p = 0;
@@ -131,7 +67,7 @@ bool util_proc_alive(pid_t pid, uint64_t start)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     const char *p = s ? strrchr(s, ')') : NULL;
     if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
         return false;
@@ -142,7 +78,7 @@ uint64_t util_proc_start_time(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    _cleanup_free_ char *s = util_read_file(path, NULL);
+    _cleanup_free_ char *s = fs_read_file(path, NULL);
     if (!s)
         return 0;
     /* comm may contain spaces and parentheses: fields start after the last ')' */
@@ -156,54 +92,6 @@ uint64_t util_proc_start_time(pid_t pid)
     if (!p)
         return 0;
     return strtoull(p + 1, NULL, 10);
-}
-
-int util_mkdir_p(const char *path, mode_t mode, struct md_error *err)
-{
-    /* usually the parent is there: one call, not one per component */
-    if (mkdir(path, mode) == 0 || errno == EEXIST)
-        return 0;
-    if (errno != ENOENT)
-        return md_errno(err, errno, "mkdir %s", path);
-    _cleanup_free_ char *p = xstrdup(path);
-    size_t len = strlen(p);
-    while (len > 1 && p[len - 1] == '/')
-        p[--len] = 0;
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == 0) {
-            char c = *s;
-            *s = 0;
-            if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return md_errno(err, errno, "mkdir %s", p);
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
-}
-
-static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    int r = type == FTW_DP ? rmdir(path) : unlink(path);
-    if (r < 0 && errno != ENOENT)
-        return errno;
-    return 0;
-}
-
-int util_rm_rf(const char *path, struct md_error *err)
-{
-    struct stat st;
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : md_errno(err, errno, "stat %s", path);
-    int r = nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-    if (r > 0)
-        return md_errno(err, r, "remove %s", path);
-    if (r < 0)
-        return md_errno(err, errno, "remove %s", path);
-    return 0;
 }
 
 int util_is_mountpoint(const char *path)

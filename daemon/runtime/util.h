@@ -9,17 +9,14 @@
 
 #include "common/error.h"
 
-/* tmp file in the same directory, fsync, rename. */
-int util_write_atomic(const char *path, const char *data, size_t len, struct md_error *err);
-/* The same without the fsync, for exec-root state (specs, pid files, exit
- * records): readers see the old or the new file, never a torn one, and
+/* Atomic replace (fs_write_replace_at) without fsync, for exec-root state
+ * (specs, pid files, exit records): readers see the old or the new file,
+ * never a torn one, and
  * nothing there outlives a reboot (tmpfs /run), so the disk flush that
  * would cost milliseconds per exec on a disk-backed exec-root buys nothing. */
 int util_write_volatile(const char *path, const char *data, size_t len, struct md_error *err);
 /* Write a whole string to an existing file (cgroup knobs): one write(2). */
 int util_write_file(const char *path, const char *s, bool create, struct md_error *err);
-/* Read a whole (small) file, NUL-terminated. Returns NULL with errno set. */
-char *util_read_file(const char *path, size_t *len);
 /* "<pid> <starttime>\n" (util_write_volatile) */
 int util_write_pid_file(const char *path, pid_t pid, uint64_t start, struct md_error *err);
 int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_error *err);
@@ -27,10 +24,6 @@ int util_read_pid_file(const char *path, pid_t *pid, uint64_t *start, struct md_
 bool util_proc_alive(pid_t pid, uint64_t start);
 /* Field 22 of /proc/<pid>/stat; 0 if the process does not exist. */
 uint64_t util_proc_start_time(pid_t pid);
-/* mkdir -p with mode; existing dirs are fine. */
-int util_mkdir_p(const char *path, mode_t mode, struct md_error *err);
-/* rm -rf that never crosses a mount point; missing path is fine. */
-int util_rm_rf(const char *path, struct md_error *err);
 /* Is path a mount point (statx STATX_ATTR_MOUNT_ROOT)? -1 on error. */
 int util_is_mountpoint(const char *path);
 /* Wait up to grace_ms for the shim recorded in exec_dir (shim.pid, start

@@ -7,6 +7,7 @@
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -104,7 +105,7 @@ static uint64_t oom_count(const char *file)
 {
     if (!file)
         return 0;
-    _cleanup_free_ char *s = util_read_file(file, NULL);
+    _cleanup_free_ char *s = fs_read_file(file, NULL);
     if (!s)
         return 0;
     for (char *l = s; l && *l;) {
@@ -233,7 +234,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     struct md_error e = {0};
     fcntl(daemon_fd, F_SETFD, FD_CLOEXEC);
     _cleanup_free_ char *spec_path = xasprintf("%s/spec", exec_dir);
-    _cleanup_free_ char *text = util_read_file(spec_path, NULL);
+    _cleanup_free_ char *text = fs_read_file(spec_path, NULL);
     if (!text) {
         md_errno(&e, errno, "read %s", spec_path);
         shim_tell_error(daemon_fd, &e);
@@ -298,7 +299,7 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     }
     /* the daemon's precompiled filter; without it PID 1 compiles one */
     size_t bpf_len = 0;
-    _cleanup_free_ char *bpf = spec.seccomp_bpf ? util_read_file(spec.seccomp_bpf, &bpf_len) : NULL;
+    _cleanup_free_ char *bpf = spec.seccomp_bpf ? fs_read_file(spec.seccomp_bpf, &bpf_len) : NULL;
     if (spec.seccomp_bpf && !bpf)
         log_warn("seccomp filter %s: %s", spec.seccomp_bpf, strerror(errno));
     long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD;

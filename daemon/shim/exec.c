@@ -12,6 +12,7 @@
 #include "daemon/runtime/spec.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/trim.h"
 #include "common/log.h"
 
@@ -95,7 +96,7 @@ static char *cached_filter(const struct rt_exec_plan *x, const struct rt_plan *p
         md_err_clear(&e);
         return NULL;
     }
-    return util_read_file(path, len);
+    return fs_read_file(path, len);
 }
 
 /* The exec'd process is a vfork-style clone (no copy of our memory, and
@@ -166,7 +167,7 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     shim_signals();
 
     _cleanup_free_ char *xpath = xasprintf("%s/spec", exec_dir);
-    _cleanup_free_ char *xtext = util_read_file(xpath, NULL);
+    _cleanup_free_ char *xtext = fs_read_file(xpath, NULL);
     if (!xtext) {
         md_errno(&e, errno, "read %s", xpath);
         return fail_setup(daemon_fd, &e);
@@ -175,7 +176,7 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     if (exec_spec_parse(xtext, &x, &e) < 0)
         return fail_setup(daemon_fd, &e);
     _cleanup_free_ char *cpath = xasprintf("%s/spec", x.ctr_exec_dir);
-    _cleanup_free_ char *ctext = util_read_file(cpath, NULL);
+    _cleanup_free_ char *ctext = fs_read_file(cpath, NULL);
     struct rt_spec cs;
     if (!ctext) {
         md_err(&e, MD_ECONFLICT, "container is not running");

@@ -2,6 +2,7 @@
  * shows for a container's state. */
 #include "daemon/state/container.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -343,24 +344,6 @@ int cstore_rename(struct container *c, const char *name, struct md_error *err)
     return 0;
 }
 
-static int rm_rf_at(int dfd, const char *name)
-{
-    _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
-        DIR *d = fdopendir(fd);
-        if (d) {
-            fd = -1; /* owned by d now */
-            struct dirent *de;
-            while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                    rm_rf_at(dirfd(d), de->d_name);
-            closedir(d);
-        }
-        return unlinkat(dfd, name, AT_REMOVEDIR);
-    }
-    return unlinkat(dfd, name, 0);
-}
-
 void cstore_remove(struct container *c)
 {
     cstore_lock();
@@ -372,7 +355,7 @@ void cstore_remove(struct container *c)
             cstore_broadcast();
             cstore_unlock();
             _cleanup_free_ char *dir = ctr_dir(c);
-            rm_rf_at(AT_FDCWD, dir);
+            fs_rm_rf(dir, NULL);
             ctr_put(c); /* the index's reference */
             return;
         }

@@ -4,6 +4,7 @@
  * the shims' pidfds), never by polling. */
 #include "daemon/state/lifecycle.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/ids.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
@@ -65,18 +66,9 @@ int ctr_start_exit_code(int err)
 
 static int write_file(const char *dir, const char *name, const char *text, struct md_error *err)
 {
-    _cleanup_free_ char *tmp = xasprintf("%s/.%s.tmp", dir, name);
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return md_errno(err, errno, "write %s", path);
     /* no fsync: these files are written anew at every start */
-    size_t n = strlen(text);
-    if (write(fd, text, n) != (ssize_t)n)
-        return md_errno(err, errno, "write %s", path);
-    if (rename(tmp, path) < 0)
-        return md_errno(err, errno, "rename %s", path);
-    return 0;
+    return fs_write_replace_at(AT_FDCWD, path, text, strlen(text), 0644, 0, err);
 }
 
 /* The host's resolv.conf without loopback nameservers, which mean nothing
@@ -388,18 +380,8 @@ static int create_bind_sources(const struct rt_plan *p, struct md_error *err)
         const char *src = p->binds[i].source;
         if (access(src, F_OK) == 0)
             continue;
-        _cleanup_free_ char *path = xstrdup(src);
-        for (char *s = path + 1;; s++) {
-            bool end = *s == '\0';
-            if (*s == '/' || end) {
-                *s = '\0';
-                if (mkdir(path, 0755) < 0 && errno != EEXIST)
-                    return md_errno(err, errno, "create bind source %s", src);
-                if (end)
-                    break;
-                *s = '/';
-            }
-        }
+        if (fs_mkdir_p(src, 0755, err) < 0)
+            return md_err_wrap(err, "create bind source %s", src);
     }
     return 0;
 }

@@ -5,8 +5,9 @@
  * Build (not in the common/ rule of this directory's Makefile):
  *   clang -g -O1 -std=gnu11 -D_GNU_SOURCE -I../.. -fsanitize=fuzzer,address,undefined \
  *     fuzz_image_unpack.c ../../daemon/image/{layer,writer,fsutil,digest,whiteout}.c \
- *     ../../common/{cleanup,error,log,ids}.c -larchive -lcrypto -lpthread */
+ *     ../../common/{cleanup,error,log,ids,fsutil}.c -larchive -lcrypto -lpthread */
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "daemon/image/fsutil.h"
 #include "daemon/image/layer.h"
 
@@ -68,6 +69,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* something escaped the layer */
     if (d)
         closedir(d);
-    img_rm_rf_at(AT_FDCWD, box);
+    fs_rm_rf_at(AT_FDCWD, box, NULL);
     return 0;
 }

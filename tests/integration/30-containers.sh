@@ -187,6 +187,28 @@ wait_restarting() {
 }
 run_both wait_restarting
 
+# An image whose /etc/passwd has short lines (bug 8): PID 1 reads only the
+# fields a line has. "daemon" follows a full line, so a stale field would
+# show as HOME=/root; a line without a gid names no usable user.
+"$ROOT/contrib/mkimage-busybox.sh" --rootfs "$T/pw-rootfs.tar" >/dev/null 2>&1 &&
+    mkdir -p "$T/pw-root" && tar -C "$T/pw-root" -xf "$T/pw-rootfs.tar" &&
+    printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1\nbroken:x:5\napp:x:1000:1000::/home/app:/bin/sh\n' \
+        >"$T/pw-root/etc/passwd" &&
+    (cd "$T/pw-root" && tar -cf "$T/pw.tar" .) && md import "$T/pw.tar" shortpw >/dev/null &&
+    ok "an image with short passwd lines imported" || not_ok "import an image with short passwd lines"
+# (busybox id itself complains about the short lines on stderr)
+ids='echo $(id -u 2>/dev/null):$(id -g 2>/dev/null) $HOME'
+for c in md dk; do
+    expect_eq "$c: --user after a short line: its own fields" "1000:1000 /home/app" \
+        "$($c run --rm --user app shortpw sh -c "$ids" 2>&1)"
+    expect_eq "$c: --user of a short line: ids, HOME / (no home field)" "1:1 /" \
+        "$($c run --rm --user daemon shortpw sh -c "$ids" 2>&1)"
+    out=$($c run --rm --user broken shortpw true 2>&1) && not_ok "$c: --user of a line without a gid ran" ||
+        expect_match "$c: --user of a line without a gid is refused with docker's message" \
+            "unable to find user broken: no matching entries in passwd file" "$out"
+done
+md rmi shortpw >/dev/null
+
 # An idle daemon trims its memory a second after the last request
 # (daemon/idle.c drops clean library pages and free heap): whatever it
 # dropped must come back on the next request, in every thread.

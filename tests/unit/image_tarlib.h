@@ -4,6 +4,7 @@
 /* tables of struct tent list only the fields they need */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "daemon/image/digest.h"
 #include "daemon/image/fsutil.h"
 
@@ -85,7 +86,7 @@ static inline void tar_write(const char *path, const struct tent *ents, int n, b
 static inline char *read_all(const char *path, size_t *len)
 {
     struct md_error err = {0};
-    char *s = img_read_file(path, 1u << 30, len, &err);
+    char *s = fs_read_file_at(AT_FDCWD, path, 1u << 30, len, &err);
     ck_assert_msg(s, "%s", md_err_msg(&err));
     return s;
 }
@@ -135,7 +136,7 @@ static inline char *mktmpdir(void)
 
 static inline void rmtree(const char *d)
 {
-    img_rm_rf_at(AT_FDCWD, d);
+    fs_rm_rf_at(AT_FDCWD, d, NULL);
 }
 
 static inline bool exists(const char *path)

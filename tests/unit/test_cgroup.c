@@ -4,6 +4,7 @@
 #include "daemon/runtime/cgroup.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -23,13 +24,13 @@ static void setup(void)
 
 static void teardown(void)
 {
-    util_rm_rf(tmp, NULL);
+    fs_rm_rf(tmp, NULL);
 }
 
 static void mk(const char *rel)
 {
     _cleanup_free_ char *p = xasprintf("%s/%s", tmp, rel);
-    ck_assert_int_eq(util_mkdir_p(p, 0755, NULL), 0);
+    ck_assert_int_eq(fs_mkdir_p(p, 0755, NULL), 0);
 }
 
 static void put(const char *rel, const char *content)
@@ -42,7 +43,7 @@ static void put(const char *rel, const char *content)
 static void expect_file(const char *dir, const char *file, const char *want)
 {
     _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
-    _cleanup_free_ char *got = util_read_file(p, NULL);
+    _cleanup_free_ char *got = fs_read_file(p, NULL);
     ck_assert_msg(got != NULL, "%s was not written", p);
     ck_assert_msg(!strcmp(got, want), "%s: got \"%s\", want \"%s\"", p, got, want);
 }

@@ -12,6 +12,7 @@
 #include "daemon/runtime/user.h"
 #include "daemon/runtime/util.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/strbuf.h"
 
 #include <check.h>
@@ -224,14 +225,20 @@ static const char *PASSWD = "root:x:0:0:root:/root:/bin/sh\n"
 static const char *GROUP = "root:x:0:\nwheel:x:10:alice,bob\nstaff:x:50:bob,alice\n"
                            "nogroup:x:65534:\nalice:x:1001:\n";
 
-static int resolve(const char *spec, char *const *add, struct rt_user *u, struct md_error *e)
+static int resolve_in(const char *passwd, const char *spec, char *const *add, struct rt_user *u,
+                      struct md_error *e)
 {
-    FILE *pw = fmemopen((void *)PASSWD, strlen(PASSWD), "r");
+    FILE *pw = fmemopen((void *)passwd, strlen(passwd), "r");
     FILE *gr = fmemopen((void *)GROUP, strlen(GROUP), "r");
     int r = user_resolve(pw, gr, spec, add, u, e);
     fclose(pw);
     fclose(gr);
     return r;
+}
+
+static int resolve(const char *spec, char *const *add, struct rt_user *u, struct md_error *e)
+{
+    return resolve_in(PASSWD, spec, add, u, e);
 }
 
 START_TEST(test_user_resolve)
@@ -305,6 +312,42 @@ START_TEST(test_user_resolve)
 }
 END_TEST
 
+/* Short lines (bug 8): the fields a line lacks are empty, never whatever the
+ * previous line left in the field array. "daemon" follows a full line, so
+ * a stale pointer would show up as its home "/root"; "first" comes before
+ * any other line. A line without a gid names no usable user. */
+static const char *SHORT_PASSWD = "first:x:3:3\n"
+                                  "root:x:0:0:root:/root:/bin/sh\n"
+                                  "daemon:x:1:1\n"
+                                  "broken:x:5\n"
+                                  "app:x:1000:1000::/home/app:/bin/sh\n";
+
+START_TEST(test_user_short_lines)
+{
+    struct rt_user u;
+    struct md_error e = {0};
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "first", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 3);
+    ck_assert_str_eq(u.home, "/");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "daemon", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 1);
+    ck_assert_uint_eq(u.gid, 1);
+    ck_assert_str_eq(u.home, "/");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "app", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.uid, 1000);
+    ck_assert_str_eq(u.home, "/home/app");
+    user_free(&u);
+
+    ck_assert_int_eq(resolve_in(SHORT_PASSWD, "broken", NULL, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find user broken: no matching entries in passwd file");
+    md_err_clear(&e);
+}
+END_TEST
+
 static char root[64];
 
 static void mkroot(void)
@@ -369,7 +412,7 @@ START_TEST(test_lookup)
     free(out);
     md_err_clear(&e);
     close(fd);
-    util_rm_rf(root, NULL);
+    fs_rm_rf(root, NULL);
 }
 END_TEST
 
@@ -405,7 +448,7 @@ START_TEST(test_open_in_root)
     ck_assert_int_eq(mnt_open_in_root(fd, "/missing", true, false, &e), -1);
     md_err_clear(&e);
     close(fd);
-    util_rm_rf(root, NULL);
+    fs_rm_rf(root, NULL);
 }
 END_TEST
 
@@ -677,7 +720,7 @@ START_TEST(test_seccomp_cache)
     struct md_error e = {0};
     ck_assert_msg(seccomp_export_cached(path, caps, &e) == 0, "%s", md_err_msg(&e));
     size_t n = 0, m = 0;
-    _cleanup_free_ char *cached = util_read_file(path, &n);
+    _cleanup_free_ char *cached = fs_read_file(path, &n);
     ck_assert_ptr_nonnull(cached);
     ck_assert_uint_gt(n, 0);
     ck_assert_uint_eq(n % 8, 0); /* struct sock_filter */
@@ -686,14 +729,14 @@ START_TEST(test_seccomp_cache)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(seccomp_export_default(caps, fd, &e), 0);
     close(fd);
-    _cleanup_free_ char *fresh = util_read_file(fresh_path, &m);
+    _cleanup_free_ char *fresh = fs_read_file(fresh_path, &m);
     ck_assert_uint_eq(n, m);
     ck_assert(memcmp(cached, fresh, n) == 0);
     /* another capability set, another program */
     fd = open(fresh_path, O_WRONLY | O_TRUNC);
     ck_assert_int_eq(seccomp_export_default(caps | BIT(CAP_SYS_ADMIN), fd, &e), 0);
     close(fd);
-    _cleanup_free_ char *admin = util_read_file(fresh_path, &m);
+    _cleanup_free_ char *admin = fs_read_file(fresh_path, &m);
     ck_assert(m != n || memcmp(cached, admin, n) != 0);
     /* an entry already there is not rewritten, and no temporary is left */
     struct stat a, b;
@@ -701,7 +744,7 @@ START_TEST(test_seccomp_cache)
     ck_assert_int_eq(seccomp_export_cached(path, caps, &e), 0);
     ck_assert_int_eq(stat(path, &b), 0);
     ck_assert_uint_eq(a.st_ino, b.st_ino);
-    ck_assert_int_eq(util_rm_rf(fresh_path, NULL), 0);
+    ck_assert_int_eq(fs_rm_rf(fresh_path, NULL), 0);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(rmdir(dir), 0); /* empty: nothing else was written */
     /* an unwritable place is an error, not a crash */
@@ -720,6 +763,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_spec_errors);
     tcase_add_test(t, test_escape);
     tcase_add_test(t, test_user_resolve);
+    tcase_add_test(t, test_user_short_lines);
     tcase_add_test(t, test_lookup);
     tcase_add_test(t, test_open_in_root);
     tcase_add_test(t, test_overlay_options);
