@@ -484,3 +484,66 @@ void print_daemon_error(json_t *j)
 {
     fprintf(stderr, "Error response from daemon: %s\n", api_message(j));
 }
+
+/* docker's parallelOperation runs every container's call at once, at most
+ * 50 in flight; so do we, one thread per call in flight. Workers only talk
+ * to the daemon: all printing stays on the calling thread, in order. */
+#define PARALLEL_MAX 50
+
+struct parallel {
+    struct api_call *calls;
+    size_t n, next;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+};
+
+static void *parallel_worker(void *arg)
+{
+    struct parallel *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n)
+            return NULL;
+        struct api_call *c = &p->calls[i];
+        if (!c->path)
+            continue;
+        json_t *body = NULL;
+        int st = api_json(c->method, c->path, NULL, &body);
+        pthread_mutex_lock(&p->lock);
+        c->status = st;
+        c->body = body;
+        c->finished = true;
+        pthread_cond_broadcast(&p->done);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+void api_parallel(struct api_call *calls, size_t n,
+                  void (*report)(struct api_call *c, size_t i, void *arg), void *arg)
+{
+    struct parallel p = {.calls = calls, .n = n};
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.done, NULL);
+    size_t nthreads = n < PARALLEL_MAX ? n : PARALLEL_MAX;
+    pthread_t *tids = xcalloc(nthreads ? nthreads : 1, sizeof *tids);
+    size_t started = 0;
+    for (; started < nthreads; started++)
+        if (pthread_create(&tids[started], NULL, parallel_worker, &p) != 0)
+            break; /* fewer threads, same work: the ones we have take it all */
+    if (!started)  /* no thread at all: do it here */
+        parallel_worker(&p);
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&p.lock);
+        while (!calls[i].finished)
+            pthread_cond_wait(&p.done, &p.lock);
+        pthread_mutex_unlock(&p.lock);
+        report(&calls[i], i, arg);
+    }
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    free(tids);
+    pthread_cond_destroy(&p.done);
+    pthread_mutex_destroy(&p.lock);
+}
