@@ -251,15 +251,10 @@ static int cmd_rename(int argc, char **argv)
     }
     _cleanup_free_ char *eo = path_escape(old), *en = query_escape(new);
     _cleanup_free_ char *path = xasprintf("/containers/%s/rename?name=%s", eo, en);
-    json_t *resp = NULL;
-    int st = api_json("POST", path, NULL, &resp);
-    if (st >= 400) {
-        print_daemon_error(resp);
-        json_decref(resp);
+    if (api_call("POST", path, NULL, NULL) < 0) {
         fprintf(stderr, "Error: failed to rename container named %s\n", old);
         return 1;
     }
-    json_decref(resp);
     return 0;
 }
 
@@ -345,13 +340,9 @@ static int cmd_prune(int argc, char **argv)
     } else {
         path = xstrdup("/containers/prune");
     }
-    json_t *resp = NULL;
-    int st = api_json("POST", path, NULL, &resp);
-    _cleanup_json_ json_t *r = resp;
-    if (st >= 400) {
-        print_daemon_error(resp);
+    _cleanup_json_ json_t *resp = NULL;
+    if (api_call("POST", path, NULL, &resp) < 0)
         return 1;
-    }
     json_t *del = json_object_get(resp, "ContainersDeleted");
     double space = 0;
     if (json_array_size(del)) {
@@ -452,13 +443,9 @@ static int cmd_diff(int argc, char **argv)
     }
     _cleanup_free_ char *esc = path_escape(argv[optind]);
     _cleanup_free_ char *path = xasprintf("/containers/%s/changes", esc);
-    json_t *resp = NULL;
-    int st = api_json("GET", path, NULL, &resp);
-    _cleanup_json_ json_t *r = resp;
-    if (st >= 400) {
-        print_daemon_error(resp);
+    _cleanup_json_ json_t *resp = NULL;
+    if (api_call("GET", path, NULL, &resp) < 0)
         return 1;
-    }
     size_t i;
     json_t *ch;
     json_array_foreach(resp, i, ch)
@@ -494,13 +481,9 @@ static int cmd_top(int argc, char **argv)
         path = xasprintf("/containers/%s/top", esc);
     }
     sb_free(&psargs);
-    json_t *resp = NULL;
-    int st = api_json("GET", path, NULL, &resp);
-    _cleanup_json_ json_t *r = resp;
-    if (st >= 400) {
-        print_daemon_error(resp);
+    _cleanup_json_ json_t *resp = NULL;
+    if (api_call("GET", path, NULL, &resp) < 0)
         return 1;
-    }
     /* text/tabwriter with minwidth 20, padding 3: every cell but a line's
      * last is padded to its column's width */
     json_t *titles = json_object_get(resp, "Titles");

@@ -1,6 +1,7 @@
 /* A small HTTP/1.1 client for the daemon's unix socket. */
 #include "client/http.h"
 #include "common/cleanup.h"
+#include "common/jsonutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -483,6 +484,47 @@ const char *api_message(json_t *j)
 void print_daemon_error(json_t *j)
 {
     fprintf(stderr, "Error response from daemon: %s\n", api_message(j));
+}
+
+int api_check(int status, json_t **out)
+{
+    if (status < 400)
+        return status;
+    print_daemon_error(*out);
+    json_decref(*out);
+    *out = NULL;
+    return -1;
+}
+
+int api_call(const char *method, const char *path, json_t *body, json_t **out)
+{
+    json_t *j = NULL;
+    int st = api_check(api_json(method, path, body, &j), &j);
+    if (out)
+        *out = j;
+    else
+        json_decref(j);
+    return st;
+}
+
+int api_call_text(const char *method, const char *path, char **text, size_t *len)
+{
+    int st = api_text(method, path, NULL, text, len);
+    if (st < 400)
+        return st;
+    _cleanup_json_ json_t *e = api_parse(*text, *len);
+    print_daemon_error(e);
+    free(*text);
+    *text = NULL;
+    return -1;
+}
+
+void http_print_error(struct http_conn *c)
+{
+    size_t len;
+    _cleanup_free_ char *data = http_read_all(c, &len);
+    _cleanup_json_ json_t *j = api_parse(data, len);
+    print_daemon_error(j);
 }
 
 /* docker's parallelOperation runs every container's call at once, at most
