@@ -85,6 +85,15 @@ if make -s -C "$ROOT" install DESTDIR="$T/inst" PREFIX=/usr/local >"$T/install.l
     done
     expect_match "make install DESTDIR=...: leaves the host's groups alone" \
         "DESTDIR set: not creating group minidock" "$(cat "$T/install.log")"
+    # the installed demo uses the installed binaries and scripts (pointed at
+    # this suite's daemon, so it starts none of its own; its image cache is
+    # the suite's, seeded with the busybox .deb the other suites cached)
+    mkdir -p "$T/demo-cache"
+    cp "${MINIDOCK_CACHE:-/var/cache/minidock}"/busybox-static_*.deb "$T/demo-cache/" 2>/dev/null
+    expect_rc "installed share/minidock/demo.sh works" 0 env -C / MINIDOCK_SOCK="$SOCK" \
+        MINIDOCK_CACHE="$T/demo-cache" "$T/inst/usr/local/share/minidock/demo.sh"
+    expect_match "... and runs a container" "^hello from a container$" "$OUT"
+    md rm -f demo-web >/dev/null 2>&1
 else
     not_ok "make install failed"; cat "$T/install.log"
 fi
