@@ -66,6 +66,15 @@ expect_match "minidock: unknown flag message" 'unknown flag: --bogus' "$OUT"
 expect_rc "minidock --help exits 0" 0 md --help
 expect_rc "minidock version --help exits 0" 0 md version --help
 expect_match "minidock version --help shows usage" 'Usage: +minidock version' "$OUT"
+expect_rc "minidock help exits 0 (as docker help)" 0 md help
+expect_eq "... and prints what --help prints" "$(md --help)" "$OUT"
+expect_eq "minidock help stop: stop's --help" "$(md stop --help)" "$(md help stop)"
+mgmt=$(md --help | sed -n '/^Management Commands:/,/^$/p')
+for g in container image network system; do
+    expect_match "--help lists $g under Management Commands" "^  $g +Manage " "$mgmt"
+done
+expect_eq "minidock network --help: docker's layout, no run-together names" \
+    "$(dk network --help | sed 's/docker/minidock/g')" "$(md network --help)"
 
 # --- templates
 expect_eq "minidock version --format" "$(md version --format '{{.Server.Version}} {{.Server.APIVersion}}')" "$(dk version --format '{{.Server.Version}} {{.Server.APIVersion}}')"
