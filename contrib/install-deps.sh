@@ -3,7 +3,10 @@
 # usage: install-deps.sh [--check]   (run by `make deps`; installing needs root, --check only lists)
 set -eu
 
-# build: compiler, pkg-config and the libraries of DESIGN.md
+# build: compiler, pkg-config and the libraries the binaries link: libmicrohttpd (the API
+# server), jansson (JSON), libarchive (image tars), libcurl (registry client), libseccomp,
+# libcap, libnl (links, veth, addresses, routes), libnftables (NAT, published ports),
+# libssl (sha256)
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev libarchive-dev
 libcurl4-openssl-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libssl-dev"
