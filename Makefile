@@ -123,8 +123,14 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(PREFIX)/share/minidock
 	install -m 755 contrib/*.sh $(DESTDIR)$(PREFIX)/share/minidock/
-	if [ -d contrib/systemd ]; then install -d $(DESTDIR)$(PREFIX)/lib/systemd/system && \
-	  install -m 644 contrib/systemd/* $(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 644 contrib/systemd/minidockd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 644 contrib/systemd/minidock.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/minidock.conf
+	@# The socket's group (its members may use the daemon). A staged install
+	@# (DESTDIR set) does not touch the build host's groups: the package's
+	@# sysusers.d file creates the group on the target.
+	@if [ -z "$(DESTDIR)" ]; then getent group minidock >/dev/null || groupadd --system minidock; \
+	else echo "DESTDIR set: not creating group minidock (lib/sysusers.d/minidock.conf does)"; fi
 
 clean:
 	rm -rf $(B) $(BINS)

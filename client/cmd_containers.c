@@ -17,28 +17,61 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* POST or DELETE /containers/<ref><suffix> for each ref. */
-static int for_each(char **refs, int n, const char *method, const char *suffix, const char *query)
+struct each {
+    char **refs;
+    char **errs;
+    bool rm_force; /* rm -f: a missing container is said, not a failure */
+};
+
+static void report_each(struct api_call *c, size_t i, void *arg)
 {
-    char **errs = NULL;
-    for (int i = 0; i < n; i++) {
-        _cleanup_free_ char *esc = path_escape(refs[i]);
-        _cleanup_free_ char *path =
-            xasprintf("/containers/%s%s%s%s", esc, suffix, query && *query ? "?" : "",
-                      query && *query ? query : "");
-        json_t *resp = NULL;
-        int st = api_json(method, path, NULL, &resp);
-        if (st >= 400) {
-            _cleanup_free_ char *e = daemon_error(resp);
-            strv_push(&errs, e);
-        } else {
-            printf("%s\n", refs[i]);
-            fflush(stdout);
-        }
-        json_decref(resp);
+    struct each *e = arg;
+    if (!c->path) {
+        strv_push(&e->errs, "container name cannot be empty");
+    } else if (c->status >= 400) {
+        _cleanup_free_ char *msg = daemon_error(c->body);
+        if (e->rm_force && c->status == 404)
+            fprintf(stderr, "%s\n", msg);
+        else
+            strv_push(&e->errs, msg);
+    } else {
+        printf("%s\n", e->refs[i]);
+        fflush(stdout);
     }
-    int rc = print_errors(errs);
-    strv_free(errs);
+    json_decref(c->body);
+    free(c->path);
+}
+
+/* POST or DELETE /containers/<ref><suffix> for each ref, all at once as
+ * docker's CLI does (stop a b c takes one timeout, not three); names and
+ * errors come out in argument order. rm trims "/" off each ref first
+ * (strings.Trim(ref, "/")), and an empty one is an error of its own. */
+static int for_each(char **refs, int n, const char *method, const char *suffix, const char *query,
+                    bool rm, bool rm_force)
+{
+    struct api_call *calls = xcalloc((size_t)n, sizeof *calls);
+    for (int i = 0; i < n; i++) {
+        const char *r = refs[i];
+        if (rm)
+            while (*r == '/')
+                r++;
+        _cleanup_free_ char *ref = xstrdup(r);
+        if (rm)
+            for (size_t l = strlen(ref); l && ref[l - 1] == '/'; l--)
+                ref[l - 1] = '\0';
+        calls[i].method = method;
+        calls[i].finished = !*ref;
+        if (!*ref)
+            continue;
+        _cleanup_free_ char *esc = path_escape(ref);
+        calls[i].path = xasprintf("/containers/%s%s%s%s", esc, suffix, query && *query ? "?" : "",
+                                  query && *query ? query : "");
+    }
+    struct each e = {.refs = refs, .rm_force = rm_force};
+    api_parallel(calls, (size_t)n, report_each, &e);
+    free(calls);
+    int rc = print_errors(e.errs);
+    strv_free(e.errs);
     return rc;
 }
 
@@ -105,7 +138,7 @@ static int stop_like(int argc, char **argv, const char *suffix)
     }
     if (timeout)
         sb_printf(&q, "%st=%ld", q.len ? "&" : "", strtol(timeout, NULL, 10));
-    int rc = for_each(argv + optind, argc - optind, "POST", suffix, q.s);
+    int rc = for_each(argv + optind, argc - optind, "POST", suffix, q.s, false, false);
     sb_free(&q);
     return rc;
 }
@@ -138,7 +171,7 @@ static int cmd_kill(int argc, char **argv)
         _cleanup_free_ char *e = query_escape(sig);
         q = xasprintf("signal=%s", e);
     }
-    return for_each(argv + optind, argc - optind, "POST", "/kill", q);
+    return for_each(argv + optind, argc - optind, "POST", "/kill", q, false, false);
 }
 
 static int cmd_pause(int argc, char **argv)
@@ -146,7 +179,7 @@ static int cmd_pause(int argc, char **argv)
     int rc = no_flags(argc, argv, 1, -1);
     if (rc)
         return rc;
-    return for_each(argv + optind, argc - optind, "POST", "/pause", NULL);
+    return for_each(argv + optind, argc - optind, "POST", "/pause", NULL, false, false);
 }
 
 static int cmd_unpause(int argc, char **argv)
@@ -154,7 +187,7 @@ static int cmd_unpause(int argc, char **argv)
     int rc = no_flags(argc, argv, 1, -1);
     if (rc)
         return rc;
-    return for_each(argv + optind, argc - optind, "POST", "/unpause", NULL);
+    return for_each(argv + optind, argc - optind, "POST", "/unpause", NULL, false, false);
 }
 
 static int cmd_rm(int argc, char **argv)
@@ -189,39 +222,9 @@ static int cmd_rm(int argc, char **argv)
         sb_add(&q, "&link=1");
     if (vols)
         sb_add(&q, "&v=1");
-    char **errs = NULL;
-    for (int i = optind; i < argc; i++) {
-        /* strings.Trim(ref, "/") */
-        const char *r = argv[i];
-        while (*r == '/')
-            r++;
-        _cleanup_free_ char *ref = xstrdup(r);
-        for (size_t l = strlen(ref); l && ref[l - 1] == '/'; l--)
-            ref[l - 1] = '\0';
-        if (!*ref) {
-            strv_push(&errs, "container name cannot be empty");
-            continue;
-        }
-        _cleanup_free_ char *esc = path_escape(ref);
-        _cleanup_free_ char *path =
-            xasprintf("/containers/%s%s%s", esc, q.len ? "?" : "", q.len ? q.s + 1 : "");
-        json_t *resp = NULL;
-        int st = api_json("DELETE", path, NULL, &resp);
-        if (st >= 400) {
-            _cleanup_free_ char *e = daemon_error(resp);
-            if (force && st == 404)
-                fprintf(stderr, "%s\n", e); /* not a failure with -f */
-            else
-                strv_push(&errs, e);
-        } else {
-            printf("%s\n", argv[i]);
-            fflush(stdout);
-        }
-        json_decref(resp);
-    }
+    int rc =
+        for_each(argv + optind, argc - optind, "DELETE", "", q.len ? q.s + 1 : NULL, true, force);
     sb_free(&q);
-    int rc = print_errors(errs);
-    strv_free(errs);
     return rc;
 }
 
@@ -248,15 +251,10 @@ static int cmd_rename(int argc, char **argv)
     }
     _cleanup_free_ char *eo = path_escape(old), *en = query_escape(new);
     _cleanup_free_ char *path = xasprintf("/containers/%s/rename?name=%s", eo, en);
-    json_t *resp = NULL;
-    int st = api_json("POST", path, NULL, &resp);
-    if (st >= 400) {
-        print_daemon_error(resp);
-        json_decref(resp);
+    if (api_call("POST", path, NULL, NULL) < 0) {
         fprintf(stderr, "Error: failed to rename container named %s\n", old);
         return 1;
     }
-    json_decref(resp);
     return 0;
 }
 
@@ -342,13 +340,9 @@ static int cmd_prune(int argc, char **argv)
     } else {
         path = xstrdup("/containers/prune");
     }
-    json_t *resp = NULL;
-    int st = api_json("POST", path, NULL, &resp);
-    _cleanup_json_ json_t *r = resp;
-    if (st >= 400) {
-        print_daemon_error(resp);
+    _cleanup_json_ json_t *resp = NULL;
+    if (api_call("POST", path, NULL, &resp) < 0)
         return 1;
-    }
     json_t *del = json_object_get(resp, "ContainersDeleted");
     double space = 0;
     if (json_array_size(del)) {
@@ -449,13 +443,9 @@ static int cmd_diff(int argc, char **argv)
     }
     _cleanup_free_ char *esc = path_escape(argv[optind]);
     _cleanup_free_ char *path = xasprintf("/containers/%s/changes", esc);
-    json_t *resp = NULL;
-    int st = api_json("GET", path, NULL, &resp);
-    _cleanup_json_ json_t *r = resp;
-    if (st >= 400) {
-        print_daemon_error(resp);
+    _cleanup_json_ json_t *resp = NULL;
+    if (api_call("GET", path, NULL, &resp) < 0)
         return 1;
-    }
     size_t i;
     json_t *ch;
     json_array_foreach(resp, i, ch)
@@ -491,13 +481,9 @@ static int cmd_top(int argc, char **argv)
         path = xasprintf("/containers/%s/top", esc);
     }
     sb_free(&psargs);
-    json_t *resp = NULL;
-    int st = api_json("GET", path, NULL, &resp);
-    _cleanup_json_ json_t *r = resp;
-    if (st >= 400) {
-        print_daemon_error(resp);
+    _cleanup_json_ json_t *resp = NULL;
+    if (api_call("GET", path, NULL, &resp) < 0)
         return 1;
-    }
     /* text/tabwriter with minwidth 20, padding 3: every cell but a line's
      * last is padded to its column's width */
     json_t *titles = json_object_get(resp, "Titles");

@@ -134,13 +134,10 @@ static int cmd_exec(int argc, char **argv)
     _cleanup_free_ char *esc = path_escape(ref);
     _cleanup_free_ char *path = xasprintf("/containers/%s/exec", esc);
     json_t *resp = NULL;
-    int st = api_json_go("POST", path, body, &resp);
+    int st = api_check(api_json_go("POST", path, body, &resp), &resp);
     json_decref(body);
-    if (st >= 400) {
-        print_daemon_error(resp);
-        json_decref(resp);
+    if (st < 0)
         return 1;
-    }
     _cleanup_free_ char *eid = xstrdup(jstr(resp, "Id"));
     json_decref(resp);
     if (!*eid) {
@@ -154,15 +151,10 @@ static int cmd_exec(int argc, char **argv)
         json_object_set_new(sb, "ConsoleSize", json_pack("[i,i]", h, w));
     _cleanup_free_ char *start = xasprintf("/exec/%s/start", eid);
     if (detach) {
-        st = api_json_go("POST", start, sb, &resp);
+        st = api_check(api_json_go("POST", start, sb, &resp), &resp);
         json_decref(sb);
-        if (st >= 400) {
-            print_daemon_error(resp);
-            json_decref(resp);
-            return 1;
-        }
         json_decref(resp);
-        return 0;
+        return st < 0;
     }
     _cleanup_free_ char *text = go_json(sb);
     json_decref(sb);
@@ -176,17 +168,12 @@ static int cmd_exec(int argc, char **argv)
     stream_signals_begin(NULL);
     struct http_conn *conn = http_send(&req);
     if (http_status(conn) != 101) {
-        size_t len;
-        _cleanup_free_ char *data = http_read_all(conn, &len);
         st = http_status(conn);
-        http_close(conn);
-        _cleanup_json_ json_t *j = json_loadb(data, len, 0, NULL);
-        if (!j)
-            j = json_pack("{s:s}", "message", data);
         if (st >= 400)
-            print_daemon_error(j);
+            http_print_error(conn);
         else
             fprintf(stderr, "unable to upgrade to tcp, received %d\n", st);
+        http_close(conn);
         return 1;
     }
     _cleanup_free_ char *rp = xasprintf("/exec/%s", eid);
@@ -211,13 +198,9 @@ static int cmd_exec(int argc, char **argv)
         return 1;
     }
     _cleanup_free_ char *ip = xasprintf("/exec/%s/json", eid);
-    json_t *ins = NULL;
-    st = api_json("GET", ip, NULL, &ins);
-    _cleanup_json_ json_t *ic = ins;
-    if (st >= 400) {
-        print_daemon_error(ins);
+    _cleanup_json_ json_t *ins = NULL;
+    if (api_call("GET", ip, NULL, &ins) < 0)
         return 1;
-    }
     return (int)jint(ins, "ExitCode");
 }
 

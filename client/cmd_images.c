@@ -310,13 +310,9 @@ static int images_run(int argc, char **argv, bool called_as_images)
     _cleanup_free_ char *path =
         xasprintf("/images/json%s%s", q.len ? "?" : "", q.len ? q.s + 1 : "");
     sb_free(&q);
-    json_t *list = NULL;
-    int st = api_json("GET", path, NULL, &list);
-    _cleanup_json_ json_t *lc = list;
-    if (st >= 400) {
-        print_daemon_error(list);
+    _cleanup_json_ json_t *list = NULL;
+    if (api_call("GET", path, NULL, &list) < 0)
         return 1;
-    }
     /* NewImageFormat */
     _cleanup_free_ char *fmt = NULL;
     static const char *const table =
@@ -633,13 +629,9 @@ static int cmd_history(int argc, char **argv)
     if (cli_want_args(argc - optind, 1, 1))
         return 1;
     _cleanup_free_ char *path = image_path(argv[optind], "/history");
-    json_t *list = NULL;
-    int st = api_json("GET", path, NULL, &list);
-    _cleanup_json_ json_t *lc = list;
-    if (st >= 400) {
-        print_daemon_error(list);
+    _cleanup_json_ json_t *list = NULL;
+    if (api_call("GET", path, NULL, &list) < 0)
         return 1;
-    }
     _cleanup_free_ char *fmt = NULL;
     if (!*format || !strcmp(format, "table"))
         fmt = xstrdup(quiet    ? "{{.ID}}"
@@ -698,13 +690,9 @@ static int cmd_tag(int argc, char **argv)
     ref_free(&r);
     _cleanup_free_ char *suffix = xasprintf("/tag?repo=%s&tag=%s", erepo, etag);
     _cleanup_free_ char *path = image_path(source, suffix);
-    json_t *out = NULL;
-    int st = api_json("POST", path, NULL, &out);
-    _cleanup_json_ json_t *oc = out;
-    if (st >= 400) {
-        print_daemon_error(out);
+    _cleanup_json_ json_t *out = NULL;
+    if (api_call("POST", path, NULL, &out) < 0)
         return 1;
-    }
     return 0;
 }
 
@@ -809,12 +797,7 @@ static int cmd_save(int argc, char **argv)
     int st = http_status(hc);
     int rc = 0;
     if (st != 200) {
-        size_t len;
-        _cleanup_free_ char *body = http_read_all(hc, &len);
-        _cleanup_json_ json_t *j = json_loadb(body, len, 0, NULL);
-        if (!j)
-            j = json_pack("{s:s}", "message", body);
-        print_daemon_error(j);
+        http_print_error(hc);
         rc = 1;
     } else {
         /* The daemon cuts the connection when it cannot finish the archive,
@@ -910,12 +893,7 @@ static int cmd_load(int argc, char **argv)
     const char *ct = http_header(hc, "Content-Type");
     int rc = 0;
     if (st >= 400) {
-        size_t len;
-        _cleanup_free_ char *body = http_read_all(hc, &len);
-        _cleanup_json_ json_t *j = json_loadb(body, len, 0, NULL);
-        if (!j)
-            j = json_pack("{s:s}", "message", body);
-        print_daemon_error(j);
+        http_print_error(hc);
         rc = 1;
     } else if (ct && !strcmp(ct, "application/json")) {
         char *err = NULL;
@@ -996,12 +974,7 @@ static int cmd_import(int argc, char **argv)
     int st = http_status(hc);
     int rc = 0;
     if (st >= 400) {
-        size_t len;
-        _cleanup_free_ char *body = http_read_all(hc, &len);
-        _cleanup_json_ json_t *j = json_loadb(body, len, 0, NULL);
-        if (!j)
-            j = json_pack("{s:s}", "message", body);
-        print_daemon_error(j);
+        http_print_error(hc);
         rc = 1;
     } else {
         char *err = NULL;
@@ -1075,13 +1048,9 @@ static int cmd_image_prune(int argc, char **argv)
     }
     _cleanup_free_ char *ef = query_escape(fj);
     _cleanup_free_ char *path = xasprintf("/images/prune?filters=%s", ef);
-    json_t *out = NULL;
-    int st = api_json("POST", path, NULL, &out);
-    _cleanup_json_ json_t *oc = out;
-    if (st >= 400) {
-        print_daemon_error(out);
+    _cleanup_json_ json_t *out = NULL;
+    if (api_call("POST", path, NULL, &out) < 0)
         return 1;
-    }
     json_t *del = json_object_get(out, "ImagesDeleted");
     long long reclaimed = 0;
     if (json_array_size(del)) {

@@ -73,11 +73,9 @@ static int inspect_one(const char *ref, const char *type, bool size, struct foun
         if (!*type && kinds[k].swarm) {
             if (swarm == 0) {
                 json_t *info = NULL;
-                int st = api_json("GET", "/info", NULL, &info);
+                int st = api_call("GET", "/info", NULL, &info);
                 swarm =
                     st == 200 && jbool(json_object_get(info, "Swarm"), "ControlAvailable") ? 1 : -1;
-                if (st != 200)
-                    print_daemon_error(info);
                 json_decref(info);
             }
             if (swarm < 0)

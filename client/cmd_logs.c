@@ -134,13 +134,8 @@ static int cmd_logs(int argc, char **argv)
     struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
     struct http_conn *conn = http_send(&req);
     if (http_status(conn) >= 400) {
-        size_t len;
-        _cleanup_free_ char *data = http_read_all(conn, &len);
+        http_print_error(conn);
         http_close(conn);
-        _cleanup_json_ json_t *j = json_loadb(data, len, 0, NULL);
-        if (!j)
-            j = json_pack("{s:s}", "message", data);
-        print_daemon_error(j);
         return 1;
     }
     struct stream_demux d;

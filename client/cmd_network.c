@@ -16,13 +16,6 @@
 #include <strings.h>
 #include <time.h>
 
-static int fail_daemon(json_t *body)
-{
-    print_daemon_error(body);
-    json_decref(body);
-    return 1;
-}
-
 static char *net_path(const char *ref, const char *suffix)
 {
     _cleanup_free_ char *e = path_escape(ref);
@@ -108,10 +101,10 @@ static int cmd_create(int argc, char **argv)
                              internal, "Attachable", attachable, "Ingress", 0, "ConfigOnly", 0,
                              "Options", options, "Labels", labels);
     json_t *out = NULL;
-    int st = api_json_go("POST", "/networks/create", body, &out);
+    int st = api_check(api_json_go("POST", "/networks/create", body, &out), &out);
     json_decref(body);
-    if (st != 201 && st != 200)
-        return fail_daemon(out);
+    if (st < 0)
+        return 1;
     printf("%s\n", jstr(out, "Id"));
     json_decref(out);
     return 0;
@@ -221,9 +214,8 @@ static int cmd_ls(int argc, char **argv)
         path = xstrdup("/networks");
     }
     json_t *list = NULL;
-    int st = api_json("GET", path, NULL, &list);
-    if (st != 200)
-        return fail_daemon(list);
+    if (api_call("GET", path, NULL, &list) < 0)
+        return 1;
     size_t n = json_array_size(list);
     json_t **v = xcalloc(n + 1, sizeof *v);
     for (size_t i = 0; i < n; i++)
@@ -423,10 +415,10 @@ static int cmd_connect(int argc, char **argv)
     json_t *body = json_pack("{s:s,s:o}", "Container", argv[optind + 1], "EndpointConfig", ec);
     _cleanup_free_ char *path = net_path(argv[optind], "/connect");
     json_t *out = NULL;
-    int st = api_json_go("POST", path, body, &out);
+    int st = api_check(api_json_go("POST", path, body, &out), &out);
     json_decref(body);
-    if (st != 200 && st != 204)
-        return fail_daemon(out);
+    if (st < 0)
+        return 1;
     json_decref(out);
     return 0;
 }
@@ -447,10 +439,10 @@ static int cmd_disconnect(int argc, char **argv)
     json_t *body = json_pack("{s:s,s:b}", "Container", argv[optind + 1], "Force", force);
     _cleanup_free_ char *path = net_path(argv[optind], "/disconnect");
     json_t *out = NULL;
-    int st = api_json_go("POST", path, body, &out);
+    int st = api_check(api_json_go("POST", path, body, &out), &out);
     json_decref(body);
-    if (st != 200 && st != 204)
-        return fail_daemon(out);
+    if (st < 0)
+        return 1;
     json_decref(out);
     return 0;
 }
@@ -510,9 +502,8 @@ static int cmd_prune(int argc, char **argv)
         path = xstrdup("/networks/prune");
     }
     json_t *out = NULL;
-    int st = api_json("POST", path, NULL, &out);
-    if (st != 200)
-        return fail_daemon(out);
+    if (api_call("POST", path, NULL, &out) < 0)
+        return 1;
     json_t *del = json_object_get(out, "NetworksDeleted");
     if (json_array_size(del)) {
         printf("Deleted Networks:\n");

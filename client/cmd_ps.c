@@ -528,12 +528,8 @@ static int cmd_ps(int argc, char **argv)
     sb_free(&q);
     _cleanup_free_ char *text = NULL;
     size_t len;
-    int st = api_text("GET", path, NULL, &text, &len);
-    if (st >= 400) {
-        _cleanup_json_ json_t *e = api_parse(text, len);
-        print_daemon_error(e);
+    if (api_call_text("GET", path, &text, &len) < 0)
         return 1;
-    }
 
     /* NewContainerFormat */
     _cleanup_free_ char *fmt = NULL;

@@ -349,6 +349,28 @@ static int start_attached(const char *ref, bool interactive, const char *keys)
     return rc;
 }
 
+/* docker start a b c: each error at once, in argument order, then the
+ * names that failed. The calls go out together (docker's CLI sends them one
+ * after the other here, but the output is the same). */
+struct started {
+    char **refs;
+    struct strbuf failed;
+};
+
+static void report_start(struct api_call *c, size_t i, void *arg)
+{
+    struct started *s = arg;
+    if (c->status >= 400) {
+        print_daemon_error(c->body);
+        sb_printf(&s->failed, "%s%s", s->failed.len ? ", " : "", s->refs[i]);
+    } else {
+        printf("%s\n", s->refs[i]);
+        fflush(stdout);
+    }
+    json_decref(c->body);
+    free(c->path);
+}
+
 static int cmd_start(int argc, char **argv)
 {
     static const struct option opts[] = {{"attach", optional_argument, 0, 'A'},
@@ -390,24 +412,19 @@ static int cmd_start(int argc, char **argv)
         }
         return start_attached(argv[optind], interactive, keys);
     }
-    struct strbuf failed = STRBUF_INIT;
-    for (int i = optind; i < argc; i++) {
-        _cleanup_free_ char *esc = path_escape(argv[i]);
-        _cleanup_free_ char *path = xasprintf("/containers/%s/start", esc);
-        json_t *resp = NULL;
-        int st = api_json("POST", path, NULL, &resp);
-        if (st >= 400) {
-            print_daemon_error(resp);
-            sb_printf(&failed, "%s%s", failed.len ? ", " : "", argv[i]);
-        } else {
-            printf("%s\n", argv[i]);
-            fflush(stdout);
-        }
-        json_decref(resp);
+    int n = argc - optind;
+    struct api_call *calls = xcalloc((size_t)n, sizeof *calls);
+    for (int i = 0; i < n; i++) {
+        _cleanup_free_ char *esc = path_escape(argv[optind + i]);
+        calls[i].method = "POST";
+        calls[i].path = xasprintf("/containers/%s/start", esc);
     }
-    if (failed.len) {
-        fprintf(stderr, "Error: failed to start containers: %s\n", failed.s);
-        sb_free(&failed);
+    struct started s = {.refs = argv + optind, .failed = STRBUF_INIT};
+    api_parallel(calls, (size_t)n, report_start, &s);
+    free(calls);
+    if (s.failed.len) {
+        fprintf(stderr, "Error: failed to start containers: %s\n", s.failed.s);
+        sb_free(&s.failed);
         return 1;
     }
     return 0;

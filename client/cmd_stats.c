@@ -183,12 +183,7 @@ static int stream_stats(char **refs, const char *fmt, bool trunc)
         l[i].ref = refs[i];
         l[i].c = http_send(&req);
         if (http_status(l[i].c) >= 400) {
-            size_t len;
-            _cleanup_free_ char *data = http_read_all(l[i].c, &len);
-            _cleanup_json_ json_t *j = json_loadb(data, len, 0, NULL);
-            if (!j)
-                j = json_pack("{s:s}", "message", data);
-            print_daemon_error(j);
+            http_print_error(l[i].c);
             for (size_t k = 0; k <= i; k++)
                 http_close(l[k].c);
             free(l);
@@ -280,10 +275,7 @@ static int cmd_stats(int argc, char **argv)
         struct http_req req = {.method = "GET", .path = ev, .body_fd = -1};
         events = http_send(&req);
         json_t *list = NULL;
-        int st = api_json("GET", all ? "/containers/json?all=1" : "/containers/json", NULL, &list);
-        if (st >= 400) {
-            print_daemon_error(list);
-            json_decref(list);
+        if (api_call("GET", all ? "/containers/json?all=1" : "/containers/json", NULL, &list) < 0) {
             http_close(events);
             return 1;
         }

@@ -77,12 +77,8 @@ static int cmd_version(int argc, char **argv)
     uname(&u);
     if (format) {
         json_t *v = NULL;
-        int st = api_json("GET", "/version", NULL, &v);
-        if (st != 200) {
-            print_daemon_error(v);
-            json_decref(v);
+        if (api_call("GET", "/version", NULL, &v) < 0)
             return 1;
-        }
         /* docker's templates name Go fields: .Server.APIVersion as well */
         json_t *cl = client_version_json(u.machine);
         json_object_set(cl, "APIVersion", json_object_get(cl, "ApiVersion"));
@@ -101,12 +97,8 @@ static int cmd_version(int argc, char **argv)
     printf(" OS/Arch:           linux/%s\n\n", !strcmp(u.machine, "x86_64") ? "amd64" : u.machine);
     fflush(stdout);
     json_t *v = NULL;
-    int st = api_json("GET", "/version", NULL, &v);
-    if (st != 200) {
-        print_daemon_error(v);
-        json_decref(v);
+    if (api_call("GET", "/version", NULL, &v) < 0)
         return 1;
-    }
     json_t *plat = json_object_get(v, "Platform");
     printf("Server: %s\n", plat ? jstr(plat, "Name") : "");
     printf(" Engine:\n"
@@ -153,12 +145,8 @@ static int cmd_info(int argc, char **argv)
     if (cli_want_args(argc - optind, 0, 0))
         return 1;
     json_t *i = NULL;
-    int st = api_json("GET", "/info", NULL, &i);
-    if (st != 200) {
-        print_daemon_error(i);
-        json_decref(i);
+    if (api_call("GET", "/info", NULL, &i) < 0)
         return 1;
-    }
     if (format) {
         int r = print_formatted(format, i);
         json_decref(i);

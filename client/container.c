@@ -94,12 +94,7 @@ int api_json_go(const char *method, const char *path, json_t *body, json_t **out
     _cleanup_free_ char *data = http_read_all(c, &len);
     int status = http_status(c);
     http_close(c);
-    *out = NULL;
-    if (len) {
-        *out = json_loadb(data, len, JSON_DECODE_ANY, NULL);
-        if (!*out)
-            *out = json_pack("{s:s}", "message", data);
-    }
+    *out = api_parse(data, len);
     return status;
 }
 

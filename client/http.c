@@ -1,9 +1,11 @@
 /* A small HTTP/1.1 client for the daemon's unix socket. */
 #include "client/http.h"
 #include "common/cleanup.h"
+#include "common/jsonutil.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,14 +51,54 @@ const char *http_host(void)
     return "unix:///run/minidock.sock";
 }
 
-static void die_connect(void)
+/* Percent-encoding of everything but ASCII letters, digits and keep. */
+static char *pct_escape(const char *s, const char *keep)
 {
-    fprintf(stderr, "Cannot connect to the minidock daemon at %s. Is the daemon running?\n",
-            http_host());
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || strchr(keep, *p)) {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* docker's two texts: EACCES means the daemon is there but the socket's
+ * group (minidock) does not include us; everything else reads as "not
+ * running". The permission text carries Go's url.Error ("Post \"URL\":
+ * dial unix PATH: connect: permission denied") as docker's does. Several
+ * threads may fail at once (parallel stop a b c): one message, one exit. */
+static _Noreturn void die_connect(const struct http_req *req, int err)
+{
+    static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&once); /* never unlocked: the first caller exits */
+    const char *h = http_host();
+    if (err == EACCES && req && !strncmp(h, "unix://", 7)) {
+        /* Go's url.URL.String() escaping of a host: docker puts the socket
+         * path there, so "/run/minidock.sock" shows as "%2Frun%2Fminidock.sock" */
+        _cleanup_free_ char *esc = pct_escape(h + 7, "-._~!$&'()*+,;=:[]<>\"");
+        _cleanup_free_ char *op = xstrdup(req->method);
+        for (char *p = op + 1; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        fprintf(stderr,
+                "permission denied while trying to connect to the minidock daemon socket at %s: "
+                "%s \"http://%s%s%s\": dial unix %s: connect: permission denied\n",
+                h, op, esc, CLIENT_API_PREFIX, req->path, h + 7);
+    } else {
+        fprintf(stderr,
+                "Cannot connect to the minidock daemon at %s. Is the minidock daemon running?\n",
+                h);
+    }
     exit(1);
 }
 
-static int connect_daemon(void)
+static int connect_daemon(const struct http_req *req)
 {
     const char *h = http_host();
     if (strncmp(h, "unix://", 7) != 0) {
@@ -65,11 +107,11 @@ static int connect_daemon(void)
     }
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(h + 7) >= sizeof sa.sun_path)
-        die_connect();
+        die_connect(req, ENAMETOOLONG);
     strcpy(sa.sun_path, h + 7);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-        die_connect();
+        die_connect(req, errno);
     return fd;
 }
 
@@ -211,7 +253,7 @@ static int send_file_fd(int sock, int fd, long long len)
 
 struct http_conn *http_send(const struct http_req *req)
 {
-    int fd = connect_daemon();
+    int fd = connect_daemon(req);
     _cleanup_free_ char *head =
         xasprintf("%s %s%s HTTP/1.1\r\nHost: minidock\r\nUser-Agent: minidock-client/%s\r\n",
                   req->method, CLIENT_API_PREFIX, req->path, MD_VERSION);
@@ -245,7 +287,7 @@ struct http_conn *http_send(const struct http_req *req)
     head = h2;
 
     if (write_all(fd, head, strlen(head)) < 0)
-        die_connect();
+        die_connect(req, errno);
     if (req->body_fd >= 0) {
         if ((file_len >= 0 ? send_file_fd(fd, req->body_fd, file_len)
                            : send_chunked_fd(fd, req->body_fd)) < 0) {
@@ -253,7 +295,7 @@ struct http_conn *http_send(const struct http_req *req)
             exit(1);
         }
     } else if (req->body_len && write_all(fd, req->body, req->body_len) < 0) {
-        die_connect();
+        die_connect(req, errno);
     }
 
     /* not calloc: zeroing the 64 KiB buffer would touch all 16 pages, and
@@ -395,19 +437,7 @@ void http_close(struct http_conn *c)
 
 char *url_escape(const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (isalnum(*p) || strchr("-_.~", *p)) {
-            *o++ = (char)*p;
-        } else {
-            *o++ = '%';
-            *o++ = hex[*p >> 4];
-            *o++ = hex[*p & 15];
-        }
-    }
-    *o = '\0';
-    return out;
+    return pct_escape(s, "-_.~");
 }
 
 int api_text(const char *method, const char *path, json_t *body, char **text, size_t *len)
@@ -454,4 +484,108 @@ const char *api_message(json_t *j)
 void print_daemon_error(json_t *j)
 {
     fprintf(stderr, "Error response from daemon: %s\n", api_message(j));
+}
+
+int api_check(int status, json_t **out)
+{
+    if (status < 400)
+        return status;
+    print_daemon_error(*out);
+    json_decref(*out);
+    *out = NULL;
+    return -1;
+}
+
+int api_call(const char *method, const char *path, json_t *body, json_t **out)
+{
+    json_t *j = NULL;
+    int st = api_check(api_json(method, path, body, &j), &j);
+    if (out)
+        *out = j;
+    else
+        json_decref(j);
+    return st;
+}
+
+int api_call_text(const char *method, const char *path, char **text, size_t *len)
+{
+    int st = api_text(method, path, NULL, text, len);
+    if (st < 400)
+        return st;
+    _cleanup_json_ json_t *e = api_parse(*text, *len);
+    print_daemon_error(e);
+    free(*text);
+    *text = NULL;
+    return -1;
+}
+
+void http_print_error(struct http_conn *c)
+{
+    size_t len;
+    _cleanup_free_ char *data = http_read_all(c, &len);
+    _cleanup_json_ json_t *j = api_parse(data, len);
+    print_daemon_error(j);
+}
+
+/* docker's parallelOperation runs every container's call at once, at most
+ * 50 in flight; so do we, one thread per call in flight. Workers only talk
+ * to the daemon: all printing stays on the calling thread, in order. */
+#define PARALLEL_MAX 50
+
+struct parallel {
+    struct api_call *calls;
+    size_t n, next;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+};
+
+static void *parallel_worker(void *arg)
+{
+    struct parallel *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n)
+            return NULL;
+        struct api_call *c = &p->calls[i];
+        if (!c->path)
+            continue;
+        json_t *body = NULL;
+        int st = api_json(c->method, c->path, NULL, &body);
+        pthread_mutex_lock(&p->lock);
+        c->status = st;
+        c->body = body;
+        c->finished = true;
+        pthread_cond_broadcast(&p->done);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+void api_parallel(struct api_call *calls, size_t n,
+                  void (*report)(struct api_call *c, size_t i, void *arg), void *arg)
+{
+    struct parallel p = {.calls = calls, .n = n};
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.done, NULL);
+    size_t nthreads = n < PARALLEL_MAX ? n : PARALLEL_MAX;
+    pthread_t *tids = xcalloc(nthreads ? nthreads : 1, sizeof *tids);
+    size_t started = 0;
+    for (; started < nthreads; started++)
+        if (pthread_create(&tids[started], NULL, parallel_worker, &p) != 0)
+            break; /* fewer threads, same work: the ones we have take it all */
+    if (!started)  /* no thread at all: do it here */
+        parallel_worker(&p);
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&p.lock);
+        while (!calls[i].finished)
+            pthread_cond_wait(&p.done, &p.lock);
+        pthread_mutex_unlock(&p.lock);
+        report(&calls[i], i, arg);
+    }
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    free(tids);
+    pthread_cond_destroy(&p.done);
+    pthread_mutex_destroy(&p.lock);
 }

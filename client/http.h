@@ -54,3 +54,30 @@ int api_json(const char *method, const char *path, json_t *body, json_t **out);
 const char *api_message(json_t *j);
 /* Prints "Error response from daemon: MSG" to stderr. */
 void print_daemon_error(json_t *j);
+/* What every command does with a finished call: for an error status
+ * (>= 400) prints docker's "Error response from daemon: MSG", drops *out
+ * and returns -1; else returns the status. */
+int api_check(int status, json_t **out);
+/* api_json + api_check: the call nearly every command makes. out may be NULL. */
+int api_call(const char *method, const char *path, json_t *body, json_t **out);
+/* api_text + api_check (*text NULL after an error). */
+int api_call_text(const char *method, const char *path, char **text, size_t *len);
+/* A streamed response with an error status: reads the body and prints
+ * docker's error for it (the caller closes c). */
+void http_print_error(struct http_conn *c);
+
+/* One call of api_parallel: method and path in; status and body (owned by
+ * the caller once reported) out. A call with a NULL path is not sent
+ * (finished set by the caller: a client-side error, reported in its turn). */
+struct api_call {
+    const char *method;
+    char *path;
+    int status;
+    json_t *body;
+    bool finished;
+};
+/* All calls at once, as docker's CLI does for stop/kill/rm a b c; report()
+ * runs on this thread for each in argument order, as soon as it and all
+ * before it are done. */
+void api_parallel(struct api_call *calls, size_t n,
+                  void (*report)(struct api_call *c, size_t i, void *arg), void *arg);

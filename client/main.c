@@ -20,7 +20,14 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_attach, cli_cmds_images,  cli_cmds_network,    NULL,
 };
 
-static const char *const groups[] = {"container", "image", "network", "volume", "system", NULL};
+/* docker's management commands; --help lists those that have a subcommand */
+static const struct {
+    const char *name, *summary;
+} groups[] = {
+    {"container", "Manage containers"}, {"image", "Manage images"},
+    {"network", "Manage networks"},     {"system", "Manage minidock"},
+    {"volume", "Manage volumes"},       {NULL, NULL},
+};
 
 const struct cli_cmd *cli_current;
 
@@ -93,24 +100,72 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 
 static void print_cmd_help(const struct cli_cmd *c)
 {
-    printf("\nUsage:  minidock %s %s\n\n%s\n", c->name, c->usage ? c->usage : "", c->summary);
+    printf("Usage:  minidock %s %s\n\n%s\n", c->name, c->usage ? c->usage : "", c->summary);
     if (c->options)
         printf("\nOptions:\n%s", c->options);
 }
 
+/* The subcommands of a group, without aliases (the table lists "ls" before
+ * "list": the first of those sharing a function is the one shown). Fills
+ * out (when given) and returns how many. */
+static size_t group_size(const char *group, const struct cli_cmd **out)
+{
+    size_t n = 0, gl = strlen(group);
+    const struct cli_cmd *seen[64];
+    for (size_t t = 0; tables[t]; t++)
+        for (const struct cli_cmd *k = tables[t]; k->name; k++) {
+            if (strncmp(k->name, group, gl) || k->name[gl] != ' ' || !k->name[gl + 1])
+                continue;
+            bool alias = false;
+            for (size_t j = 0; j < n && !alias; j++)
+                alias = seen[j]->fn == k->fn;
+            if (alias || n == sizeof seen / sizeof *seen)
+                continue;
+            seen[n++] = k;
+        }
+    if (out)
+        memcpy(out, seen, n * sizeof *seen);
+    return n;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const struct cli_cmd *const *)a)->name,
+                  (*(const struct cli_cmd *const *)b)->name);
+}
+
+/* docker network --help: cobra sorts the subcommands and pads their names
+ * to the longest (at least 11) plus one space. docker 28's help texts open
+ * with "Usage:" (only usage errors put a blank line before it). */
+static void print_group_help(size_t g)
+{
+    const struct cli_cmd *sub[64];
+    size_t n = group_size(groups[g].name, sub), gl = strlen(groups[g].name), pad = 11;
+    qsort(sub, n, sizeof *sub, by_name);
+    for (size_t k = 0; k < n; k++)
+        if (strlen(sub[k]->name + gl + 1) > pad)
+            pad = strlen(sub[k]->name + gl + 1);
+    printf("Usage:  minidock %s COMMAND\n\n%s\n\nCommands:\n", groups[g].name, groups[g].summary);
+    for (size_t k = 0; k < n; k++)
+        printf("  %-*s %s\n", (int)pad, sub[k]->name + gl + 1, sub[k]->summary);
+    printf("\nRun 'minidock %s COMMAND --help' for more information on a command.\n",
+           groups[g].name);
+}
+
 static void print_help(void)
 {
-    printf("\nUsage:  minidock [OPTIONS] COMMAND\n\n"
+    printf("Usage:  minidock [OPTIONS] COMMAND\n\n"
            "A container engine for one Linux host, speaking the Docker Engine API\n\n"
            "Commands:\n");
     for (size_t t = 0; tables[t]; t++)
         for (const struct cli_cmd *c = tables[t]; c->name; c++)
             if (!strchr(c->name, ' '))
                 printf("  %-12s%s\n", c->name, c->summary);
-    printf("\nManagement Commands:\n"
-           "  container   Manage containers (container ls, container prune, ...)\n"
-           "  image       Manage images (image ls, image rm, image prune, ...)\n"
-           "\nGlobal Options:\n"
+    printf("\nManagement Commands:\n");
+    for (size_t g = 0; groups[g].name; g++)
+        if (group_size(groups[g].name, NULL))
+            printf("  %-12s%s\n", groups[g].name, groups[g].summary);
+    printf("\nGlobal Options:\n"
            "  -H, --host string   Daemon socket (default unix:///run/minidock.sock;\n"
            "                      also MINIDOCK_HOST, then DOCKER_HOST)\n"
            "  -v, --version       Print version information and quit\n"
@@ -166,22 +221,26 @@ int main(int argc, char **argv)
             return 125;
         }
     }
-    if (i >= argc) {
+    if (i >= argc || (!strcmp(argv[i], "help") && i + 1 == argc)) {
         print_help();
         return 0;
     }
+    if (!strcmp(argv[i], "help")) {
+        /* docker help COMMAND...: that command's --help */
+        char **hv = xcalloc((size_t)(argc - i + 1), sizeof *hv);
+        memcpy(hv, argv + i + 1, (size_t)(argc - i - 1) * sizeof *hv);
+        hv[argc - i - 1] = "--help";
+        argc -= i;
+        argv = hv;
+        i = 0;
+    }
     const struct cli_cmd *c = NULL;
     int consumed = 1;
-    for (size_t g = 0; groups[g]; g++) {
-        if (strcmp(argv[i], groups[g]))
+    for (size_t g = 0; groups[g].name; g++) {
+        if (strcmp(argv[i], groups[g].name))
             continue;
         if (i + 1 >= argc || !strcmp(argv[i + 1], "--help")) {
-            printf("\nUsage:  minidock %s COMMAND\n\nCommands:\n", groups[g]);
-            size_t gl = strlen(groups[g]);
-            for (size_t t = 0; tables[t]; t++)
-                for (const struct cli_cmd *k = tables[t]; k->name; k++)
-                    if (!strncmp(k->name, groups[g], gl) && k->name[gl] == ' ')
-                        printf("  %-10s%s\n", k->name + gl + 1, k->summary);
+            print_group_help(g);
             return 0;
         }
         _cleanup_free_ char *name = xasprintf("%s %s", argv[i], argv[i + 1]);

@@ -1,11 +1,19 @@
 #!/bin/bash
 # make demo: start minidockd on /run/minidock.sock (unless one already runs),
 # build the busybox image offline, load it and run a container with it.
+# Works from the source tree (contrib/demo.sh, the binaries just built) and
+# installed (PREFIX/share/minidock/demo.sh, the binaries installed with it).
 set -eu
-cd "$(dirname "$0")/.."
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -x "$here/../client/minidock" ] && [ -x "$here/../daemon/minidockd" ]; then
+    client=$here/../client/minidock daemon=$here/../daemon/minidockd
+else
+    prefix=$(cd "$here/../.." && pwd)
+    client=$prefix/bin/minidock daemon=$prefix/sbin/minidockd
+fi
 SOCK=${MINIDOCK_SOCK:-/run/minidock.sock}
 LOG=${MINIDOCK_LOG:-/var/log/minidockd.log}
-MD="client/minidock -H unix://$SOCK"
+MD="$client -H unix://$SOCK"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "make demo needs root (sudo make demo): the daemon creates namespaces, mounts and cgroups" >&2
@@ -15,7 +23,7 @@ if curl -sf --unix-socket "$SOCK" http://x/_ping >/dev/null 2>&1; then
     echo "== minidockd already answers on $SOCK"
 else
     echo "== starting minidockd (log: $LOG)"
-    setsid -f daemon/minidockd --socket "$SOCK" >>"$LOG" 2>&1 </dev/null
+    setsid -f "$daemon" --socket "$SOCK" >>"$LOG" 2>&1 </dev/null
     for _ in $(seq 1 100); do
         curl -sf --unix-socket "$SOCK" http://x/_ping >/dev/null 2>&1 && break
         sleep 0.05
@@ -26,8 +34,8 @@ $MD version
 
 cache=${MINIDOCK_CACHE:-/var/cache/minidock}
 mkdir -p "$cache"
-echo "== building the busybox image (contrib/mkimage-busybox.sh)"
-contrib/mkimage-busybox.sh "$cache/busybox.tar"
+echo "== building the busybox image (mkimage-busybox.sh)"
+"$here/mkimage-busybox.sh" "$cache/busybox.tar"
 echo "== minidock load -i $cache/busybox.tar"
 $MD load -i "$cache/busybox.tar"
 $MD images

@@ -74,6 +74,15 @@ static int lock_data_root(struct md_error *err)
 /* A socket file nobody answers on is a leftover of a crashed daemon. */
 static int open_socket(struct md_error *err)
 {
+    /* As dockerd with its "docker" group: the default group may be absent
+     * (the socket stays root-only, with a warning); one named by --group
+     * must exist: checked before anything is touched. */
+    struct group *g = getgrnam(md_cfg.group);
+    if (!g && strcmp(md_cfg.group, "minidock") != 0)
+        return md_err(err, MD_EINVAL, "group %s not found", md_cfg.group);
+    if (!g)
+        log_warn("could not change group %s to minidock: group minidock not found",
+                 md_cfg.socket_path);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(md_cfg.socket_path) >= sizeof sa.sun_path)
         return md_err(err, MD_EINVAL, "socket path %s is too long", md_cfg.socket_path);
@@ -105,7 +114,6 @@ static int open_socket(struct md_error *err)
     if (listen(fd, 128) < 0)
         return md_errno(err, errno, "listen on %s", md_cfg.socket_path);
     chmod(md_cfg.socket_path, 0660);
-    struct group *g = getgrnam(md_cfg.group);
     if (g && chown(md_cfg.socket_path, 0, g->gr_gid) < 0)
         log_warn("chown %s to group %s: %s", md_cfg.socket_path, md_cfg.group, strerror(errno));
     return steal_fd(&fd);

@@ -68,8 +68,19 @@ expect_eq "daemon still serves after bad requests" "OK" "$(api http://x/_ping)"
 
 # --- client errors
 expect_rc "minidock: unreachable daemon exits 1" 1 "$MINIDOCK" -H "unix://$T/nothing.sock" version
-expect_match "minidock: unreachable daemon message" \
-    "^Cannot connect to the minidock daemon at unix://$T/nothing.sock. Is the daemon running\?" "$OUT"
+expect_match "minidock: unreachable daemon message (docker's wording)" \
+    "^Cannot connect to the minidock daemon at unix://$T/nothing.sock. Is the minidock daemon running\?$" "$OUT"
+# A user outside the socket's group (no minidock group on a test host: the
+# socket is root:root 0660) is told so, in docker's words, not "not running".
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+expect_rc "minidock as a user outside the socket's group exits 1" 1 \
+    nobody "$MINIDOCK" -H "unix://$SOCK" stop -t 2 web
+esc_sock=$(sed 's,/,%2F,g' <<<"$SOCK")
+expect_eq "... with docker's permission-denied message" \
+    "permission denied while trying to connect to the minidock daemon socket at unix://$SOCK: Post \"http://$esc_sock/v1.50/containers/web/stop?t=2\": dial unix $SOCK: connect: permission denied" \
+    "$OUT"
+expect_rc "docker as that user: the same exit code" 1 nobody env DOCKER_CONFIG=$T/nobody-config docker -H "unix://$SOCK" stop -t 2 web
+expect_match "docker as that user: the same message" "^permission denied while trying to connect to the Docker daemon socket at unix://$SOCK: Post \"http://$esc_sock/v1.50/containers/web/stop\?t=2\": dial unix $SOCK: connect: permission denied" "$OUT"
 # docker 28: a bad flag is 125, an unknown command or a wrong argument count 1
 expect_rc "minidock: unknown command exits 1 (as docker 28)" 1 md frobnicate
 expect_match "minidock: unknown command message" "^minidock: unknown command: minidock frobnicate" "$OUT"
@@ -80,6 +91,15 @@ expect_match "minidock: unknown flag message" 'unknown flag: --bogus' "$OUT"
 expect_rc "minidock --help exits 0" 0 md --help
 expect_rc "minidock version --help exits 0" 0 md version --help
 expect_match "minidock version --help shows usage" 'Usage: +minidock version' "$OUT"
+expect_rc "minidock help exits 0 (as docker help)" 0 md help
+expect_eq "... and prints what --help prints" "$(md --help)" "$OUT"
+expect_eq "minidock help stop: stop's --help" "$(md stop --help)" "$(md help stop)"
+mgmt=$(md --help | sed -n '/^Management Commands:/,/^$/p')
+for g in container image network system; do
+    expect_match "--help lists $g under Management Commands" "^  $g +Manage " "$mgmt"
+done
+expect_eq "minidock network --help: docker's layout, no run-together names" \
+    "$(dk network --help | sed 's/docker/minidock/g')" "$(md network --help)"
 
 # --- templates
 expect_eq "minidock version --format" "$(md version --format '{{.Server.Version}} {{.Server.APIVersion}}')" "$(dk version --format '{{.Server.Version}} {{.Server.APIVersion}}')"
@@ -93,9 +113,21 @@ expect_match "... and says why" "must run as root" "$OUT"
 # --- make install puts binaries, man pages and contrib files under DESTDIR
 if make -s -C "$ROOT" install DESTDIR="$T/inst" PREFIX=/usr/local >"$T/install.log" 2>&1; then
     for f in bin/minidock sbin/minidockd libexec/minidock/minidock-shim share/man/man1/minidock.1 \
-        share/man/man8/minidockd.8 share/minidock/mkimage-busybox.sh; do
+        share/man/man8/minidockd.8 share/minidock/mkimage-busybox.sh \
+        lib/systemd/system/minidockd.service lib/sysusers.d/minidock.conf; do
         [ -e "$T/inst/usr/local/$f" ] && ok "make install: $f" || not_ok "make install: $f missing"
     done
+    expect_match "make install DESTDIR=...: leaves the host's groups alone" \
+        "DESTDIR set: not creating group minidock" "$(cat "$T/install.log")"
+    # the installed demo uses the installed binaries and scripts (pointed at
+    # this suite's daemon, so it starts none of its own; its image cache is
+    # the suite's, seeded with the busybox .deb the other suites cached)
+    mkdir -p "$T/demo-cache"
+    cp "${MINIDOCK_CACHE:-/var/cache/minidock}"/busybox-static_*.deb "$T/demo-cache/" 2>/dev/null
+    expect_rc "installed share/minidock/demo.sh works" 0 env -C / MINIDOCK_SOCK="$SOCK" \
+        MINIDOCK_CACHE="$T/demo-cache" "$T/inst/usr/local/share/minidock/demo.sh"
+    expect_match "... and runs a container" "^hello from a container$" "$OUT"
+    md rm -f demo-web >/dev/null 2>&1
 else
     not_ok "make install failed"; cat "$T/install.log"
 fi
@@ -116,6 +148,16 @@ rm -rf "$T/data2" "$T/exec2"
 daemon_stop
 [ ! -e "$SOCK" ] && ok "SIGTERM removes the socket" || not_ok "socket left after SIGTERM"
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$SOCK"
-daemon_start && ok "a stale socket file is replaced" || not_ok "daemon refused a stale socket"
+# --group: the socket belongs to that group, whose members may use it
+daemon_start --group nogroup && ok "a stale socket file is replaced" || not_ok "daemon refused a stale socket"
 expect_eq "serves after replacing the stale socket" "OK" "$(api http://x/_ping)"
+expect_eq "--group nogroup: socket root:nogroup 0660" "root:nogroup 660" "$(stat -c '%U:%G %a' "$SOCK")"
+expect_rc "a member of the socket's group may use it" 0 nobody "$MINIDOCK" -H "unix://$SOCK" version --format '{{.Server.APIVersion}}'
+expect_eq "... and is answered" "1.50" "$OUT"
+# (timeout: a daemon that accepted the group would serve in the foreground)
+expect_rc "a --group that does not exist is refused" 1 \
+    timeout 60 "$MINIDOCKD" --group "nosuch$TAG" --socket "$T/g.sock" --data-root "$T/data3" --exec-root "$T/exec3"
+expect_match "... naming the group" "group nosuch$TAG not found" "$OUT"
+[ ! -e "$T/g.sock" ] && ok "... before making the socket" || not_ok "refused daemon left $T/g.sock"
+rm -rf "$T/data3" "$T/exec3"
 suite_end

@@ -209,6 +209,49 @@ for c in md dk; do
 done
 md rmi shortpw >/dev/null
 
+# Several containers at once: docker's CLI sends all the calls together, so
+# "stop a b c" waits one timeout, not three. Not timed here: the daemon's
+# events show it, all the SIGTERMs (kill 15) come before the first SIGKILL
+# (kill 9); one after the other they alternate. Names, errors and the exit
+# code stay in argument order, as docker prints them.
+# expect_each WHAT NOSUCH WANT-STDOUT command...: exit 1, the names in
+# argument order on stdout, only the missing NOSUCH's error on stderr
+expect_each() {
+    local what=$1 nosuch=$2 want=$3; shift 3
+    "$@" >"$T/multi.out" 2>"$T/multi.err"
+    expect_eq "$what: exit 1" 1 "$?"
+    expect_eq "$what: ... prints the names in argument order" "$want" "$(cat "$T/multi.out")"
+    expect_eq "$what: ... the missing one's error on stderr" \
+        "Error response from daemon: No such container: $nosuch" "$(cat "$T/multi.err")"
+}
+multi() {
+    local c=$CLI p=multi-$CLI x
+    for x in a b c; do
+        $c run -d --name "$p-$x" busybox sh -c 'trap "" TERM; while :; do sleep 1; done' >/dev/null
+    done
+    local t0; t0=$(date +%s)
+    expect_each "$c: stop a nosuch b c" "$p-nosuch" "$p-a
+$p-b
+$p-c" $c stop -t 3 "$p-a" "$p-nosuch" "$p-b" "$p-c"
+    expect_eq "$c: ... all three Exited" "exited exited exited" \
+        "$($c inspect -f '{{.State.Status}}' "$p-a" "$p-b" "$p-c" | xargs)"
+    local sigs; sigs=$(api "http://x/v1.50/events?since=$t0&until=$(date +%s.%N)" |
+        jq -r "select(.Action == \"kill\" and (.Actor.Attributes.name | startswith(\"$p-\"))) | .Actor.Attributes.signal" | xargs)
+    expect_eq "$c: ... stopped together: three SIGTERMs, then three SIGKILLs" "15 15 15 9 9 9" "$sigs"
+    expect_rc "$c: start a b c" 0 $c start "$p-a" "$p-b" "$p-c"
+    expect_eq "$c: ... names in argument order" "$p-a
+$p-b
+$p-c" "$OUT"
+    expect_each "$c: kill c nosuch b a" "$p-nosuch" "$p-c
+$p-b
+$p-a" $c kill "$p-c" "$p-nosuch" "$p-b" "$p-a"
+    expect_rc "$c: rm a b c" 0 $c rm "$p-a" "$p-b" "$p-c"
+    expect_eq "$c: ... names in argument order" "$p-a
+$p-b
+$p-c" "$OUT"
+}
+run_both multi
+
 # An idle daemon trims its memory a second after the last request
 # (daemon/idle.c drops clean library pages and free heap): whatever it
 # dropped must come back on the next request, in every thread.
