@@ -66,10 +66,11 @@ for w in $words "${!pkg_of[@]}"; do
     [ "$(type -t -- "$w")" = file ] && paths+=("$(command -v -- "$w")")
 done
 index_owners "${paths[@]}"
-# essential, or priority required: on every Debian system
+# essential, or priority required or important: on every Debian system (debootstrap
+# and the installer bring those; apt itself is "important")
 declare -A base
 while IFS='|' read -r p e pr; do # (an empty Essential must not shift the fields)
-    [ "$e" = yes ] || [ "$pr" = required ] && base[${p%%:*}]=1
+    [ "$e" = yes ] || [ "$pr" = required ] || [ "$pr" = important ] && base[${p%%:*}]=1
 done < <(dpkg-query -W -f='${Package}|${Essential}|${Priority}\n')
 base_pkg() { [ -n "${base[$1]:-}" ]; }
 
