@@ -4,14 +4,10 @@
 #        --check lists what is missing, --list every package, one line each, A|B as written)
 set -eu
 
-<<<<<<< HEAD
-# build: compiler, pkg-config and the libraries the daemon links (README, "Building by hand")
-=======
 # build: compiler, pkg-config and the libraries the binaries link: libmicrohttpd (the API
 # server), jansson (JSON), libarchive (image tars), libcurl (registry client), libseccomp,
 # libcap, libnl (links, veth, addresses, routes), libnftables (NAT, published ports),
 # libssl (sha256)
->>>>>>> client
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev libarchive-dev
 libcurl4-openssl-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev
 libssl-dev"
