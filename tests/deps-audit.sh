@@ -58,8 +58,10 @@ provides() {
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # the words of the scripts that name a command here at all (most are not: one fork each
-# for thousands of words would take a minute)
-words=$(comm -12 <(grep -hv '^[[:space:]]*#' "${SCRIPTS[@]}" | grep -oE '[A-Za-z_][A-Za-z0-9_.+-]*' | sort -u) \
+# for thousands of words would take a minute); variables ($x, ${x}, x=) are not commands
+words=$(comm -12 <(grep -hv '^[[:space:]]*#' "${SCRIPTS[@]}" |
+    sed -E 's/\$\{?[A-Za-z_][A-Za-z0-9_]*//g; s/[A-Za-z_][A-Za-z0-9_]*\+?=//g' |
+    grep -oE '[A-Za-z_][A-Za-z0-9_.+-]*' | sort -u) \
     <(compgen -c | sort -u))
 paths=()
 for w in $words "${!pkg_of[@]}"; do
