@@ -22,12 +22,16 @@ DPID=
 # A program that is not installed: name the package make deps should have brought
 # (tests/host-commands.tsv), so the failure says what to fix, not only "not found".
 command_not_found_handle() {
-    local pkg
-    pkg=$(awk -F'\t' -v c="$1" '$1 == c { print $2 }' "$ROOT/tests/host-commands.tsv")
-    if [ -n "$pkg" ]; then
-        echo "$1: command not found: 'sudo make deps' installs it (package ${pkg%%|*})" >&2
+    # builtins only: a program called here that is missing too would call this again,
+    # without end (it did when a chroot's tree was deleted under a running suite)
+    local cmd pkg line
+    while IFS=$'\t' read -r cmd pkg; do
+        [ "$cmd" = "$1" ] && { line=$pkg; break; }
+    done <"$ROOT/tests/host-commands.tsv" 2>/dev/null
+    if [ -n "${line:-}" ]; then
+        printf "%s: command not found: 'sudo make deps' installs it (package %s)\n" "$1" "${line%%|*}" >&2
     else
-        echo "$1: command not found, and tests/host-commands.tsv does not name its package" >&2
+        printf '%s: command not found, and tests/host-commands.tsv does not name its package\n' "$1" >&2
     fi
     return 127
 }
