@@ -86,11 +86,6 @@ read -r XPID XSHIM < <(rd exec-start --id "$ID" --eid "$E" -- sleep 1000 2>/dev/
 expect_eq "exec-start: same mnt/uts/ipc/net/pid/cgroup namespaces as PID 1" "$(ns_of "$PID1")" "$(ns_of "$XPID")"
 expect_eq "exec-start: same cgroups as PID 1 (every hierarchy)" "$(cat "/proc/$PID1/cgroup")" "$(cat "/proc/$XPID/cgroup")"
 [ "$(ps -o ppid= -p "$XPID" | tr -d ' ')" = "$XSHIM" ] && ok "exec'd process is its shim's child" || not_ok "parent of $XPID"
-# a shim keeps its start-up pages for its first second (a short exec exits
-# without faulting them back in), then drops them: what it holds for good
-sleep 1.3
-rss=$(ps -o rss= -p "$XSHIM" | tr -d ' ')
-[ -n "$rss" ] && [ "$rss" -le 1024 ] && ok "exec shim RSS ${rss} kB <= 1 MB (after its first second)" || not_ok "exec shim RSS ${rss} kB > 1 MB"
 expect_eq "reconnect with --eid: the exec's pids" "$XPID $XSHIM" "$(rd reconnect --id "$ID" --eid "$E" 2>/dev/null)"
 CSHIM=$(cut -d' ' -f1 "$T/base/exec/$ID/shim.pid")
 expect_eq "the exec's shim is forked by the container's shim" "$CSHIM" "$(ps -o ppid= -p "$XSHIM" | tr -d ' ')"
@@ -107,8 +102,8 @@ expect_eq "... and the exec runs" "ok" "$(x -- echo ok)"
 E2=$(newid)
 rd exec-start --id "$ID" --eid "$E2" --tty --user root -- sh -c 'while :; do stty size > /tmp/size; sleep 0.05; done' >/dev/null 2>&1
 rd resize --id "$ID" --eid "$E2" -- 30 100 2>/dev/null && ok "resize of the exec's pty accepted" || not_ok "exec resize"
-sleep 0.3
-expect_eq "stty size follows the resize" "30 100" "$(x -- cat /tmp/size)"
+# the loop writes the size every 50 ms: poll for it (bounded), a busy host may be slow
+expect_settles "stty size follows the resize" "30 100" x -- cat /tmp/size
 rd resize --id "$ID" --eid "$E" -- 30 100 2>/dev/null && not_ok "resize of a pipe exec accepted" || ok "resize of an exec without a tty is refused"
 
 # --- execs end with the container
