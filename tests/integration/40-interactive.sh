@@ -32,6 +32,17 @@ tm_wait() {
     tm_screen "$1" | grep -v '^$' | tail -n 12 | sed 's/^/    | /'
     return 1
 }
+# tm_poll NAME COMMAND ERE: run COMMAND until the terminal shows ERE, a second for each
+# try, ten tries (a resize reaches the container's pty a moment after the window's)
+tm_poll() {
+    local i
+    for i in 1 2 3 4 5 6 7 8 9; do
+        tm_run "$1" "$2"
+        tm_wait "$1" "$3" 1 >/dev/null && return 0
+    done
+    tm_run "$1" "$2"
+    tm_wait "$1" "$3" 1
+}
 tm_clear() { tm send-keys -t "$1" -R; tm clear-history -t "$1"; tm_run "$1" clear; sleep 0.2; tm clear-history -t "$1"; }
 # the command line a terminal runs for $CLI
 cli_cmd() {
@@ -53,9 +64,7 @@ run_it() {
     tm_run term 'stty size'
     tm_wait term '^24 80$' && ok "$c: stty size is the terminal's (24 80)" || not_ok "$c: stty size 24 80"
     tm resize-window -t term -x 100 -y 30
-    sleep 0.5
-    tm_run term 'stty size'
-    tm_wait term '^30 100$' && ok "$c: stty size follows the window (30 100)" || not_ok "$c: resize to 30 100"
+    tm_poll term 'stty size' '^30 100$' && ok "$c: stty size follows the window (30 100)" || not_ok "$c: resize to 30 100"
     tm resize-window -t term -x 80 -y 24
     tm_run term 'exit 3'
     tm_wait term '^RC=3$' && ok "$c: exit 3 gives exit status 3" || not_ok "$c: exit status 3"
@@ -108,9 +117,7 @@ exec_it() {
     tm_wait term "^exhost-$c\$" && ok "$c: ... and its hostname" || not_ok "$c: exec hostname"
     expect_match "$c: inspect ExecIDs lists the live exec" '^\["[0-9a-f]{64}"\]$' "$($c inspect -f '{{json .ExecIDs}}' "$n")"
     tm resize-window -t term -x 90 -y 20
-    sleep 0.5
-    tm_run term 'stty size'
-    tm_wait term '^20 90$' && ok "$c: exec's pty follows the window (20 90)" || not_ok "$c: exec resize"
+    tm_poll term 'stty size' '^20 90$' && ok "$c: exec's pty follows the window (20 90)" || not_ok "$c: exec resize"
     tm resize-window -t term -x 80 -y 24
     tm_run term 'exit 7'
     tm_wait term '^RC=7$' && ok "$c: exec exit status 7" || not_ok "$c: exec status 7"
@@ -142,20 +149,18 @@ exec_plain() {
     expect_eq "$c: exec -i takes stdin" "piped-$c" "$(echo "piped-$c" | $c exec -i "$n" cat)"
     expect_rc "$c: exec status" 4 $c exec "$n" sh -c 'exit 4'
     $c exec -d "$n" sh -c "sleep 0.3; echo detached-$c > /tmp/d-$c"
-    local out=""
-    for _ in $(seq 1 30); do out=$($c exec "$n" cat "/tmp/d-$c" 2>/dev/null) && [ -n "$out" ] && break; sleep 0.1; done
-    expect_eq "$c: exec -d runs in the background" "detached-$c" "$out"
+    expect_settles "$c: exec -d runs in the background" "detached-$c" $c exec "$n" cat "/tmp/d-$c"
     $c pause "$n" >/dev/null
     expect_rc "$c: exec into a paused container fails" 1 $c exec "$n" true
     expect_match "$c: ... with docker's message" "Error response from daemon: Container $n is paused, unpause the container before exec" "$OUT"
     $c unpause "$n" >/dev/null
     # a client that vanishes: the exec runs on, the container too
-    $c exec "$n" sh -c "sleep 0.5; echo ran-on > /tmp/v-$c" >/dev/null 2>&1 &
+    # (killed once the exec has started, which a busy host may take a while to do)
+    $c exec "$n" sh -c "echo started > /tmp/s-$c; sleep 0.5; echo ran-on > /tmp/v-$c" >/dev/null 2>&1 &
     local pid=$!
-    sleep 0.2
+    expect_settles "$c: an exec started" "started" $c exec "$n" cat "/tmp/s-$c"
     kill -9 "$pid"; wait "$pid" 2>/dev/null
-    sleep 0.8
-    expect_eq "$c: a client killed mid-exec: the process runs on" "ran-on" "$($c exec "$n" cat "/tmp/v-$c" 2>&1)"
+    expect_settles "$c: a client killed mid-exec: the process runs on" "ran-on" $c exec "$n" cat "/tmp/v-$c"
     $c stop -t 1 "$n" >/dev/null
     expect_rc "$c: exec into a stopped container fails" 1 $c exec "$n" true
     expect_match "$c: ... as not running" "Error response from daemon: container [0-9a-f]{64} is not running" "$OUT"
