@@ -19,6 +19,40 @@ IMAGES = {"busybox:latest": "sha256:" + "ab" * 32}
 lock = threading.RLock()
 CONTAINERS = {}   # id -> dict
 PIDS = set()      # simulated container processes, killed when the fake ends
+# GET /_fake/settle answers once everything a client that has exited can still cause to
+# be logged is in the log, so the test needs no guessed sleep: its stdin pumps have seen
+# EOF (an attach's "client-stdin-eof"), and no connection has a request being parsed or
+# waiting unread (a request sent without waiting for the answer, like a resize).
+# Connections busy serving (an attach waiting for its process) log nothing more.
+PUMPS = [0]
+CONNS = {}        # socket -> "reading" | "parsing" | "serving"
+STATE = threading.Condition()
+
+def busy(delta):
+    with STATE:
+        PUMPS[0] += delta
+        STATE.notify_all()
+
+def conn_state(sock, st):
+    with STATE:
+        if st is None:
+            CONNS.pop(sock, None)
+        else:
+            CONNS[sock] = st
+        STATE.notify_all()
+
+def settled(me):
+    with STATE:
+        if PUMPS[0]:
+            return False
+        reading = [s for s, st in CONNS.items() if s is not me and st == "reading"]
+        if any(st == "parsing" for s, st in CONNS.items() if s is not me):
+            return False
+    try:
+        r, _, _ = select.select(reading, [], [], 0)
+    except (OSError, ValueError):
+        return False  # a socket closed meanwhile: look again
+    return not r
 WANT = {}         # attach socket -> (stdout, stderr) it asked for
 EXECS = {}
 
@@ -173,8 +207,16 @@ class H(socketserver.StreamRequestHandler):
         self.wfile.write(b"0\r\n\r\n"); self.wfile.flush()
 
     def handle(self):
+        try:
+            self.serve()
+        finally:
+            conn_state(self.request, None)
+
+    def serve(self):
         while True:
+            conn_state(self.request, "reading")
             line = self.rfile.readline()
+            conn_state(self.request, "parsing")
             if not line:
                 return
             line = line.decode().rstrip("\r\n")
@@ -211,8 +253,15 @@ class H(socketserver.StreamRequestHandler):
                     rec["rawbody"] = body.decode()
                 except Exception:
                     rec["body"] = body[:200].decode(errors="replace")
+            if path == "/_fake/settle":
+                deadline = time.time() + 10
+                while not settled(self.request) and time.time() < deadline:
+                    time.sleep(0.01)
+                self.send(200 if settled(self.request) else 504, None)
+                return
             if path != "/_ping":
                 LOG.write(json.dumps(rec) + "\n")
+            conn_state(self.request, "serving")
             if self.route(method, path, q, hdrs, body) == "close":
                 return
 
@@ -327,6 +376,17 @@ class H(socketserver.StreamRequestHandler):
         ct = "application/vnd.docker.raw-stream" if tty else "application/vnd.docker.multiplexed-stream"
         self.wfile.write(("HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n" % ct).encode())
         self.wfile.flush()
+
+    def stdin_pump_thread(self, proc, sock, close_on_eof):
+        # counted as busy from before the thread starts, not from when it runs
+        busy(1)
+
+        def run():
+            try:
+                self.stdin_pump(proc, sock, close_on_eof)
+            finally:
+                busy(-1)
+        threading.Thread(target=run, daemon=True).start()
 
     def stdin_pump(self, proc, sock, close_on_eof):
         while True:
@@ -518,7 +578,7 @@ class H(socketserver.StreamRequestHandler):
         fake["exec"] = e
         proc = Proc(fake)
         if cfg.get("AttachStdin"):
-            threading.Thread(target=self.stdin_pump, args=(proc, sock, True), daemon=True).start()
+            self.stdin_pump_thread(proc, sock, True)
         with proc.cond:
             while not proc.exited:
                 proc.cond.wait()
@@ -528,6 +588,11 @@ class H(socketserver.StreamRequestHandler):
 
 class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+
+    def process_request(self, request, client_address):
+        # known from its accept on, before its thread runs
+        conn_state(request, "reading")
+        super().process_request(request, client_address)
 
 def stop(signum, frame):
     for pid in list(PIDS):
