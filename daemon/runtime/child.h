@@ -39,11 +39,12 @@ __attribute__((noreturn)) void child_finish(const struct child_proc *cp);
 
 /* An exec'd process (a clone of the exec shim, already in the container's
  * PID namespace): wait SYNC_CGROUP (or join them itself, cp->at_once),
- * join the other namespaces of the container's PID 1 through pidfd, pty or
+ * join the other namespaces of the container's PID 1 through pidfd, take
+ * rootfd (PID 1's root directory, /proc/PID/root) as its root, pty or
  * pipes, then child_finish with cp (cp->p: the container's plan with the
  * exec's argv/env/user/cwd). */
-__attribute__((noreturn)) void child_exec_main(const struct child_proc *cp, int pidfd, int syncfd,
-                                               const struct child_io *io);
+__attribute__((noreturn)) void child_exec_main(const struct child_proc *cp, int pidfd, int rootfd,
+                                               int syncfd, const struct child_io *io);
 
 /* The shim's own argv memory. With --init, PID 1 is a copy of the shim, so
  * `ps` in the container would show the shim's command line (a host path);

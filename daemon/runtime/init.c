@@ -91,8 +91,15 @@ static void reset_signals(void)
 /* Keep stdio, the sync socket (moved to fd 3) and keep (moved to fd 4, if
  * >= 0); close everything else the shim had open (listening socket, log
  * file, other containers' fds). */
-static void setup_fds(int syncfd, const struct child_io *io, int keep)
+/* stdio from io, the sync socket at SYNC_FD, up to two more kept at SYNC_FD + 1
+ * and + 2 (-1: none), every other fd closed */
+static void setup_fds(int syncfd, const struct child_io *io, int keep, int keep2)
 {
+    /* out of the way first: a dup2 below may land on the number one of them has */
+    if (keep >= 0)
+        keep = fcntl(keep, F_DUPFD_CLOEXEC, SYNC_FD + 64);
+    if (keep2 >= 0)
+        keep2 = fcntl(keep2, F_DUPFD_CLOEXEC, SYNC_FD + 64);
     if (io->in >= 0) {
         dup2(io->in, 0);
         dup2(io->out, 1);
@@ -102,13 +109,11 @@ static void setup_fds(int syncfd, const struct child_io *io, int keep)
         dup2(syncfd, SYNC_FD);
     }
     fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC);
-    if (keep >= 0) {
-        if (keep != SYNC_FD + 1)
-            dup3(keep, SYNC_FD + 1, O_CLOEXEC);
-        close_range(SYNC_FD + 2, ~0U, 0);
-    } else {
-        close_range(SYNC_FD + 1, ~0U, 0);
-    }
+    if (keep >= 0)
+        dup3(keep, SYNC_FD + 1, O_CLOEXEC);
+    if (keep2 >= 0)
+        dup3(keep2, SYNC_FD + 2, O_CLOEXEC);
+    close_range(SYNC_FD + (keep2 >= 0 ? 3 : keep >= 0 ? 2 : 1), ~0U, 0);
 }
 
 static int lo_up(struct md_error *err)
@@ -282,7 +287,7 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, 
 {
     const struct rt_plan *p = &s->plan;
     struct md_error e = {0};
-    setup_fds(syncfd, io, -1);
+    setup_fds(syncfd, io, -1, -1);
     /* if the shim dies before we exec, so do we */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(0);
@@ -435,26 +440,37 @@ static int join_cgroups(char *const *dirs, struct md_error *err)
     return 0;
 }
 
-void child_exec_main(const struct child_proc *cp, int pidfd, int syncfd, const struct child_io *io)
+void child_exec_main(const struct child_proc *cp, int pidfd, int rootfd, int syncfd,
+                     const struct child_io *io)
 {
     const struct rt_plan *p = cp->p;
     struct md_error e = {0};
-    setup_fds(syncfd, io, pidfd);
+    setup_fds(syncfd, io, pidfd, rootfd);
     pidfd = SYNC_FD + 1;
+    rootfd = SYNC_FD + 2;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     umask(0);
     if (cp->at_once ? join_cgroups(cp->cgroup_dirs, &e) : wait_for(SYNC_CGROUP, &e))
         fail(&e, 1);
     /* Every namespace of the container's PID 1 at once (the PID namespace
      * was the shim's to join: it only takes effect for children, which is
-     * what we are). Joining the mount namespace also moves our root and
-     * working dir to the container's root. */
+     * what we are). */
     if (setns(pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) <
         0) {
         md_errno(&e, errno, "join the namespaces of the container");
         fail(&e, 1);
     }
     close(pidfd);
+    /* Joining a mount namespace moves our root to the namespace's root mount.
+     * That is the container's rootfs only when PID 1's pivot_root made it so;
+     * when the daemon itself runs chroot'ed, pivot_root swaps the chroot's
+     * mount and the namespace's root stays the host's /. PID 1's own root
+     * directory is the container's in every case: take it. */
+    if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+        md_errno(&e, errno, "enter the container's root directory");
+        fail(&e, 1);
+    }
+    close(rootfd);
     int master = -1;
     if (p->tty) {
         master = setup_pty(p, false, &e);

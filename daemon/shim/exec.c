@@ -38,21 +38,24 @@ struct exec_shim {
 
 /* The container's PID 1 as a pidfd, if it is still the process that
  * started at the time recorded beside its pid (a recycled pid is not it). */
-static int open_pid1(const char *ctr_exec_dir, struct md_error *err)
+/* A pidfd of the container's PID 1, and (*rootfd) its root directory. */
+static int open_pid1(const char *ctr_exec_dir, int *rootfd, struct md_error *err)
 {
     _cleanup_free_ char *pidfile = xasprintf("%s/pid", ctr_exec_dir);
     pid_t pid;
     uint64_t start;
     if (util_read_pid_file(pidfile, &pid, &start, NULL) < 0)
         return md_err(err, MD_ECONFLICT, "container is not running");
-    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    _cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (fd < 0)
         return md_err(err, MD_ECONFLICT, "container is not running");
-    if (!util_proc_alive(pid, start)) {
-        close(fd);
+    _cleanup_free_ char *root = xasprintf("/proc/%d/root", (int)pid);
+    _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    /* alive after the open: the pid was not reused, the root is PID 1's */
+    if (rfd < 0 || !util_proc_alive(pid, start))
         return md_err(err, MD_ECONFLICT, "container is not running");
-    }
-    return fd;
+    *rootfd = steal_fd(&rfd);
+    return steal_fd(&fd);
 }
 
 /* The exec's process: the container's plan with the exec's settings. */
@@ -107,7 +110,7 @@ static char vfork_stack[256 * 1024] __attribute__((aligned(64)));
 
 struct vfork_args {
     const struct child_proc *cp;
-    int pidfd, sync, other;
+    int pidfd, rootfd, sync, other;
     const struct child_io *cio;
 };
 
@@ -115,7 +118,7 @@ static int exec_child(void *arg)
 {
     const struct vfork_args *a = arg;
     close(a->other); /* our own fd table: the shim keeps its end */
-    child_exec_main(a->cp, a->pidfd, a->sync, a->cio);
+    child_exec_main(a->cp, a->pidfd, a->rootfd, a->sync, a->cio);
 }
 
 /* After SYNC_READY the process has already exec'd, or failed to: its sync
@@ -187,7 +190,8 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
         exec_plan_clear(&x);
         return fail_setup(daemon_fd, &e);
     }
-    _cleanup_close_ int pidfd = open_pid1(x.ctr_exec_dir, &e);
+    _cleanup_close_ int rootfd = -1;
+    _cleanup_close_ int pidfd = open_pid1(x.ctr_exec_dir, &rootfd, &e);
     _cleanup_free_ char *shim_pid = xasprintf("%s/shim.pid", exec_dir);
     int r = pidfd < 0 ? -1
                       : util_write_pid_file(shim_pid, getpid(), util_proc_start_time(getpid()), &e);
@@ -231,7 +235,8 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     cp.bpf = bpf;
     cp.at_once = true;
     cp.cgroup_dirs = cs.cgroup_dirs;
-    struct vfork_args va = {.cp = &cp, .pidfd = pidfd, .sync = sp[1], .other = sp[0], .cio = &cio};
+    struct vfork_args va = {
+        .cp = &cp, .pidfd = pidfd, .rootfd = rootfd, .sync = sp[1], .other = sp[0], .cio = &cio};
     pid_t pid =
         clone(exec_child, vfork_stack + sizeof vfork_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &va);
     if (pid < 0) {

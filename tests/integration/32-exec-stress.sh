@@ -30,4 +30,22 @@ stress dk env DOCKER_CONFIG="$T/docker-config" docker -H "unix://$SOCK"
 ID=$(md inspect -f '{{.Id}}' target)
 expect_settles "no exec runtime dir left" "" find "$EXECROOT/$ID/exec" -mindepth 1 -maxdepth 1
 md rm -f target >/dev/null
+
+# A daemon that runs chroot'ed (a build root, a rescue system): PID 1's pivot_root then
+# swaps the chroot's mount, not its mount namespace's root, and an exec that only joined
+# the namespace ran in the host's / (a file it wrote landed in the host's /tmp). The
+# chroot here is a recursive bind of /, so every path of the suite is the same inside.
+CH=$T/chroot
+mkdir -p "$CH" && mount --rbind / "$CH" && mount --make-rslave "$CH"
+daemon_stop
+DAEMON_WRAP="chroot $CH" daemon_start || not_ok "daemon starts in a chroot"
+md run -d --name inchroot busybox sleep 100000 >/dev/null && ok "chroot'ed daemon: a running container" ||
+    not_ok "chroot'ed daemon: run -d"
+md exec inchroot sh -c "echo inside > /tmp/exec-root-$TAG" >/dev/null 2>&1
+expect_eq "chroot'ed daemon: an exec writes into the container's /tmp" "inside" "$(md exec inchroot cat "/tmp/exec-root-$TAG" 2>&1)"
+expect_eq "... not into the host's" "absent" "$([ -e "/tmp/exec-root-$TAG" ] && echo present || echo absent)"
+rm -f "/tmp/exec-root-$TAG"
+md rm -f inchroot >/dev/null
+daemon_stop
+umount -R "$CH" 2>/dev/null || umount -R -l "$CH"
 suite_end

@@ -67,8 +67,9 @@ snapshot() {
     } >"$1"
 }
 
+# DAEMON_WRAP: a command the daemon runs under (e.g. "chroot DIR")
 daemon_start() {
-    "$MINIDOCKD" --socket "$SOCK" --data-root "$DATA" --exec-root "$EXECROOT" \
+    ${DAEMON_WRAP:-} "$MINIDOCKD" --socket "$SOCK" --data-root "$DATA" --exec-root "$EXECROOT" \
         --cgroup-parent "$CGPARENT" --bridge "$BRIDGE" --nft-table "$NFT_TABLE" $SHIM_FLAG --log-level "${MD_LOG_LEVEL:-info}" ${DAEMON_EXTRA_FLAGS:-} "$@" >>"$T/daemon.log" 2>&1 &
     DPID=$!
     local i
