@@ -9,7 +9,9 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char base_hosts[] = "127.0.0.1\tlocalhost\n"
                                  "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -267,6 +269,41 @@ int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *er
     return 0;
 }
 
+/* Tests only (fault injection): MINIDOCKD_TEST_DELAY=net-connect:MS makes
+ * a network connect of a running container sleep MS milliseconds after it
+ * has seen the container running and before it makes the endpoint. That is
+ * where a stop, kill or start once overtook it (issue 10, bug 9: an
+ * endpoint left behind, a write into NetworkSettings a start had freed);
+ * the window is otherwise microseconds wide, too narrow for a test to hit
+ * reliably. Read once at daemon start; unset, it costs one branch. */
+static unsigned test_connect_delay_ms;
+
+static void test_delay_init(void)
+{
+    static const char point[] = "net-connect:";
+    const char *v = getenv("MINIDOCKD_TEST_DELAY");
+    if (!v || !*v)
+        return;
+    const char *num = !strncmp(v, point, sizeof point - 1) ? v + sizeof point - 1 : "";
+    char *end = NULL;
+    unsigned long ms = strtoul(num, &end, 10);
+    if (end == num || *end || ms > 60000) {
+        log_warn("MINIDOCKD_TEST_DELAY=%s ignored: want net-connect:MS (MS <= 60000)", v);
+        return;
+    }
+    test_connect_delay_ms = (unsigned)ms;
+    log_warn("test hook: each network connect of a running container waits %u ms", (unsigned)ms);
+}
+
+/* The log line tells a test that the connect is inside the window now. */
+static void test_delay(const char *id)
+{
+    if (!test_connect_delay_ms)
+        return;
+    log_info("test hook: network connect of %.12s waits %u ms", id, test_connect_delay_ms);
+    usleep(test_connect_delay_ms * 1000);
+}
+
 /* A connect or disconnect of a running container is under way (false:
  * it is not running, or its exit is being handled). Start, stop, restart
  * and rm are kept out by the container's op_lock, which the hooks hold; an
@@ -301,6 +338,7 @@ static int connect_locked(struct container *c, const char *network, json_t *ec,
 {
     int r;
     if (net_begin(c)) {
+        test_delay(c->id);
         r = connect_one(c, network, ec, false, NULL, NULL, err);
         net_end(c);
         if (r == 0) {
@@ -442,6 +480,7 @@ int ctr_net_init(struct md_error *err)
 {
     static const struct net_hooks hooks = {
         .hosts_changed = hosts_changed, .connect = hook_connect, .disconnect = hook_disconnect};
+    test_delay_init();
     net_set_hooks(&hooks);
     return net_init(err);
 }

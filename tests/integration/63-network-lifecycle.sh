@@ -99,4 +99,90 @@ md rm -f racer >/dev/null
 expect_eq "... and rm leaves nothing" "" "$(leftover "$rid")"
 md network rm "$RNET" >/dev/null
 
+# The same races made certain: a second daemon whose network connects wait
+# HOOK_MS between seeing the container running and making its endpoint
+# (MINIDOCKD_TEST_DELAY, daemon/state/ctr_net.c). The stop, kill or start
+# is sent once the daemon logs that the connect is in that window. Before
+# the fix, the connect made its endpoint after the exit had undone the
+# container's network (veth, lease and netns left until the next daemon
+# start), and wrote into NetworkSettings that a start had freed.
+HOOK_MS=1000
+daemon_stop
+export MINIDOCKD_TEST_DELAY=net-connect:$HOOK_MS
+daemon_start --bip "$SUBNET_BIP" || { not_ok "daemon with the test hook starts"; suite_end; exit 1; }
+unset MINIDOCKD_TEST_DELAY
+expect_match "the test hook is on" "test hook: each network connect .* waits $HOOK_MS ms" "$(cat "$T/daemon.log")"
+md network create "$RNET" >/dev/null
+BOTH=$(printf '%s\n' bridge "$RNET" | sort | paste -sd' ')
+hooked() { grep -c "test hook: network connect of $1 waits" "$T/daemon.log"; }
+# connect_in_window ID: connect ID to $RNET in the background (exit code to
+# $T/connect.rc) and return once the connect sleeps in the hook
+connect_in_window() {
+    local n deadline=$((SECONDS + SETTLE_TIMEOUT))
+    n=$(hooked "${1:0:12}")
+    (md network connect "$RNET" "$1" >"$T/connect.out" 2>&1; echo $? >"$T/connect.rc") &
+    CPID=$!
+    while [ "$(hooked "${1:0:12}")" = "$n" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.02; done
+    [ "$(hooked "${1:0:12}")" != "$n" ] || not_ok "the connect of ${1:0:12} did not reach the test hook"
+}
+veths() { ip -o link show | grep -c "minidock .* ${1:0:12}"; }
+lease() { grep -c "$1" "$DATA/network/ipam.json" 2>/dev/null; }
+endpoints() { jq length "$DATA/network/endpoints/$1.json" 2>/dev/null || echo 0; }
+addrs() { # the networks inspect shows an address on, sorted
+    api "http://x/v1.50/containers/$1/json" |
+        jq -r '[.NetworkSettings.Networks | to_entries[] | select(.value.IPAddress != "") | .key] | sort | join(" ")'
+}
+
+stop_in_window() { # $1: stop or kill; the exit is not under op_lock for kill
+    local how=$1 id
+    id=$(md run -d --name "hook-$how" busybox sleep 1000)
+    connect_in_window "$id"
+    if [ "$how" = stop ]; then md stop -t 0 "$id" >/dev/null; else md kill "$id" >/dev/null; fi
+    wait "$CPID"
+    expect_eq "$how during a connect: the connect succeeds" "0" "$(cat "$T/connect.rc")"
+    expect_settles "... the container is stopped" "exited" md inspect -f '{{.State.Status}}' "$id"
+    expect_settles "... no veth of it is left on the host" "0" veths "$id"
+    expect_settles "... no lease of it in the IPAM file" "0" lease "$id"
+    expect_settles "... no endpoint of it recorded" "0" endpoints "$id"
+    expect_settles "... its netns is gone" "no" test_path "$EXECROOT/netns/$id"
+    expect_no_match "... no nft rule mentions it" "${id:0:12}" "$(nft_rules)"
+    expect_eq "... inspect shows no address" "" "$(addrs "$id")"
+    expect_rc "... it starts again" 0 md start "$id"
+    expect_eq "... on both networks" "$BOTH" "$(addrs "$id")"
+    expect_eq "... with one endpoint each" "2" "$(endpoints "$id")"
+    expect_eq "... and one veth each" "2" "$(veths "$id")"
+    md rm -f "$id" >/dev/null
+    expect_settles "... rm leaves no veth" "0" veths "$id"
+}
+test_path() { [ -e "$1" ] && echo yes || echo no; }
+stop_in_window stop
+stop_in_window kill
+
+# stop and start while the connect waits, with ps and inspect reading the
+# record all along: the connect used to write into the NetworkSettings the
+# start had replaced (freed), and the network was missing from inspect
+id=$(md run -d --name hook-start busybox sleep 1000)
+rm -f "$T/readers.stop" "$T/readers.fail"
+(for i in $(seq 1 2000); do
+    [ -e "$T/readers.stop" ] && break
+    md ps -a >/dev/null 2>&1 || echo "ps: exit $?" >>"$T/readers.fail"
+    md inspect "$id" >/dev/null 2>&1 || echo "inspect: exit $?" >>"$T/readers.fail"
+done) &
+rpid=$!
+connect_in_window "$id"
+md stop -t 0 "$id" >/dev/null
+md start "$id" >/dev/null
+wait "$CPID"
+touch "$T/readers.stop"
+wait "$rpid"
+expect_eq "start during a connect: the connect succeeds" "0" "$(cat "$T/connect.rc")"
+expect_eq "... the daemon answers" "OK" "$(api http://x/_ping)"
+expect_eq "... ps and inspect answered all along" "" "$(cat "$T/readers.fail" 2>/dev/null)"
+expect_eq "... the container is running" "running" "$(md inspect -f '{{.State.Status}}' "$id")"
+expect_eq "... inspect shows both networks" "$BOTH" "$(addrs "$id")"
+expect_eq "... with one endpoint each" "2" "$(endpoints "$id")"
+md rm -f "$id" >/dev/null
+expect_settles "... rm leaves no veth" "0" veths "$id"
+md network rm "$RNET" >/dev/null
+
 suite_end
