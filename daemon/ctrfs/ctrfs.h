@@ -83,11 +83,6 @@ int ctrfs_extract(const struct ctrfs_root *root, const char *dest, layer_read_fn
 int ctrfs_user_ids(const struct ctrfs_root *root, const char *user, uid_t *uid, gid_t *gid,
                    struct md_error *err);
 
-/* Path helpers (pure, unit-tested). */
-/* "/" + path cleaned as Go's filepath.Clean, keeping a trailing "/" or "/."
- * of the original (moby's PreserveTrailingDotOrSeparator). */
+/* "/" + path cleaned as Go's filepath.Clean, keeping a trailing "/" or
+ * "/." of the original (moby's PreserveTrailingDotOrSeparator). */
 char *ctrfs_abs_path(const char *path);
-/* Go's filepath.Clean of an absolute path. */
-char *ctrfs_clean(const char *abs);
-/* Go's filepath.Base. */
-char *ctrfs_base(const char *path);

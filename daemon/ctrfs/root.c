@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/pathutil.h"
 #include "common/timefmt.h"
 #include "daemon/daemon.h"
 #include "daemon/image/fsutil.h"
@@ -73,71 +74,10 @@ void ctrfs_close(struct ctrfs_root *root)
 
 /* ---- paths, as Go's path/filepath and moby's archive package see them ---- */
 
-char *ctrfs_clean(const char *abs)
-{
-    size_t n = strlen(abs);
-    char *out = xmalloc(n + 2);
-    size_t len = 0;
-    out[len++] = '/';
-    for (const char *p = abs; *p;) {
-        while (*p == '/')
-            p++;
-        const char *e = strchrnul(p, '/');
-        size_t k = (size_t)(e - p);
-        if (k == 0 || (k == 1 && p[0] == '.')) {
-            /* nothing */
-        } else if (k == 2 && p[0] == '.' && p[1] == '.') {
-            while (len > 1 && out[len - 1] != '/')
-                len--;
-            if (len > 1)
-                len--; /* the separator before the dropped component */
-        } else {
-            if (len > 1)
-                out[len++] = '/';
-            memcpy(out + len, p, k);
-            len += k;
-        }
-        p = e;
-    }
-    out[len] = '\0';
-    return out;
-}
-
-static bool ends_with_dot(const char *p)
-{
-    size_t n = strlen(p);
-    return (n == 1 && p[0] == '.') || (n >= 2 && p[n - 1] == '.' && p[n - 2] == '/');
-}
-
 char *ctrfs_abs_path(const char *path)
 {
     _cleanup_free_ char *joined = xasprintf("/%s", path);
-    char *c = ctrfs_clean(joined);
-    size_t n = strlen(path);
-    if (ends_with_dot(path) && !ends_with_dot(c)) {
-        char *t = xasprintf("%s%s.", c, strcmp(c, "/") ? "/" : "");
-        free(c);
-        c = t;
-    }
-    if (n && path[n - 1] == '/' && c[strlen(c) - 1] != '/') {
-        char *t = xasprintf("%s/", c);
-        free(c);
-        c = t;
-    }
-    return c;
-}
-
-char *ctrfs_base(const char *path)
-{
-    size_t n = strlen(path);
-    while (n > 0 && path[n - 1] == '/')
-        n--;
-    if (n == 0)
-        return xstrdup(strlen(path) ? "/" : ".");
-    size_t s = n;
-    while (s > 0 && path[s - 1] != '/')
-        s--;
-    return xstrndup(path + s, n - s);
+    return path_preserve_trailing(path_clean(joined), path);
 }
 
 /* The last component of abs as filepath.Split leaves it ("" after a
@@ -173,7 +113,7 @@ char *ctrfs_resolve(int rootfd, const char *abs, struct md_error *err)
         if (!strcmp(comp, "..")) {
             _cleanup_free_ char *up = xasprintf("%s/..", done);
             free(done);
-            done = ctrfs_clean(up);
+            done = path_clean(up);
             continue;
         }
         _cleanup_free_ char *cand = xasprintf("%s%s%s", done, strcmp(done, "/") ? "/" : "", comp);
@@ -258,7 +198,7 @@ int ctrfs_stat(const struct ctrfs_root *root, const char *path, const char *ctr_
         return not_found(err, path, ctr_name);
     if (r < 0)
         return md_errno(err, errno, "stat %s in container %s", abs, ctr_name);
-    out->name = ctrfs_base(abs);
+    out->name = path_base(abs);
     out->size = st.st_size;
     out->mode = go_mode(st.st_mode);
     out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/pathutil.h"
 #include "daemon/image/fsutil.h"
 
 static inline void cleanup_archive_writep(struct archive **a)
@@ -134,11 +135,6 @@ static int tw_entry(struct tw *w, int dirfd, const char *name, const char *tarna
     return data ? tw_data(w, fd, st->st_size, tarname) : 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Everything below the directory dfd, names prefixed with prefix, in
  * lexical order (as Go's WalkDir). */
 static int tw_dir(struct tw *w, int dfd, const char *prefix)
@@ -151,16 +147,8 @@ static int tw_dir(struct tw *w, int dfd, const char *prefix)
         return md_errno(w->err, errno, "open directory %s", prefix);
     }
     _cleanup_closedir_ DIR *dcl = d;
-    _cleanup_strv_ char **names = NULL;
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            strv_push(&names, de->d_name);
-            n++;
-        }
-    if (n)
-        qsort(names, n, sizeof *names, by_name);
+    size_t n;
+    _cleanup_strv_ char **names = path_sorted_names(d, &n);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -220,7 +208,7 @@ int ctrfs_tar_path(const struct ctrfs_root *root, const char *path, int fd, stru
     struct stat st;
     if ((*last ? fstatat(dfd, last, &st, AT_SYMLINK_NOFOLLOW) : fstat(dfd, &st)) < 0)
         return md_errno(err, errno, "stat %s", abs);
-    _cleanup_free_ char *name = ctrfs_base(abs);
+    _cleanup_free_ char *name = path_base(abs);
     struct tw w;
     if (tw_begin(&w, fd, err) < 0)
         return tw_end(&w, -1);
@@ -375,7 +363,7 @@ static int tx_entry(struct tx *x, struct archive_entry *e)
     if (!name)
         return 0;
     _cleanup_free_ char *j = xasprintf("%s/%s", x->dest, name);
-    _cleanup_free_ char *path = ctrfs_clean(j);
+    _cleanup_free_ char *path = path_clean(j);
     if (!under(path, x->dest))
         return md_err(x->err, MD_EINTERNAL, "\"%s\" is outside of \"%s\"", name, x->dest);
     if (!strcmp(path, x->dest))
@@ -407,7 +395,7 @@ static int tx_entry(struct tx *x, struct archive_entry *e)
     struct timespec t[2] = {mt, mt};
     if (hardlink) {
         _cleanup_free_ char *tj = xasprintf("%s/%s", x->dest, hardlink);
-        _cleanup_free_ char *target = ctrfs_clean(tj);
+        _cleanup_free_ char *target = path_clean(tj);
         if (!under(target, x->dest))
             return md_err(x->err, MD_EINTERNAL, "invalid hardlink \"%s\" -> \"%s\"", hardlink,
                           name);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/pathutil.h"
 #include "daemon/ctrfs/ctrfs.h"
 #include "daemon/image/fsutil.h"
 
@@ -32,10 +33,13 @@ START_TEST(abs_path_keeps_trailing_dot_and_slash)
     path_is(ctrfs_abs_path("/"), "/");
     path_is(ctrfs_abs_path("."), "/.");
     path_is(ctrfs_abs_path("a/../../b"), "/b");
-    path_is(ctrfs_clean("/a/b/../../../c/"), "/c");
-    path_is(ctrfs_base("/etc/"), "etc");
-    path_is(ctrfs_base("/etc/."), ".");
-    path_is(ctrfs_base("/"), "/");
+    path_is(path_clean("/a/b/../../../c/"), "/c");
+    path_is(path_clean("a/../../b/../c"), "../c");
+    path_is(path_clean("../../x"), "../../x");
+    path_is(path_clean(""), ".");
+    path_is(path_base("/etc/"), "etc");
+    path_is(path_base("/etc/."), ".");
+    path_is(path_base("/"), "/");
 }
 END_TEST
 
