@@ -608,6 +608,18 @@ static int extract_one(struct tar_in *t, int dfd, const char *dir, const struct 
     return 0;
 }
 
+/* moby RebaseArchiveEntries: the first old_base in name becomes new_base
+ * (an empty old_base puts new_base in front). name itself when unchanged. */
+static char *rebase(char *name, const struct tar_extract_opts *o)
+{
+    if (!o->new_base)
+        return name;
+    const char *at = o->old_base[0] ? strstr(name, o->old_base) : name;
+    if (!at)
+        return name;
+    return xasprintf("%.*s%s%s", (int)(at - name), name, o->new_base, at + strlen(o->old_base));
+}
+
 int tar_extract(tar_read_fn rd, void *rctx, const char *dir, const struct tar_extract_opts *o,
                 int64_t *bytes, char **err)
 {
@@ -623,12 +635,13 @@ int tar_extract(tar_read_fn rd, void *rctx, const char *dir, const struct tar_ex
     struct tar_hdr h;
     int k;
     while ((k = in_next(t, &h)) == 1) {
-        char *name = h.name;
-        if (o->new_base) {
-            const char *at = o->old_base[0] ? strstr(name, o->old_base) : name;
-            if (at)
-                name = xasprintf("%.*s%s%s", (int)(at - h.name), h.name, o->new_base,
-                                 at + strlen(o->old_base));
+        char *name = rebase(h.name, o);
+        if (h.type == '1') { /* a hard link names its target as an entry name */
+            char *l = rebase(h.linkname, o);
+            if (l != h.linkname) {
+                free(h.linkname);
+                h.linkname = l;
+            }
         }
         _cleanup_free_ char *rel = rel_clean(name);
         if (!rel)

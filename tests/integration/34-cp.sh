@@ -57,6 +57,11 @@ scenario() { # runs with CLI=md and CLI=dk
     [ -f "$w/dotout/passwd" ] && [ ! -e "$w/dotout/etc" ] && ok "$c: ... copies the contents only" \
         || not_ok "$c: /etc/. out: $(ls "$w/dotout" | head)"
     expect_eq "$c: the dir tar names the dir itself first" "etc/" "$($c cp "$s:/etc" - | tar tf - | head -1)"
+    # hard links keep their target under the copy's new name
+    $c exec "$r" sh -c 'mkdir /hl && echo linked >/hl/one && ln /hl/one /hl/two'
+    expect_rc "$c: cp RUNNING:/hl DIR (a tree with a hard link)" 0 $c cp "$r:/hl" "$w/hlcopy"
+    expect_eq "$c: ... both names, one inode" "linked linked 2" \
+        "$(cat "$w/hlcopy/one" "$w/hlcopy/two" 2>&1 | tr '\n' ' ')$(stat -c %h "$w/hlcopy/two" 2>&1)"
 
     # docker's errors
     expect_rc "$c: cp into a missing parent fails" 1 $c cp "$w/h" "$r:/nonexist/x"
