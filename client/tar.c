@@ -243,6 +243,8 @@ int tar_out_tree(struct tar_out *t, const char *path, const char *top, int64_t *
         return fail(err, "open %s: %s", path, strerror(errno)), -1;
     size_t n;
     _cleanup_strv_ char **names = path_sorted_names(d, &n);
+    if (!names)
+        return fail(err, "read %s: %s", path, strerror(errno)), -1;
     for (size_t i = 0; i < n; i++) {
         _cleanup_free_ char *sub = xasprintf("%s/%s", path, names[i]);
         _cleanup_free_ char *subname = xasprintf("%s%s", name, names[i]);

@@ -1,6 +1,7 @@
 /* Go's and moby's path rules; see pathutil.h. */
 #include "common/pathutil.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,7 @@ char **path_sorted_names(DIR *d, size_t *n)
     char **names = xcalloc(cap + 1, sizeof *names);
     *n = 0;
     struct dirent *de;
+    errno = 0;
     while ((de = readdir(d)))
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
             if (*n == cap) {
@@ -106,6 +108,12 @@ char **path_sorted_names(DIR *d, size_t *n)
             names[(*n)++] = xstrdup(de->d_name);
             names[*n] = NULL;
         }
+    if (errno) { /* a listing cut short must not pass for a whole one */
+        int e = errno;
+        strv_free(names);
+        errno = e;
+        return NULL;
+    }
     if (*n)
         qsort(names, *n, sizeof *names, by_name);
     return names;

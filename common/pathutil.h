@@ -17,5 +17,6 @@ bool path_specifies_current_dir(const char *path);
 /* moby PreserveTrailingDotOrSeparator: cleaned (consumed) with the
  * trailing "/." or "/" of orig put back. Malloc'd. */
 char *path_preserve_trailing(char *cleaned, const char *orig);
-/* The names in d but "." and "..", sorted; NULL-terminated (strv). */
+/* The names in d but "." and "..", sorted; NULL-terminated (strv).
+ * NULL with errno when reading the directory fails. */
 char **path_sorted_names(DIR *d, size_t *n);

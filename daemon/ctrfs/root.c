@@ -53,8 +53,13 @@ int ctrfs_open(struct container *c, struct ctrfs_root *root, struct md_error *er
     }
     _cleanup_strv_ char **layers = image_layer_dirs(im);
     image_put(im);
-    root->fd = rt_rootfs_open(layers, dir, err);
+    _cleanup_close_ int mnt = rt_rootfs_open(layers, dir, err);
+    /* fsmount's fd is O_PATH, which getdents refuses (a listing of it
+     * reads as empty): a real directory fd, which keeps the mount alive */
+    root->fd = mnt < 0 ? -1 : openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (root->fd < 0) {
+        if (mnt >= 0)
+            md_errno(err, errno, "open the rootfs of %s", c->name);
         pthread_mutex_unlock(&c->op_lock);
         return -1;
     }

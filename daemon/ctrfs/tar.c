@@ -149,6 +149,8 @@ static int tw_dir(struct tw *w, int dfd, const char *prefix)
     _cleanup_closedir_ DIR *dcl = d;
     size_t n;
     _cleanup_strv_ char **names = path_sorted_names(d, &n);
+    if (!names)
+        return md_errno(w->err, errno, "list %s", prefix[0] ? prefix : "/");
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
