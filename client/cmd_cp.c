@@ -158,6 +158,7 @@ static int reply_error(struct http_conn *hc)
     return 1;
 }
 
+/* docker 28: the bytes of the tar that went over the wire, both ways */
 static void summary(bool quiet, int64_t size, const char *dest)
 {
     if (quiet)
@@ -295,7 +296,7 @@ static int copy_from(const char *ctr, const char *src, const char *dst_arg, bool
         fprintf(stderr, "%s\n", err ? err : "copy failed");
         return 1;
     }
-    summary(quiet, src_dir ? bytes : st.size, dst);
+    summary(quiet, bytes, dst);
     return 0;
 }
 
@@ -307,50 +308,41 @@ struct tar_job {
 };
 
 /* The tar of a local tree, written by a child into a pipe the request
- * streams (chunked) while it is being made. */
-static pid_t tar_child(const char *path, const char *top, int *rfd)
+ * streams (chunked) while it is being made; the tar's length comes back on
+ * *lenfd once it is written. */
+static pid_t tar_child(const char *path, const char *top, int *rfd, int *lenfd)
 {
-    int p[2];
+    int p[2], l[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
+    if (pipe2(l, O_CLOEXEC) < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
         close(p[0]);
+        close(l[0]);
         struct tar_out *t = tar_out_new(p[1]);
         int64_t content = 0;
         _cleanup_free_ char *err = NULL;
         int r = tar_out_tree(t, path, top, &content, &err);
-        if (tar_out_finish(t) < 0 || r < 0) {
+        int64_t len = tar_out_finish(t);
+        if (len < 0 || r < 0) {
             if (err)
                 fprintf(stderr, "%s\n", err);
             _exit(1);
         }
-        _exit(0);
+        _exit(write(l[1], &len, sizeof len) == sizeof len ? 0 : 1);
     }
     close(p[1]);
+    close(l[1]);
     *rfd = p[0];
+    *lenfd = l[0];
     return pid;
-}
-
-/* moby localContentSize: the bytes of the regular files in the tree */
-static int64_t content_size(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) < 0)
-        return 0;
-    if (!S_ISDIR(st.st_mode))
-        return S_ISREG(st.st_mode) ? st.st_size : 0;
-    _cleanup_closedir_ DIR *d = opendir(path);
-    struct dirent *de;
-    int64_t n = 0;
-    while (d && (de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-            _cleanup_free_ char *sub = xasprintf("%s/%s", path, de->d_name);
-            n += content_size(sub);
-        }
-    return n;
 }
 
 static int copy_to(const char *ctr, const char *src_arg, const char *dst, bool follow,
@@ -387,7 +379,8 @@ static int copy_to(const char *ctr, const char *src_arg, const char *dst, bool f
     const char *flags = copy_ids ? "&copyUIDGID=true" : NULL;
     int body = STDIN_FILENO;
     pid_t child = -1;
-    int64_t content = -1;
+    int lenfd = -1;
+    int64_t sent = -1;
     if (!strcmp(src_arg, "-")) {
         if (!isdir) {
             fprintf(stderr, "destination \"%s:%s\" must be a directory\n", ctr, dst);
@@ -444,8 +437,7 @@ static int copy_to(const char *ctr, const char *src_arg, const char *dst, bool f
             top = dbase;
         }
         _cleanup_free_ char *srcpath = xasprintf("%s/%s", sdir, sbase);
-        content = content_size(srcpath);
-        child = tar_child(srcpath, top, &body);
+        child = tar_child(srcpath, top, &body, &lenfd);
         if (child < 0) {
             fprintf(stderr, "tar %s: %s\n", srcpath, strerror(errno));
             return 1;
@@ -460,15 +452,16 @@ static int copy_to(const char *ctr, const char *src_arg, const char *dst, bool f
         close(body);
         int ws;
         waitpid(child, &ws, 0);
-        if (!WIFEXITED(ws) || WEXITSTATUS(ws))
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) || read(lenfd, &sent, sizeof sent) != sizeof sent)
             rc = 1;
+        close(lenfd);
     }
     if (http_status(hc) != 200)
         return reply_error(hc);
     http_close(hc);
-    if (rc == 0 && content >= 0) {
+    if (rc == 0 && sent >= 0) {
         _cleanup_free_ char *to = xasprintf("%s:%s", ctr, dpath);
-        summary(quiet, content, to);
+        summary(quiet, sent, to);
     }
     return rc;
 }

@@ -59,6 +59,7 @@ struct tar_out {
     int fd;
     char *buf;
     size_t len;
+    int64_t total;
     struct link_seen *links;
     size_t nlinks;
 };
@@ -83,6 +84,7 @@ static int out_put(struct tar_out *t, const void *p, size_t n)
         size_t k = OUT_BUF - t->len < n ? OUT_BUF - t->len : n;
         memcpy(t->buf + t->len, s, k);
         t->len += k;
+        t->total += (int64_t)k;
         s += k;
         n -= k;
     }
@@ -254,18 +256,19 @@ int tar_out_tree(struct tar_out *t, const char *path, const char *top, int64_t *
     return 0;
 }
 
-int tar_out_finish(struct tar_out *t)
+int64_t tar_out_finish(struct tar_out *t)
 {
     static const char zero[2 * BLOCK];
     int r = out_put(t, zero, sizeof zero);
     if (r == 0 && t->len)
         r = write_all(t->fd, t->buf, t->len);
+    int64_t total = t->total;
     for (size_t i = 0; i < t->nlinks; i++)
         free(t->links[i].name);
     free(t->links);
     free(t->buf);
     free(t);
-    return r;
+    return r < 0 ? -1 : total;
 }
 
 /* ---- reading ---- */

@@ -27,8 +27,8 @@ struct tar_out *tar_out_new(int fd);
  * the bytes of regular files to *content. -1 with a message in *err. */
 int tar_out_tree(struct tar_out *t, const char *path, const char *top, int64_t *content,
                  char **err);
-/* The two zero blocks, flush, free. */
-int tar_out_finish(struct tar_out *t);
+/* The two zero blocks, flush, free; the tar's length, or -1. */
+int64_t tar_out_finish(struct tar_out *t);
 
 /* ---- reading and extracting ---- */
 struct tar_extract_opts {

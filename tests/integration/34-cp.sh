@@ -124,6 +124,15 @@ expect_eq "HEAD archive of a missing path: 404" "404" "$(api -o /dev/null -w '%{
 expect_eq "PUT archive to a file: 400" '400 {"message":"extraction point is not a directory"}' \
     "$(api -X PUT -o "$T/put.out" -w '%{http_code}' --data-binary @/dev/null "http://x/containers/api/archive?path=/etc/passwd"; echo " $(cat "$T/put.out")")"
 
+# on a terminal both clients end with docker 28's summary: the tar's bytes
+echo hello >"$T/h6"
+for cli in "$MINIDOCK" docker; do
+    out=$(DOCKER_CONFIG=$T/docker-config script -qec "$cli -H unix://$SOCK cp $T/h6 api:/tmp/h6" /dev/null | tr -d '\r')
+    expect_eq "${cli##*/}: cp to a container on a terminal: the summary line" "Successfully copied 2.05kB to api:/tmp/h6" "$out"
+    out=$(DOCKER_CONFIG=$T/docker-config script -qec "$cli -H unix://$SOCK cp api:/tmp/h6 $T/h6-${cli##*/}" /dev/null | tr -d '\r')
+    expect_eq "${cli##*/}: cp from a container on a terminal: the summary line" "Successfully copied 2.05kB to $T/h6-${cli##*/}" "$out"
+done
+
 # docker-py: put_archive and get_archive
 out=$(DOCKER_CONFIG=$T/py-config SOCK=$SOCK timeout 120 /usr/bin/python3 - <<'PY' 2>&1
 import io, os, tarfile, docker
