@@ -26,16 +26,6 @@
 
 /* ---- shared bits ---- */
 
-/* Go's syscall error texts are strerror's in lower case. */
-static const char *go_strerror(int e)
-{
-    static __thread char buf[128];
-    snprintf(buf, sizeof buf, "%s", strerror(e));
-    if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
-        buf[0] = (char)(buf[0] - 'A' + 'a');
-    return buf;
-}
-
 /* "/images/<escaped name><suffix>" */
 static char *image_path(const char *name, const char *suffix)
 {

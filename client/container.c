@@ -367,3 +367,12 @@ int render_rows_hdr(const char *format, const char *header_format, json_t *rows,
     json_array_foreach(rows, i, row) rows_add(o, row);
     return rows_end(o);
 }
+
+const char *go_strerror(int e)
+{
+    static __thread char buf[128];
+    snprintf(buf, sizeof buf, "%s", strerror(e));
+    if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}

@@ -22,6 +22,9 @@ char *go_json(json_t *j);
 /* api_json, but the body goes out as go_json(body) like the Go client's. */
 int api_json_go(const char *method, const char *path, json_t *body, json_t **out);
 
+/* Go's syscall error texts are strerror's in lower case. */
+const char *go_strerror(int e);
+
 /* "Error response from daemon: MSG" for a failed call (malloc'd). */
 char *daemon_error(json_t *body);
 /* docker's errors.Join: each collected error on its own line on stderr,

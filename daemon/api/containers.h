@@ -17,3 +17,5 @@ json_t *ctr_mounts_json(const struct container *c);
 /* Bytes in the container's writable layer. */
 long long ctr_size_rw(const struct container *c);
 extern const struct api_route api_routes_ctr_info[];
+/* ctr_archive.c: docker cp (archive HEAD/GET/PUT) and export */
+extern const struct api_route api_routes_ctr_archive[];

@@ -9,9 +9,11 @@ extern const struct api_route api_routes_networks[];
 extern const struct api_route api_routes_exec[];
 
 const struct api_route *const api_route_tables[] = {
-    api_routes_system, api_routes_events,   api_routes_containers,
-    api_routes_ctr_io, api_routes_ctr_info, api_routes_exec,
-    api_routes_images, api_routes_networks, NULL,
+    api_routes_system,      api_routes_events,
+    api_routes_containers,  api_routes_ctr_io,
+    api_routes_ctr_info,    api_routes_exec,
+    api_routes_images,      api_routes_networks,
+    api_routes_ctr_archive, NULL,
 };
 
 /* What a node outside a swarm answers (moby daemon/cluster: errNoManager,
@@ -32,12 +34,8 @@ const struct api_route *const api_route_tables[] = {
 
 /* Every route of the 1.50 swagger that no table above serves. */
 const struct api_missing_route api_missing_routes[] = {
-    TODO("GET", "/containers/{id}/export", "container export"),
     TODO("POST", "/containers/{id}/update", "container update"),
     TODO("GET", "/containers/{id}/attach/ws", "attach over a websocket"),
-    TODO("HEAD", "/containers/{id}/archive", "copying files from and to containers"),
-    TODO("GET", "/containers/{id}/archive", "copying files from and to containers"),
-    TODO("PUT", "/containers/{id}/archive", "copying files from and to containers"),
     TODO("POST", "/commit", "container commit"),
     TODO("POST", "/build", "image build"),
     TODO("POST", "/build/prune", "build cache prune"),

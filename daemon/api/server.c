@@ -76,6 +76,7 @@ struct req_state {
     size_t nkvs;
     struct MHD_Response *pending; /* its reply, queued when the body is in */
     unsigned pending_status;
+    char *xhdr_name, *xhdr_value; /* api_set_header */
 };
 
 bool api_shutting_down(void)
@@ -249,10 +250,21 @@ static void add_std_headers(struct MHD_Response *resp)
     MHD_add_response_header(resp, "Server", SERVER_HEADER);
 }
 
+void api_set_header(struct api_req *r, const char *name, const char *value)
+{
+    struct req_state *st = (struct req_state *)r;
+    free(st->xhdr_name);
+    free(st->xhdr_value);
+    st->xhdr_name = xstrdup(name);
+    st->xhdr_value = xstrdup(value);
+}
+
 static void queue(struct api_req *r, unsigned status, struct MHD_Response *resp)
 {
     add_std_headers(resp);
     struct req_state *st = (struct req_state *)r;
+    if (st->xhdr_name)
+        MHD_add_response_header(resp, st->xhdr_name, st->xhdr_value);
     if (st->pipe) {
         /* a streaming handler's thread: MHD takes a reply only from the
          * connection's own, once the body is in */
@@ -919,6 +931,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     for (int i = 0; i < 3; i++)
         free(st->r.params[i]);
     free(st->version_str);
+    free(st->xhdr_name);
+    free(st->xhdr_value);
     free(st);
     *con_cls = NULL;
 }

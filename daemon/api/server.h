@@ -93,6 +93,10 @@ struct schema;
 json_t *api_body_decode(struct api_req *r, const struct schema *s, bool read_json,
                         struct md_error *err);
 
+/* One extra header on the reply this request gets (docker's
+ * X-Docker-Container-Path-Stat); call before the reply. */
+void api_set_header(struct api_req *r, const char *name, const char *value);
+
 /* Replies. Exactly one per request; each queues the response at once. */
 void api_reply_json(struct api_req *r, unsigned status, json_t *j); /* steals j */
 void api_reply_error(struct api_req *r, const struct md_error *e);

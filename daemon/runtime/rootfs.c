@@ -22,10 +22,10 @@ static bool overlay_has_index(void)
     return access("/sys/module/overlay/parameters/index", F_OK) == 0;
 }
 
-/* More layers than one page of mount options holds: the new mount API,
- * one "lowerdir+" per layer (kernel 6.8). */
-static int mount_fsconfig(char *const *layers, const char *upper, const char *work,
-                          const char *merged, bool volatile_upper, struct md_error *err)
+/* A new overlay instance as a detached mount (an fd, attached nowhere):
+ * one "lowerdir+" per layer (kernel 6.8), so any number of layers fits. */
+static int overlay_fsmount(char *const *layers, const char *upper, const char *work,
+                           bool volatile_upper, struct md_error *err)
 {
     _cleanup_close_ int fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
     if (fs < 0)
@@ -43,9 +43,19 @@ static int mount_fsconfig(char *const *layers, const char *upper, const char *wo
         syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
     if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         return md_errno(err, errno, "create overlay");
-    _cleanup_close_ int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+    int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
     if (mnt < 0)
         return md_errno(err, errno, "fsmount overlay");
+    return mnt;
+}
+
+/* More layers than one page of mount options holds. */
+static int mount_fsconfig(char *const *layers, const char *upper, const char *work,
+                          const char *merged, bool volatile_upper, struct md_error *err)
+{
+    _cleanup_close_ int mnt = overlay_fsmount(layers, upper, work, volatile_upper, err);
+    if (mnt < 0)
+        return -1;
     if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return md_errno(err, errno, "mount overlay on %s", merged);
     return 0;
@@ -84,6 +94,19 @@ int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_u
         return md_errno(err, errno, "mount overlay on %s", merged);
     }
     return 0;
+}
+
+int rt_rootfs_open(char *const *layers, const char *rootfs_dir, struct md_error *err)
+{
+    if (!layers || !layers[0])
+        return md_err(err, MD_EINVAL, "no image layers");
+    _cleanup_free_ char *upper = xasprintf("%s/upper", rootfs_dir);
+    _cleanup_free_ char *work = xasprintf("%s/work", rootfs_dir);
+    if (util_mkdir_p(upper, 0755, err) < 0)
+        return -1;
+    if (mkdir(work, 0700) < 0 && errno != EEXIST)
+        return md_errno(err, errno, "mkdir %s", work);
+    return overlay_fsmount(layers, upper, work, false, err);
 }
 
 int rt_rootfs_umount(const char *rootfs_dir, struct md_error *err)

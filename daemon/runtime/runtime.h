@@ -224,5 +224,11 @@ int rt_exec_check_user(const char *rootfs, const char *user, struct md_error *er
 int rt_rootfs_mount(char *const *layers, const char *rootfs_dir, bool volatile_upper,
                     struct md_error *err);
 int rt_rootfs_umount(const char *rootfs_dir, struct md_error *err);
+/* The container's rootfs as a new overlay instance attached nowhere: an fd
+ * of its root (O_CLOEXEC), gone with the last fd, so a daemon that dies
+ * mid-request leaves no mount behind. Only while no other instance uses
+ * upper/ (the container is not running: overlay gives no coherence between
+ * two instances). */
+int rt_rootfs_open(char *const *layers, const char *rootfs_dir, struct md_error *err);
 /* `docker rm`: unmount if needed, then delete rootfs_dir with upper/. */
 int rt_rootfs_remove(const char *rootfs_dir, struct md_error *err);

@@ -44,13 +44,13 @@ for r in "GET /swarm" "GET /v1.50/nodes" "GET /services" "POST /v1.50/services/c
 done
 code=$(api -o "$T/body" -w '%{http_code}' -X POST 'http://x/v1.50/swarm/leave?force=1')
 expect_eq "POST /swarm/leave: 503 not part of a swarm" '503 {"message":"This node is not part of a swarm"}' "$code $(cat "$T/body")"
-code=$(api -o "$T/body" -w '%{http_code}' -X GET http://x/v1.50/containers/abc/export)
-expect_eq "GET /containers/{id}/export: 501 naming it" '501 {"message":"minidock does not implement container export yet"}' "$code $(cat "$T/body")"
+code=$(api -o "$T/body" -w '%{http_code}' -X POST -d '{}' http://x/v1.50/containers/abc/update)
+expect_eq "POST /containers/{id}/update: 501 naming it" '501 {"message":"minidock does not implement container update yet"}' "$code $(cat "$T/body")"
 code=$(api -o "$T/body" -w '%{http_code}' -X POST http://x/images/library/busybox/push)
 expect_eq "POST /images/{name}/push: 501 naming it" '501 {"message":"minidock does not implement image push yet"}' "$code $(cat "$T/body")"
 code=$(api -o "$T/body" -w '%{http_code}' http://x/v1.50/volumes)
 expect_eq "GET /volumes: 501 naming it" '501 {"message":"minidock does not implement named volumes yet"}' "$code $(cat "$T/body")"
-expect_eq "HEAD /containers/{id}/archive: 501" 501 "$(api -o /dev/null -w '%{http_code}' -I http://x/v1.50/containers/abc/archive)"
+expect_eq "HEAD /containers/{id}/attach/ws: 501" 501 "$(api -o /dev/null -w '%{http_code}' -I http://x/v1.50/containers/abc/attach/ws)"
 expect_eq "POST /swarm/init: 501, not 404" 501 "$(api -o /dev/null -w '%{http_code}' -X POST -d '{}' http://x/v1.50/swarm/init)"
 expect_eq "a route docker lacks: 404 page not found" '404 {"message":"page not found"}' \
     "$(api -o "$T/body" -w '%{http_code}' -X POST http://x/v1.50/swarm/nonsense) $(cat "$T/body")"
