@@ -17,7 +17,7 @@ SCRIPTS=(tests/run.sh tests/unit/run.sh tests/integration/*.sh $(ls contrib/*.sh
 # Words of those scripts that name a program on some hosts but are prose, options or
 # programs run inside a container (busybox applets) there, never on the host.
 NOT_HOST_COMMANDS=" as w top write view size more init shutdown man dir route strip column file "
-NOT_HOST_COMMANDS+=" netstat wget hostname idle ping ex sudo node "
+NOT_HOST_COMMANDS+=" netstat wget hostname idle ping ex sudo node ed "
 
 deps=" $(contrib/install-deps.sh --list | tr '|\n' '  ') "
 declare -A pkg_of

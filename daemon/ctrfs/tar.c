@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/pathutil.h"
 #include "daemon/image/fsutil.h"
+#include "common/fsutil.h"
 
 static inline void cleanup_archive_writep(struct archive **a)
 {
@@ -386,7 +387,7 @@ static int tx_entry(struct tx *x, struct archive_entry *e)
                             : "cannot overwrite directory \"%s\" with non-directory \"%s\"",
                       path, x->dest);
     if (exists && !(S_ISDIR(ex.st_mode) && isdir)) {
-        if (img_rm_rf_at(pfd, base) < 0)
+        if (fs_rm_rf_at(pfd, base, NULL) < 0)
             return md_errno(x->err, errno, "remove %s", path);
         exists = false;
     }

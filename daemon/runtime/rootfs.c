@@ -102,7 +102,7 @@ int rt_rootfs_open(char *const *layers, const char *rootfs_dir, struct md_error 
         return md_err(err, MD_EINVAL, "no image layers");
     _cleanup_free_ char *upper = xasprintf("%s/upper", rootfs_dir);
     _cleanup_free_ char *work = xasprintf("%s/work", rootfs_dir);
-    if (util_mkdir_p(upper, 0755, err) < 0)
+    if (fs_mkdir_p(upper, 0755, err) < 0)
         return -1;
     if (mkdir(work, 0700) < 0 && errno != EEXIST)
         return md_errno(err, errno, "mkdir %s", work);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/pathutil.h"
 #include "daemon/ctrfs/ctrfs.h"
 #include "daemon/image/fsutil.h"
@@ -56,7 +57,7 @@ static void setup(void)
 static void teardown(void)
 {
     _cleanup_close_ int fd = open("/tmp", O_PATH | O_DIRECTORY);
-    img_rm_rf_at(fd, tmp + 5);
+    fs_rm_rf_at(fd, tmp + 5, NULL);
 }
 
 static char *P(const char *rel)
@@ -77,7 +78,7 @@ static char *get(const char *rel)
 {
     _cleanup_free_ char *p = P(rel);
     size_t n;
-    return img_read_file(p, 1 << 20, &n, NULL);
+    return fs_read_file_at(AT_FDCWD, p, 1 << 20, &n, NULL);
 }
 
 struct mem {
@@ -159,7 +160,7 @@ static void make_tree(void)
     ck_assert_int_eq(symlink(up, l2), 0);
     /* the same path exists inside the root, where the links must lead */
     inside = xasprintf("%s%s", r, h);
-    ck_assert_int_eq(img_mkdir_p(inside, 0755), 0);
+    ck_assert_int_eq(fs_mkdir_p(inside, 0755, NULL), 0);
 }
 
 START_TEST(extract_through_container_symlinks_stays_inside)
