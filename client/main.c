@@ -13,11 +13,22 @@
 
 extern const struct cli_cmd cli_cmds_images[];  /* cmd_images.c */
 extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
+extern const struct cli_cmd cli_cmds_volume[];  /* cmd_volume.c */
 
 static const struct cli_cmd *const tables[] = {
-    cli_cmds_system, cli_cmds_run,     cli_cmds_containers, cli_cmds_ps,
-    cli_cmds_logs,   cli_cmds_inspect, cli_cmds_stats,      cli_cmds_exec,
-    cli_cmds_attach, cli_cmds_images,  cli_cmds_network,    NULL,
+    cli_cmds_system,
+    cli_cmds_run,
+    cli_cmds_containers,
+    cli_cmds_ps,
+    cli_cmds_logs,
+    cli_cmds_inspect,
+    cli_cmds_stats,
+    cli_cmds_exec,
+    cli_cmds_attach,
+    cli_cmds_images,
+    cli_cmds_network,
+    cli_cmds_volume,
+    NULL,
 };
 
 static const char *const groups[] = {"container", "image", "network", "volume", "system", NULL};
