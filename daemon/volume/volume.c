@@ -216,7 +216,7 @@ static json_t *to_json(const struct vol *v)
 {
     _cleanup_free_ char *mp = vol_data_path(v->name);
     _cleanup_free_ char *at = created_at(v->created_ns);
-    return json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:O}", "CreatedAt", at, "Driver", "local", "Labels",
+    return json_pack("{s:s,s:s,s:O,s:s,s:s,s:O,s:s}", "CreatedAt", at, "Driver", "local", "Labels",
                      v->labels ? v->labels : json_null(), "Mountpoint", mp, "Name", v->name,
                      "Options", v->opts ? v->opts : json_null(), "Scope", "local");
 }

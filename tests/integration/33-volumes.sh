@@ -113,7 +113,7 @@ run_both scenario
 code=$(api -o "$T/body" -w '%{http_code}' http://x/v1.50/volumes/nosuch)
 expect_eq "GET /volumes/nosuch: 404" '404 {"message":"get nosuch: no such volume"}' "$code $(cat "$T/body")"
 code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"Name":"a/b"}' http://x/v1.50/volumes/create)
-expect_match "POST /volumes/create with a bad name: 400" '^400 .*create a/b: "a/b" includes invalid characters' "$code $(cat "$T/body")"
+expect_match "POST /volumes/create with a bad name: 400" '^400 .*create a/b: \\"a/b\\" includes invalid characters' "$code $(cat "$T/body")"
 expect_eq "GET /volumes: Volumes and Warnings" '{"Volumes":[],"Warnings":[]}' "$(api http://x/volumes)"
 
 # volumes outlive a daemon restart; a tmpfs volume of a running container stays mounted
