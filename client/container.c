@@ -2,6 +2,8 @@
 #include "client/container.h"
 #include "client/stream.h"
 #include "common/cleanup.h"
+#include "common/cliutil.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "common/tabwriter.h"
 #include "common/template.h"
@@ -9,6 +11,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 const char *jstr(json_t *obj, const char *key)
@@ -375,4 +378,84 @@ const char *go_strerror(int e)
     if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
         buf[0] = (char)(buf[0] - 'A' + 'a');
     return buf;
+}
+
+int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(const char *ref))
+{
+    struct tmpl *t = NULL;
+    bool json_fmt = !*format || !strcmp(format, "json");
+    if (!json_fmt) {
+        struct md_error err = {0};
+        if (tmpl_parse(format, &t, &err) < 0) {
+            fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
+            md_err_clear(&err);
+            return 64;
+        }
+    }
+    struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
+    _cleanup_strv_ char **errs = NULL;
+    int nok = 0;
+    for (int i = 0; i < n; i++) {
+        _cleanup_free_ char *path = path_for(refs[i]);
+        struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
+        struct http_conn *hc = http_send(&req);
+        size_t len;
+        _cleanup_free_ char *body = http_read_all(hc, &len);
+        int st = http_status(hc);
+        http_close(hc);
+        _cleanup_json_ json_t *j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
+        if (st != 200) {
+            if (!j)
+                j = json_pack("{s:s}", "message", body);
+            _cleanup_free_ char *e = daemon_error(j);
+            strv_push(&errs, e);
+            continue;
+        }
+        if (json_fmt) {
+            if (nok++)
+                sb_addc(&raw, ',');
+            sb_addn(&raw, body, len);
+            continue;
+        }
+        char *line = NULL;
+        struct md_error err = {0};
+        if (tmpl_render(t, j, &line, &err) < 0) {
+            _cleanup_free_ char *e = xasprintf("template parsing error: %s", md_err_msg(&err));
+            md_err_clear(&err);
+            strv_push(&errs, e);
+            continue;
+        }
+        sb_add(&out, line);
+        sb_addc(&out, '\n');
+        free(line);
+    }
+    if (json_fmt) {
+        if (!nok) {
+            fputs("[]\n", stdout);
+        } else {
+            _cleanup_free_ char *arr = xasprintf("[%s]", raw.s);
+            _cleanup_free_ char *ind = cli_json_indent(arr, strlen(arr), "    ");
+            printf("%s\n", ind ? ind : arr);
+        }
+    } else if (out.len) {
+        fputs(out.s, stdout);
+    }
+    sb_free(&raw);
+    sb_free(&out);
+    tmpl_free(t);
+    fflush(stdout);
+    return print_errors(errs);
+}
+
+bool cli_confirmed(void)
+{
+    fflush(stdout);
+    char line[256] = "";
+    if (!fgets(line, sizeof line, stdin))
+        line[0] = '\0';
+    char *s = line;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    s[strcspn(s, " \t\r\n")] = '\0';
+    return strcasecmp(s, "y") == 0;
 }

@@ -31,6 +31,14 @@ char *daemon_error(json_t *body);
  * after the successes were printed; returns 1 if there were any. */
 int print_errors(char **errs);
 
+/* The inspect commands' loop (network, volume): GET each ref's path; print
+ * the bodies as one indented JSON array, or each through the --format
+ * template; the errors after, as docker does. Returns the exit code. */
+int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(const char *ref));
+
+/* The answer to a prune's "[y/N]" question (already printed) on stdin. */
+bool cli_confirmed(void);
+
 /* GET /containers/<ref>/json. 200 and *out, or the status with *err set. */
 int ctr_inspect(const char *ref, json_t **out, char **err);
 

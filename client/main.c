@@ -14,6 +14,7 @@
 extern const struct cli_cmd cli_cmds_images[];  /* cmd_images.c */
 extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
 extern const struct cli_cmd cli_cmds_cp[];      /* cmd_cp.c */
+extern const struct cli_cmd cli_cmds_volume[];  /* cmd_volume.c */
 
 static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
@@ -28,6 +29,7 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_images,
     cli_cmds_network,
     cli_cmds_cp,
+    cli_cmds_volume,
     NULL,
 };
 

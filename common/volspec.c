@@ -115,9 +115,7 @@ static bool valid_volume_name_char(char c, bool first)
     return !first && (c == '_' || c == '.' || c == '-');
 }
 
-/* The local driver's rule, applied when the daemon creates the volume; the
- * message includes the "create <name>: " that docker users see. */
-static int check_volume_name(const char *name, struct md_error *err)
+int volspec_check_name(const char *name, struct md_error *err)
 {
     size_t n = strlen(name);
     if (n == 1)
@@ -226,7 +224,7 @@ int volspec_parse(const char *spec, struct vol_spec *out, struct md_error *err)
         return mount_config_err(err, spec, type, "field VolumeOptions must not be specified");
     if (!bind && mode_has(m, M_PROP, NULL))
         return mount_config_err(err, spec, type, "field BindOptions must not be specified");
-    if (source && !bind && check_volume_name(source, err) < 0)
+    if (source && !bind && volspec_check_name(source, err) < 0)
         return -1;
 
     out->type = bind ? VOL_BIND : source ? VOL_NAMED : VOL_ANON;

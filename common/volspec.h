@@ -20,3 +20,7 @@ struct vol_spec {
  * Errors have code MD_EINVAL. */
 int volspec_parse(const char *spec, struct vol_spec *out, struct md_error *err);
 void volspec_free(struct vol_spec *v);
+/* The local volume driver's name rule ([a-zA-Z0-9][a-zA-Z0-9_.-]+), applied
+ * when the daemon creates a volume; the message starts with the
+ * "create <name>: " that docker users see. */
+int volspec_check_name(const char *name, struct md_error *err);

@@ -11,6 +11,7 @@
 #include "daemon/image/image.h"
 #include "daemon/runtime/runtime.h"
 #include "daemon/state/lifecycle.h"
+#include "daemon/volume/volume.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -322,8 +323,8 @@ int main(int argc, char **argv)
     }
     /* Order matters: the image store before the containers (restart
      * policies start containers while the records load). */
-    if (image_store_init(&err) < 0 || rt_init("/sys/fs/cgroup", md_cfg.shim_path, &err) < 0 ||
-        lifecycle_init(&err) < 0) {
+    if (image_store_init(&err) < 0 || vol_init(&err) < 0 ||
+        rt_init("/sys/fs/cgroup", md_cfg.shim_path, &err) < 0 || lifecycle_init(&err) < 0) {
         fprintf(stderr, "minidockd: %s\n", md_err_msg(&err));
         unlink(md_cfg.socket_path);
         return 1;

@@ -11,6 +11,7 @@
 #include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
+#include "daemon/state/ctr_volumes.h"
 #include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
 
@@ -128,11 +129,14 @@ json_t *ctr_mounts_json(const struct container *c)
         if (strv_len(parts) < 2)
             continue;
         bool ro = strv_len(parts) > 2 && strstr(parts[2], "ro");
+        if (parts[0][0] != '/')
+            continue; /* a volume: among the mount points */
         json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "bind", "Source",
                                              parts[0], "Destination", parts[1], "Mode",
                                              strv_len(parts) > 2 ? parts[2] : "", "RW", !ro,
                                              "Propagation", "rprivate"));
     }
+    ctr_volumes_mounts_json(c, out);
     return out;
 }
 
@@ -433,7 +437,7 @@ static void inspect(struct api_req *r)
 /* What a verb's query said, checked before the container is looked up. */
 struct verb_args {
     int timeout, sig;
-    bool flag;
+    bool flag, volumes;
     const char *name;
 };
 typedef int (*verb_fn)(struct container *c, const struct verb_args *a, struct md_error *err);
@@ -475,7 +479,11 @@ static int v_rename(struct container *c, const struct verb_args *a, struct md_er
 }
 static int v_remove(struct container *c, const struct verb_args *a, struct md_error *e)
 {
-    return ctr_remove(c, a->flag, e);
+    if (ctr_remove(c, a->flag, e) < 0)
+        return -1;
+    if (a->volumes)
+        ctr_volumes_remove_anonymous(c);
+    return 0;
 }
 
 /* ?t= and ?signal=; false after replying 400. */
@@ -539,7 +547,9 @@ static void rename_(struct api_req *r)
 
 static void remove_(struct api_req *r)
 {
-    run_verb(r, v_remove, &(struct verb_args){.flag = api_query_bool(r, "force", false)});
+    run_verb(r, v_remove,
+             &(struct verb_args){.flag = api_query_bool(r, "force", false),
+                                 .volumes = api_query_bool(r, "v", false)});
 }
 
 static const char *const prune_filters[] = {"until", "label", "label!", NULL};

@@ -7,13 +7,15 @@
 extern const struct api_route api_routes_events[];
 extern const struct api_route api_routes_networks[];
 extern const struct api_route api_routes_exec[];
+extern const struct api_route api_routes_volumes[];
 
 const struct api_route *const api_route_tables[] = {
     api_routes_system,      api_routes_events,
     api_routes_containers,  api_routes_ctr_io,
     api_routes_ctr_info,    api_routes_exec,
     api_routes_images,      api_routes_networks,
-    api_routes_ctr_archive, NULL,
+    api_routes_ctr_archive, api_routes_volumes,
+    NULL,
 };
 
 /* What a node outside a swarm answers (moby daemon/cluster: errNoManager,
@@ -45,12 +47,9 @@ const struct api_missing_route api_missing_routes[] = {
     TODO("GET", "/distribution/{name*}/json", "registry distribution inspect"),
     TODO("POST", "/auth", "registry login"),
     TODO("GET", "/system/df", "disk usage (system df)"),
-    TODO("GET", "/volumes", "named volumes"),
-    TODO("POST", "/volumes/create", "named volumes"),
-    TODO("POST", "/volumes/prune", "named volumes"),
-    TODO("GET", "/volumes/{name}", "named volumes"),
-    TODO("PUT", "/volumes/{name}", "named volumes"),
-    TODO("DELETE", "/volumes/{name}", "named volumes"),
+    /* only cluster volumes can be updated (moby putVolumesUpdate) */
+    {"PUT", "/volumes/{name}", "cluster volumes", 503,
+     "volume update only valid for cluster volumes, but swarm is not enabled"},
     TODO("GET", "/plugins", "plugins"),
     TODO("GET", "/plugins/privileges", "plugins"),
     TODO("POST", "/plugins/pull", "plugins"),

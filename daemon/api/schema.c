@@ -380,6 +380,18 @@ static const struct schema_field network_create_options_fields[] = {
 static const struct schema network_create_options = {"CreateOptions", "network.CreateOptions",
                                                      network_create_options_fields, NULL};
 
+/* volume.CreateOptions (POST /volumes/create) */
+static const struct schema_field volume_create_fields[] = {
+    {"ClusterVolumeSpec", SK_ANY, "*volume.ClusterVolumeSpec", NULL},
+    {"Driver", SK_STRING, "string", NULL},
+    {"DriverOpts", SK_MAP_STRING, "map[string]string", NULL},
+    {"Labels", SK_MAP_STRING, "map[string]string", NULL},
+    {"Name", SK_STRING, "string", NULL},
+    END,
+};
+const struct schema schema_volume_create = {"CreateOptions", "volume.CreateOptions",
+                                            volume_create_fields, NULL};
+
 static const struct schema_field network_create_fields[] = {
     {"Name", SK_STRING, "string", NULL},
     {"CheckDuplicate", SK_BOOL, "bool", NULL},

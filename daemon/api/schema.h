@@ -54,6 +54,7 @@ extern const struct schema schema_exec_start;         /* container.ExecStartOpti
 extern const struct schema schema_network_create;     /* network.CreateRequest */
 extern const struct schema schema_network_connect;    /* network.ConnectOptions */
 extern const struct schema schema_network_disconnect; /* network.DisconnectOptions */
+extern const struct schema schema_volume_create;      /* volume.CreateOptions */
 
 /* The field of s (or of a struct it embeds) that Go's decoder would fill
  * from key: the exact name first, else the one equal under case folding. */

@@ -96,6 +96,7 @@ static void ctr_free(struct container *c)
     json_decref(c->config);
     json_decref(c->host_config);
     json_decref(c->net_settings);
+    json_decref(c->mount_points);
     free(c->path);
     json_decref(c->args);
     free(c->error);
@@ -158,6 +159,8 @@ json_t *ctr_to_json(const struct container *c)
      * lock, while network connect may change the live one */
     if (c->net_settings)
         json_object_set_new(j, "NetworkSettings", json_deep_copy(c->net_settings));
+    if (c->mount_points)
+        json_object_set(j, "MountPoints", c->mount_points);
     json_t *st = json_object();
     json_object_set_new(st, "Status", json_string(ctr_status_name(c->status)));
     json_object_set_new(st, "Pid", json_integer(c->pid));
@@ -196,6 +199,7 @@ static struct container *ctr_from_json(json_t *j)
     c->config = json_incref(json_object_get(j, "Config"));
     c->host_config = json_incref(json_object_get(j, "HostConfig"));
     c->net_settings = json_incref(json_object_get(j, "NetworkSettings"));
+    c->mount_points = json_incref(json_object_get(j, "MountPoints"));
     c->status = status;
     c->pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
     c->shim_pid = (pid_t)json_integer_value(json_object_get(st, "ShimPid"));

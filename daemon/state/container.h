@@ -34,6 +34,7 @@ struct container {
     json_t *config;       /* Config as docker's inspect shows it (image defaults merged) */
     json_t *host_config;  /* HostConfig as sent (with defaults filled in) */
     json_t *net_settings; /* NetworkSettings (ports, networks) */
+    json_t *mount_points; /* its volumes and Mounts binds (state/ctr_volumes.c) */
     char *path;           /* resolved argv[0] as docker's Path */
     json_t *args;         /* the rest, docker's Args */
 

@@ -16,6 +16,7 @@
 #include "daemon/runtime/runtime.h"
 #include "daemon/net/net.h"
 #include "daemon/state/ctr_net.h"
+#include "daemon/state/ctr_volumes.h"
 #include "daemon/state/events.h"
 #include "daemon/state/plan.h"
 
@@ -208,12 +209,15 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
         r = ctr_net_check_ports(c->host_config, err);
     if (r == 0)
         r = create_networks(c, json_object_get(body, "NetworkingConfig"), err);
+    bool volumes = r == 0 && (r = ctr_volumes_create(c, err)) == 0;
     /* build the runtime plan once now so that bad input fails at create */
     struct rt_plan *plan = NULL;
     if (r == 0)
         r = plan_build(c, layers, &plan, err);
     rt_plan_free(plan);
     if (r < 0) {
+        if (volumes)
+            ctr_volumes_undo(c);
         ctr_put(c);
         return -1;
     }
@@ -225,6 +229,7 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     _cleanup_free_ char *dir = ctr_dir(c);
     if (mkdir(dir, 0700) < 0) {
         md_errno(err, errno, "create %s", dir);
+        ctr_volumes_undo(c);
         ctr_put(c);
         return -1;
     }
@@ -235,9 +240,11 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     if (cstore_add(c, err) < 0 || (ephemeral ? ctr_save_state(c, err) : ctr_save(c, err)) < 0) {
         cstore_remove(c); /* harmless when it was never added */
         rmdir(dir);
+        ctr_volumes_undo(c);
         ctr_put(c);
         return -1;
     }
+    ctr_volumes_created(c);
     emit(c, "create", NULL);
     *out = c;
     return 0;
@@ -288,8 +295,11 @@ static void *autoremove_worker(void *arg)
 {
     struct container *c = arg;
     struct md_error err = {0};
+    /* docker's auto-remove takes the anonymous volumes too */
     if (ctr_remove(c, true, &err) < 0)
         log_warn("auto-remove %.12s: %s", c->id, md_err_msg(&err));
+    else
+        ctr_volumes_remove_anonymous(c);
     md_err_clear(&err);
     ctr_put(c);
     return NULL;
@@ -328,6 +338,7 @@ static void handle_exit(struct container *c)
         md_err_clear(&err);
     }
     ctr_net_stop(c);
+    ctr_volumes_stop(c);
     /* waiters (docker wait, run) see the exit once everything is undone */
     cstore_lock();
     c->exit_seq++;
@@ -413,12 +424,13 @@ static int start_locked(struct container *c, struct md_error *err)
     struct rt_plan *plan = NULL;
     if (plan_build(c, layers, &plan, err) < 0)
         return -1;
-    if (create_bind_sources(plan, err) < 0 || ctr_net_start(c, plan, err) < 0) {
+    if (create_bind_sources(plan, err) < 0 || ctr_volumes_start(c, plan, err) < 0) {
         rt_plan_free(plan);
         return -1;
     }
-    if (write_etc_files(c, err) < 0) {
+    if (ctr_net_start(c, plan, err) < 0 || write_etc_files(c, err) < 0) {
         ctr_net_stop(c);
+        ctr_volumes_stop(c);
         rt_plan_free(plan);
         return -1;
     }
@@ -445,6 +457,7 @@ static int start_locked(struct container *c, struct md_error *err)
     }
     if (r < 0) {
         ctr_net_stop(c);
+        ctr_volumes_stop(c);
         int code = ctr_start_exit_code(err->err);
         cstore_lock();
         set_error(c, md_err_msg(err));
@@ -876,6 +889,7 @@ int lifecycle_init(struct md_error *err)
     struct container **v = cstore_list(&n);
     for (size_t i = 0; i < n; i++)
         restore_one(v[i]);
+    ctr_volumes_restore();
     if (ctr_net_reconcile(err) < 0)
         return md_err_wrap(err, "reconcile the network with the containers");
     /* always / unless-stopped containers come back with the daemon, as docker's do */

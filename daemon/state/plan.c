@@ -6,6 +6,7 @@
 #include "common/volspec.h"
 #include "daemon/daemon.h"
 #include "daemon/state/container.h"
+#include "daemon/state/ctr_volumes.h"
 
 #include <string.h>
 #include <sys/resource.h>
@@ -247,11 +248,7 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
         struct vol_spec vs = {0};
         if (volspec_parse(json_string_value(v), &vs, err) < 0)
             return -1;
-        bool bind = vs.type == VOL_BIND;
         volspec_free(&vs);
-        if (!bind)
-            return md_err(err, MD_EINVAL, "named and anonymous volumes are not supported yet: %s",
-                          json_string_value(v));
     }
     json_array_foreach(json_object_get(hc, "CapAdd"), i, v)
     {
@@ -327,11 +324,17 @@ int plan_build(const struct container *c, char *const *layers, struct rt_plan **
             rt_plan_free(p);
             return -1;
         }
+        /* volumes come from the mount points (ctr_volumes_plan) */
+        if (vs.type != VOL_BIND) {
+            volspec_free(&vs);
+            continue;
+        }
         p->binds = xrealloc(p->binds, (p->nbinds + 1) * sizeof *p->binds);
         p->binds[p->nbinds++] = (struct rt_bind){
             .source = steal_ptr(&vs.source), .dest = steal_ptr(&vs.dest), .readonly = vs.readonly};
         volspec_free(&vs);
     }
+    ctr_volumes_plan(c, p);
     json_array_foreach(json_object_get(hc, "Ulimits"), i, v)
     {
         static const struct {

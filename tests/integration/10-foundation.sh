@@ -48,8 +48,10 @@ code=$(api -o "$T/body" -w '%{http_code}' -X POST -d '{}' http://x/v1.50/contain
 expect_eq "POST /containers/{id}/update: 501 naming it" '501 {"message":"minidock does not implement container update yet"}' "$code $(cat "$T/body")"
 code=$(api -o "$T/body" -w '%{http_code}' -X POST http://x/images/library/busybox/push)
 expect_eq "POST /images/{name}/push: 501 naming it" '501 {"message":"minidock does not implement image push yet"}' "$code $(cat "$T/body")"
-code=$(api -o "$T/body" -w '%{http_code}' http://x/v1.50/volumes)
-expect_eq "GET /volumes: 501 naming it" '501 {"message":"minidock does not implement named volumes yet"}' "$code $(cat "$T/body")"
+code=$(api -o "$T/body" -w '%{http_code}' http://x/v1.50/plugins)
+expect_eq "GET /plugins: 501 naming it" '501 {"message":"minidock does not implement plugins yet"}' "$code $(cat "$T/body")"
+code=$(api -o "$T/body" -w '%{http_code}' -X PUT -d '{}' http://x/v1.50/volumes/v1)
+expect_eq "PUT /volumes/{name}: 503, cluster volumes only" '503 {"message":"volume update only valid for cluster volumes, but swarm is not enabled"}' "$code $(cat "$T/body")"
 expect_eq "HEAD /containers/{id}/attach/ws: 501" 501 "$(api -o /dev/null -w '%{http_code}' -I http://x/v1.50/containers/abc/attach/ws)"
 expect_eq "POST /swarm/init: 501, not 404" 501 "$(api -o /dev/null -w '%{http_code}' -X POST -d '{}' http://x/v1.50/swarm/init)"
 expect_eq "a route docker lacks: 404 page not found" '404 {"message":"page not found"}' \

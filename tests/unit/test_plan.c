@@ -229,6 +229,37 @@ START_TEST(build_plan_from_record)
 }
 END_TEST
 
+/* a volume's bind comes from the record's mount points, never from the
+ * Binds string (a name is not a host path) */
+START_TEST(volume_mount_points_become_binds)
+{
+    md_cfg.data_root = "/var/lib/minidock";
+    md_cfg.exec_root = "/run/minidock";
+    struct container *c = ctr_new();
+    memcpy(c->id, ID, 65);
+    c->name = xstrdup("web");
+    c->config = J("{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Hostname\":\"box\"}");
+    c->host_config = J("{\"Binds\":[\"data:/data:ro\",\"/srv:/srv\"]}");
+    c->mount_points =
+        J("[{\"Type\":\"volume\",\"Name\":\"data\",\"Destination\":\"/data\",\"RW\":false},"
+          "{\"Type\":\"volume\",\"Name\":\"v2\",\"Destination\":\"/sub\",\"RW\":true,"
+          "\"Subpath\":\"a/b\"}]");
+    char *layers[] = {"/l/base", NULL};
+    struct rt_plan *p = NULL;
+    struct md_error err = {0};
+    ck_assert_msg(plan_build(c, layers, &p, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_uint_eq(p->nbinds, 3);
+    ck_assert_str_eq(p->binds[0].source, "/srv");
+    ck_assert_str_eq(p->binds[1].source, "/var/lib/minidock/volumes/data/_data");
+    ck_assert_str_eq(p->binds[1].dest, "/data");
+    ck_assert(p->binds[1].readonly);
+    ck_assert_str_eq(p->binds[2].source, "/var/lib/minidock/volumes/v2/_data/a/b");
+    ck_assert(!p->binds[2].readonly);
+    rt_plan_free(p);
+    ctr_put(c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plan");
@@ -245,6 +276,7 @@ int main(void)
     tcase_add_test(tc, host_config_checks);
     tcase_add_test(tc, memory_swap_defaults_to_twice_memory);
     tcase_add_test(tc, build_plan_from_record);
+    tcase_add_test(tc, volume_mount_points_become_binds);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
