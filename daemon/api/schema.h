@@ -32,7 +32,7 @@ enum schema_kind {
 /* What minidock does with a field a client sends. Nothing is dropped in
  * silence: a value minidock would not act on is refused with a 400 that
  * names it, before anything is created (issue 11). Whoever implements a
- * field flips its entry here. */
+ * field flips its entry here; docs/api-coverage.md is printed from it. */
 enum schema_use {
     SU_UNREVIEWED, /* a table entry nobody classified: a unit test fails */
     SU_APPLIED,    /* acted on; its handler checks the value (sub-fields have their own) */
@@ -55,7 +55,7 @@ struct schema_field {
      * "not set" (MemorySwappiness -1); NULL-ended. Numbers and bools as
      * their JSON text; a trailing '*' matches a prefix ("container:*"). */
     const char *const *values;
-    const char *note; /* why, for the documentation */
+    const char *note; /* for docs/api-coverage.md */
 };
 
 struct schema {
@@ -95,3 +95,7 @@ int schema_decode(json_t *obj, const struct schema *s, struct md_error *err);
  * Fields are named by their path from the body (map keys left out), fields
  * of a labelled embedded struct with its label. */
 int schema_refuse(json_t *obj, const struct schema *s, struct md_error *err);
+
+/* docs/api-coverage.md: a table per request body, every field of it with
+ * its use, its values and its note. */
+char *schema_coverage_markdown(void);

@@ -2,6 +2,7 @@
  * case-insensitive), map keys left as sent, nested structs, arrays of
  * structs, and Go's type-error messages. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +281,22 @@ START_TEST(not_set_and_applied_values_pass)
 }
 END_TEST
 
+/* docs/api-coverage.md is the table printed; regenerate it with
+ * `daemon/minidockd --api-coverage > docs/api-coverage.md`. */
+START_TEST(doc_matches_the_tables)
+{
+    _cleanup_free_ char *want = schema_coverage_markdown();
+    _cleanup_fclose_ FILE *f = fopen("docs/api-coverage.md", "r");
+    ck_assert_msg(f != NULL, "docs/api-coverage.md is missing");
+    char *have = NULL;
+    size_t n = 0;
+    ck_assert(getdelim(&have, &n, '\0', f) >= 0);
+    ck_assert_msg(!strcmp(have, want),
+                  "docs/api-coverage.md differs from the tables in daemon/api/schema.c: "
+                  "daemon/minidockd --api-coverage > docs/api-coverage.md");
+    free(have);
+}
+END_TEST
 
 int main(void)
 {
@@ -294,6 +311,7 @@ int main(void)
     tcase_add_test(use, every_field_applied_or_refused);
     tcase_add_test(use, refusals_name_the_field);
     tcase_add_test(use, not_set_and_applied_values_pass);
+    tcase_add_test(use, doc_matches_the_tables);
     suite_add_tcase(s, use);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
