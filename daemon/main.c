@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
 #include "daemon/idle.h"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
                "      --bip CIDR            bridge address (default 172.17.0.1/16)\n"
                "      --nft-table NAME      nftables table (default minidock)\n"
                "      --shim PATH           minidock-shim binary\n"
+               "      --api-coverage        print what minidock does with each request field\n"
+               "                            (docs/api-coverage.md) and exit\n"
                "  -v, --version             print the version and exit\n"
                "  -h, --help                print this help\n");
 }
@@ -174,7 +177,8 @@ static int parse_flags(int argc, char **argv)
         O_BRIDGE,
         O_BIP,
         O_NFT,
-        O_SHIM
+        O_SHIM,
+        O_COVERAGE
     };
     static const struct option opts[] = {
         {"socket", required_argument, 0, O_SOCKET},
@@ -188,6 +192,7 @@ static int parse_flags(int argc, char **argv)
         {"bip", required_argument, 0, O_BIP},
         {"nft-table", required_argument, 0, O_NFT},
         {"shim", required_argument, 0, O_SHIM},
+        {"api-coverage", no_argument, 0, O_COVERAGE},
         {"version", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -244,6 +249,11 @@ static int parse_flags(int argc, char **argv)
             }
             log_set_level(lvl);
             break;
+        case O_COVERAGE: {
+            _cleanup_free_ char *doc = schema_coverage_markdown();
+            fputs(doc, stdout);
+            return 0;
+        }
         case 'v':
             printf("minidockd version %s\n", MD_VERSION);
             return 0;

@@ -6,379 +6,438 @@
 #include "daemon/api/schema.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 
 #include <string.h>
 #include <strings.h>
 
 #define END                                                                                        \
     {                                                                                              \
-        NULL, SK_ANY, NULL, NULL                                                                   \
+        NULL, SK_ANY, NULL, NULL, SU_UNREVIEWED, NULL, NULL                                        \
     }
+
+/* The last three members of a field: its use, its values, its note. */
+#define VALUES(...)            ((const char *const[]){__VA_ARGS__, NULL})
+#define APPLIED(note)          SU_APPLIED, NULL, note
+#define REFUSED                SU_REFUSED, NULL, NULL
+#define REFUSED_WHY(note)      SU_REFUSED, NULL, note
+#define REFUSED_BUT(note, ...) SU_REFUSED, VALUES(__VA_ARGS__), note
+#define ONLY(note, ...)        SU_ONLY, VALUES(__VA_ARGS__), note
+#define EXCEPT(note, ...)      SU_EXCEPT, VALUES(__VA_ARGS__), note
+#define IGNORED(note)          SU_IGNORED, NULL, note
 
 /* ---- container.CreateRequest: Config, HostConfig, NetworkingConfig ---- */
 
 static const struct schema_field health_fields[] = {
-    {"Test", SK_STRINGS, "[]string", NULL},
-    {"Interval", SK_INT, "time.Duration", NULL},
-    {"Timeout", SK_INT, "time.Duration", NULL},
-    {"StartPeriod", SK_INT, "time.Duration", NULL},
-    {"StartInterval", SK_INT, "time.Duration", NULL},
-    {"Retries", SK_INT, "int", NULL},
+    {"Test", SK_STRINGS, "[]string", NULL,
+     ONLY("minidock runs no health checks; NONE (--no-healthcheck) is what it does anyway",
+          "NONE")},
+    {"Interval", SK_INT, "time.Duration", NULL, REFUSED},
+    {"Timeout", SK_INT, "time.Duration", NULL, REFUSED},
+    {"StartPeriod", SK_INT, "time.Duration", NULL, REFUSED},
+    {"StartInterval", SK_INT, "time.Duration", NULL, REFUSED},
+    {"Retries", SK_INT, "int", NULL, REFUSED},
     END,
 };
 static const struct schema health_config = {"HealthConfig", "container.HealthConfig", health_fields,
-                                            NULL};
+                                            NULL, NULL};
 
 static const struct schema_field config_fields[] = {
-    {"Hostname", SK_STRING, "string", NULL},
-    {"Domainname", SK_STRING, "string", NULL},
-    {"User", SK_STRING, "string", NULL},
-    {"AttachStdin", SK_BOOL, "bool", NULL},
-    {"AttachStdout", SK_BOOL, "bool", NULL},
-    {"AttachStderr", SK_BOOL, "bool", NULL},
-    {"ExposedPorts", SK_MAP_ANY, "nat.PortSet", NULL},
-    {"Tty", SK_BOOL, "bool", NULL},
-    {"OpenStdin", SK_BOOL, "bool", NULL},
-    {"StdinOnce", SK_BOOL, "bool", NULL},
-    {"Env", SK_STRINGS, "[]string", NULL},
-    {"Cmd", SK_STRSLICE, "strslice.StrSlice", NULL},
-    {"Healthcheck", SK_STRUCT, "container.HealthConfig", &health_config},
-    {"ArgsEscaped", SK_BOOL, "bool", NULL},
-    {"Image", SK_STRING, "string", NULL},
-    {"Volumes", SK_MAP_ANY, "map[string]struct {}", NULL},
-    {"WorkingDir", SK_STRING, "string", NULL},
-    {"Entrypoint", SK_STRSLICE, "strslice.StrSlice", NULL},
-    {"NetworkDisabled", SK_BOOL, "bool", NULL},
-    {"MacAddress", SK_STRING, "string", NULL},
-    {"OnBuild", SK_STRINGS, "[]string", NULL},
-    {"Labels", SK_MAP_STRING, "map[string]string", NULL},
-    {"StopSignal", SK_STRING, "string", NULL},
-    {"StopTimeout", SK_INT, "int", NULL},
-    {"Shell", SK_STRSLICE, "strslice.StrSlice", NULL},
+    {"Hostname", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Domainname", SK_STRING, "string", NULL, REFUSED},
+    {"User", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"AttachStdin", SK_BOOL, "bool", NULL, APPLIED("recorded; the client attaches")},
+    {"AttachStdout", SK_BOOL, "bool", NULL, APPLIED("recorded; the client attaches")},
+    {"AttachStderr", SK_BOOL, "bool", NULL, APPLIED("recorded; the client attaches")},
+    {"ExposedPorts", SK_MAP_ANY, "nat.PortSet", NULL, APPLIED("PublishAllPorts, inspect")},
+    {"Tty", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"OpenStdin", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"StdinOnce", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"Env", SK_STRINGS, "[]string", NULL, APPLIED(NULL)},
+    {"Cmd", SK_STRSLICE, "strslice.StrSlice", NULL, APPLIED(NULL)},
+    {"Healthcheck", SK_STRUCT, "container.HealthConfig", &health_config, APPLIED("see its fields")},
+    {"ArgsEscaped", SK_BOOL, "bool", NULL, IGNORED("Windows only; docker ignores it on Linux")},
+    {"Image", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Volumes", SK_MAP_ANY, "map[string]struct {}", NULL,
+     APPLIED("anonymous volumes: the volumes work")},
+    {"WorkingDir", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Entrypoint", SK_STRSLICE, "strslice.StrSlice", NULL, APPLIED(NULL)},
+    {"NetworkDisabled", SK_BOOL, "bool", NULL, REFUSED},
+    {"MacAddress", SK_STRING, "string", NULL,
+     REFUSED_WHY("deprecated here; EndpointSettings.MacAddress")},
+    {"OnBuild", SK_STRINGS, "[]string", NULL, REFUSED_WHY("kept by commit, which minidock lacks")},
+    {"Labels", SK_MAP_STRING, "map[string]string", NULL, APPLIED(NULL)},
+    {"StopSignal", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"StopTimeout", SK_INT, "int", NULL, APPLIED(NULL)},
+    {"Shell", SK_STRSLICE, "strslice.StrSlice", NULL,
+     REFUSED_WHY("kept by commit, which minidock lacks")},
     END,
 };
-const struct schema schema_container_config = {"Config", "container.Config", config_fields, NULL};
+const struct schema schema_container_config = {"Config", "container.Config", config_fields, NULL,
+                                               "Config"};
 
 static const struct schema_field log_fields[] = {
-    {"Type", SK_STRING, "string", NULL},
-    {"Config", SK_MAP_STRING, "map[string]string", NULL},
+    {"Type", SK_STRING, "string", NULL,
+     APPLIED("json-file and none; other drivers refused with docker's 'no log driver named'")},
+    {"Config", SK_MAP_STRING, "map[string]string", NULL,
+     REFUSED_WHY("log options (max-size, ...)")},
     END,
 };
-static const struct schema log_config = {"LogConfig", "container.LogConfig", log_fields, NULL};
+static const struct schema log_config = {"LogConfig", "container.LogConfig", log_fields, NULL,
+                                         NULL};
 
 static const struct schema_field port_binding_fields[] = {
-    {"HostIp", SK_STRING, "string", NULL},
-    {"HostPort", SK_STRING, "string", NULL},
+    {"HostIp", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"HostPort", SK_STRING, "string", NULL, APPLIED(NULL)},
     END,
 };
 static const struct schema port_binding = {"PortBinding", "nat.PortBinding", port_binding_fields,
-                                           NULL};
+                                           NULL, NULL};
 
 static const struct schema_field restart_fields[] = {
-    {"Name", SK_STRING, "container.RestartPolicyMode", NULL},
-    {"MaximumRetryCount", SK_INT, "int", NULL},
+    {"Name", SK_STRING, "container.RestartPolicyMode", NULL, APPLIED(NULL)},
+    {"MaximumRetryCount", SK_INT, "int", NULL, APPLIED(NULL)},
     END,
 };
 static const struct schema restart_policy = {"RestartPolicy", "container.RestartPolicy",
-                                             restart_fields, NULL};
+                                             restart_fields, NULL, NULL};
 
 static const struct schema_field weight_device_fields[] = {
-    {"Path", SK_STRING, "string", NULL},
-    {"Weight", SK_UINT, "uint16", NULL},
+    {"Path", SK_STRING, "string", NULL, REFUSED},
+    {"Weight", SK_UINT, "uint16", NULL, REFUSED},
     END,
 };
 static const struct schema weight_device = {"WeightDevice", "blkiodev.WeightDevice",
-                                            weight_device_fields, NULL};
+                                            weight_device_fields, NULL, NULL};
 
 static const struct schema_field throttle_device_fields[] = {
-    {"Path", SK_STRING, "string", NULL},
-    {"Rate", SK_UINT, "uint64", NULL},
+    {"Path", SK_STRING, "string", NULL, REFUSED},
+    {"Rate", SK_UINT, "uint64", NULL, REFUSED},
     END,
 };
 static const struct schema throttle_device = {"ThrottleDevice", "blkiodev.ThrottleDevice",
-                                              throttle_device_fields, NULL};
+                                              throttle_device_fields, NULL, NULL};
 
 static const struct schema_field device_mapping_fields[] = {
-    {"PathOnHost", SK_STRING, "string", NULL},
-    {"PathInContainer", SK_STRING, "string", NULL},
-    {"CgroupPermissions", SK_STRING, "string", NULL},
+    {"PathOnHost", SK_STRING, "string", NULL, REFUSED},
+    {"PathInContainer", SK_STRING, "string", NULL, REFUSED},
+    {"CgroupPermissions", SK_STRING, "string", NULL, REFUSED},
     END,
 };
 static const struct schema device_mapping = {"DeviceMapping", "container.DeviceMapping",
-                                             device_mapping_fields, NULL};
+                                             device_mapping_fields, NULL, NULL};
 
 static const struct schema_field device_request_fields[] = {
-    {"Driver", SK_STRING, "string", NULL},
-    {"Count", SK_INT, "int", NULL},
-    {"DeviceIDs", SK_STRINGS, "[]string", NULL},
-    {"Capabilities", SK_STRINGS2, "[][]string", NULL},
-    {"Options", SK_MAP_STRING, "map[string]string", NULL},
+    {"Driver", SK_STRING, "string", NULL, REFUSED},
+    {"Count", SK_INT, "int", NULL, REFUSED},
+    {"DeviceIDs", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"Capabilities", SK_STRINGS2, "[][]string", NULL, REFUSED},
+    {"Options", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
     END,
 };
 static const struct schema device_request = {"DeviceRequest", "container.DeviceRequest",
-                                             device_request_fields, NULL};
+                                             device_request_fields, NULL, NULL};
 
 static const struct schema_field ulimit_fields[] = {
-    {"Name", SK_STRING, "string", NULL},
-    {"Hard", SK_INT, "int64", NULL},
-    {"Soft", SK_INT, "int64", NULL},
+    {"Name", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Hard", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"Soft", SK_INT, "int64", NULL, APPLIED(NULL)},
     END,
 };
-static const struct schema ulimit = {"Ulimit", "units.Ulimit", ulimit_fields, NULL};
+static const struct schema ulimit = {"Ulimit", "units.Ulimit", ulimit_fields, NULL, NULL};
 
 static const struct schema_field resources_fields[] = {
-    {"CpuShares", SK_INT, "int64", NULL},
-    {"Memory", SK_INT, "int64", NULL},
-    {"NanoCpus", SK_INT, "int64", NULL},
-    {"CgroupParent", SK_STRING, "string", NULL},
-    {"BlkioWeight", SK_UINT, "uint16", NULL},
-    {"BlkioWeightDevice", SK_STRUCTS, "[]*blkiodev.WeightDevice", &weight_device},
-    {"BlkioDeviceReadBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device},
-    {"BlkioDeviceWriteBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device},
-    {"BlkioDeviceReadIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device},
-    {"BlkioDeviceWriteIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device},
-    {"CpuPeriod", SK_INT, "int64", NULL},
-    {"CpuQuota", SK_INT, "int64", NULL},
-    {"CpuRealtimePeriod", SK_INT, "int64", NULL},
-    {"CpuRealtimeRuntime", SK_INT, "int64", NULL},
-    {"CpusetCpus", SK_STRING, "string", NULL},
-    {"CpusetMems", SK_STRING, "string", NULL},
-    {"Devices", SK_STRUCTS, "[]container.DeviceMapping", &device_mapping},
-    {"DeviceCgroupRules", SK_STRINGS, "[]string", NULL},
-    {"DeviceRequests", SK_STRUCTS, "[]container.DeviceRequest", &device_request},
-    {"KernelMemoryTCP", SK_INT, "int64", NULL},
-    {"MemoryReservation", SK_INT, "int64", NULL},
-    {"MemorySwap", SK_INT, "int64", NULL},
-    {"MemorySwappiness", SK_INT, "int64", NULL},
-    {"OomKillDisable", SK_BOOL, "bool", NULL},
-    {"PidsLimit", SK_INT, "int64", NULL},
-    {"Ulimits", SK_STRUCTS, "[]*units.Ulimit", &ulimit},
-    {"CpuCount", SK_INT, "int64", NULL},
-    {"CpuPercent", SK_INT, "int64", NULL},
-    {"IOMaximumIOps", SK_UINT, "uint64", NULL},
-    {"IOMaximumBandwidth", SK_UINT, "uint64", NULL},
+    {"CpuShares", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"Memory", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"NanoCpus", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"CgroupParent", SK_STRING, "string", NULL,
+     REFUSED_WHY("the daemon's --cgroup-parent is used")},
+    {"BlkioWeight", SK_UINT, "uint16", NULL, REFUSED},
+    {"BlkioWeightDevice", SK_STRUCTS, "[]*blkiodev.WeightDevice", &weight_device, REFUSED},
+    {"BlkioDeviceReadBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceWriteBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceReadIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceWriteIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"CpuPeriod", SK_INT, "int64", NULL, REFUSED},
+    {"CpuQuota", SK_INT, "int64", NULL, REFUSED},
+    {"CpuRealtimePeriod", SK_INT, "int64", NULL, REFUSED},
+    {"CpuRealtimeRuntime", SK_INT, "int64", NULL, REFUSED},
+    {"CpusetCpus", SK_STRING, "string", NULL, REFUSED},
+    {"CpusetMems", SK_STRING, "string", NULL, REFUSED},
+    {"Devices", SK_STRUCTS, "[]container.DeviceMapping", &device_mapping, REFUSED},
+    {"DeviceCgroupRules", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"DeviceRequests", SK_STRUCTS, "[]container.DeviceRequest", &device_request, REFUSED},
+    {"KernelMemoryTCP", SK_INT, "int64", NULL, REFUSED},
+    {"MemoryReservation", SK_INT, "int64", NULL, REFUSED},
+    {"MemorySwap", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"MemorySwappiness", SK_INT, "int64", NULL,
+     REFUSED_BUT("-1 (the CLI's default) means not set", "-1")},
+    {"OomKillDisable", SK_BOOL, "bool", NULL, REFUSED},
+    {"PidsLimit", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"Ulimits", SK_STRUCTS, "[]*units.Ulimit", &ulimit, APPLIED(NULL)},
+    {"CpuCount", SK_INT, "int64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"CpuPercent", SK_INT, "int64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"IOMaximumIOps", SK_UINT, "uint64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"IOMaximumBandwidth", SK_UINT, "uint64", NULL, REFUSED_WHY("Windows only in docker")},
     END,
 };
-static const struct schema resources = {"Resources", "container.Resources", resources_fields, NULL};
+static const struct schema resources = {"Resources", "container.Resources", resources_fields, NULL,
+                                        NULL};
 
 static const struct schema_field bind_options_fields[] = {
-    {"Propagation", SK_STRING, "mount.Propagation", NULL},
-    {"NonRecursive", SK_BOOL, "bool", NULL},
-    {"CreateMountpoint", SK_BOOL, "bool", NULL},
-    {"ReadOnlyNonRecursive", SK_BOOL, "bool", NULL},
-    {"ReadOnlyForceRecursive", SK_BOOL, "bool", NULL},
+    {"Propagation", SK_STRING, "mount.Propagation", NULL, REFUSED},
+    {"NonRecursive", SK_BOOL, "bool", NULL, REFUSED},
+    {"CreateMountpoint", SK_BOOL, "bool", NULL, REFUSED},
+    {"ReadOnlyNonRecursive", SK_BOOL, "bool", NULL, REFUSED},
+    {"ReadOnlyForceRecursive", SK_BOOL, "bool", NULL, REFUSED},
     END,
 };
 static const struct schema bind_options = {"BindOptions", "mount.BindOptions", bind_options_fields,
-                                           NULL};
+                                           NULL, NULL};
 
 static const struct schema_field driver_fields[] = {
-    {"Name", SK_STRING, "string", NULL},
-    {"Options", SK_MAP_STRING, "map[string]string", NULL},
+    {"Name", SK_STRING, "string", NULL, APPLIED("the volumes work")},
+    {"Options", SK_MAP_STRING, "map[string]string", NULL, APPLIED("the volumes work")},
     END,
 };
-static const struct schema mount_driver = {"Driver", "mount.Driver", driver_fields, NULL};
+static const struct schema mount_driver = {"Driver", "mount.Driver", driver_fields, NULL, NULL};
 
 static const struct schema_field volume_options_fields[] = {
-    {"NoCopy", SK_BOOL, "bool", NULL},
-    {"Labels", SK_MAP_STRING, "map[string]string", NULL},
-    {"Subpath", SK_STRING, "string", NULL},
-    {"DriverConfig", SK_STRUCT, "mount.Driver", &mount_driver},
+    {"NoCopy", SK_BOOL, "bool", NULL, APPLIED("the volumes work")},
+    {"Labels", SK_MAP_STRING, "map[string]string", NULL, APPLIED("the volumes work")},
+    {"Subpath", SK_STRING, "string", NULL, APPLIED("the volumes work")},
+    {"DriverConfig", SK_STRUCT, "mount.Driver", &mount_driver, APPLIED("the volumes work")},
     END,
 };
 static const struct schema volume_options = {"VolumeOptions", "mount.VolumeOptions",
-                                             volume_options_fields, NULL};
+                                             volume_options_fields, NULL, NULL};
 
 static const struct schema_field image_options_fields[] = {
-    {"Subpath", SK_STRING, "string", NULL},
+    {"Subpath", SK_STRING, "string", NULL, REFUSED},
     END,
 };
 static const struct schema image_options = {"ImageOptions", "mount.ImageOptions",
-                                            image_options_fields, NULL};
+                                            image_options_fields, NULL, NULL};
 
 static const struct schema_field tmpfs_options_fields[] = {
-    {"SizeBytes", SK_INT, "int64", NULL},
-    {"Mode", SK_UINT, "fs.FileMode", NULL},
-    {"Options", SK_STRINGS2, "[][]string", NULL},
+    {"SizeBytes", SK_INT, "int64", NULL, REFUSED},
+    {"Mode", SK_UINT, "fs.FileMode", NULL, REFUSED},
+    {"Options", SK_STRINGS2, "[][]string", NULL, REFUSED},
     END,
 };
 static const struct schema tmpfs_options = {"TmpfsOptions", "mount.TmpfsOptions",
-                                            tmpfs_options_fields, NULL};
+                                            tmpfs_options_fields, NULL, NULL};
 
 static const struct schema_field mount_fields[] = {
-    {"Type", SK_STRING, "mount.Type", NULL},
-    {"Source", SK_STRING, "string", NULL},
-    {"Target", SK_STRING, "string", NULL},
-    {"ReadOnly", SK_BOOL, "bool", NULL},
-    {"Consistency", SK_STRING, "mount.Consistency", NULL},
-    {"BindOptions", SK_STRUCT, "mount.BindOptions", &bind_options},
-    {"VolumeOptions", SK_STRUCT, "mount.VolumeOptions", &volume_options},
-    {"ImageOptions", SK_STRUCT, "mount.ImageOptions", &image_options},
-    {"TmpfsOptions", SK_STRUCT, "mount.TmpfsOptions", &tmpfs_options},
-    {"ClusterOptions", SK_ANY, "mount.ClusterOptions", NULL},
+    {"Type", SK_STRING, "mount.Type", NULL,
+     ONLY("volume: the volumes work; bind, tmpfs, image, npipe, cluster refused", "volume")},
+    {"Source", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Target", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"ReadOnly", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"Consistency", SK_STRING, "mount.Consistency", NULL,
+     IGNORED("macOS only; docker ignores it on Linux")},
+    {"BindOptions", SK_STRUCT, "mount.BindOptions", &bind_options, REFUSED},
+    {"VolumeOptions", SK_STRUCT, "mount.VolumeOptions", &volume_options, APPLIED("see its fields")},
+    {"ImageOptions", SK_STRUCT, "mount.ImageOptions", &image_options, REFUSED},
+    {"TmpfsOptions", SK_STRUCT, "mount.TmpfsOptions", &tmpfs_options, REFUSED},
+    {"ClusterOptions", SK_ANY, "mount.ClusterOptions", NULL, REFUSED},
     END,
 };
-static const struct schema mount = {"Mount", "mount.Mount", mount_fields, NULL};
+static const struct schema mount = {"Mount", "mount.Mount", mount_fields, NULL, NULL};
 
 static const struct schema_field host_fields[] = {
-    {"Binds", SK_STRINGS, "[]string", NULL},
-    {"ContainerIDFile", SK_STRING, "string", NULL},
-    {"LogConfig", SK_STRUCT, "container.LogConfig", &log_config},
-    {"NetworkMode", SK_STRING, "container.NetworkMode", NULL},
-    {"PortBindings", SK_MAP_STRUCTS, "nat.PortMap", &port_binding},
-    {"RestartPolicy", SK_STRUCT, "container.RestartPolicy", &restart_policy},
-    {"AutoRemove", SK_BOOL, "bool", NULL},
-    {"VolumeDriver", SK_STRING, "string", NULL},
-    {"VolumesFrom", SK_STRINGS, "[]string", NULL},
-    {"ConsoleSize", SK_UINT_PAIR, "[2]uint", NULL},
-    {"Annotations", SK_MAP_STRING, "map[string]string", NULL},
-    {"CapAdd", SK_STRSLICE, "strslice.StrSlice", NULL},
-    {"CapDrop", SK_STRSLICE, "strslice.StrSlice", NULL},
-    {"CgroupnsMode", SK_STRING, "container.CgroupnsMode", NULL},
-    {"Dns", SK_STRINGS, "[]string", NULL},
-    {"DnsOptions", SK_STRINGS, "[]string", NULL},
-    {"DnsSearch", SK_STRINGS, "[]string", NULL},
-    {"ExtraHosts", SK_STRINGS, "[]string", NULL},
-    {"GroupAdd", SK_STRINGS, "[]string", NULL},
-    {"IpcMode", SK_STRING, "container.IpcMode", NULL},
-    {"Cgroup", SK_STRING, "container.CgroupSpec", NULL},
-    {"Links", SK_STRINGS, "[]string", NULL},
-    {"OomScoreAdj", SK_INT, "int", NULL},
-    {"PidMode", SK_STRING, "container.PidMode", NULL},
-    {"Privileged", SK_BOOL, "bool", NULL},
-    {"PublishAllPorts", SK_BOOL, "bool", NULL},
-    {"ReadonlyRootfs", SK_BOOL, "bool", NULL},
-    {"SecurityOpt", SK_STRINGS, "[]string", NULL},
-    {"StorageOpt", SK_MAP_STRING, "map[string]string", NULL},
-    {"Tmpfs", SK_MAP_STRING, "map[string]string", NULL},
-    {"UTSMode", SK_STRING, "container.UTSMode", NULL},
-    {"UsernsMode", SK_STRING, "container.UsernsMode", NULL},
-    {"ShmSize", SK_INT, "int64", NULL},
-    {"Sysctls", SK_MAP_STRING, "map[string]string", NULL},
-    {"Runtime", SK_STRING, "string", NULL},
-    {"Isolation", SK_STRING, "container.Isolation", NULL},
-    {"Mounts", SK_STRUCTS, "[]mount.Mount", &mount},
-    {"MaskedPaths", SK_STRINGS, "[]string", NULL},
-    {"ReadonlyPaths", SK_STRINGS, "[]string", NULL},
-    {"Init", SK_BOOL, "bool", NULL},
+    {"Binds", SK_STRINGS, "[]string", NULL, APPLIED("host paths; volume names: the volumes work")},
+    {"ContainerIDFile", SK_STRING, "string", NULL, IGNORED("the client writes the file")},
+    {"LogConfig", SK_STRUCT, "container.LogConfig", &log_config, APPLIED("see its fields")},
+    {"NetworkMode", SK_STRING, "container.NetworkMode", NULL,
+     EXCEPT("default, bridge, none, host and user-defined networks", "container:*")},
+    {"PortBindings", SK_MAP_STRUCTS, "nat.PortMap", &port_binding, APPLIED(NULL)},
+    {"RestartPolicy", SK_STRUCT, "container.RestartPolicy", &restart_policy, APPLIED(NULL)},
+    {"AutoRemove", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"VolumeDriver", SK_STRING, "string", NULL, REFUSED_BUT("local means the default", "local")},
+    {"VolumesFrom", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"ConsoleSize", SK_UINT_PAIR, "[2]uint", NULL, APPLIED(NULL)},
+    {"Annotations", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
+    {"CapAdd", SK_STRSLICE, "strslice.StrSlice", NULL, APPLIED(NULL)},
+    {"CapDrop", SK_STRSLICE, "strslice.StrSlice", NULL, APPLIED(NULL)},
+    {"CgroupnsMode", SK_STRING, "container.CgroupnsMode", NULL,
+     ONLY("every container has its own cgroup namespace", "", "private")},
+    {"Dns", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"DnsOptions", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"DnsSearch", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"ExtraHosts", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"GroupAdd", SK_STRINGS, "[]string", NULL, APPLIED(NULL)},
+    {"IpcMode", SK_STRING, "container.IpcMode", NULL,
+     ONLY("every container has its own IPC namespace; nothing joins it", "", "private",
+          "shareable")},
+    {"Cgroup", SK_STRING, "container.CgroupSpec", NULL, REFUSED},
+    {"Links", SK_STRINGS, "[]string", NULL,
+     REFUSED_WHY("legacy links; user-defined networks resolve names")},
+    {"OomScoreAdj", SK_INT, "int", NULL, REFUSED},
+    {"PidMode", SK_STRING, "container.PidMode", NULL,
+     ONLY("every container has its own PID namespace", "")},
+    {"Privileged", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"PublishAllPorts", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"ReadonlyRootfs", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"SecurityOpt", SK_STRINGS, "[]string", NULL,
+     ONLY("no AppArmor or SELinux labels are applied, and no_new_privs is not set: these say the "
+          "same",
+          "apparmor=unconfined", "apparmor:unconfined", "label=disable", "label:disable",
+          "no-new-privileges=false", "no-new-privileges:false")},
+    {"StorageOpt", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
+    {"Tmpfs", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
+    {"UTSMode", SK_STRING, "container.UTSMode", NULL,
+     ONLY("every container has its own UTS namespace", "")},
+    {"UsernsMode", SK_STRING, "container.UsernsMode", NULL,
+     ONLY("no user namespace remapping: host is what minidock does", "", "host")},
+    {"ShmSize", SK_INT, "int64", NULL, REFUSED_BUT("/dev/shm is always 64 MiB", "67108864")},
+    {"Sysctls", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
+    {"Runtime", SK_STRING, "string", NULL, REFUSED},
+    {"Isolation", SK_STRING, "container.Isolation", NULL,
+     ONLY("Linux has one isolation", "", "default")},
+    {"Mounts", SK_STRUCTS, "[]mount.Mount", &mount, APPLIED("see Mount's fields")},
+    {"MaskedPaths", SK_STRINGS, "[]string", NULL,
+     REFUSED_WHY("the default masked paths always apply")},
+    {"ReadonlyPaths", SK_STRINGS, "[]string", NULL,
+     REFUSED_WHY("the default read-only paths always apply")},
+    {"Init", SK_BOOL, "bool", NULL, APPLIED(NULL)},
     END,
 };
 static const struct schema *const host_embeds[] = {&resources, NULL};
 const struct schema schema_host_config = {"HostConfig", "container.HostConfig", host_fields,
-                                          host_embeds};
+                                          host_embeds, NULL};
 
 static const struct schema_field endpoint_ipam_fields[] = {
-    {"IPv4Address", SK_STRING, "string", NULL},
-    {"IPv6Address", SK_STRING, "string", NULL},
-    {"LinkLocalIPs", SK_STRINGS, "[]string", NULL},
+    {"IPv4Address", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"IPv6Address", SK_STRING, "string", NULL, REFUSED_WHY("no IPv6")},
+    {"LinkLocalIPs", SK_STRINGS, "[]string", NULL, REFUSED},
     END,
 };
 static const struct schema endpoint_ipam = {"EndpointIPAMConfig", "network.EndpointIPAMConfig",
-                                            endpoint_ipam_fields, NULL};
+                                            endpoint_ipam_fields, NULL, NULL};
 
 static const struct schema_field endpoint_fields[] = {
-    {"IPAMConfig", SK_STRUCT, "network.EndpointIPAMConfig", &endpoint_ipam},
-    {"Links", SK_STRINGS, "[]string", NULL},
-    {"Aliases", SK_STRINGS, "[]string", NULL},
-    {"DriverOpts", SK_MAP_STRING, "map[string]string", NULL},
-    {"GwPriority", SK_INT, "int", NULL},
-    {"NetworkID", SK_STRING, "string", NULL},
-    {"EndpointID", SK_STRING, "string", NULL},
-    {"Gateway", SK_STRING, "string", NULL},
-    {"IPAddress", SK_STRING, "string", NULL},
-    {"MacAddress", SK_STRING, "string", NULL},
-    {"IPPrefixLen", SK_INT, "int", NULL},
-    {"IPv6Gateway", SK_STRING, "string", NULL},
-    {"GlobalIPv6Address", SK_STRING, "string", NULL},
-    {"GlobalIPv6PrefixLen", SK_INT, "int", NULL},
-    {"DNSNames", SK_STRINGS, "[]string", NULL},
+    {"IPAMConfig", SK_STRUCT, "network.EndpointIPAMConfig", &endpoint_ipam,
+     APPLIED("see its fields")},
+    {"Links", SK_STRINGS, "[]string", NULL, REFUSED_WHY("legacy links")},
+    {"Aliases", SK_STRINGS, "[]string", NULL, APPLIED(NULL)},
+    {"DriverOpts", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
+    {"GwPriority", SK_INT, "int", NULL, REFUSED},
+    {"NetworkID", SK_STRING, "string", NULL, IGNORED("operational data, filled in by the daemon")},
+    {"EndpointID", SK_STRING, "string", NULL, IGNORED("operational data, filled in by the daemon")},
+    {"Gateway", SK_STRING, "string", NULL, IGNORED("operational data, filled in by the daemon")},
+    {"IPAddress", SK_STRING, "string", NULL, IGNORED("operational data, filled in by the daemon")},
+    {"MacAddress", SK_STRING, "string", NULL, REFUSED},
+    {"IPPrefixLen", SK_INT, "int", NULL, IGNORED("operational data, filled in by the daemon")},
+    {"IPv6Gateway", SK_STRING, "string", NULL,
+     IGNORED("operational data, filled in by the daemon")},
+    {"GlobalIPv6Address", SK_STRING, "string", NULL,
+     IGNORED("operational data, filled in by the daemon")},
+    {"GlobalIPv6PrefixLen", SK_INT, "int", NULL,
+     IGNORED("operational data, filled in by the daemon")},
+    {"DNSNames", SK_STRINGS, "[]string", NULL,
+     IGNORED("operational data, filled in by the daemon")},
     END,
 };
 static const struct schema endpoint_settings = {"EndpointSettings", "network.EndpointSettings",
-                                                endpoint_fields, NULL};
+                                                endpoint_fields, NULL, NULL};
 
 static const struct schema_field networking_fields[] = {
-    {"EndpointsConfig", SK_MAP_STRUCT, "map[string]*network.EndpointSettings", &endpoint_settings},
+    {"EndpointsConfig", SK_MAP_STRUCT, "map[string]*network.EndpointSettings", &endpoint_settings,
+     APPLIED("see EndpointSettings")},
     END,
 };
 static const struct schema networking_config = {"NetworkingConfig", "network.NetworkingConfig",
-                                                networking_fields, NULL};
+                                                networking_fields, NULL, NULL};
 
 static const struct schema_field create_fields[] = {
-    {"HostConfig", SK_STRUCT, "container.HostConfig", &schema_host_config},
-    {"NetworkingConfig", SK_STRUCT, "network.NetworkingConfig", &networking_config},
+    {"HostConfig", SK_STRUCT, "container.HostConfig", &schema_host_config,
+     APPLIED("see its fields")},
+    {"NetworkingConfig", SK_STRUCT, "network.NetworkingConfig", &networking_config,
+     APPLIED("see its fields")},
     END,
 };
 static const struct schema *const create_embeds[] = {&schema_container_config, NULL};
 const struct schema schema_container_create = {"CreateRequest", "container.CreateRequest",
-                                               create_fields, create_embeds};
+                                               create_fields, create_embeds, NULL};
 
 /* ---- exec ---- */
 
 static const struct schema_field exec_create_fields[] = {
-    {"User", SK_STRING, "string", NULL},     {"Privileged", SK_BOOL, "bool", NULL},
-    {"Tty", SK_BOOL, "bool", NULL},          {"ConsoleSize", SK_UINT_PAIR, "[2]uint", NULL},
-    {"AttachStdin", SK_BOOL, "bool", NULL},  {"AttachStderr", SK_BOOL, "bool", NULL},
-    {"AttachStdout", SK_BOOL, "bool", NULL}, {"DetachKeys", SK_STRING, "string", NULL},
-    {"Env", SK_STRINGS, "[]string", NULL},   {"WorkingDir", SK_STRING, "string", NULL},
-    {"Cmd", SK_STRINGS, "[]string", NULL},   END,
+    {"User", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Privileged", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"Tty", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"ConsoleSize", SK_UINT_PAIR, "[2]uint", NULL, APPLIED(NULL)},
+    {"AttachStdin", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"AttachStderr", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"AttachStdout", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"DetachKeys", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Env", SK_STRINGS, "[]string", NULL, APPLIED(NULL)},
+    {"WorkingDir", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Cmd", SK_STRINGS, "[]string", NULL, APPLIED(NULL)},
+    END,
 };
 const struct schema schema_exec_create = {"ExecOptions", "container.ExecOptions",
-                                          exec_create_fields, NULL};
+                                          exec_create_fields, NULL, NULL};
 
 static const struct schema_field exec_start_fields[] = {
-    {"Detach", SK_BOOL, "bool", NULL},
-    {"Tty", SK_BOOL, "bool", NULL},
-    {"ConsoleSize", SK_UINT_PAIR, "[2]uint", NULL},
+    {"Detach", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"Tty", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"ConsoleSize", SK_UINT_PAIR, "[2]uint", NULL, APPLIED(NULL)},
     END,
 };
 const struct schema schema_exec_start = {"ExecStartOptions", "container.ExecStartOptions",
-                                         exec_start_fields, NULL};
+                                         exec_start_fields, NULL, NULL};
 
 /* ---- networks ---- */
 
 static const struct schema_field ipam_config_fields[] = {
-    {"Subnet", SK_STRING, "string", NULL},
-    {"IPRange", SK_STRING, "string", NULL},
-    {"Gateway", SK_STRING, "string", NULL},
-    {"AuxiliaryAddresses", SK_MAP_STRING, "map[string]string", NULL},
+    {"Subnet", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"IPRange", SK_STRING, "string", NULL, REFUSED},
+    {"Gateway", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"AuxiliaryAddresses", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
     END,
 };
 static const struct schema ipam_config = {"IPAMConfig", "network.IPAMConfig", ipam_config_fields,
-                                          NULL};
+                                          NULL, NULL};
 
 static const struct schema_field ipam_fields[] = {
-    {"Driver", SK_STRING, "string", NULL},
-    {"Options", SK_MAP_STRING, "map[string]string", NULL},
-    {"Config", SK_STRUCTS, "[]network.IPAMConfig", &ipam_config},
+    {"Driver", SK_STRING, "string", NULL,
+     APPLIED("default only; others are docker's 'plugin not found'")},
+    {"Options", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
+    {"Config", SK_STRUCTS, "[]network.IPAMConfig", &ipam_config,
+     APPLIED("one entry; see its fields")},
     END,
 };
-static const struct schema ipam = {"IPAM", "network.IPAM", ipam_fields, NULL};
+static const struct schema ipam = {"IPAM", "network.IPAM", ipam_fields, NULL, NULL};
 
 static const struct schema_field config_reference_fields[] = {
-    {"Network", SK_STRING, "string", NULL},
+    {"Network", SK_STRING, "string", NULL, REFUSED},
     END,
 };
 static const struct schema config_reference = {"ConfigReference", "network.ConfigReference",
-                                               config_reference_fields, NULL};
+                                               config_reference_fields, NULL, NULL};
 
 static const struct schema_field network_create_options_fields[] = {
-    {"Driver", SK_STRING, "string", NULL},
-    {"Scope", SK_STRING, "string", NULL},
-    {"EnableIPv4", SK_BOOL, "bool", NULL},
-    {"EnableIPv6", SK_BOOL, "bool", NULL},
-    {"IPAM", SK_STRUCT, "network.IPAM", &ipam},
-    {"Internal", SK_BOOL, "bool", NULL},
-    {"Attachable", SK_BOOL, "bool", NULL},
-    {"Ingress", SK_BOOL, "bool", NULL},
-    {"ConfigOnly", SK_BOOL, "bool", NULL},
-    {"ConfigFrom", SK_STRUCT, "network.ConfigReference", &config_reference},
-    {"Options", SK_MAP_STRING, "map[string]string", NULL},
-    {"Labels", SK_MAP_STRING, "map[string]string", NULL},
+    {"Driver", SK_STRING, "string", NULL,
+     APPLIED("bridge; others are docker's 'plugin not found'")},
+    {"Scope", SK_STRING, "string", NULL, ONLY("networks are local", "", "local")},
+    {"EnableIPv4", SK_BOOL, "bool", NULL, ONLY("IPv4 is always on", "true")},
+    {"EnableIPv6", SK_BOOL, "bool", NULL, ONLY("no IPv6", "false")},
+    {"IPAM", SK_STRUCT, "network.IPAM", &ipam, APPLIED("see its fields")},
+    {"Internal", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"Attachable", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"Ingress", SK_BOOL, "bool", NULL, REFUSED},
+    {"ConfigOnly", SK_BOOL, "bool", NULL, REFUSED},
+    {"ConfigFrom", SK_STRUCT, "network.ConfigReference", &config_reference, REFUSED},
+    {"Options", SK_MAP_STRING, "map[string]string", NULL,
+     ONLY("of the bridge driver's options, only the bridge name is applied",
+          "com.docker.network.bridge.name")},
+    {"Labels", SK_MAP_STRING, "map[string]string", NULL, APPLIED(NULL)},
     END,
 };
 static const struct schema network_create_options = {"CreateOptions", "network.CreateOptions",
-                                                     network_create_options_fields, NULL};
+                                                     network_create_options_fields, NULL, NULL};
 
 /* volume.CreateOptions (POST /volumes/create) */
 static const struct schema_field volume_create_fields[] = {
@@ -393,29 +452,30 @@ const struct schema schema_volume_create = {"CreateOptions", "volume.CreateOptio
                                             volume_create_fields, NULL};
 
 static const struct schema_field network_create_fields[] = {
-    {"Name", SK_STRING, "string", NULL},
-    {"CheckDuplicate", SK_BOOL, "bool", NULL},
+    {"Name", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"CheckDuplicate", SK_BOOL, "bool", NULL, IGNORED("deprecated; docker always checks")},
     END,
 };
 static const struct schema *const network_create_embeds[] = {&network_create_options, NULL};
 const struct schema schema_network_create = {"CreateRequest", "network.CreateRequest",
-                                             network_create_fields, network_create_embeds};
+                                             network_create_fields, network_create_embeds, NULL};
 
 static const struct schema_field network_connect_fields[] = {
-    {"Container", SK_STRING, "string", NULL},
-    {"EndpointConfig", SK_STRUCT, "network.EndpointSettings", &endpoint_settings},
+    {"Container", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"EndpointConfig", SK_STRUCT, "network.EndpointSettings", &endpoint_settings,
+     APPLIED("see EndpointSettings")},
     END,
 };
 const struct schema schema_network_connect = {"ConnectOptions", "network.ConnectOptions",
-                                              network_connect_fields, NULL};
+                                              network_connect_fields, NULL, NULL};
 
 static const struct schema_field network_disconnect_fields[] = {
-    {"Container", SK_STRING, "string", NULL},
-    {"Force", SK_BOOL, "bool", NULL},
+    {"Container", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Force", SK_BOOL, "bool", NULL, APPLIED(NULL)},
     END,
 };
 const struct schema schema_network_disconnect = {"DisconnectOptions", "network.DisconnectOptions",
-                                                 network_disconnect_fields, NULL};
+                                                 network_disconnect_fields, NULL, NULL};
 
 /* ---- the decoder ---- */
 
@@ -677,4 +737,285 @@ int schema_decode(json_t *obj, const struct schema *s, struct md_error *err)
         return md_err(err, MD_EINVAL, "json: cannot unmarshal %s into Go value of type %s",
                       json_is_array(obj) ? "array" : "value", s->go_type);
     return decode_struct(&c, obj, s);
+}
+
+/* ---- what minidock does with each field ---- */
+
+static bool unset(json_t *v, const struct schema_field *f);
+
+/* A struct value is "not set" when each of its fields is. */
+static bool struct_unset(json_t *obj, const struct schema *s)
+{
+    for (const struct schema_field *f = s->fields; f->name; f++)
+        if (!unset(json_object_get(obj, f->name), f))
+            return false;
+    for (const struct schema *const *e = s->embeds; e && *e; e++)
+        if (!struct_unset(obj, *e))
+            return false;
+    return true;
+}
+
+/* Go's zero value, and what a client sends for "not set": maps and lists
+ * are set as soon as they hold anything (a Tmpfs {"/x": ""} asks for a
+ * tmpfs), ConsoleSize [0,0] is not. */
+static bool unset(json_t *v, const struct schema_field *f)
+{
+    if (!v)
+        return true;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return !*json_string_value(v);
+    case JSON_INTEGER:
+        return json_integer_value(v) == 0;
+    case JSON_REAL:
+        return json_real_value(v) == 0;
+    case JSON_TRUE:
+        return false;
+    case JSON_ARRAY:
+        if (f->kind == SK_UINT_PAIR) {
+            size_t i;
+            json_t *x;
+            json_array_foreach(v, i, x)
+            {
+                if (!unset(x, f))
+                    return false;
+            }
+            return true;
+        }
+        return json_array_size(v) == 0;
+    case JSON_OBJECT:
+        if (f->kind == SK_STRUCT)
+            return struct_unset(v, f->sub);
+        return json_object_size(v) == 0;
+    default: /* null, false */
+        return true;
+    }
+}
+
+/* The value as the table spells it: strings as they are, numbers and bools
+ * as their JSON text. */
+static char *value_text(json_t *v)
+{
+    if (json_is_string(v))
+        return xstrdup(json_string_value(v));
+    return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+static bool listed(const char *text, const char *const *values)
+{
+    for (const char *const *p = values; p && *p; p++) {
+        size_t n = strlen(*p);
+        if (n && (*p)[n - 1] == '*' ? !strncmp(text, *p, n - 1) : !strcmp(text, *p))
+            return true;
+    }
+    return false;
+}
+
+static int refuse(struct md_error *err, const char *path, const char *value)
+{
+    if (!value)
+        return md_err(err, MD_EINVAL, "minidock does not support %s", path);
+    /* a seccomp profile arrives whole inside SecurityOpt */
+    if (strlen(value) > 64)
+        return md_err(err, MD_EINVAL, "minidock does not support %s=%.61s...", path, value);
+    return md_err(err, MD_EINVAL, "minidock does not support %s=%s", path, value);
+}
+
+/* SU_ONLY and SU_EXCEPT: the value, each element of a list, each key of a
+ * map is looked up in the field's values. */
+static int check_values(json_t *v, const struct schema_field *f, const char *path,
+                        struct md_error *err)
+{
+    bool only = f->use == SU_ONLY;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            if (json_is_null(x))
+                continue;
+            _cleanup_free_ char *t = value_text(x);
+            if (listed(t, f->values) != only)
+                return refuse(err, path, t);
+        }
+        return 0;
+    }
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+        {
+            if (listed(k, f->values) != only)
+                return refuse(err, path, k);
+        }
+        return 0;
+    }
+    _cleanup_free_ char *t = value_text(v);
+    return listed(t, f->values) != only ? refuse(err, path, t) : 0;
+}
+
+static int refuse_struct(json_t *obj, const struct schema *s, const char *prefix,
+                         struct md_error *err);
+
+/* An applied field of a struct type: its own fields decide. */
+static int refuse_sub(json_t *v, const struct schema_field *f, const char *path,
+                      struct md_error *err)
+{
+    size_t i;
+    json_t *x, *y;
+    const char *k;
+    switch (f->kind) {
+    case SK_STRUCT:
+        return json_is_object(v) ? refuse_struct(v, f->sub, path, err) : 0;
+    case SK_STRUCTS:
+        json_array_foreach(v, i, x)
+        {
+            if (json_is_object(x) && refuse_struct(x, f->sub, path, err) < 0)
+                return -1;
+        }
+        return 0;
+    case SK_MAP_STRUCT:
+        json_object_foreach(v, k, x)
+        {
+            if (json_is_object(x) && refuse_struct(x, f->sub, path, err) < 0)
+                return -1;
+        }
+        return 0;
+    case SK_MAP_STRUCTS:
+        json_object_foreach(v, k, x)
+        {
+            json_array_foreach(x, i, y)
+            {
+                if (json_is_object(y) && refuse_struct(y, f->sub, path, err) < 0)
+                    return -1;
+            }
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static int refuse_field(json_t *v, const struct schema_field *f, const char *path,
+                        struct md_error *err)
+{
+    if (!v || json_is_null(v))
+        return 0;
+    switch (f->use) {
+    case SU_APPLIED:
+        return f->sub ? refuse_sub(v, f, path, err) : 0;
+    case SU_REFUSED: {
+        if (unset(v, f))
+            return 0;
+        _cleanup_free_ char *t = json_is_array(v) || json_is_object(v) ? NULL : value_text(v);
+        return t && listed(t, f->values) ? 0 : refuse(err, path, NULL);
+    }
+    case SU_ONLY:
+    case SU_EXCEPT:
+        return check_values(v, f, path, err);
+    case SU_UNREVIEWED: /* a unit test keeps these out of the tables */
+    case SU_IGNORED:
+        return 0;
+    }
+    return 0;
+}
+
+static int refuse_struct(json_t *obj, const struct schema *s, const char *prefix,
+                         struct md_error *err)
+{
+    for (const struct schema_field *f = s->fields; f->name; f++) {
+        _cleanup_free_ char *path =
+            *prefix ? xasprintf("%s.%s", prefix, f->name) : xstrdup(f->name);
+        if (refuse_field(json_object_get(obj, f->name), f, path, err) < 0)
+            return -1;
+    }
+    for (const struct schema *const *e = s->embeds; e && *e; e++) {
+        /* Config's fields sit at the top of a create body; "Config.Domainname"
+         * says where they belong */
+        const char *p = !*prefix && (*e)->label ? (*e)->label : prefix;
+        if (refuse_struct(obj, *e, p, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int schema_refuse(json_t *obj, const struct schema *s, struct md_error *err)
+{
+    return refuse_struct(obj, s, "", err);
+}
+
+/* ---- docs/api-coverage.md ---- */
+
+static const char *use_word(enum schema_use u)
+{
+    switch (u) {
+    case SU_APPLIED:
+        return "applied";
+    case SU_REFUSED:
+        return "refused";
+    case SU_ONLY:
+        return "applied for the values listed, others refused";
+    case SU_EXCEPT:
+        return "applied, the values listed refused";
+    case SU_IGNORED:
+        return "ignored, as docker does";
+    case SU_UNREVIEWED:
+        break;
+    }
+    return "UNREVIEWED";
+}
+
+static void md_values(struct strbuf *b, const struct schema_field *f)
+{
+    for (const char *const *p = f->values; p && *p; p++)
+        sb_printf(b, "%s`%s`", p == f->values ? "" : ", ", **p ? *p : "\"\"");
+}
+
+static void md_rows(struct strbuf *b, const struct schema *s, const char *prefix)
+{
+    for (const struct schema_field *f = s->fields; f->name; f++) {
+        _cleanup_free_ char *path =
+            *prefix ? xasprintf("%s.%s", prefix, f->name) : xstrdup(f->name);
+        sb_printf(b, "| `%s` | %s | ", path, use_word(f->use));
+        if (f->values && f->use == SU_REFUSED)
+            sb_add(b, "not set: ");
+        md_values(b, f);
+        if (f->values && f->note)
+            sb_add(b, "; ");
+        sb_printf(b, "%s |\n", f->note ? f->note : "");
+        if (f->sub && f->use == SU_APPLIED)
+            md_rows(b, f->sub, path);
+    }
+    for (const struct schema *const *e = s->embeds; e && *e; e++)
+        md_rows(b, *e, !*prefix && (*e)->label ? (*e)->label : prefix);
+}
+
+char *schema_coverage_markdown(void)
+{
+    static const struct {
+        const char *route;
+        const struct schema *s;
+    } bodies[] = {
+        {"POST /containers/create", &schema_container_create},
+        {"POST /containers/{id}/exec", &schema_exec_create},
+        {"POST /exec/{id}/start", &schema_exec_start},
+        {"POST /networks/create", &schema_network_create},
+        {"POST /networks/{id}/connect", &schema_network_connect},
+        {"POST /networks/{id}/disconnect", &schema_network_disconnect},
+    };
+    struct strbuf b = STRBUF_INIT;
+    sb_add(&b, "# API coverage: what minidock does with each field of a request body\n\n"
+               "Generated by `minidockd --api-coverage` from the tables in "
+               "daemon/api/schema.c; edit those, not this file.\n\n"
+               "A refused field fails the request with 400 and `minidock does not support "
+               "HostConfig.Tmpfs` (with `=value` where only some values are refused) before "
+               "anything is created, unless its value means \"not set\": null, false, 0, "
+               "\"\", [] or {}. Fields of a refused struct are not listed; the struct is "
+               "refused as a whole.\n");
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        sb_printf(&b, "\n## %s (%s)\n\n| field | minidock | values, notes |\n|---|---|---|\n",
+                  bodies[i].route, bodies[i].s->go_type);
+        md_rows(&b, bodies[i].s, "");
+    }
+    return sb_steal(&b);
 }

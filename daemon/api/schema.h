@@ -29,6 +29,20 @@ enum schema_kind {
     SK_ANY,         /* known, but taken as it comes */
 };
 
+/* What minidock does with a field a client sends. Nothing is dropped in
+ * silence: a value minidock would not act on is refused with a 400 that
+ * names it, before anything is created (issue 11). Whoever implements a
+ * field flips its entry here; docs/api-coverage.md is printed from it. */
+enum schema_use {
+    SU_UNREVIEWED, /* a table entry nobody classified: a unit test fails */
+    SU_APPLIED,    /* acted on; its handler checks the value (sub-fields have their own) */
+    SU_REFUSED,    /* refused unless "not set": null, false, 0, "", [] or {}, or one of values */
+    SU_ONLY,       /* only the values listed are applied, any other is refused by name;
+                    * for a []string each element, for a map each key */
+    SU_EXCEPT,     /* applied, except the values listed, refused by name */
+    SU_IGNORED,    /* docker ignores it in requests too (inspect output sent back) */
+};
+
 struct schema;
 
 struct schema_field {
@@ -36,6 +50,12 @@ struct schema_field {
     enum schema_kind kind;
     const char *go; /* the Go type docker's messages name */
     const struct schema *sub;
+    enum schema_use use;
+    /* For SU_ONLY/SU_EXCEPT the values, for SU_REFUSED values that also mean
+     * "not set" (MemorySwappiness -1); NULL-ended. Numbers and bools as
+     * their JSON text; a trailing '*' matches a prefix ("container:*"). */
+    const char *const *values;
+    const char *note; /* for docs/api-coverage.md */
 };
 
 struct schema {
@@ -43,6 +63,7 @@ struct schema {
     const char *go_type;                /* with its package: "mount.Mount" */
     const struct schema_field *fields;  /* ended by a {NULL} entry */
     const struct schema *const *embeds; /* embedded structs: fields promoted; NULL-ended */
+    const char *label; /* names its fields when embedded at the top of a body ("Config") */
 };
 
 /* The bodies of the routes that take JSON. */
@@ -68,3 +89,14 @@ const struct schema_field *schema_field_for(const struct schema *s, const char *
  * JSON type fails with MD_EINVAL and Go's message ("json: cannot unmarshal
  * string into Go struct field CreateRequest.Tty of type bool"). */
 int schema_decode(json_t *obj, const struct schema *s, struct md_error *err);
+
+/* Check a decoded body against the use of each field: the first value that
+ * minidock would not act on fails with MD_EINVAL and "minidock does not
+ * support HostConfig.Tmpfs" (with "=value" for SU_ONLY and SU_EXCEPT).
+ * Fields are named by their path from the body (map keys left out), fields
+ * of a labelled embedded struct with its label. */
+int schema_refuse(json_t *obj, const struct schema *s, struct md_error *err);
+
+/* docs/api-coverage.md: a table per request body, every field of it with
+ * its use, its values and its note. */
+char *schema_coverage_markdown(void);

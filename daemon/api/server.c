@@ -481,6 +481,9 @@ json_t *api_body_decode(struct api_req *r, const struct schema *s, bool read_jso
             md_err_wrap(err, "invalid JSON");
         return NULL;
     }
+    /* what minidock would not act on is refused before any handler runs */
+    if (schema_refuse(j, s, err) < 0)
+        return NULL;
     return steal_ptr(&j);
 }
 

@@ -2,6 +2,7 @@
  * case-insensitive), map keys left as sent, nested structs, arrays of
  * structs, and Go's type-error messages. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,141 @@ START_TEST(type_errors_in_gos_words)
 }
 END_TEST
 
+/* ---- what minidock does with each field ---- */
+
+/* The error of schema_refuse on a decoded body, or "ok". */
+static char *refused(const struct schema *s, const char *body)
+{
+    _cleanup_json_ json_t *j = J(body);
+    struct md_error err = {0};
+    ck_assert_int_eq(schema_decode(j, s, &err), 0);
+    if (schema_refuse(j, s, &err) < 0) {
+        ck_assert_int_eq(err.err, MD_EINVAL);
+        char *m = xstrdup(err.msg);
+        md_err_clear(&err);
+        return m;
+    }
+    return xstrdup("ok");
+}
+
+#define ck_refused(s, body, want)                                                                  \
+    do {                                                                                           \
+        char *got_ = refused(s, body);                                                             \
+        ck_assert_str_eq(got_, want);                                                              \
+        free(got_);                                                                                \
+    } while (0)
+
+static void all_reviewed(const struct schema *s, const char *where)
+{
+    for (const struct schema_field *f = s->fields; f->name; f++) {
+        ck_assert_msg(f->use != SU_UNREVIEWED, "%s.%s: applied or refused?", where, f->name);
+        ck_assert_msg(f->use == SU_REFUSED || f->use == SU_ONLY || f->use == SU_EXCEPT ||
+                          !f->values,
+                      "%s.%s: values without a use for them", where, f->name);
+        if (f->sub)
+            all_reviewed(f->sub, f->name);
+    }
+    for (const struct schema *const *e = s->embeds; e && *e; e++)
+        all_reviewed(*e, where);
+}
+
+START_TEST(every_field_applied_or_refused)
+{
+    const struct schema *bodies[] = {&schema_container_create, &schema_exec_create,
+                                     &schema_exec_start,       &schema_network_create,
+                                     &schema_network_connect,  &schema_network_disconnect};
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        all_reviewed(bodies[i], bodies[i]->go_name);
+}
+END_TEST
+
+START_TEST(refusals_name_the_field)
+{
+    const struct schema *c = &schema_container_create;
+    ck_refused(c, "{\"HostConfig\":{\"Tmpfs\":{\"/x\":\"\"}}}",
+               "minidock does not support HostConfig.Tmpfs");
+    ck_refused(c, "{\"HostConfig\":{\"PidMode\":\"host\"}}",
+               "minidock does not support HostConfig.PidMode=host");
+    ck_refused(c, "{\"HostConfig\":{\"networkmode\":\"container:web\"}}",
+               "minidock does not support HostConfig.NetworkMode=container:web");
+    ck_refused(c, "{\"HostConfig\":{\"SecurityOpt\":[\"label=disable\",\"seccomp=unconfined\"]}}",
+               "minidock does not support HostConfig.SecurityOpt=seccomp=unconfined");
+    ck_refused(c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/y\"}]}}",
+               "minidock does not support HostConfig.Mounts.Type=tmpfs");
+    ck_refused(
+        c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"TmpfsOptions\":{\"Mode\":1}}]}}",
+        "minidock does not support HostConfig.Mounts.TmpfsOptions");
+    ck_refused(c, "{\"HostConfig\":{\"Devices\":[{\"PathOnHost\":\"/dev/null\"}]}}",
+               "minidock does not support HostConfig.Devices");
+    ck_refused(c, "{\"HostConfig\":{\"MemorySwappiness\":60}}",
+               "minidock does not support HostConfig.MemorySwappiness");
+    ck_refused(c, "{\"Domainname\":\"example.org\"}",
+               "minidock does not support Config.Domainname");
+    ck_refused(c, "{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"true\"]}}",
+               "minidock does not support Config.Healthcheck.Test=CMD-SHELL");
+    ck_refused(c, "{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Links\":[\"a:b\"]}}}}",
+               "minidock does not support NetworkingConfig.EndpointsConfig.Links");
+    ck_refused(&schema_network_create, "{\"Name\":\"n\",\"EnableIPv4\":false}",
+               "minidock does not support EnableIPv4=false");
+    ck_refused(&schema_network_create,
+               "{\"Name\":\"n\",\"Options\":{\"com.docker.network.driver.mtu\":\"9000\"}}",
+               "minidock does not support Options=com.docker.network.driver.mtu");
+    ck_refused(
+        &schema_network_connect,
+        "{\"Container\":\"x\",\"EndpointConfig\":{\"IPAMConfig\":{\"IPv6Address\":\"::2\"}}}",
+        "minidock does not support EndpointConfig.IPAMConfig.IPv6Address");
+    /* a seccomp profile arrives whole: the message shows its start */
+    char body[400];
+    snprintf(body, sizeof body, "{\"HostConfig\":{\"SecurityOpt\":[\"seccomp=%0100d\"]}}", 0);
+    char *got = refused(c, body);
+    ck_assert_int_eq(strlen(got), strlen("minidock does not support HostConfig.SecurityOpt=") + 64);
+    free(got);
+}
+END_TEST
+
+START_TEST(not_set_and_applied_values_pass)
+{
+    const struct schema *c = &schema_container_create;
+    ck_refused(
+        c,
+        "{\"Healthcheck\":{\"Test\":[\"NONE\"],\"Retries\":0},\"Domainname\":\"\",\"HostConfig\":{"
+        "\"Tmpfs\":{},\"Dns\":[],\"ShmSize\":67108864,\"MemorySwappiness\":-1,"
+        "\"NetworkMode\":\"mynet\",\"PidMode\":\"\",\"IpcMode\":\"private\","
+        "\"SecurityOpt\":[\"apparmor=unconfined\"],\"Isolation\":\"default\","
+        "\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/v\"}],"
+        "\"BlkioWeightDevice\":[],\"Devices\":null,\"ConsoleSize\":[0,0]},"
+        "\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"NetworkID\":\"abc\","
+        "\"Aliases\":[\"a\"]}}}}",
+        "ok");
+    /* everything docker CLI 28 sends for a plain `docker create --name x busybox true` */
+    struct md_error err = {0};
+    _cleanup_json_ json_t *j =
+        json_load_file("tests/integration/api-coverage/docker-cli-28-run.json", 0, NULL);
+    ck_assert_msg(j != NULL, "the captured body is missing");
+    ck_assert_int_eq(schema_decode(j, c, &err), 0);
+    ck_assert_int_eq(schema_refuse(j, c, &err), 0);
+    ck_refused(&schema_network_create, "{\"Name\":\"n\",\"EnableIPv4\":true,\"EnableIPv6\":false}",
+               "ok");
+}
+END_TEST
+
+/* docs/api-coverage.md is the table printed; regenerate it with
+ * `daemon/minidockd --api-coverage > docs/api-coverage.md`. */
+START_TEST(doc_matches_the_tables)
+{
+    _cleanup_free_ char *want = schema_coverage_markdown();
+    _cleanup_fclose_ FILE *f = fopen("docs/api-coverage.md", "r");
+    ck_assert_msg(f != NULL, "docs/api-coverage.md is missing");
+    char *have = NULL;
+    size_t n = 0;
+    ck_assert(getdelim(&have, &n, '\0', f) >= 0);
+    ck_assert_msg(!strcmp(have, want),
+                  "docs/api-coverage.md differs from the tables in daemon/api/schema.c: "
+                  "daemon/minidockd --api-coverage > docs/api-coverage.md");
+    free(have);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("schema");
@@ -171,6 +307,12 @@ int main(void)
     tcase_add_test(tc, nested_and_arrays_of_structs);
     tcase_add_test(tc, type_errors_in_gos_words);
     suite_add_tcase(s, tc);
+    TCase *use = tcase_create("use");
+    tcase_add_test(use, every_field_applied_or_refused);
+    tcase_add_test(use, refusals_name_the_field);
+    tcase_add_test(use, not_set_and_applied_values_pass);
+    tcase_add_test(use, doc_matches_the_tables);
+    suite_add_tcase(s, use);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
