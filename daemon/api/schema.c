@@ -59,7 +59,7 @@ static const struct schema_field config_fields[] = {
     {"ArgsEscaped", SK_BOOL, "bool", NULL, IGNORED("Windows only; docker ignores it on Linux")},
     {"Image", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"Volumes", SK_MAP_ANY, "map[string]struct {}", NULL,
-     APPLIED("anonymous volumes: the volumes work")},
+     APPLIED("anonymous volumes")},
     {"WorkingDir", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"Entrypoint", SK_STRSLICE, "strslice.StrSlice", NULL, APPLIED(NULL)},
     {"NetworkDisabled", SK_BOOL, "bool", NULL, REFUSED},
@@ -196,17 +196,17 @@ static const struct schema bind_options = {"BindOptions", "mount.BindOptions", b
                                            NULL, NULL};
 
 static const struct schema_field driver_fields[] = {
-    {"Name", SK_STRING, "string", NULL, APPLIED("the volumes work")},
-    {"Options", SK_MAP_STRING, "map[string]string", NULL, APPLIED("the volumes work")},
+    {"Name", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"Options", SK_MAP_STRING, "map[string]string", NULL, APPLIED(NULL)},
     END,
 };
 static const struct schema mount_driver = {"Driver", "mount.Driver", driver_fields, NULL, NULL};
 
 static const struct schema_field volume_options_fields[] = {
-    {"NoCopy", SK_BOOL, "bool", NULL, APPLIED("the volumes work")},
-    {"Labels", SK_MAP_STRING, "map[string]string", NULL, APPLIED("the volumes work")},
-    {"Subpath", SK_STRING, "string", NULL, APPLIED("the volumes work")},
-    {"DriverConfig", SK_STRUCT, "mount.Driver", &mount_driver, APPLIED("the volumes work")},
+    {"NoCopy", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"Labels", SK_MAP_STRING, "map[string]string", NULL, APPLIED(NULL)},
+    {"Subpath", SK_STRING, "string", NULL, APPLIED(NULL)},
+    {"DriverConfig", SK_STRUCT, "mount.Driver", &mount_driver, APPLIED(NULL)},
     END,
 };
 static const struct schema volume_options = {"VolumeOptions", "mount.VolumeOptions",
@@ -230,7 +230,7 @@ static const struct schema tmpfs_options = {"TmpfsOptions", "mount.TmpfsOptions"
 
 static const struct schema_field mount_fields[] = {
     {"Type", SK_STRING, "mount.Type", NULL,
-     ONLY("volume: the volumes work; bind, tmpfs, image, npipe, cluster refused", "volume")},
+     ONLY("volume and bind; tmpfs, image, npipe, cluster refused", "volume", "bind")},
     {"Source", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"Target", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"ReadOnly", SK_BOOL, "bool", NULL, APPLIED(NULL)},
@@ -246,7 +246,7 @@ static const struct schema_field mount_fields[] = {
 static const struct schema mount = {"Mount", "mount.Mount", mount_fields, NULL, NULL};
 
 static const struct schema_field host_fields[] = {
-    {"Binds", SK_STRINGS, "[]string", NULL, APPLIED("host paths; volume names: the volumes work")},
+    {"Binds", SK_STRINGS, "[]string", NULL, APPLIED("host paths and volume names")},
     {"ContainerIDFile", SK_STRING, "string", NULL, IGNORED("the client writes the file")},
     {"LogConfig", SK_STRUCT, "container.LogConfig", &log_config, APPLIED("see its fields")},
     {"NetworkMode", SK_STRING, "container.NetworkMode", NULL,
@@ -441,15 +441,16 @@ static const struct schema network_create_options = {"CreateOptions", "network.C
 
 /* volume.CreateOptions (POST /volumes/create) */
 static const struct schema_field volume_create_fields[] = {
-    {"ClusterVolumeSpec", SK_ANY, "*volume.ClusterVolumeSpec", NULL},
-    {"Driver", SK_STRING, "string", NULL},
-    {"DriverOpts", SK_MAP_STRING, "map[string]string", NULL},
-    {"Labels", SK_MAP_STRING, "map[string]string", NULL},
-    {"Name", SK_STRING, "string", NULL},
+    {"ClusterVolumeSpec", SK_ANY, "*volume.ClusterVolumeSpec", NULL,
+     REFUSED_WHY("cluster volumes need swarm")},
+    {"Driver", SK_STRING, "string", NULL, APPLIED("local only")},
+    {"DriverOpts", SK_MAP_STRING, "map[string]string", NULL, APPLIED("the local driver's")},
+    {"Labels", SK_MAP_STRING, "map[string]string", NULL, APPLIED(NULL)},
+    {"Name", SK_STRING, "string", NULL, APPLIED(NULL)},
     END,
 };
 const struct schema schema_volume_create = {"CreateOptions", "volume.CreateOptions",
-                                            volume_create_fields, NULL};
+                                            volume_create_fields, NULL, NULL};
 
 static const struct schema_field network_create_fields[] = {
     {"Name", SK_STRING, "string", NULL, APPLIED(NULL)},
