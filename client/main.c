@@ -65,6 +65,10 @@ int cli_usage_error(const char *fmt, ...)
     return 125;
 }
 
+/* A long flag getopt_long took as an abbreviation ("--pid" for --pids-limit): docker's
+ * flags have no abbreviations, so it is an unknown flag, named as typed. */
+static char bad_long[64];
+
 int cli_bad_flag(int c, int argc, char **argv)
 {
     const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
@@ -75,6 +79,8 @@ int cli_bad_flag(int c, int argc, char **argv)
     }
     if (optopt)
         return cli_usage_error("unknown shorthand flag: '%c' in -%c", optopt, optopt);
+    if (bad_long[0])
+        return cli_usage_error("unknown flag: %s", bad_long);
     return cli_usage_error("unknown flag: %s", arg);
 }
 
@@ -108,7 +114,21 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
     _cleanup_free_ char *so =
         xasprintf("%s:%s", cli_current && cli_current->stop_at_arg ? "+" : "", shortopts);
     opterr = 0;
-    return getopt_long(argc, argv, so, longopts, NULL);
+    int idx = -1;
+    int c = getopt_long(argc, argv, so, longopts, &idx);
+    if (c == -1 || idx < 0 || optind < 1)
+        return c;
+    /* the element that held it: the one before optind, or the one before its value */
+    const char *el = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
+                                                                         : argv[optind - 1];
+    if (strncmp(el, "--", 2))
+        return c;
+    size_t n = strcspn(el + 2, "=");
+    if (n == strlen(longopts[idx].name) && !strncmp(el + 2, longopts[idx].name, n))
+        return c;
+    snprintf(bad_long, sizeof bad_long, "--%.*s", (int)n, el + 2);
+    optopt = 0;
+    return '?';
 }
 
 static void print_cmd_help(const struct cli_cmd *c)

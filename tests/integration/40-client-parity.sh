@@ -114,6 +114,9 @@ done
 
 # run: the attach/wait/start sequence, output, exit codes
 parity "run echo" run busybox echo hi
+# no abbreviations of long flags (getopt_long takes --al for --all; pflag does not)
+parity "an abbreviated flag is unknown" ps --al
+parity "an abbreviated flag with a value is unknown" run --pids 5 busybox true
 parity "run --rm, stdout/stderr apart, exit code" run --rm busybox sh -c 'echo out; echo err >&2; exit 3'
 parity "run -d" run -d busybox true
 echo hello >"$T/in.txt"
