@@ -33,7 +33,10 @@ for s in sends:
         os.kill(pid, getattr(_sig, "SIG" + s[1:].decode()))
         continue
     os.write(fd, s)
-pump(1.5)
+# until the command has ended (its side of the pty closed), at most 10 s: the
+# terminal's mode is judged as the command left it, not at a fixed moment a busy
+# host may reach before the command restored it
+pump(10)
 after = termios.tcgetattr(fd)
 try:
     _, st = os.waitpid(pid, os.WNOHANG)
