@@ -255,3 +255,20 @@ int portspec_parse_expose(const char *spec, uint16_t *lo, uint16_t *hi, char pro
     strcpy(proto, lp);
     return 0;
 }
+
+int portspec_parse_key(const char *key, struct port_key *out, struct md_error *err)
+{
+    const char *slash = strchr(key, '/');
+    size_t n = slash ? (size_t)(slash - key) : strlen(key);
+    uint16_t port = 0;
+    _cleanup_free_ char *why = NULL;
+    if (parse_u16(key, n, &port, &why) < 0 || port == 0)
+        return md_err(err, MD_EINVAL, "invalid port specification: \"%s\"", key);
+    /* "80/" is tcp too, as the daemon always took it */
+    const char *proto = slash && slash[1] ? slash + 1 : "tcp";
+    if (!valid_proto(proto))
+        return md_err(err, MD_EINVAL, "invalid proto: %s", proto);
+    out->port = port;
+    snprintf(out->proto, sizeof out->proto, "%s", proto);
+    return 0;
+}

@@ -20,6 +20,16 @@ struct port_map {
  * error nothing is appended; the message is docker's, code MD_EINVAL. */
 int portspec_parse(const char *spec, struct port_map **out, size_t *n, struct md_error *err);
 void port_maps_free(struct port_map *m, size_t n);
+
+/* A container port and its protocol: a key of ExposedPorts, PortBindings
+ * or NetworkSettings.Ports. */
+struct port_key {
+    uint16_t port;
+    char proto[5];
+};
+/* The one parser of those "80/tcp" keys ("80" means tcp). MD_EINVAL:
+ * `invalid port specification: "80/x"`, `invalid proto: abc`. */
+int portspec_parse_key(const char *key, struct port_key *out, struct md_error *err);
 /* "80", "80/tcp", "8000-8010/udp". */
 int portspec_parse_expose(const char *spec, uint16_t *lo, uint16_t *hi, char proto[5],
                           struct md_error *err);

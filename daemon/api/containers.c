@@ -4,6 +4,7 @@
 #include "common/cleanup.h"
 #include "common/filters.h"
 #include "common/jsonutil.h"
+#include "common/portspec.h"
 #include "common/signals.h"
 #include "common/strbuf.h"
 #include "common/timefmt.h"
@@ -74,12 +75,12 @@ static json_t *ports_list(const struct container *c)
     const char *key;
     json_object_foreach(ports, key, bindings)
     {
-        unsigned port = 0;
-        char proto[8] = "tcp";
-        if (sscanf(key, "%u/%7s", &port, proto) < 1)
+        struct port_key k;
+        if (portspec_parse_key(key, &k, NULL) < 0)
             continue;
         if (!json_array_size(bindings)) {
-            json_array_append_new(out, json_pack("{s:i,s:s}", "PrivatePort", port, "Type", proto));
+            json_array_append_new(out,
+                                  json_pack("{s:i,s:s}", "PrivatePort", k.port, "Type", k.proto));
             continue;
         }
         size_t i;
@@ -88,8 +89,8 @@ static json_t *ports_list(const struct container *c)
         {
             json_array_append_new(out,
                                   json_pack("{s:s,s:i,s:i,s:s}", "IP", json_str(b, "HostIp") ?: "",
-                                            "PrivatePort", port, "PublicPort",
-                                            atoi(json_str(b, "HostPort") ?: "0"), "Type", proto));
+                                            "PrivatePort", k.port, "PublicPort",
+                                            atoi(json_str(b, "HostPort") ?: "0"), "Type", k.proto));
         }
     }
     return out;
@@ -113,28 +114,15 @@ static json_t *command_string(const struct container *c)
 
 json_t *ctr_mounts_json(const struct container *c)
 {
+    static const char *const types[] = {
+        [CTR_MOUNT_BIND] = "bind", [CTR_MOUNT_VOLUME] = "volume", [CTR_MOUNT_TMPFS] = "tmpfs"};
     json_t *out = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(c->host_config, "Binds"), i, v)
-    {
-        const char *s = json_string_value(v);
-        _cleanup_strv_ char **parts = NULL;
-        for (const char *p = s; p && *p;) {
-            size_t n = strcspn(p, ":");
-            _cleanup_free_ char *part = xstrndup(p, n);
-            strv_push(&parts, part);
-            p += n + (p[n] == ':');
-        }
-        if (strv_len(parts) < 2)
-            continue;
-        bool ro = strv_len(parts) > 2 && strstr(parts[2], "ro");
-        if (parts[0][0] != '/')
-            continue; /* a volume: among the mount points */
-        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "bind", "Source",
-                                             parts[0], "Destination", parts[1], "Mode",
-                                             strv_len(parts) > 2 ? parts[2] : "", "RW", !ro,
-                                             "Propagation", "rprivate"));
+    for (size_t i = 0; i < c->spec->nmounts; i++) {
+        const struct ctr_mount *m = &c->spec->mounts[i];
+        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", types[m->type],
+                                             "Source", m->source ?: "", "Destination", m->target,
+                                             "Mode", m->mode ?: "", "RW", !m->readonly,
+                                             "Propagation", m->propagation ?: ""));
     }
     ctr_volumes_mounts_json(c, out);
     return out;
@@ -154,9 +142,7 @@ static const char *list_fixed(struct container *c)
     json_object_set_new(j, "Command", command_string(c));
     json_object_set_new(j, "Created", json_integer(c->created_ns / 1000000000));
     json_object_set(j, "Labels", json_object_get(c->config, "Labels"));
-    json_object_set_new(
-        j, "HostConfig",
-        json_pack("{s:s}", "NetworkMode", json_str(c->host_config, "NetworkMode") ?: "default"));
+    json_object_set_new(j, "HostConfig", json_pack("{s:s}", "NetworkMode", c->spec->network_mode));
     json_object_set_new(j, "Mounts", ctr_mounts_json(c));
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);

@@ -207,9 +207,9 @@ static void attach(struct api_req *r)
         return;
     cstore_lock();
     enum ctr_status s = c->status;
-    bool tty = json_is_true(json_object_get(c->config, "Tty"));
-    bool open_stdin = json_is_true(json_object_get(c->config, "OpenStdin"));
-    bool stdin_once = json_is_true(json_object_get(c->config, "StdinOnce"));
+    bool tty = c->spec->tty;
+    bool open_stdin = c->spec->open_stdin;
+    bool stdin_once = c->spec->stdin_once;
     cstore_unlock();
     if (s == CTR_PAUSED || s == CTR_RESTARTING) {
         ctr_put(c);
@@ -428,7 +428,7 @@ static void logs(struct api_req *r)
     if (!c)
         return;
     cstore_lock();
-    bool tty = json_is_true(json_object_get(c->config, "Tty"));
+    bool tty = c->spec->tty;
     bool none = ctr_log_none(c);
     cstore_unlock();
     if (none) {

@@ -1311,15 +1311,13 @@ json_t *net_endpoint_json(const struct net_endpoint *ep)
     return j;
 }
 
-json_t *net_ports_json(const struct net_endpoint *ep, json_t *exposed)
+json_t *net_ports_json(const struct net_endpoint *ep, const struct port_key *exposed,
+                       size_t nexposed)
 {
     json_t *j = json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach(exposed, k, v)
-    {
+    for (size_t i = 0; i < nexposed; i++) {
         char key[32];
-        snprintf(key, sizeof key, "%s%s", k, strchr(k, '/') ? "" : "/tcp");
+        snprintf(key, sizeof key, "%u/%s", exposed[i].port, exposed[i].proto);
         json_object_set_new(j, key, json_null());
     }
     for (size_t i = 0; ep && i < ep->nports; i++) {

@@ -98,8 +98,9 @@ void net_endpoint_free(struct net_endpoint *ep);
 /* docker's NetworkSettings.Networks.<name> entry. */
 json_t *net_endpoint_json(const struct net_endpoint *ep);
 /* docker's NetworkSettings.Ports: {"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]};
- * exposed (ExposedPorts keys, may be NULL) but unpublished ports map to null. */
-json_t *net_ports_json(const struct net_endpoint *ep, json_t *exposed);
+ * exposed (the container's ExposedPorts) but unpublished ports map to null. */
+json_t *net_ports_json(const struct net_endpoint *ep, const struct port_key *exposed,
+                       size_t nexposed);
 /* /etc/hosts lines for the container: its own IPs with hostname (and name
  * and aliases on user networks), then every peer on its user networks.
  * *out is malloc'ed ("" when not connected). */

@@ -93,6 +93,7 @@ static void ctr_free(struct container *c)
     free(c->image_ref);
     free(c->list_fixed);
     free(c->image_id);
+    ctr_spec_free(c->spec);
     json_decref(c->config);
     json_decref(c->host_config);
     json_decref(c->net_settings);
@@ -124,9 +125,7 @@ char *ctr_dir(const struct container *c)
 
 bool ctr_log_none(const struct container *c)
 {
-    json_t *lc = json_object_get(c->host_config, "LogConfig");
-    const char *t = json_str(lc, "Type");
-    return t && !strcmp(t, "none");
+    return !strcmp(c->spec->log_type, "none");
 }
 
 static json_t *time_json(int64_t ns)
@@ -179,7 +178,7 @@ json_t *ctr_to_json(const struct container *c)
     return j;
 }
 
-static struct container *ctr_from_json(json_t *j)
+static struct container *ctr_from_json(json_t *j, struct md_error *err)
 {
     const char *id = json_str(j, "Id");
     const char *name = json_str(j, "Name");
@@ -188,7 +187,17 @@ static struct container *ctr_from_json(json_t *j)
     if (!id || !id_is_full(id) || !name || !json_is_object(json_object_get(j, "Config")) ||
         !json_is_object(json_object_get(j, "HostConfig")) || status < 0)
         return NULL;
+    /* parsed once here: a record is the same Config and HostConfig that
+     * passed these checks at create (by this or an earlier version); its
+     * networks' Aliases and IPAMConfig were kept in NetworkSettings */
+    struct ctr_spec *spec = NULL;
+    json_t *nets = json_object_get(json_object_get(j, "NetworkSettings"), "Networks");
+    _cleanup_json_ json_t *netcfg = json_pack("{s:O?}", "EndpointsConfig", nets);
+    if (ctr_spec_parse(json_object_get(j, "Config"), json_object_get(j, "HostConfig"), netcfg,
+                       &spec, err) < 0)
+        return NULL;
     struct container *c = ctr_new();
+    c->spec = spec;
     memcpy(c->id, id, 65);
     c->name = xstrdup(name);
     c->created_ns = time_from_json(json_object_get(j, "Created"));
@@ -256,7 +265,7 @@ int cstore_init(struct md_error *err)
         _cleanup_free_ char *path = xasprintf("%s/%s/config.json", root, de->d_name);
         struct md_error e = {0};
         json_t *j = json_load_path(path, &e);
-        struct container *c = j ? ctr_from_json(j) : NULL;
+        struct container *c = j ? ctr_from_json(j, &e) : NULL;
         json_decref(j);
         if (!c) {
             /* a record we cannot read is kept on disk for a human to look at */

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "daemon/state/ctr_spec.h"
 
 enum ctr_status {
     CTR_CREATED,
@@ -29,9 +30,12 @@ struct container {
     char id[65];
     char *name; /* without the leading '/' */
     int64_t created_ns;
-    char *image_ref;      /* as the user typed it ("busybox") */
-    char *image_id;       /* "sha256:..." */
-    json_t *config;       /* Config as docker's inspect shows it (image defaults merged) */
+    char *image_ref;       /* as the user typed it ("busybox") */
+    char *image_id;        /* "sha256:..." */
+    struct ctr_spec *spec; /* what it runs, typed; never changes (no lock needed) */
+    /* Config and HostConfig as docker's inspect shows them, the JSON the
+     * spec was parsed from: only inspect, ps and persistence read these */
+    json_t *config;       /* Config (image defaults merged) */
     json_t *host_config;  /* HostConfig as sent (with defaults filled in) */
     json_t *net_settings; /* NetworkSettings (ports, networks) */
     json_t *mount_points; /* its volumes and Mounts binds (state/ctr_volumes.c) */

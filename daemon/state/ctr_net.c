@@ -23,8 +23,8 @@ static const char base_hosts[] = "127.0.0.1\tlocalhost\n"
 /* "default" is the daemon's bridge; NULL for none and host. */
 static const char *primary_network(const struct container *c)
 {
-    const char *nm = json_str(c->host_config, "NetworkMode");
-    if (!nm || !*nm || !strcmp(nm, "default"))
+    const char *nm = c->spec->network_mode;
+    if (!strcmp(nm, "default"))
         return "bridge";
     if (!strcmp(nm, "none") || !strcmp(nm, "host"))
         return NULL;
@@ -55,81 +55,30 @@ static void hosts_changed(const char *id)
     ctr_put(c);
 }
 
-/* HostConfig.PortBindings (+ PublishAllPorts) -> the port maps net wants. */
-static struct port_map *port_maps(const struct container *c, size_t *n)
+/* The spec's port bindings (+ PublishAllPorts) -> the port maps net wants. */
+static struct port_map *port_maps(const struct ctr_spec *s, size_t *n)
 {
-    struct port_map *v = NULL;
+    struct port_map *v = xcalloc(s->nbindings + s->nexposed + 1, sizeof *v);
     *n = 0;
-    json_t *pb = json_object_get(c->host_config, "PortBindings");
-    const char *key;
-    json_t *bindings;
-    json_object_foreach(pb, key, bindings)
-    {
-        unsigned port = 0;
-        char proto[5] = "tcp";
-        if (sscanf(key, "%u/%4s", &port, proto) < 1 || port == 0 || port > 65535)
-            continue;
-        size_t i;
-        json_t *b;
-        json_array_foreach(bindings, i, b)
-        {
-            v = xrealloc(v, (*n + 1) * sizeof *v);
-            v[*n] = (struct port_map){.host_ip = xstrdup(json_str(b, "HostIp") ?: ""),
-                                      .host_port = xstrdup(json_str(b, "HostPort") ?: ""),
-                                      .ctr_port = (uint16_t)port};
-            snprintf(v[*n].proto, sizeof v[*n].proto, "%s", proto);
-            (*n)++;
-        }
+    for (size_t i = 0; i < s->nbindings; i++) {
+        v[*n] = s->bindings[i];
+        v[*n].host_ip = xstrdup(s->bindings[i].host_ip);
+        v[*n].host_port = xstrdup(s->bindings[i].host_port);
+        (*n)++;
     }
-    if (json_is_true(json_object_get(c->host_config, "PublishAllPorts"))) {
-        json_t *x;
-        json_object_foreach(json_object_get(c->config, "ExposedPorts"), key, x)
-        {
-            if (json_object_get(pb, key))
-                continue;
-            unsigned port = 0;
-            char proto[5] = "tcp";
-            if (sscanf(key, "%u/%4s", &port, proto) < 1 || port == 0 || port > 65535)
-                continue;
-            v = xrealloc(v, (*n + 1) * sizeof *v);
-            v[*n] = (struct port_map){
-                .host_ip = xstrdup(""), .host_port = xstrdup(""), .ctr_port = (uint16_t)port};
-            snprintf(v[*n].proto, sizeof v[*n].proto, "%s", proto);
-            (*n)++;
-        }
+    for (size_t i = 0; s->publish_all && i < s->nexposed; i++) {
+        const struct port_key *e = &s->exposed[i];
+        bool bound = false;
+        for (size_t k = 0; k < s->nbindings && !bound; k++)
+            bound = s->bindings[k].ctr_port == e->port && !strcmp(s->bindings[k].proto, e->proto);
+        if (bound)
+            continue;
+        v[*n] = (struct port_map){
+            .host_ip = xstrdup(""), .host_port = xstrdup(""), .ctr_port = e->port};
+        memcpy(v[*n].proto, e->proto, sizeof v[*n].proto);
+        (*n)++;
     }
     return v;
-}
-
-int ctr_net_check_ports(json_t *hc, struct md_error *err)
-{
-    const char *key;
-    json_t *bindings;
-    json_object_foreach(json_object_get(hc, "PortBindings"), key, bindings)
-    {
-        unsigned port = 0;
-        char proto[5] = "tcp";
-        char extra;
-        int k = sscanf(key, "%u/%4s%c", &port, proto, &extra);
-        if (k < 1 || k > 2 || port == 0 || port > 65535)
-            return md_err(err, MD_EINVAL, "invalid port specification: \"%s\"", key);
-        if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
-            return md_err(err, MD_EINVAL, "invalid proto: %s", proto);
-        if (!json_is_array(bindings) && !json_is_null(bindings))
-            return md_err(err, MD_EINVAL, "invalid port bindings for %s", key);
-        size_t i;
-        json_t *b;
-        json_array_foreach(bindings, i, b)
-        {
-            const char *hp = json_str(b, "HostPort");
-            unsigned lo = 0, hi = 0;
-            if (hp && *hp &&
-                (sscanf(hp, "%u-%u", &lo, &hi) < 1 || lo == 0 || lo > 65535 || hi > 65535 ||
-                 (hi && hi < lo)))
-                return md_err(err, MD_EINVAL, "invalid port specification: \"%s\"", hp);
-        }
-    }
-    return 0;
 }
 
 static void set_top_level(json_t *ns, const struct net_endpoint *ep)
@@ -167,19 +116,18 @@ static json_t *networks_locked(struct container *c)
 static int connect_one(struct container *c, const char *network, json_t *want, bool with_ports,
                        json_t *ns, char **netns_out, struct md_error *err)
 {
+    const struct ctr_spec *s = c->spec;
     cstore_lock();
-    _cleanup_free_ char *hostname = xstrdup(json_str(c->config, "Hostname"));
     _cleanup_free_ char *name = xstrdup(c->name);
-    json_t *exposed = json_incref(json_object_get(c->config, "ExposedPorts"));
-    size_t nports = 0;
-    struct port_map *ports = with_ports ? port_maps(c, &nports) : NULL;
     cstore_unlock();
+    size_t nports = 0;
+    struct port_map *ports = with_ports ? port_maps(s, &nports) : NULL;
     _cleanup_strv_ char **aliases = json_to_strv(json_object_get(want, "Aliases"));
     const char *ipv4 = json_str(json_object_get(want, "IPAMConfig"), "IPv4Address");
     struct net_request rq = {.id = c->id,
                              .name = name,
                              .network = network,
-                             .hostname = hostname,
+                             .hostname = s->hostname,
                              .aliases = aliases,
                              .ipv4 = ipv4,
                              .ports = ports,
@@ -191,7 +139,7 @@ static int connect_one(struct container *c, const char *network, json_t *want, b
         json_t *entry = net_endpoint_json(&ep);
         if (json_object_get(want, "IPAMConfig"))
             json_object_set(entry, "IPAMConfig", json_object_get(want, "IPAMConfig"));
-        json_t *ports_json = with_ports ? net_ports_json(&ep, exposed) : NULL;
+        json_t *ports_json = with_ports ? net_ports_json(&ep, s->exposed, s->nexposed) : NULL;
         if (!ns)
             cstore_lock();
         json_t *nets = ns ? json_object_get(ns, "Networks") : networks_locked(c);
@@ -207,7 +155,6 @@ static int connect_one(struct container *c, const char *network, json_t *want, b
             *netns_out = xstrdup(ep.netns_path);
         net_endpoint_free(&ep);
     }
-    json_decref(exposed);
     return r;
 }
 
@@ -216,7 +163,7 @@ int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *er
     cstore_lock();
     const char *net = primary_network(c);
     _cleanup_free_ char *primary = net ? xstrdup(net) : NULL;
-    _cleanup_free_ char *mode = xstrdup(json_str(c->host_config, "NetworkMode"));
+    const char *mode = c->spec->network_mode;
     json_t *wanted = json_deep_copy(json_object_get(c->net_settings, "Networks"));
     cstore_unlock();
     if (!wanted)

@@ -18,5 +18,3 @@ int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *er
 void ctr_net_stop(struct container *c);
 /* The /etc/hosts text for the container (base lines + network entries). */
 char *ctr_net_hosts(struct container *c);
-/* HostConfig.PortBindings / PublishAllPorts check at create (docker's messages). */
-int ctr_net_check_ports(json_t *host_config, struct md_error *err);

@@ -334,8 +334,8 @@ int exec_create(struct container *c, const char *ref, struct exec_config *cfg,
     /* moby: the container's User and WorkingDir when the exec sets none
      * (inspect shows them) */
     cstore_lock();
-    const char *cu = json_str(c->config, "User");
-    const char *cw = json_str(c->config, "WorkingDir");
+    const char *cu = c->spec->user;
+    const char *cw = c->spec->workdir;
     if (!e->cfg.user || !e->cfg.user[0]) {
         free(e->cfg.user);
         e->cfg.user = xstrdup(cu ? cu : "");

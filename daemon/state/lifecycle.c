@@ -104,12 +104,8 @@ static char *container_resolv_conf(bool host_net)
 static int write_etc_files(struct container *c, struct md_error *err)
 {
     _cleanup_free_ char *dir = ctr_dir(c);
-    cstore_lock();
-    _cleanup_free_ char *hostname = xstrdup(json_str(c->config, "Hostname"));
-    const char *nm = json_str(c->host_config, "NetworkMode");
-    bool host_net = nm && !strcmp(nm, "host");
-    cstore_unlock();
-    _cleanup_free_ char *h = xasprintf("%s\n", hostname);
+    bool host_net = !strcmp(c->spec->network_mode, "host");
+    _cleanup_free_ char *h = xasprintf("%s\n", c->spec->hostname);
     _cleanup_free_ char *resolv = container_resolv_conf(host_net);
     _cleanup_free_ char *hosts = ctr_net_hosts(c);
     if (write_file(dir, "hostname", h, err) < 0 || write_file(dir, "resolv.conf", resolv, err) < 0)
@@ -162,7 +158,7 @@ static char *pick_name(const char *want, struct md_error *err)
  * a fixed address) is kept for start. */
 static int create_networks(struct container *c, json_t *netcfg, struct md_error *err)
 {
-    const char *nm = json_str(c->host_config, "NetworkMode");
+    const char *nm = c->spec->network_mode;
     const char *net = !strcmp(nm, "default") ? "bridge" : nm;
     char name[64] = "", id[65] = "";
     if (strcmp(net, "none") && strcmp(net, "host") && net_lookup(net, name, id, err) < 0) {
@@ -200,30 +196,22 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     c->config = config_from_request(body);
     json_t *hc = json_object_get(body, "HostConfig");
     c->host_config = json_is_object(hc) ? json_deep_copy(hc) : json_object();
-    int r = plan_merge_image(c->config, image_config(im), c->id, err);
-    _cleanup_strv_ char **layers = image_layer_dirs(im);
+    json_t *netcfg = json_object_get(body, "NetworkingConfig");
+    /* every check of the request happens here, before anything exists */
+    int r =
+        ctr_spec_build(c->config, c->host_config, netcfg, image_config(im), c->id, &c->spec, err);
     image_put(im);
     if (r == 0)
-        r = plan_check_host_config(c->host_config, c->config, err);
-    if (r == 0)
-        r = ctr_net_check_ports(c->host_config, err);
-    if (r == 0)
-        r = create_networks(c, json_object_get(body, "NetworkingConfig"), err);
+        r = create_networks(c, netcfg, err);
     bool volumes = r == 0 && (r = ctr_volumes_create(c, err)) == 0;
-    /* build the runtime plan once now so that bad input fails at create */
-    struct rt_plan *plan = NULL;
-    if (r == 0)
-        r = plan_build(c, layers, &plan, err);
-    rt_plan_free(plan);
     if (r < 0) {
         if (volumes)
             ctr_volumes_undo(c);
         ctr_put(c);
         return -1;
     }
-    _cleanup_strv_ char **argv = plan_argv(c->config);
-    c->path = xstrdup(argv[0]);
-    c->args = json_strv(argv + 1);
+    c->path = xstrdup(c->spec->argv[0]);
+    c->args = json_strv(c->spec->argv + 1);
     c->status = CTR_CREATED;
 
     _cleanup_free_ char *dir = ctr_dir(c);
@@ -236,7 +224,7 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     /* A --rm container is gone once it stops, and nothing runs after a
      * power cut: its record needs no fsync (two of them were ~1.3 ms of
      * every `run --rm`). Replaced atomically all the same. */
-    bool ephemeral = json_is_true(json_object_get(c->host_config, "AutoRemove"));
+    bool ephemeral = c->spec->autoremove;
     if (cstore_add(c, err) < 0 || (ephemeral ? ctr_save_state(c, err) : ctr_save(c, err)) < 0) {
         cstore_remove(c); /* harmless when it was never added */
         rmdir(dir);
@@ -266,15 +254,17 @@ static void *restart_worker(void *arg);
 
 static bool wants_restart(struct container *c)
 {
-    json_t *rp = json_object_get(c->host_config, "RestartPolicy");
-    const char *p = json_str(rp, "Name");
-    if (!p || c->manual_stop || c->removed || stopping)
+    const struct ctr_spec *s = c->spec;
+    if (c->manual_stop || c->removed || stopping)
         return false;
-    if (!strcmp(p, "always") || !strcmp(p, "unless-stopped"))
+    switch (s->restart) {
+    case CTR_RESTART_ALWAYS:
+    case CTR_RESTART_UNLESS_STOPPED:
         return true;
-    if (!strcmp(p, "on-failure")) {
-        json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-        return c->exit_code != 0 && (max == 0 || c->restart_count < max);
+    case CTR_RESTART_ON_FAILURE:
+        return c->exit_code != 0 && (s->restart_max == 0 || c->restart_count < s->restart_max);
+    case CTR_RESTART_NO:
+        break;
     }
     return false;
 }
@@ -345,7 +335,7 @@ static void handle_exit(struct container *c)
     c->seq_exit_code = ex.code;
     c->exiting = false;
     c->cleaned = cleaned;
-    bool autoremove = json_is_true(json_object_get(c->host_config, "AutoRemove"));
+    bool autoremove = c->spec->autoremove;
     bool restart = !autoremove && wants_restart(c);
     if (restart)
         c->status = CTR_RESTARTING;
@@ -422,8 +412,9 @@ static int start_locked(struct container *c, struct md_error *err)
     _cleanup_strv_ char **layers = image_layer_dirs(im);
     image_put(im);
     struct rt_plan *plan = NULL;
-    if (plan_build(c, layers, &plan, err) < 0)
+    if (plan_build(c->spec, c->id, layers, &plan, err) < 0)
         return -1;
+    ctr_volumes_plan(c, plan);
     if (create_bind_sources(plan, err) < 0 || ctr_volumes_start(c, plan, err) < 0) {
         rt_plan_free(plan);
         return -1;
@@ -511,7 +502,7 @@ int ctr_start(struct container *c, struct md_error *err)
     pthread_mutex_unlock(&c->op_lock);
     /* moby removes an --rm container whose start failed; `docker run --rm`
      * waits for exactly that (condition=removed) */
-    if (r < 0 && json_is_true(json_object_get(c->host_config, "AutoRemove")))
+    if (r < 0 && c->spec->autoremove)
         spawn_worker(autoremove_worker, c);
     return r;
 }
@@ -593,14 +584,10 @@ static int stop_locked(struct container *c, int timeout, int sig, struct md_erro
         return md_err(err, MD_ENOTMODIFIED, "container already stopped");
     }
     c->manual_stop = true;
-    if (!sig) {
-        const char *ss = json_str(c->config, "StopSignal");
-        sig = ss && *ss ? signal_parse(ss) : SIGTERM;
-    }
-    if (timeout < 0) {
-        json_t *st = json_object_get(c->config, "StopTimeout");
-        timeout = json_is_integer(st) ? (int)json_integer_value(st) : 10;
-    }
+    if (!sig)
+        sig = c->spec->stop_signal;
+    if (timeout < 0)
+        timeout = c->spec->stop_timeout >= 0 ? c->spec->stop_timeout : 10;
     bool paused = c->status == CTR_PAUSED;
     struct rt_state st = state_of(c);
     cstore_unlock();
@@ -895,12 +882,12 @@ int lifecycle_init(struct md_error *err)
     /* always / unless-stopped containers come back with the daemon, as docker's do */
     for (size_t i = 0; i < n; i++) {
         struct container *c = v[i];
-        const char *p = json_str(json_object_get(c->host_config, "RestartPolicy"), "Name");
+        enum ctr_restart p = c->spec->restart;
         cstore_lock();
         bool down = c->status == CTR_EXITED && c->has_run;
         bool manual = c->manual_stop;
         cstore_unlock();
-        if (down && p && (!strcmp(p, "always") || (!strcmp(p, "unless-stopped") && !manual))) {
+        if (down && (p == CTR_RESTART_ALWAYS || (p == CTR_RESTART_UNLESS_STOPPED && !manual))) {
             struct md_error e = {0};
             if (ctr_start(c, &e) < 0)
                 log_warn("restart %s at daemon start: %s", c->name, md_err_msg(&e));

@@ -185,6 +185,30 @@ START_TEST(test_expose)
 }
 END_TEST
 
+START_TEST(test_port_keys)
+{
+    struct port_key k;
+    struct md_error err = {0};
+    ck_assert_int_eq(portspec_parse_key("80/tcp", &k, &err), 0);
+    ck_assert_int_eq(k.port, 80);
+    ck_assert_str_eq(k.proto, "tcp");
+    ck_assert_int_eq(portspec_parse_key("53/udp", &k, &err), 0);
+    ck_assert_str_eq(k.proto, "udp");
+    ck_assert_int_eq(portspec_parse_key("8080", &k, &err), 0);
+    ck_assert_int_eq(k.port, 8080);
+    ck_assert_str_eq(k.proto, "tcp");
+    ck_assert_int_eq(portspec_parse_key("65535/sctp", &k, &err), 0);
+    ck_assert_int_lt(portspec_parse_key("65536/tcp", &k, &err), 0);
+    ck_assert_str_eq(err.msg, "invalid port specification: \"65536/tcp\"");
+    ck_assert_int_lt(portspec_parse_key("-1/tcp", &k, &err), 0);
+    ck_assert_str_eq(err.msg, "invalid port specification: \"-1/tcp\"");
+    ck_assert_int_lt(portspec_parse_key("/tcp", &k, &err), 0);
+    ck_assert_int_lt(portspec_parse_key("80/icmp", &k, &err), 0);
+    ck_assert_str_eq(err.msg, "invalid proto: icmp");
+    md_err_clear(&err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("portspec");
@@ -196,6 +220,7 @@ int main(void)
     tcase_add_test(tc, test_appends);
     tcase_add_test(tc, test_docker_errors);
     tcase_add_test(tc, test_expose);
+    tcase_add_test(tc, test_port_keys);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,13 +1,15 @@
 /* docker's create rules: image defaults merged into Config, HostConfig
  * checks, and the container -> rt_plan translation. */
 #include <check.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "daemon/daemon.h"
-#include "daemon/state/container.h"
+#include "daemon/state/ctr_spec.h"
+#include "daemon/state/ctr_volumes.h"
 #include "daemon/state/plan.h"
 
 static const char *ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -117,12 +119,35 @@ START_TEST(labels_and_ports_merge)
 }
 END_TEST
 
+/* spec_build's first error for a request and an image config ("ok" when
+ * none); the spec is checked and freed. */
+static const char *build_error(const char *cfg_text, const char *hc_text, const char *img_text)
+{
+    static char buf[512];
+    json_t *cfg = J(cfg_text);
+    json_t *hc = J(hc_text);
+    json_t *img = img_text ? J(img_text) : NULL;
+    struct ctr_spec *s = NULL;
+    struct md_error err = {0};
+    int r = ctr_spec_build(cfg, hc, NULL, img, ID, &s, &err);
+    ck_assert(r == 0 ? s != NULL : s == NULL);
+    snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
+    md_err_clear(&err);
+    ctr_spec_free(s);
+    json_decref(cfg);
+    json_decref(hc);
+    json_decref(img);
+    return buf;
+}
+
 START_TEST(no_command_is_an_error)
 {
     _cleanup_json_ json_t *cfg = J("{\"Image\":\"scratchy\"}");
+    _cleanup_json_ json_t *hc = J("{}");
     _cleanup_json_ json_t *img = J("{}");
+    struct ctr_spec *s = NULL;
     struct md_error err = {0};
-    ck_assert_int_eq(plan_merge_image(cfg, img, ID, &err), -1);
+    ck_assert_int_eq(ctr_spec_build(cfg, hc, NULL, img, ID, &s, &err), -1);
     ck_assert_int_eq(err.err, MD_EINVAL);
     ck_assert_str_eq(err.msg, "No command specified");
     md_err_clear(&err);
@@ -131,27 +156,15 @@ END_TEST
 
 START_TEST(relative_workdir_rejected)
 {
-    _cleanup_json_ json_t *cfg = J("{\"Image\":\"x\",\"Cmd\":[\"ls\"],\"WorkingDir\":\"srv\"}");
-    struct md_error err = {0};
-    ck_assert_int_eq(plan_merge_image(cfg, NULL, ID, &err), -1);
-    ck_assert_str_eq(err.msg,
-                     "the working directory 'srv' is invalid, it needs to be an absolute path");
-    md_err_clear(&err);
+    ck_assert_str_eq(
+        build_error("{\"Image\":\"x\",\"Cmd\":[\"ls\"],\"WorkingDir\":\"srv\"}", "{}", NULL),
+        "the working directory 'srv' is invalid, it needs to be an absolute path");
 }
 END_TEST
 
 static const char *host_error(const char *hc_text)
 {
-    static char buf[512];
-    json_t *hc = J(hc_text);
-    json_t *cfg = J("{}");
-    struct md_error err = {0};
-    int r = plan_check_host_config(hc, cfg, &err);
-    snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
-    md_err_clear(&err);
-    json_decref(hc);
-    json_decref(cfg);
-    return buf;
+    return build_error("{\"Cmd\":[\"true\"]}", hc_text, NULL);
 }
 
 START_TEST(host_config_checks)
@@ -185,38 +198,58 @@ START_TEST(memory_swap_defaults_to_twice_memory)
 }
 END_TEST
 
-START_TEST(build_plan_from_record)
+START_TEST(build_plan_from_spec)
 {
     md_cfg.data_root = "/var/lib/minidock";
     md_cfg.exec_root = "/run/minidock";
     md_cfg.cgroup_parent = "minidock";
-    struct container *c = ctr_new();
-    memcpy(c->id, ID, 65);
-    c->name = xstrdup("web");
-    c->config = J("{\"Image\":\"busybox\",\"Cmd\":[\"httpd\",\"-f\"],\"Env\":[\"A=1\"],"
-                  "\"Hostname\":\"box\",\"Tty\":true,\"StopSignal\":\"SIGWINCH\"}");
-    c->host_config = J("{\"Memory\":67108864,\"MemorySwap\":-1,\"NanoCpus\":1500000000,"
-                       "\"PidsLimit\":20,\"Binds\":[\"/srv/data:/data:ro\"],\"Init\":true,"
-                       "\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1024,\"Hard\":2048}]}");
+    /* no JSON here: the plan is a function of the typed spec alone */
+    char *argv[] = {"httpd", "-f", NULL}, *env[] = {"A=1", NULL};
+    struct ctr_mount mounts[] = {
+        {.type = CTR_MOUNT_BIND, .source = "/srv/data", .target = "/data", .readonly = true},
+        {.type = CTR_MOUNT_VOLUME, .source = "cache", .target = "/c"}};
+    struct ctr_ulimit ul[] = {
+        {.name = "nofile", .resource = RLIMIT_NOFILE, .soft = 1024, .hard = 2048}};
+    struct ctr_spec s = {.argv = argv,
+                         .env = env,
+                         .hostname = "box",
+                         .tty = true,
+                         .init = true,
+                         .autoremove = true,
+                         .mounts = mounts,
+                         .nmounts = 2,
+                         .ulimits = ul,
+                         .nulimits = 1,
+                         .memory = 67108864,
+                         .memory_swap = -1,
+                         .nano_cpus = 1500000000,
+                         .pids_limit = 20,
+                         .network_mode = "default",
+                         .stop_signal = 28,
+                         .log_type = "json-file"};
     char *layers[] = {"/l/top", "/l/base", NULL};
     struct rt_plan *p = NULL;
     struct md_error err = {0};
-    ck_assert_msg(plan_build(c, layers, &p, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_msg(plan_build(&s, ID, layers, &p, &err) == 0, "%s", md_err_msg(&err));
     ck_assert_str_eq(p->argv[0], "httpd");
     ck_assert_str_eq(p->argv[1], "-f");
+    ck_assert_ptr_ne(p->argv, argv); /* the plan owns copies */
     ck_assert_str_eq(p->layers[0], "/l/top");
     ck_assert_str_eq(p->hostname, "box");
     ck_assert(p->tty);
     ck_assert(p->init);
+    ck_assert(p->rootfs_volatile);
     ck_assert_int_eq(p->limits.memory, 67108864);
     ck_assert_int_eq(p->limits.memory_swap, -1);
     ck_assert_int_eq(p->limits.nano_cpus, 1500000000);
     ck_assert_int_eq(p->limits.pids_limit, 20);
+    /* volumes are the volume module's to resolve: only binds reach the runtime */
     ck_assert_uint_eq(p->nbinds, 1);
     ck_assert_str_eq(p->binds[0].source, "/srv/data");
     ck_assert_str_eq(p->binds[0].dest, "/data");
     ck_assert(p->binds[0].readonly);
     ck_assert_uint_eq(p->nulimits, 1);
+    ck_assert_int_eq(p->ulimits[0].resource, RLIMIT_NOFILE);
     ck_assert_uint_eq(p->ulimits[0].hard, 2048);
     ck_assert_int_eq(p->stop_signal, 28);
     ck_assert_ptr_null(p->netns_path);
@@ -224,8 +257,17 @@ START_TEST(build_plan_from_record)
     ck_assert_str_eq(p->log_path, log);
     _cleanup_free_ char *ex = xasprintf("/run/minidock/%s", ID);
     ck_assert_str_eq(p->exec_dir, ex);
+    _cleanup_free_ char *etc = xasprintf("/var/lib/minidock/containers/%s", ID);
+    ck_assert_str_eq(p->etc_dir, etc);
     rt_plan_free(p);
-    ctr_put(c);
+
+    /* host network, no log */
+    s.network_mode = "host";
+    s.log_type = "none";
+    ck_assert_int_eq(plan_build(&s, ID, layers, &p, &err), 0);
+    ck_assert_str_eq(p->netns_path, "host");
+    ck_assert_ptr_null(p->log_path);
+    rt_plan_free(p);
 }
 END_TEST
 
@@ -247,7 +289,10 @@ START_TEST(volume_mount_points_become_binds)
     char *layers[] = {"/l/base", NULL};
     struct rt_plan *p = NULL;
     struct md_error err = {0};
-    ck_assert_msg(plan_build(c, layers, &p, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_msg(ctr_spec_parse(c->config, c->host_config, NULL, &c->spec, &err) == 0, "%s",
+                  md_err_msg(&err));
+    ck_assert_msg(plan_build(c->spec, c->id, layers, &p, &err) == 0, "%s", md_err_msg(&err));
+    ctr_volumes_plan(c, p);
     ck_assert_uint_eq(p->nbinds, 3);
     ck_assert_str_eq(p->binds[0].source, "/srv");
     ck_assert_str_eq(p->binds[1].source, "/var/lib/minidock/volumes/data/_data");
@@ -275,7 +320,7 @@ int main(void)
     tcase_add_test(tc, relative_workdir_rejected);
     tcase_add_test(tc, host_config_checks);
     tcase_add_test(tc, memory_swap_defaults_to_twice_memory);
-    tcase_add_test(tc, build_plan_from_record);
+    tcase_add_test(tc, build_plan_from_spec);
     tcase_add_test(tc, volume_mount_points_become_binds);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -169,7 +169,7 @@ static void run(char **a)
         struct net_endpoint *v;
         size_t n;
         net_endpoints(a[1], &v, &n);
-        json_t *j = net_ports_json(n ? &v[0] : NULL, NULL);
+        json_t *j = net_ports_json(n ? &v[0] : NULL, NULL, 0);
         for (size_t i = 0; i < n; i++)
             net_endpoint_free(&v[i]);
         free(v);
