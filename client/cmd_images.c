@@ -415,6 +415,11 @@ static char *missing_key(const char *format, json_t *data)
     return NULL;
 }
 
+static char *image_json_path(const char *ref)
+{
+    return image_path(ref, "/json");
+}
+
 static int cmd_image_inspect(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
@@ -430,75 +435,9 @@ static int cmd_image_inspect(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 1, -1))
         return 1;
-    struct tmpl *t = NULL;
-    bool json_fmt = !*format || !strcmp(format, "json");
-    if (!json_fmt) {
-        struct md_error err = {0};
-        if (tmpl_parse(format, &t, &err) < 0) {
-            fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
-            md_err_clear(&err);
-            return 64;
-        }
-    }
-    struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
-    _cleanup_strv_ char **errs = NULL;
-    int n = 0;
-    for (int i = optind; i < argc; i++) {
-        _cleanup_free_ char *path = image_path(argv[i], "/json");
-        struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
-        struct http_conn *hc = http_send(&req);
-        size_t len;
-        _cleanup_free_ char *body = http_read_all(hc, &len);
-        int st = http_status(hc);
-        http_close(hc);
-        _cleanup_json_ json_t *j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
-        if (st != 200) {
-            if (!j)
-                j = json_pack("{s:s}", "message", body);
-            _cleanup_free_ char *e = daemon_error(j);
-            strv_push(&errs, e);
-            continue;
-        }
-        if (json_fmt) {
-            if (n++)
-                sb_addc(&raw, ',');
-            sb_addn(&raw, body, len);
-            continue;
-        }
-        char *miss = missing_key(format, j);
-        if (miss) {
-            strv_push(&errs, miss);
-            free(miss);
-            continue;
-        }
-        char *line = NULL;
-        struct md_error err = {0};
-        if (tmpl_render(t, j, &line, &err) < 0) {
-            _cleanup_free_ char *e = xasprintf("template parsing error: %s", md_err_msg(&err));
-            md_err_clear(&err);
-            strv_push(&errs, e);
-            continue;
-        }
-        sb_add(&out, line);
-        sb_addc(&out, '\n');
-        free(line);
-    }
-    if (json_fmt) {
-        if (!n) {
-            fputs("[]\n", stdout);
-        } else {
-            _cleanup_free_ char *arr = xasprintf("[%s]", raw.s);
-            _cleanup_free_ char *ind = cli_json_indent(arr, strlen(arr), "    ");
-            printf("%s\n", ind ? ind : arr);
-        }
-    } else {
-        fputs(out.len ? out.s : "\n", stdout);
-    }
-    sb_free(&raw);
-    sb_free(&out);
-    tmpl_free(t);
-    fflush(stdout);
-    return print_errors(errs);
+    static const struct inspect_kind images = {
+        .path_for = image_json_path, .missing_key = missing_key, .newline_when_empty = true};
+    return inspect_objects(argv + optind, argc - optind, format, &images);
 }
 
 /* ---- history ---- */

@@ -288,7 +288,8 @@ static int cmd_inspect(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 1, -1))
         return 1;
-    return inspect_objects(argv + optind, argc - optind, format, net_path_of);
+    static const struct inspect_kind kind = {.path_for = net_path_of};
+    return inspect_objects(argv + optind, argc - optind, format, &kind);
 }
 
 /* ---- rm ---- */

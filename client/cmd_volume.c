@@ -213,7 +213,8 @@ static int cmd_inspect(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 1, -1))
         return 1;
-    return inspect_objects(argv + optind, argc - optind, format, vol_path);
+    static const struct inspect_kind kind = {.path_for = vol_path};
+    return inspect_objects(argv + optind, argc - optind, format, &kind);
 }
 
 /* ---- rm ---- */

@@ -380,7 +380,7 @@ const char *go_strerror(int e)
     return buf;
 }
 
-int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(const char *ref))
+int inspect_objects(char **refs, int n, const char *format, const struct inspect_kind *kind)
 {
     struct tmpl *t = NULL;
     bool json_fmt = !*format || !strcmp(format, "json");
@@ -396,7 +396,7 @@ int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(co
     _cleanup_strv_ char **errs = NULL;
     int nok = 0;
     for (int i = 0; i < n; i++) {
-        _cleanup_free_ char *path = path_for(refs[i]);
+        _cleanup_free_ char *path = kind->path_for(refs[i]);
         struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
         struct http_conn *hc = http_send(&req);
         size_t len;
@@ -415,6 +415,12 @@ int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(co
             if (nok++)
                 sb_addc(&raw, ',');
             sb_addn(&raw, body, len);
+            continue;
+        }
+        char *miss = kind->missing_key ? kind->missing_key(format, j) : NULL;
+        if (miss) {
+            strv_push(&errs, miss);
+            free(miss);
             continue;
         }
         char *line = NULL;
@@ -437,8 +443,8 @@ int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(co
             _cleanup_free_ char *ind = cli_json_indent(arr, strlen(arr), "    ");
             printf("%s\n", ind ? ind : arr);
         }
-    } else if (out.len) {
-        fputs(out.s, stdout);
+    } else if (out.len || kind->newline_when_empty) {
+        fputs(out.len ? out.s : "\n", stdout);
     }
     sb_free(&raw);
     sb_free(&out);
