@@ -33,7 +33,7 @@ static int epfd = -1;
 static pthread_t monitor;
 static volatile bool stopping;
 
-static void emit(struct container *c, const char *action, json_t *extra)
+void ctr_emit(struct container *c, const char *action, json_t *extra)
 {
     cstore_lock();
     json_t *attrs = json_pack("{s:s,s:s}", "image", c->image_ref, "name", c->name);
@@ -233,7 +233,7 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
         return -1;
     }
     ctr_volumes_created(c);
-    emit(c, "create", NULL);
+    ctr_emit(c, "create", NULL);
     *out = c;
     return 0;
 }
@@ -349,8 +349,8 @@ static void handle_exit(struct container *c)
     char code[16];
     snprintf(code, sizeof code, "%d", ex.code);
     if (ex.oom_killed)
-        emit(c, "oom", NULL);
-    emit(c, "die", json_pack("{s:s}", "exitCode", code));
+        ctr_emit(c, "oom", NULL);
+    ctr_emit(c, "die", json_pack("{s:s}", "exitCode", code));
     if (autoremove)
         spawn_worker(autoremove_worker, c);
     else if (restart)
@@ -490,7 +490,7 @@ static int start_locked(struct container *c, struct md_error *err)
     if (ctr_save_state(c, err) < 0)
         log_warn("%s", md_err_msg(err));
     md_err_clear(err);
-    emit(c, "start", NULL);
+    ctr_emit(c, "start", NULL);
     watch_add(c);
     return 0;
 }
@@ -532,7 +532,7 @@ static void *restart_worker(void *arg)
             cstore_broadcast();
             cstore_unlock();
         } else {
-            emit(c, "restart", NULL);
+            ctr_emit(c, "restart", NULL);
         }
         md_err_clear(&err);
     }
@@ -604,7 +604,7 @@ static int stop_locked(struct container *c, int timeout, int sig, struct md_erro
     md_err_clear(err);
     char signame[16];
     snprintf(signame, sizeof signame, "%d", sig);
-    emit(c, "kill", json_pack("{s:s}", "signal", signame));
+    ctr_emit(c, "kill", json_pack("{s:s}", "signal", signame));
     cstore_lock();
     bool gone = wait_exit_locked(c, (int64_t)timeout * 1000);
     cstore_unlock();
@@ -613,12 +613,12 @@ static int stop_locked(struct container *c, int timeout, int sig, struct md_erro
         if (rt_kill(&st, SIGKILL, err) < 0)
             log_debug("stop %.12s: %s", c->id, md_err_msg(err));
         md_err_clear(err);
-        emit(c, "kill", json_pack("{s:s}", "signal", "9"));
+        ctr_emit(c, "kill", json_pack("{s:s}", "signal", "9"));
         cstore_lock();
         wait_exit_locked(c, -1);
         cstore_unlock();
     }
-    emit(c, "stop", NULL);
+    ctr_emit(c, "stop", NULL);
     return 0;
 }
 
@@ -650,7 +650,7 @@ int ctr_kill(struct container *c, int sig, struct md_error *err)
     }
     char signame[16];
     snprintf(signame, sizeof signame, "%d", sig);
-    emit(c, "kill", json_pack("{s:s}", "signal", signame));
+    ctr_emit(c, "kill", json_pack("{s:s}", "signal", signame));
     if (sig != SIGKILL)
         return 0;
     /* docker answers a SIGKILL only once the container is dead, so that
@@ -690,7 +690,7 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
         cstore_unlock();
         ctr_save_state(c, err);
         md_err_clear(err);
-        emit(c, pause ? "pause" : "unpause", NULL);
+        ctr_emit(c, pause ? "pause" : "unpause", NULL);
     }
     pthread_mutex_unlock(&c->op_lock);
     return r;
@@ -708,7 +708,7 @@ int ctr_restart(struct container *c, int timeout, struct md_error *err)
         r = start_locked(c, err);
     pthread_mutex_unlock(&c->op_lock);
     if (r == 0)
-        emit(c, "restart", NULL);
+        ctr_emit(c, "restart", NULL);
     return r;
 }
 
@@ -769,7 +769,7 @@ int ctr_remove(struct container *c, bool force, struct md_error *err)
         pthread_mutex_unlock(&c->op_lock);
         return md_err_wrap(err, "unable to remove container %s", c->name);
     }
-    emit(c, "destroy", NULL);
+    ctr_emit(c, "destroy", NULL);
     cstore_remove(c);
     pthread_mutex_unlock(&c->op_lock);
     return 0;
@@ -795,7 +795,7 @@ int ctr_rename(struct container *c, const char *name, struct md_error *err)
     if (ctr_save(c, err) < 0)
         return -1;
     _cleanup_free_ char *oldname = xasprintf("/%s", old);
-    emit(c, "rename", json_pack("{s:s}", "oldName", oldname));
+    ctr_emit(c, "rename", json_pack("{s:s}", "oldName", oldname));
     return 0;
 }
 
