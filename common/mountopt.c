@@ -51,8 +51,8 @@ static int csv_fields(const char *s, char ***out, char **why)
         } else {
             for (; *p && *p != ','; p++) {
                 if (*p == '"') {
-                    *why = xasprintf("parse error on line 1, column %zu: bare \" in non-quoted "
-                                     "field",
+                    *why = xasprintf("parse error on line 1, column %zu: bare \" in "
+                                     "non-quoted-field",
                                      (size_t)(p - s) + 1);
                     free(buf);
                     strv_free(v);
