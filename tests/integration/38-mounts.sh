@@ -12,6 +12,11 @@ bb=$(busybox_archive) && md load -i "$bb" >/dev/null && ok "busybox image loaded
 
 SRC=$T/src
 mkdir -p "$SRC" && echo host >"$SRC/f"
+# a source with a mount below it (unmounted before the suite ends): what
+# NonRecursive and the read-only modes are about
+NEST=$T/nest
+mkdir -p "$NEST/sub" && mount -t tmpfs -o size=1m mdtest-sub "$NEST/sub" && ok "a host mount below a bind source" ||
+    not_ok "mount a tmpfs on $NEST/sub"
 
 scenario() {
     local c=$CLI
@@ -46,6 +51,26 @@ w" "$(tail -n2 <<<"$out")"
         "$($c run --rm --mount type=bind,src="$SRC",dst=/b,bind-propagation=rshared busybox grep ' /b ' /proc/self/mountinfo)"
     expect_no_match "$c: the default (rprivate) has no peer group" "shared:|master:" \
         "$($c run --rm --mount type=bind,src="$SRC",dst=/b busybox grep ' /b ' /proc/self/mountinfo)"
+
+    # -v takes a propagation in its mode too
+    expect_match "$c: -v SRC:DST:rshared shows in mountinfo" " /b [^ ]+ .*shared:[0-9]+" \
+        "$($c run --rm -v "$SRC:/b:rshared" busybox grep ' /b ' /proc/self/mountinfo)"
+
+    # submounts: recursive by default, read-only with the bind; not with
+    # bind-recursive=disabled; writable with bind-recursive=writable
+    expect_match "$c: a bind takes the submounts of its source" "^mdtest-sub /n/sub tmpfs rw," \
+        "$($c run --rm --mount type=bind,src="$NEST",dst=/n busybox grep ' /n/sub ' /proc/mounts)"
+    expect_match "$c: ... read-only too when the bind is" "^mdtest-sub /n/sub tmpfs ro," \
+        "$($c run --rm --mount type=bind,src="$NEST",dst=/n,ro busybox grep ' /n/sub ' /proc/mounts)"
+    expect_eq "$c: bind-recursive=disabled leaves them out" "0" \
+        "$($c run --rm --mount type=bind,src="$NEST",dst=/n,bind-recursive=disabled busybox grep -c ' /n/sub ' /proc/mounts)"
+    expect_eq "$c: bind-recursive=writable: the bind read-only, its submount writable" "ro rw" \
+        "$($c run --rm --mount type=bind,src="$NEST",dst=/n,ro,bind-recursive=writable busybox sh -c \
+            'for m in /n /n/sub; do grep " $m " /proc/mounts | cut -d" " -f4 | cut -d, -f1; done' | xargs)"
+
+    # --read-only with a --tmpfs: the rootfs refuses writes, the tmpfs takes them
+    expect_eq "$c: --read-only --tmpfs /run: /run writable, / not" "ok
+touch: /x: Read-only file system" "$($c run --rm --read-only --tmpfs /run busybox sh -c 'touch /run/x && echo ok; touch /x' 2>&1)"
 
     # a missing --mount source is an error; a missing -v source is created
     expect_rc "$c: --mount bind of a missing source: exit 125" 125 \
@@ -88,6 +113,7 @@ w" "$(tail -n2 <<<"$out")"
     $c rm insp-$c >/dev/null
 }
 run_both scenario
+umount "$NEST/sub" && ok "the host mount below the bind source unmounted" || not_ok "umount $NEST/sub"
 
 # the API: a Mounts field the runtime cannot honour is named in a 400
 code=$(api -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
