@@ -187,17 +187,8 @@ static int bind_in(int rootfd, const struct rt_mount *m, struct md_error *err)
 
 static int tmpfs_in(int rootfd, const struct rt_mount *m, struct md_error *err)
 {
-    if (mount_in(rootfd, "tmpfs", m->dest, "tmpfs", m->flags, m->data, true, err) < 0)
-        return -1;
-    if (!m->propagation)
-        return 0;
-    _cleanup_close_ int fd = mnt_open_in_root(rootfd, m->dest, true, false, err);
-    if (fd < 0)
-        return -1;
-    _cleanup_free_ char *p = fdpath(fd);
-    if (mount(NULL, p, NULL, m->propagation, NULL) < 0)
-        return md_errno(err, errno, "set the propagation of %s", m->dest);
-    return 0;
+    /* a new tmpfs has no peers: rprivate, whatever the options said */
+    return mount_in(rootfd, "tmpfs", m->dest, "tmpfs", m->flags, m->data, true, err);
 }
 
 static size_t depth(const char *path)

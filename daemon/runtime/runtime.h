@@ -39,7 +39,7 @@ struct rt_mount {
     bool must_exist;           /* bind: a missing source is an error (--mount) */
     bool nonrecursive;         /* bind: MS_BIND without MS_REC */
     enum rt_ro_mode ro_mode;   /* bind, readonly */
-    unsigned long propagation; /* MS_PRIVATE, MS_SHARED, ... | MS_REC; 0 = rprivate */
+    unsigned long propagation; /* bind: MS_PRIVATE, MS_SHARED, ... | MS_REC; 0 = rprivate */
     unsigned long flags;       /* tmpfs: MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY, ... */
     char *data;                /* tmpfs: "size=64m,mode=1777"; may be NULL */
 };
