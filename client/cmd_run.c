@@ -451,6 +451,7 @@ static int cmd_start(int argc, char **argv)
     "  -m, --memory bytes                 Memory limit\n"                                          \
     "      --memory-swap bytes            Swap limit equal to memory plus swap: '-1' to enable "   \
     "unlimited swap\n"                                                                             \
+    "      --mount mount                  Attach a filesystem mount to the container\n"            \
     "      --name string                  Assign a name to the container\n"                        \
     "      --network network              Connect a container to a network\n"                      \
     "      --pids-limit int               Tune container pids limit (set -1 for unlimited)\n"      \
@@ -467,6 +468,7 @@ static int cmd_start(int argc, char **argv)
     "anonymous volumes when it exits\n"                                                            \
     "      --stop-signal string           Signal to stop the container\n"                          \
     "      --stop-timeout int             Timeout (in seconds) to stop a container\n"              \
+    "      --tmpfs list                   Mount a tmpfs directory\n"                               \
     "  -t, --tty                          Allocate a pseudo-TTY\n"                                 \
     "      --ulimit ulimit                Ulimit options (default [])\n"                           \
     "  -u, --user string                  Username or UID (format: <name|uid>[:<group|gid>])\n"    \

@@ -8,6 +8,7 @@
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/jsonutil.h"
+#include "common/mountopt.h"
 #include "common/portspec.h"
 #include "common/strbuf.h"
 #include "common/units.h"
@@ -31,6 +32,8 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->group_add);
     strv_free(o->attach);
     strv_free(o->log_opts);
+    strv_free(o->tmpfs);
+    json_decref(o->mounts);
     for (size_t i = 0; i < o->nulimits; i++)
         free(o->ulimits[i].name);
     free(o->ulimits);
@@ -182,6 +185,8 @@ enum {
     O_PUBLISH_ALL,
     O_LOG_DRIVER,
     O_LOG_OPT,
+    O_MOUNT,
+    O_TMPFS,
 };
 
 static const struct option create_longopts[] = {
@@ -201,6 +206,8 @@ static const struct option create_longopts[] = {
     {"publish-all", optional_argument, 0, O_PUBLISH_ALL},
     {"expose", required_argument, 0, O_EXPOSE},
     {"volume", required_argument, 0, 'v'},
+    {"mount", required_argument, 0, O_MOUNT},
+    {"tmpfs", required_argument, 0, O_TMPFS},
     {"memory", required_argument, 0, 'm'},
     {"memory-swap", required_argument, 0, O_MEMORY_SWAP},
     {"cpus", required_argument, 0, O_CPUS},
@@ -228,6 +235,24 @@ static const struct option create_longopts[] = {
     {"sig-proxy", optional_argument, 0, O_SIG_PROXY},
     {0, 0, 0, 0},
 };
+
+static int mount_flag(struct create_opts *o, const char *val)
+{
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        strcpy(cwd, "/");
+    json_t *m = NULL;
+    char *why = NULL;
+    if (mountopt_parse(val, cwd, &m, &why) < 0) {
+        int r = bad_value(val, "--mount", why);
+        free(why);
+        return r;
+    }
+    if (!o->mounts)
+        o->mounts = json_array();
+    json_array_append_new(o->mounts, m);
+    return 0;
+}
 
 static int add_ulimit(struct create_opts *o, const char *val)
 {
@@ -341,6 +366,12 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
             break;
         case 'v':
             strv_push(&o->volumes, optarg);
+            break;
+        case O_MOUNT:
+            r = mount_flag(o, optarg);
+            break;
+        case O_TMPFS:
+            strv_push(&o->tmpfs, optarg);
             break;
         case 'm':
             r = size_flag(optarg, "-m, --memory", false, &o->memory);
@@ -732,6 +763,16 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
     json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
     json_object_set_new(hc, "SecurityOpt", json_null());
+    if (o->tmpfs) {
+        /* "/run:size=64m": the path, and the options after its first colon */
+        json_t *t = json_object();
+        for (char **e = o->tmpfs; *e; e++) {
+            const char *colon = strchr(*e, ':');
+            _cleanup_free_ char *k = colon ? xstrndup(*e, (size_t)(colon - *e)) : xstrdup(*e);
+            json_object_set_new(t, k, json_string(colon ? colon + 1 : ""));
+        }
+        json_object_set_new(hc, "Tmpfs", sorted_object(t));
+    }
     json_object_set_new(hc, "UTSMode", json_string(""));
     json_object_set_new(hc, "UsernsMode", json_string(""));
     json_object_set_new(hc, "ShmSize", json_integer(0));
@@ -765,6 +806,8 @@ json_t *create_body(struct create_opts *o, int *code)
                                         "IOMaximumBandwidth"};
     for (size_t i = 0; i < 4; i++)
         json_object_set_new(hc, tail0[i], json_integer(0));
+    if (o->mounts)
+        json_object_set(hc, "Mounts", o->mounts);
     json_object_set_new(hc, "MaskedPaths", json_null());
     json_object_set_new(hc, "ReadonlyPaths", json_null());
     if (o->init_set)

@@ -19,6 +19,8 @@ struct create_opts {
     char **log_opts;
     char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
     char **group_add, **attach;
+    char **tmpfs;   /* --tmpfs "/run:size=64m" */
+    json_t *mounts; /* --mount entries, parsed as the flag is read */
     struct ulimit *ulimits;
     size_t nulimits;
     int64_t memory, memory_swap, nano_cpus, cpu_shares, pids_limit, stop_timeout;

@@ -112,6 +112,8 @@ static json_t *command_string(const struct container *c)
     return j;
 }
 
+/* docker's MountPoints as inspect shows them; --tmpfs mounts are not
+ * mount points there (HostConfig.Tmpfs shows them). */
 json_t *ctr_mounts_json(const struct container *c)
 {
     static const char *const types[] = {
@@ -119,12 +121,19 @@ json_t *ctr_mounts_json(const struct container *c)
     json_t *out = json_array();
     for (size_t i = 0; i < c->spec->nmounts; i++) {
         const struct ctr_mount *m = &c->spec->mounts[i];
-        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", types[m->type],
-                                             "Source", m->source ?: "", "Destination", m->target,
-                                             "Mode", m->mode ?: "", "RW", !m->readonly,
-                                             "Propagation", m->propagation ?: ""));
+        if (m->origin == CTR_FROM_TMPFS)
+            continue;
+        json_t *e = json_pack("{s:s}", "Type", types[m->type]);
+        if (m->type == CTR_MOUNT_VOLUME)
+            ctr_volumes_mount_json(c, m, e);
+        else
+            json_object_set_new(e, "Source", json_string(m->source ?: ""));
+        json_object_set_new(e, "Destination", json_string(m->target));
+        json_object_set_new(e, "Mode", json_string(m->mode ?: ""));
+        json_object_set_new(e, "RW", json_boolean(!m->readonly));
+        json_object_set_new(e, "Propagation", json_string(m->propagation ?: ""));
+        json_array_append_new(out, e);
     }
-    ctr_volumes_mounts_json(c, out);
     return out;
 }
 

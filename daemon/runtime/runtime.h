@@ -20,11 +20,28 @@
 
 #include "common/error.h"
 
-struct rt_bind {
-    char *source; /* host path, file or directory (trusted: it comes from the user);
-                   * created as a directory when missing, like docker -v */
+/* What goes into the container's filesystem besides the rootfs: binds
+ * (host paths and volumes' data dirs) and tmpfs instances. Mounted parents
+ * first (by the depth of dest), whatever the order here. */
+enum rt_mount_kind { RT_MOUNT_BIND, RT_MOUNT_TMPFS };
+
+/* A read-only bind's submounts: read-only too where the kernel can
+ * (mount_setattr, 5.12), left as they are, or the mount fails without it. */
+enum rt_ro_mode { RT_RO_RECURSIVE_IF_POSSIBLE, RT_RO_NONRECURSIVE, RT_RO_FORCE_RECURSIVE };
+
+struct rt_mount {
+    char *source; /* bind: host path, file or directory (trusted: it comes from the user);
+                   * created as a directory when missing, like docker -v, unless must_exist;
+                   * tmpfs: NULL */
     char *dest;   /* absolute path inside the container; missing mount points are created */
     bool readonly;
+    enum rt_mount_kind kind;
+    bool must_exist;           /* bind: a missing source is an error (--mount) */
+    bool nonrecursive;         /* bind: MS_BIND without MS_REC */
+    enum rt_ro_mode ro_mode;   /* bind, readonly */
+    unsigned long propagation; /* bind: MS_PRIVATE, MS_SHARED, ... | MS_REC; 0 = rprivate */
+    unsigned long flags;       /* tmpfs: MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY, ... */
+    char *data;                /* tmpfs: "size=64m,mode=1777"; may be NULL */
 };
 
 struct rt_ulimit {
@@ -57,8 +74,8 @@ struct rt_plan {
     char **group_add; /* extra supplementary groups: names or gids; may be NULL */
     char *hostname;   /* the caller passes the default (first 12 chars of id) */
     char *etc_dir; /* containers/<id>: hostname, hosts, resolv.conf bound over /etc/ when present */
-    struct rt_bind *binds;
-    size_t nbinds;
+    struct rt_mount *mounts;
+    size_t nmounts;
     struct rt_ulimit *ulimits; /* clamped to the current hard limit, never raised above it */
     size_t nulimits;
     bool tty, open_stdin, stdin_once, init;

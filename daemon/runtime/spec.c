@@ -32,15 +32,16 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->group_add = s->group_add ? strv_dup(s->group_add) : NULL;
     d->hostname = dup_or_null(s->hostname);
     d->etc_dir = dup_or_null(s->etc_dir);
-    if (s->nbinds) {
-        d->binds = xcalloc(s->nbinds, sizeof *d->binds);
-        for (size_t i = 0; i < s->nbinds; i++) {
-            d->binds[i].source = xstrdup(s->binds[i].source);
-            d->binds[i].dest = xstrdup(s->binds[i].dest);
-            d->binds[i].readonly = s->binds[i].readonly;
+    if (s->nmounts) {
+        d->mounts = xcalloc(s->nmounts, sizeof *d->mounts);
+        for (size_t i = 0; i < s->nmounts; i++) {
+            d->mounts[i] = s->mounts[i];
+            d->mounts[i].source = dup_or_null(s->mounts[i].source);
+            d->mounts[i].dest = xstrdup(s->mounts[i].dest);
+            d->mounts[i].data = dup_or_null(s->mounts[i].data);
         }
     }
-    d->nbinds = s->nbinds;
+    d->nmounts = s->nmounts;
     if (s->nulimits) {
         d->ulimits = xcalloc(s->nulimits, sizeof *d->ulimits);
         memcpy(d->ulimits, s->ulimits, s->nulimits * sizeof *d->ulimits);
@@ -79,11 +80,12 @@ void plan_clear(struct rt_plan *p)
     strv_free(p->group_add);
     free(p->hostname);
     free(p->etc_dir);
-    for (size_t i = 0; i < p->nbinds; i++) {
-        free(p->binds[i].source);
-        free(p->binds[i].dest);
+    for (size_t i = 0; i < p->nmounts; i++) {
+        free(p->mounts[i].source);
+        free(p->mounts[i].dest);
+        free(p->mounts[i].data);
     }
-    free(p->binds);
+    free(p->mounts);
     free(p->ulimits);
     strv_free(p->cap_add);
     strv_free(p->cap_drop);
@@ -147,9 +149,11 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
                       p->cwd);
     if (p->hostname && strlen(p->hostname) > 64)
         return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", p->hostname);
-    for (size_t i = 0; i < p->nbinds; i++) {
-        const struct rt_bind *b = &p->binds[i];
-        if (!is_abs(b->source))
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const struct rt_mount *b = &p->mounts[i];
+        if (b->kind != RT_MOUNT_BIND && b->kind != RT_MOUNT_TMPFS)
+            return md_err(err, MD_EINVAL, "invalid mount kind %d", (int)b->kind);
+        if (b->kind == RT_MOUNT_BIND && !is_abs(b->source))
             return md_err(err, MD_EINVAL, "invalid mount config: source \"%s\" is not absolute",
                           b->source ? b->source : "");
         if (!is_abs(b->dest))
@@ -268,9 +272,18 @@ char *spec_format(const struct rt_spec *s)
     put_strv(&b, "group_add", p->group_add);
     put_str(&b, "hostname", p->hostname);
     put_str(&b, "etc_dir", p->etc_dir);
-    for (size_t i = 0; i < p->nbinds; i++)
-        put(&b, "bind", 3, p->binds[i].source, p->binds[i].dest,
-            p->binds[i].readonly ? "ro" : "rw");
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const struct rt_mount *m = &p->mounts[i];
+        char kind[16], ro_mode[16], must[4], nonrec[4], prop[32], flags[32];
+        snprintf(kind, sizeof kind, "%d", (int)m->kind);
+        snprintf(ro_mode, sizeof ro_mode, "%d", (int)m->ro_mode);
+        snprintf(must, sizeof must, "%d", m->must_exist);
+        snprintf(nonrec, sizeof nonrec, "%d", m->nonrecursive);
+        snprintf(prop, sizeof prop, "%lu", m->propagation);
+        snprintf(flags, sizeof flags, "%lu", m->flags);
+        put(&b, "mount", 10, kind, m->source ? m->source : "", m->dest, m->readonly ? "ro" : "rw",
+            ro_mode, must, nonrec, prop, flags, m->data ? m->data : "");
+    }
     for (size_t i = 0; i < p->nulimits; i++) {
         char r[16], so[32], h[32];
         snprintf(r, sizeof r, "%d", p->ulimits[i].resource);
@@ -435,15 +448,27 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&s->oom_file, f, n);
         } else if (!strcmp(k, "seccomp_bpf")) {
             r = set_str(&s->seccomp_bpf, f, n);
-        } else if (!strcmp(k, "bind")) {
-            if (n != 4 || (strcmp(f[3], "ro") && strcmp(f[3], "rw"))) {
+        } else if (!strcmp(k, "mount")) {
+            int64_t kind, ro_mode, must, nonrec;
+            uint64_t prop, flags;
+            if (n != 11 || parse_i64(f[1], &kind) || (strcmp(f[4], "ro") && strcmp(f[4], "rw")) ||
+                parse_i64(f[5], &ro_mode) || parse_i64(f[6], &must) || parse_i64(f[7], &nonrec) ||
+                parse_u64(f[8], &prop) || parse_u64(f[9], &flags)) {
                 r = -1;
             } else {
-                p->binds = xrealloc(p->binds, (p->nbinds + 1) * sizeof *p->binds);
-                p->binds[p->nbinds].source = xstrdup(f[1]);
-                p->binds[p->nbinds].dest = xstrdup(f[2]);
-                p->binds[p->nbinds].readonly = !strcmp(f[3], "ro");
-                p->nbinds++;
+                p->mounts = xrealloc(p->mounts, (p->nmounts + 1) * sizeof *p->mounts);
+                p->mounts[p->nmounts++] = (struct rt_mount){
+                    .kind = (enum rt_mount_kind)kind,
+                    .source = *f[2] ? xstrdup(f[2]) : NULL,
+                    .dest = xstrdup(f[3]),
+                    .readonly = !strcmp(f[4], "ro"),
+                    .ro_mode = (enum rt_ro_mode)ro_mode,
+                    .must_exist = must,
+                    .nonrecursive = nonrec,
+                    .propagation = prop,
+                    .flags = flags,
+                    .data = *f[10] ? xstrdup(f[10]) : NULL,
+                };
             }
         } else if (!strcmp(k, "ulimit")) {
             struct rt_ulimit u;

@@ -38,7 +38,7 @@ struct container {
     json_t *config;       /* Config (image defaults merged) */
     json_t *host_config;  /* HostConfig as sent (with defaults filled in) */
     json_t *net_settings; /* NetworkSettings (ports, networks) */
-    json_t *mount_points; /* its volumes and Mounts binds (state/ctr_volumes.c) */
+    json_t *mount_points; /* the volume each volume mount got (state/ctr_volumes.c) */
     char *path;           /* resolved argv[0] as docker's Path */
     json_t *args;         /* the rest, docker's Args */
 

@@ -5,7 +5,6 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/signals.h"
-#include "common/volspec.h"
 #include "daemon/state/plan.h"
 
 #include <signal.h>
@@ -37,15 +36,6 @@ static char ***strv_at(struct ctr_spec *s, size_t off)
     return (char ***)((char *)s + off);
 }
 
-static void mount_free(struct ctr_mount *m)
-{
-    free(m->source);
-    free(m->target);
-    free(m->mode);
-    free(m->propagation);
-    free(m->options);
-}
-
 void ctr_spec_free(struct ctr_spec *s)
 {
     if (!s)
@@ -55,7 +45,7 @@ void ctr_spec_free(struct ctr_spec *s)
     for (size_t i = 0; i < NELEM(strv_fields); i++)
         strv_free(*strv_at(s, strv_fields[i]));
     for (size_t i = 0; i < s->nmounts; i++)
-        mount_free(&s->mounts[i]);
+        ctr_mount_free(&s->mounts[i]);
     free(s->mounts);
     free(s->exposed);
     port_maps_free(s->bindings, s->nbindings);
@@ -90,15 +80,9 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s)
         *str_at(c, str_fields[i]) = dup_opt(*str_at((struct ctr_spec *)s, str_fields[i]));
     for (size_t i = 0; i < NELEM(strv_fields); i++)
         *strv_at(c, strv_fields[i]) = strv_dup(*strv_at((struct ctr_spec *)s, strv_fields[i]));
-    c->mounts = dup_mem(s->mounts, s->nmounts * sizeof *s->mounts);
-    for (size_t i = 0; i < s->nmounts; i++) {
-        struct ctr_mount *m = &c->mounts[i];
-        m->source = dup_opt(m->source);
-        m->target = dup_opt(m->target);
-        m->mode = dup_opt(m->mode);
-        m->propagation = dup_opt(m->propagation);
-        m->options = dup_opt(m->options);
-    }
+    c->mounts = s->nmounts ? xcalloc(s->nmounts, sizeof *c->mounts) : NULL;
+    for (size_t i = 0; i < s->nmounts; i++)
+        ctr_mount_copy(&c->mounts[i], &s->mounts[i]);
     c->exposed = dup_mem(s->exposed, s->nexposed * sizeof *s->exposed);
     c->bindings = dup_mem(s->bindings, s->nbindings * sizeof *s->bindings);
     for (size_t i = 0; i < s->nbindings; i++) {
@@ -215,37 +199,6 @@ static int parse_ports(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_er
         }
     }
     s->publish_all = flag(hc, "PublishAllPorts");
-    return 0;
-}
-
-/* ---- mounts ---- */
-
-static int parse_binds(struct ctr_spec *s, json_t *hc, struct md_error *err)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(hc, "Binds"), i, v)
-    {
-        if (!json_is_string(v))
-            return md_err(err, MD_EINVAL, "invalid bind: not a string");
-        struct vol_spec vs = {0};
-        if (volspec_parse(json_string_value(v), &vs, err) < 0)
-            return -1;
-        if (vs.type != VOL_BIND) {
-            volspec_free(&vs); /* a volume: the record's mount points (ctr_volumes) */
-            continue;
-        }
-        s->mounts = xrealloc(s->mounts, (s->nmounts + 1) * sizeof *s->mounts);
-        s->mounts[s->nmounts++] = (struct ctr_mount){
-            .type = CTR_MOUNT_BIND,
-            .source = steal_ptr(&vs.source),
-            .target = steal_ptr(&vs.dest),
-            .readonly = vs.readonly,
-            .mode = xstrdup(vs.mode ? vs.mode : ""),
-            .propagation = xstrdup("rprivate"),
-        };
-        volspec_free(&vs);
-    }
     return 0;
 }
 
@@ -459,9 +412,9 @@ int ctr_spec_parse(json_t *cfg, json_t *hc, json_t *netcfg, struct ctr_spec **ou
 {
     struct ctr_spec *s = xcalloc(1, sizeof *s);
     if (parse_process(s, cfg, hc, err) < 0 || parse_stop(s, cfg, err) < 0 ||
-        parse_restart(s, hc, err) < 0 || parse_log(s, hc, err) < 0 || parse_binds(s, hc, err) < 0 ||
-        parse_security(s, hc, err) < 0 || parse_ulimits(s, hc, err) < 0 ||
-        parse_ports(s, cfg, hc, err) < 0) {
+        parse_restart(s, hc, err) < 0 || parse_log(s, hc, err) < 0 ||
+        ctr_spec_parse_mounts(s, cfg, hc, err) < 0 || parse_security(s, hc, err) < 0 ||
+        parse_ulimits(s, hc, err) < 0 || parse_ports(s, cfg, hc, err) < 0) {
         ctr_spec_free(s);
         return -1;
     }
@@ -477,5 +430,12 @@ int ctr_spec_build(json_t *config, json_t *host_config, json_t *netcfg, json_t *
     if (plan_merge_image(config, image_config, id, err) < 0 ||
         plan_check_host_config(host_config, config, err) < 0)
         return -1;
-    return ctr_spec_parse(config, host_config, netcfg, out, err);
+    if (ctr_spec_parse(config, host_config, netcfg, out, err) < 0)
+        return -1;
+    if (ctr_spec_check_sources(*out, err) < 0) {
+        ctr_spec_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }

@@ -16,14 +16,41 @@
 
 enum ctr_mount_type { CTR_MOUNT_BIND, CTR_MOUNT_VOLUME, CTR_MOUNT_TMPFS };
 
+/* Where a mount was asked for: docker's rules and inspect differ by it. */
+enum ctr_mount_origin {
+    CTR_FROM_BINDS,   /* HostConfig.Binds (-v) */
+    CTR_FROM_MOUNTS,  /* HostConfig.Mounts (--mount) */
+    CTR_FROM_VOLUMES, /* Config.Volumes, the image's VOLUMEs included: anonymous */
+    CTR_FROM_TMPFS    /* HostConfig.Tmpfs (--tmpfs): not in inspect's Mounts */
+};
+
+enum ctr_ro_mode { CTR_RO_DEFAULT, CTR_RO_NONRECURSIVE, CTR_RO_FORCE_RECURSIVE };
+
+/* One entry of the container's filesystem besides the rootfs. A volume's
+ * name for an anonymous one is chosen at create and kept on the record
+ * (ctr_volumes); everything else is here. */
 struct ctr_mount {
     enum ctr_mount_type type;
-    char *source; /* bind: clean absolute host path; volume: its name (NULL: anonymous) */
+    enum ctr_mount_origin origin;
+    char *source; /* bind: clean absolute host path; volume: its name (NULL: anonymous);
+                   * tmpfs: NULL */
     char *target; /* clean absolute path in the container */
     bool readonly;
-    char *mode;        /* -v's options as given ("ro,z"); "" when none (inspect's Mode) */
-    char *propagation; /* "rprivate" unless asked otherwise */
-    char *options;     /* tmpfs: mount options ("size=64m"); else NULL */
+    char *mode;        /* inspect's Mode: -v's options as given ("ro,z"), "z", or "" */
+    char *propagation; /* bind: "rprivate" unless asked otherwise; else "" */
+    /* bind */
+    bool create_source; /* a missing source becomes a directory (-v, CreateMountpoint) */
+    bool nonrecursive;
+    enum ctr_ro_mode ro_mode;
+    /* volume */
+    bool nocopy;
+    char *subpath;     /* NULL: the volume's root */
+    char *driver;      /* NULL: local */
+    char **vol_labels; /* key, value, ... for a volume the mount creates */
+    char **vol_opts;   /* its driver options, key, value, ... */
+    /* tmpfs */
+    unsigned long tmpfs_flags; /* MS_* */
+    char *options;             /* tmpfs: mount data ("size=64m,mode=1777"); else NULL */
 };
 
 enum ctr_restart {
@@ -120,5 +147,18 @@ void ctr_spec_free(struct ctr_spec *s);
 struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s);
 
 const char *ctr_spec_restart_name(enum ctr_restart r);
+
+/* The mounts of a spec (daemon/state/spec_mounts.c), for ctr_spec_parse:
+ * HostConfig.Binds, Mounts and Tmpfs, then Config.Volumes where nothing
+ * else is mounted. */
+int ctr_spec_parse_mounts(struct ctr_spec *s, json_t *config, json_t *host_config,
+                          struct md_error *err);
+/* At create only (a record's sources may have gone since): a Mounts bind's
+ * source must exist unless CreateMountpoint. */
+int ctr_spec_check_sources(const struct ctr_spec *s, struct md_error *err);
+void ctr_mount_free(struct ctr_mount *m);
+void ctr_mount_copy(struct ctr_mount *dst, const struct ctr_mount *src);
+/* "rshared" -> MS_SHARED | MS_REC; rprivate (the namespace's own) -> 0. */
+unsigned long ctr_mount_propagation_flags(const char *name);
 /* A label's value, or NULL. */
 const char *ctr_spec_label(const struct ctr_spec *s, const char *key);

@@ -374,15 +374,21 @@ static void *monitor_thread(void *arg)
 
 /* ---- start ---- */
 
-/* docker creates a missing bind source as a directory (-v /new:/x) */
+/* docker creates a missing bind source as a directory (-v /new:/x); a
+ * --mount bind's must exist (unless BindOptions.CreateMountpoint) */
 static int create_bind_sources(const struct rt_plan *p, struct md_error *err)
 {
-    for (size_t i = 0; i < p->nbinds; i++) {
-        const char *src = p->binds[i].source;
-        if (access(src, F_OK) == 0)
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const struct rt_mount *m = &p->mounts[i];
+        if (m->kind != RT_MOUNT_BIND || access(m->source, F_OK) == 0)
             continue;
-        if (fs_mkdir_p(src, 0755, err) < 0)
-            return md_err_wrap(err, "create bind source %s", src);
+        if (m->must_exist)
+            return md_err(err, MD_EINVAL,
+                          "invalid mount config for type \"bind\": bind source path does not "
+                          "exist: %s",
+                          m->source);
+        if (fs_mkdir_p(m->source, 0755, err) < 0)
+            return md_err_wrap(err, "create bind source %s", m->source);
     }
     return 0;
 }

@@ -247,11 +247,23 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->stop_signal = s->stop_signal;
     for (size_t i = 0; i < s->nmounts; i++) {
         const struct ctr_mount *m = &s->mounts[i];
-        if (m->type != CTR_MOUNT_BIND)
-            continue; /* volumes: ctr_volumes_plan adds theirs */
-        p->binds = xrealloc(p->binds, (p->nbinds + 1) * sizeof *p->binds);
-        p->binds[p->nbinds++] = (struct rt_bind){
-            .source = xstrdup(m->source), .dest = xstrdup(m->target), .readonly = m->readonly};
+        if (m->type == CTR_MOUNT_VOLUME)
+            continue; /* ctr_volumes_plan adds them: it knows their names */
+        p->mounts = xrealloc(p->mounts, (p->nmounts + 1) * sizeof *p->mounts);
+        p->mounts[p->nmounts++] = (struct rt_mount){
+            .kind = m->type == CTR_MOUNT_TMPFS ? RT_MOUNT_TMPFS : RT_MOUNT_BIND,
+            .source = m->type == CTR_MOUNT_BIND ? xstrdup(m->source) : NULL,
+            .dest = xstrdup(m->target),
+            .readonly = m->readonly,
+            .must_exist = m->type == CTR_MOUNT_BIND && !m->create_source,
+            .nonrecursive = m->nonrecursive,
+            .ro_mode = m->ro_mode == CTR_RO_NONRECURSIVE      ? RT_RO_NONRECURSIVE
+                       : m->ro_mode == CTR_RO_FORCE_RECURSIVE ? RT_RO_FORCE_RECURSIVE
+                                                              : RT_RO_RECURSIVE_IF_POSSIBLE,
+            .propagation = ctr_mount_propagation_flags(m->propagation),
+            .flags = m->tmpfs_flags,
+            .data = m->options ? xstrdup(m->options) : NULL,
+        };
     }
     p->ulimits = s->nulimits ? xcalloc(s->nulimits, sizeof *p->ulimits) : NULL;
     for (size_t i = 0; i < s->nulimits; i++)

@@ -52,17 +52,14 @@ create	HostConfig.OomScoreAdj	${C}"HostConfig":{"OomScoreAdj":100}}
 create	HostConfig.PidMode	${C}"HostConfig":{"PidMode":"host"}}
 create	HostConfig.SecurityOpt	${C}"HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}
 create	HostConfig.StorageOpt	${C}"HostConfig":{"StorageOpt":{"size":"1G"}}}
-create	HostConfig.Tmpfs	${C}"HostConfig":{"Tmpfs":{"/x":""}}}
 create	HostConfig.UTSMode	${C}"HostConfig":{"UTSMode":"host"}}
 create	HostConfig.UsernsMode	${C}"HostConfig":{"UsernsMode":"private"}}
 create	HostConfig.ShmSize	${C}"HostConfig":{"ShmSize":1073741824}}
 create	HostConfig.Sysctls	${C}"HostConfig":{"Sysctls":{"net.ipv4.ip_forward":"1"}}}
 create	HostConfig.Runtime	${C}"HostConfig":{"Runtime":"runc"}}
 create	HostConfig.Isolation	${C}"HostConfig":{"Isolation":"hyperv"}}
-create	HostConfig.Mounts.Type	${C}"HostConfig":{"Mounts":[{"Type":"tmpfs","Target":"/y"}]}}
-create	HostConfig.Mounts.BindOptions	${C}"HostConfig":{${M}"BindOptions":{"Propagation":"shared"}}]}}
+create	HostConfig.Mounts.Type	${C}"HostConfig":{"Mounts":[{"Type":"image","Source":"busybox","Target":"/y"}]}}
 create	HostConfig.Mounts.ImageOptions	${C}"HostConfig":{${M}"ImageOptions":{"Subpath":"x"}}]}}
-create	HostConfig.Mounts.TmpfsOptions	${C}"HostConfig":{${M}"TmpfsOptions":{"SizeBytes":1048576}}]}}
 create	HostConfig.Mounts.ClusterOptions	${C}"HostConfig":{${M}"ClusterOptions":{"x":1}}]}}
 create	HostConfig.MaskedPaths	${C}"HostConfig":{"MaskedPaths":["/proc/kcore"]}}
 create	HostConfig.ReadonlyPaths	${C}"HostConfig":{"ReadonlyPaths":["/proc/sys"]}}
@@ -159,8 +156,6 @@ md network rm "cov-$TAG" >/dev/null
 # What users type first. Each fails before anything is made, exit 125 as
 # docker's own refusals do, with the field in the message.
 flags=$(cat <<'EOF'
---tmpfs /x	HostConfig.Tmpfs
---mount type=tmpfs,dst=/x	HostConfig.Mounts.Type=tmpfs
 --dns 1.1.1.1	HostConfig.Dns
 --add-host a:1.2.3.4	HostConfig.ExtraHosts
 --shm-size 1g	HostConfig.ShmSize

@@ -1,6 +1,7 @@
 /* docker's create rules: image defaults merged into Config, HostConfig
  * checks, and the container -> rt_plan translation. */
 #include <check.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,10 +245,10 @@ START_TEST(build_plan_from_spec)
     ck_assert_int_eq(p->limits.nano_cpus, 1500000000);
     ck_assert_int_eq(p->limits.pids_limit, 20);
     /* volumes are the volume module's to resolve: only binds reach the runtime */
-    ck_assert_uint_eq(p->nbinds, 1);
-    ck_assert_str_eq(p->binds[0].source, "/srv/data");
-    ck_assert_str_eq(p->binds[0].dest, "/data");
-    ck_assert(p->binds[0].readonly);
+    ck_assert_uint_eq(p->nmounts, 1);
+    ck_assert_str_eq(p->mounts[0].source, "/srv/data");
+    ck_assert_str_eq(p->mounts[0].dest, "/data");
+    ck_assert(p->mounts[0].readonly);
     ck_assert_uint_eq(p->nulimits, 1);
     ck_assert_int_eq(p->ulimits[0].resource, RLIMIT_NOFILE);
     ck_assert_uint_eq(p->ulimits[0].hard, 2048);
@@ -281,7 +282,9 @@ START_TEST(volume_mount_points_become_binds)
     memcpy(c->id, ID, 65);
     c->name = xstrdup("web");
     c->config = J("{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Hostname\":\"box\"}");
-    c->host_config = J("{\"Binds\":[\"data:/data:ro\",\"/srv:/srv\"]}");
+    c->host_config = J("{\"Binds\":[\"data:/data:ro\",\"/srv:/srv\"],\"Mounts\":[{\"Type\":"
+                       "\"volume\",\"Source\":\"v2\",\"Target\":\"/sub\",\"VolumeOptions\":{"
+                       "\"Subpath\":\"a/b\"}}],\"Tmpfs\":{\"/run\":\"size=1m\"}}");
     c->mount_points =
         J("[{\"Type\":\"volume\",\"Name\":\"data\",\"Destination\":\"/data\",\"RW\":false},"
           "{\"Type\":\"volume\",\"Name\":\"v2\",\"Destination\":\"/sub\",\"RW\":true,"
@@ -293,13 +296,18 @@ START_TEST(volume_mount_points_become_binds)
                   md_err_msg(&err));
     ck_assert_msg(plan_build(c->spec, c->id, layers, &p, &err) == 0, "%s", md_err_msg(&err));
     ctr_volumes_plan(c, p);
-    ck_assert_uint_eq(p->nbinds, 3);
-    ck_assert_str_eq(p->binds[0].source, "/srv");
-    ck_assert_str_eq(p->binds[1].source, "/var/lib/minidock/volumes/data/_data");
-    ck_assert_str_eq(p->binds[1].dest, "/data");
-    ck_assert(p->binds[1].readonly);
-    ck_assert_str_eq(p->binds[2].source, "/var/lib/minidock/volumes/v2/_data/a/b");
-    ck_assert(!p->binds[2].readonly);
+    ck_assert_uint_eq(p->nmounts, 4);
+    ck_assert_str_eq(p->mounts[0].source, "/srv");
+    ck_assert(!p->mounts[0].must_exist); /* -v creates a missing source */
+    ck_assert_int_eq(p->mounts[1].kind, RT_MOUNT_TMPFS);
+    ck_assert_str_eq(p->mounts[1].dest, "/run");
+    ck_assert_str_eq(p->mounts[1].data, "size=1m");
+    ck_assert_uint_eq(p->mounts[1].flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    ck_assert_str_eq(p->mounts[2].source, "/var/lib/minidock/volumes/data/_data");
+    ck_assert_str_eq(p->mounts[2].dest, "/data");
+    ck_assert(p->mounts[2].readonly);
+    ck_assert_str_eq(p->mounts[3].source, "/var/lib/minidock/volumes/v2/_data/a/b");
+    ck_assert(!p->mounts[3].readonly);
     rt_plan_free(p);
     ctr_put(c);
 }

@@ -214,19 +214,20 @@ END_TEST
 START_TEST(refusals_name_the_field)
 {
     const struct schema *c = &schema_container_create;
-    ck_refused(c, "{\"HostConfig\":{\"Tmpfs\":{\"/x\":\"\"}}}",
-               "minidock does not support HostConfig.Tmpfs");
+    ck_refused(c, "{\"HostConfig\":{\"Sysctls\":{\"a\":\"1\"}}}",
+               "minidock does not support HostConfig.Sysctls");
     ck_refused(c, "{\"HostConfig\":{\"PidMode\":\"host\"}}",
                "minidock does not support HostConfig.PidMode=host");
     ck_refused(c, "{\"HostConfig\":{\"networkmode\":\"container:web\"}}",
                "minidock does not support HostConfig.NetworkMode=container:web");
     ck_refused(c, "{\"HostConfig\":{\"SecurityOpt\":[\"label=disable\",\"seccomp=unconfined\"]}}",
                "minidock does not support HostConfig.SecurityOpt=seccomp=unconfined");
-    ck_refused(c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/y\"}]}}",
-               "minidock does not support HostConfig.Mounts.Type=tmpfs");
-    ck_refused(
-        c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"TmpfsOptions\":{\"Mode\":1}}]}}",
-        "minidock does not support HostConfig.Mounts.TmpfsOptions");
+    ck_refused(c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"image\",\"Target\":\"/y\"}]}}",
+               "minidock does not support HostConfig.Mounts.Type=image");
+    ck_refused(c,
+               "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"ImageOptions\":{\"Subpath\":"
+               "\"a\"}}]}}",
+               "minidock does not support HostConfig.Mounts.ImageOptions");
     ck_refused(c, "{\"HostConfig\":{\"Devices\":[{\"PathOnHost\":\"/dev/null\"}]}}",
                "minidock does not support HostConfig.Devices");
     ck_refused(c, "{\"HostConfig\":{\"MemorySwappiness\":60}}",

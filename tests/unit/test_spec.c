@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -236,6 +237,138 @@ START_TEST(bad_requests_get_dockers_messages)
 }
 END_TEST
 
+/* Binds, Mounts, Tmpfs and Config.Volumes: one typed list, in that order,
+ * Config.Volumes only where nothing else is mounted. */
+START_TEST(mounts_from_every_source)
+{
+    struct ctr_spec *s =
+        build("{\"Cmd\":[\"true\"],\"Volumes\":{\"/cache\":{},\"/data\":{}}}",
+              "{\"Binds\":[\"/srv:/data:ro,rshared\",\"vol:/v:nocopy\"],"
+              "\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp/\",\"Target\":\"/b\","
+              "\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"rslave\","
+              "\"NonRecursive\":true,\"ReadOnlyNonRecursive\":true}},"
+              "{\"Type\":\"bind\",\"Source\":\"/nonexistent/x\",\"Target\":\"/c\","
+              "\"BindOptions\":{\"CreateMountpoint\":true}},"
+              "{\"Type\":\"volume\",\"Source\":\"named\",\"Target\":\"/n\","
+              "\"VolumeOptions\":{\"NoCopy\":true,\"Subpath\":\"a/./b\",\"Labels\":{\"k\":\"v\"},"
+              "\"DriverConfig\":{\"Name\":\"local\",\"Options\":{\"type\":\"tmpfs\"}}}},"
+              "{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":{\"SizeBytes\":67108864,"
+              "\"Mode\":1023,\"Options\":[[\"exec\"]]}}],"
+              "\"Tmpfs\":{\"/run\":\"rw,size=64k,uid=5,size=1m\",\"/z\":\"\"}}",
+              NULL);
+    ck_assert_uint_eq(s->nmounts, 9);
+    const struct ctr_mount *m = s->mounts;
+    /* -v bind: its mode for inspect, propagation from the mode */
+    ck_assert_int_eq(m[0].type, CTR_MOUNT_BIND);
+    ck_assert_int_eq(m[0].origin, CTR_FROM_BINDS);
+    ck_assert_str_eq(m[0].propagation, "rshared");
+    ck_assert(m[0].readonly && m[0].create_source);
+    /* -v name: a named volume, nocopy */
+    ck_assert_int_eq(m[1].type, CTR_MOUNT_VOLUME);
+    ck_assert_str_eq(m[1].source, "vol");
+    ck_assert(m[1].nocopy);
+    ck_assert_str_eq(m[1].mode, "nocopy");
+    /* --mount bind with every option */
+    ck_assert_int_eq(m[2].origin, CTR_FROM_MOUNTS);
+    ck_assert_str_eq(m[2].source, "/tmp");
+    ck_assert_str_eq(m[2].propagation, "rslave");
+    ck_assert(m[2].nonrecursive && !m[2].create_source);
+    ck_assert_int_eq(m[2].ro_mode, CTR_RO_NONRECURSIVE);
+    ck_assert_str_eq(m[2].mode, "");
+    /* a missing source with CreateMountpoint is fine */
+    ck_assert(m[3].create_source);
+    /* --mount volume */
+    ck_assert_str_eq(m[4].source, "named");
+    ck_assert_str_eq(m[4].subpath, "a/b");
+    ck_assert(m[4].nocopy);
+    ck_assert_str_eq(m[4].driver, "local");
+    ck_assert_str_eq(m[4].vol_labels[0], "k");
+    ck_assert_str_eq(m[4].vol_opts[1], "tmpfs");
+    ck_assert_str_eq(m[4].mode, "z");
+    /* --mount tmpfs: docker's size with a unit, mode in octal, exec wins */
+    ck_assert_int_eq(m[5].type, CTR_MOUNT_TMPFS);
+    ck_assert_str_eq(m[5].options, "size=64m,mode=1777");
+    ck_assert_uint_eq(m[5].tmpfs_flags, MS_NOSUID | MS_NODEV);
+    /* --tmpfs, sorted by path; the last size wins */
+    ck_assert_int_eq(m[6].origin, CTR_FROM_TMPFS);
+    ck_assert_str_eq(m[6].target, "/run");
+    ck_assert_str_eq(m[6].options, "size=1m,uid=5");
+    ck_assert_uint_eq(m[6].tmpfs_flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    ck_assert_str_eq(m[7].target, "/z");
+    ck_assert_ptr_null(m[7].options);
+    /* Config.Volumes: /data is the bind's, /cache anonymous */
+    ck_assert_int_eq(m[8].origin, CTR_FROM_VOLUMES);
+    ck_assert_str_eq(m[8].target, "/cache");
+    ck_assert_ptr_null(m[8].source);
+
+    struct ctr_spec *c = ctr_spec_copy(s);
+    ck_assert_str_eq(c->mounts[4].vol_opts[1], "tmpfs");
+    ck_assert_ptr_ne(c->mounts[4].vol_opts, s->mounts[4].vol_opts);
+    ck_assert_str_eq(c->mounts[6].options, "size=1m,uid=5");
+    ctr_spec_free(c);
+    ctr_spec_free(s);
+}
+END_TEST
+
+START_TEST(bad_mounts_get_dockers_messages)
+{
+    const char *cmd = "{\"Cmd\":[\"true\"]}";
+    static const char *const cases[][2] = {
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/nonexistent/x\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"bind\": bind source path does not exist: "
+         "/nonexistent/x"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"bind\": field Source must not be empty"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\"}]}",
+         "invalid mount config for type \"bind\": field Target must not be empty"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"x\"}]}",
+         "invalid mount config for type \"bind\": invalid mount path: 'x' mount path must be "
+         "absolute"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/\"}]}",
+         "invalid mount config for type \"bind\": invalid specification: destination can't be "
+         "'/'"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/x\","
+         "\"BindOptions\":{\"Propagation\":\"sideways\"}}]}",
+         "invalid mount config for type \"bind\": invalid propagation mode: sideways"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/x\","
+         "\"BindOptions\":{\"ReadOnlyNonRecursive\":true}}]}",
+         "option ReadOnlyNonRecursive requires ReadOnly"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/x\","
+         "\"VolumeOptions\":{\"NoCopy\":true}}]}",
+         "invalid mount config for type \"bind\": field VolumeOptions must not be specified"},
+        {"{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x\",\"ReadOnly\":true}]}",
+         "invalid mount config for type \"volume\": must not set ReadOnly mode when using "
+         "anonymous volumes"},
+        {"{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/x\","
+         "\"VolumeOptions\":{\"Subpath\":\"../up\"}}]}",
+         "invalid mount config for type \"volume\": subpath must be a relative path within the "
+         "volume"},
+        {"{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x\","
+         "\"BindOptions\":{\"Propagation\":\"shared\"}}]}",
+         "invalid mount config for type \"volume\": field BindOptions must not be specified"},
+        {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Source\":\"/tmp\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"tmpfs\": field Source must not be specified"},
+        {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/x\","
+         "\"TmpfsOptions\":{\"Options\":[[\"nosuid\"]]}}]}",
+         "invalid mount config for type \"tmpfs\": invalid option: nosuid"},
+        {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/x\","
+         "\"TmpfsOptions\":{\"Options\":[[\"exec\",\"a\",\"b\"]]}}]}",
+         "invalid mount config for type \"tmpfs\": invalid option array length"},
+        {"{\"Mounts\":[{\"Type\":\"nfs\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"nfs\": mount type unknown"},
+        {"{\"Tmpfs\":{\"/x\":\"size=64m,bogus\"}}", "invalid tmpfs option [\"bogus\"]"},
+        {"{\"Tmpfs\":{\"/x\":\"size=lots\"}}", "invalid tmpfs option [\"size\" \"lots\"]"},
+        {"{\"Tmpfs\":{\"x\":\"\"}}", "invalid mount path: 'x' mount path must be absolute"},
+        {"{\"Tmpfs\":{\"/\":\"\"}}", "invalid specification: destination can't be '/'"},
+        {"{\"Binds\":[\"/tmp:/x\"],\"Tmpfs\":{\"/x\":\"\"}}", "Duplicate mount point: /x"},
+        {"{\"Binds\":[\"/tmp:/x\"],\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x/\"}]}",
+         "Duplicate mount point: /x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_str_eq(error_of(cmd, cases[i][0]), cases[i][1]);
+}
+END_TEST
+
 /* A record as the previous version wrote it (no field of the spec's own):
  * the daemon must still load it, parse its spec, and keep it running. */
 START_TEST(record_of_previous_version_loads)
@@ -296,6 +429,8 @@ int main(void)
     tcase_add_test(tc, defaults_of_a_bare_request);
     tcase_add_test(tc, bad_requests_get_dockers_messages);
     tcase_add_test(tc, record_of_previous_version_loads);
+    tcase_add_test(tc, mounts_from_every_source);
+    tcase_add_test(tc, bad_mounts_get_dockers_messages);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
