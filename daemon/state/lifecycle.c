@@ -309,6 +309,7 @@ static void handle_exit(struct container *c)
     }
     /* The state changes first, so ps and inspect are right at once; the
      * cleanup can take a moment (a zombie shim whose reaper is slow). */
+    health_stop(c); /* moby: stopped with the container, restarted with it */
     cstore_lock();
     if (c->watch_fd >= 0) {
         close(c->watch_fd);
@@ -492,6 +493,7 @@ static int start_locked(struct container *c, struct md_error *err)
     md_err_clear(err);
     emit(c, "start", NULL);
     watch_add(c);
+    health_init(c);
     return 0;
 }
 
@@ -690,6 +692,7 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
         cstore_unlock();
         ctr_save_state(c, err);
         md_err_clear(err);
+        health_update(c); /* no probes while paused */
         emit(c, pause ? "pause" : "unpause", NULL);
     }
     pthread_mutex_unlock(&c->op_lock);
@@ -831,6 +834,7 @@ static void restore_one(struct container *c)
             cstore_unlock();
             log_info("container %.12s (%s) is still running (pid %d)", c->id, c->name, st.pid);
             watch_add(c);
+            health_init(c); /* moby resets a restored container's health too */
             return;
         }
     }
