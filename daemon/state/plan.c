@@ -78,16 +78,21 @@ static void merge_healthcheck(json_t *config, json_t *image_hc)
         json_object_set_new(config, "Healthcheck", json_deep_copy(image_hc));
         return;
     }
+    /* rebuilt in HealthConfig's order, as docker's inspect prints it */
     static const char *const fields[] = {"Test",        "Interval",      "Timeout",
                                          "StartPeriod", "StartInterval", "Retries"};
+    json_t *merged = json_object();
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         json_t *v = json_object_get(hc, fields[i]);
         bool empty = !v || json_is_null(v) || (json_is_array(v) && !json_array_size(v)) ||
                      (json_is_integer(v) && !json_integer_value(v));
         json_t *iv = json_object_get(image_hc, fields[i]);
-        if (empty && iv)
-            json_object_set(hc, fields[i], iv);
+        if (empty)
+            v = iv; /* omitempty in moby's struct: a zero is not shown */
+        if (v && !json_is_null(v))
+            json_object_set(merged, fields[i], v);
     }
+    json_object_set_new(config, "Healthcheck", merged);
 }
 
 int plan_merge_image(json_t *config, json_t *image_config, const char *id, struct md_error *err)
