@@ -683,6 +683,10 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
     else if (!pause && c->status != CTR_PAUSED)
         r = md_err(err, MD_EINTERNAL, "Container %s is not paused", c->id);
     cstore_unlock();
+    /* no probes while paused: stopped before the freeze, which would
+     * hold a running probe's process where SIGKILL cannot end it (v1) */
+    if (r == 0 && pause)
+        health_stop(c);
     if (r == 0)
         r = rt_freeze(c->id, md_cfg.cgroup_parent, pause, err);
     if (r == 0) {
@@ -692,9 +696,9 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
         cstore_unlock();
         ctr_save_state(c, err);
         md_err_clear(err);
-        health_update(c); /* no probes while paused */
         emit(c, pause ? "pause" : "unpause", NULL);
     }
+    health_update(c); /* probing again after unpause, or a failed pause */
     pthread_mutex_unlock(&c->op_lock);
     return r;
 }
