@@ -352,12 +352,17 @@ static void *monitor(void *arg)
         if (r.exit_code != 0)
             log_debug("health check for container %.12s: exit %d", c->id, r.exit_code);
         cstore_lock();
+        /* a probe that failed because the container was exiting is not
+         * the container's health (moby drops a result once stopped) */
+        bool live = c->status == CTR_RUNNING && !c->exiting;
         bool changed = false;
-        if (c->health)
+        if (c->health && live)
             changed = health_apply(c->health, &r, c->started_ns, hc->start_period, hc->retries);
         const char *now = c->health ? status_names[c->health->status] : NULL;
         cstore_unlock();
         result_clear(&r);
+        if (!live)
+            continue; /* health_stop ends this monitor next */
         struct md_error err = {0};
         if (ctr_save_state(c, &err) < 0)
             log_warn("%s", md_err_msg(&err));
@@ -385,11 +390,13 @@ void health_update(struct container *c)
 {
     if (!ctr_spec_has_probe(c->spec))
         return;
+    struct health_mon *old = NULL;
+    /* the state is read under mon_lock: an exit sets it before its
+     * health_stop, so a monitor started here is stopped there */
+    pthread_mutex_lock(&mon_lock);
     cstore_lock();
     bool want = c->status == CTR_RUNNING && !c->exiting && !c->removed && c->health;
     cstore_unlock();
-    struct health_mon *old = NULL;
-    pthread_mutex_lock(&mon_lock);
     if (want && !c->health_mon) {
         struct health_mon *m = xcalloc(1, sizeof *m);
         m->c = c;

@@ -309,7 +309,6 @@ static void handle_exit(struct container *c)
     }
     /* The state changes first, so ps and inspect are right at once; the
      * cleanup can take a moment (a zombie shim whose reaper is slow). */
-    health_stop(c); /* moby: stopped with the container, restarted with it */
     cstore_lock();
     if (c->watch_fd >= 0) {
         close(c->watch_fd);
@@ -323,6 +322,8 @@ static void handle_exit(struct container *c)
     c->shim_pid = 0;
     c->exiting = true;
     cstore_unlock();
+    /* after the status: a health_update racing with this exit sees it */
+    health_stop(c);
     bool cleaned = rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) == 0;
     if (!cleaned) {
         log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
