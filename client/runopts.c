@@ -15,6 +15,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,6 +103,31 @@ static int int_flag(const char *arg, const char *flag, int64_t *out)
     return 0;
 }
 
+/* pflag's DurationVar: Go's time.ParseDuration and its messages */
+static int duration_flag(const char *arg, const char *flag, int64_t *out)
+{
+    if (parse_go_duration(arg, out) == 0)
+        return 0;
+    const char *p = arg + (*arg == '-' || *arg == '+');
+    while (isdigit((unsigned char)*p) || *p == '.')
+        p++;
+    _cleanup_free_ char *why = NULL;
+    if (p > arg && !*p) {
+        why = xasprintf("time: missing unit in duration \"%s\"", arg);
+    } else if (p > arg && isalpha((unsigned char)*p)) {
+        size_t n = strcspn(p, "0123456789.");
+        static const char *const units[] = {"ns", "us", "ms", "s", "m", "h"};
+        bool known = false;
+        for (size_t i = 0; i < 6; i++)
+            known |= strlen(units[i]) == n && !strncmp(p, units[i], n);
+        if (!known)
+            why = xasprintf("time: unknown unit \"%.*s\" in duration \"%s\"", (int)n, p, arg);
+    }
+    if (!why)
+        why = xasprintf("time: invalid duration \"%s\"", arg);
+    return bad_value(arg, flag, why);
+}
+
 /* opts.NanoCPUs.Set: a rational number, at most nanosecond precision */
 static int cpus_flag(const char *arg, int64_t *out)
 {
@@ -187,6 +213,13 @@ enum {
     O_LOG_OPT,
     O_MOUNT,
     O_TMPFS,
+    O_HEALTH_CMD,
+    O_HEALTH_INTERVAL,
+    O_HEALTH_TIMEOUT,
+    O_HEALTH_RETRIES,
+    O_HEALTH_START_PERIOD,
+    O_HEALTH_START_INTERVAL,
+    O_NO_HEALTHCHECK,
 };
 
 static const struct option create_longopts[] = {
@@ -230,6 +263,13 @@ static const struct option create_longopts[] = {
     {"log-driver", required_argument, 0, O_LOG_DRIVER},
     {"log-opt", required_argument, 0, O_LOG_OPT},
     {"quiet", no_argument, 0, 'q'},
+    {"health-cmd", required_argument, 0, O_HEALTH_CMD},
+    {"health-interval", required_argument, 0, O_HEALTH_INTERVAL},
+    {"health-timeout", required_argument, 0, O_HEALTH_TIMEOUT},
+    {"health-retries", required_argument, 0, O_HEALTH_RETRIES},
+    {"health-start-period", required_argument, 0, O_HEALTH_START_PERIOD},
+    {"health-start-interval", required_argument, 0, O_HEALTH_START_INTERVAL},
+    {"no-healthcheck", optional_argument, 0, O_NO_HEALTHCHECK},
     /* run only (checked below) */
     {"detach-keys", required_argument, 0, O_DETACH_KEYS},
     {"sig-proxy", optional_argument, 0, O_SIG_PROXY},
@@ -398,6 +438,27 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
         case O_STOP_SIGNAL:
             o->stop_signal = optarg;
             break;
+        case O_HEALTH_CMD:
+            o->health_cmd = optarg;
+            break;
+        case O_HEALTH_INTERVAL:
+            r = duration_flag(optarg, "--health-interval", &o->health_interval);
+            break;
+        case O_HEALTH_TIMEOUT:
+            r = duration_flag(optarg, "--health-timeout", &o->health_timeout);
+            break;
+        case O_HEALTH_START_PERIOD:
+            r = duration_flag(optarg, "--health-start-period", &o->health_start_period);
+            break;
+        case O_HEALTH_START_INTERVAL:
+            r = duration_flag(optarg, "--health-start-interval", &o->health_start_interval);
+            break;
+        case O_HEALTH_RETRIES:
+            r = int_flag(optarg, "--health-retries", &o->health_retries);
+            break;
+        case O_NO_HEALTHCHECK:
+            r = bool_flag(optarg, "--no-healthcheck", &o->no_healthcheck);
+            break;
         case O_STOP_TIMEOUT:
             o->stop_timeout_set = true;
             r = int_flag(optarg, "--stop-timeout", &o->stop_timeout);
@@ -529,6 +590,50 @@ static json_t *empty_endpoint(void)
 
 /* runconfig parse(): the create body, field for field in docker's order.
  * Returns NULL after printing docker's message (exit 125) on bad input. */
+/* The CLI's Healthcheck (opts.go): NONE for --no-healthcheck, else the
+ * --health-* values when any is set; *out stays NULL without either. */
+static int health_config(const struct create_opts *o, json_t **out)
+{
+    bool any = (o->health_cmd && *o->health_cmd) || o->health_interval || o->health_timeout ||
+               o->health_start_period || o->health_retries || o->health_start_interval;
+    if (o->no_healthcheck) {
+        if (any)
+            return with_help(125, "--no-healthcheck conflicts with --health-* options"), -1;
+        *out = json_pack("{s:[s]}", "Test", "NONE");
+        return 0;
+    }
+    if (!any)
+        return 0;
+    static const struct {
+        const char *flag;
+        size_t off;
+    } negs[] = {
+        {"--health-interval", offsetof(struct create_opts, health_interval)},
+        {"--health-timeout", offsetof(struct create_opts, health_timeout)},
+        {"--health-retries", offsetof(struct create_opts, health_retries)},
+        {"--health-start-period", offsetof(struct create_opts, health_start_period)},
+        {"--health-start-interval", offsetof(struct create_opts, health_start_interval)},
+    };
+    for (size_t i = 0; i < sizeof negs / sizeof *negs; i++)
+        if (*(const int64_t *)((const char *)o + negs[i].off) < 0)
+            return with_help(125, "%s cannot be negative", negs[i].flag), -1;
+    json_t *h = json_object();
+    if (o->health_cmd && *o->health_cmd)
+        json_object_set_new(h, "Test", json_pack("[s,s]", "CMD-SHELL", o->health_cmd));
+    if (o->health_interval)
+        json_object_set_new(h, "Interval", json_integer(o->health_interval));
+    if (o->health_timeout)
+        json_object_set_new(h, "Timeout", json_integer(o->health_timeout));
+    if (o->health_start_period)
+        json_object_set_new(h, "StartPeriod", json_integer(o->health_start_period));
+    if (o->health_start_interval)
+        json_object_set_new(h, "StartInterval", json_integer(o->health_start_interval));
+    if (o->health_retries)
+        json_object_set_new(h, "Retries", json_integer(o->health_retries));
+    *out = h;
+    return 0;
+}
+
 json_t *create_body(struct create_opts *o, int *code)
 {
     *code = 125;
@@ -688,6 +793,13 @@ json_t *create_body(struct create_opts *o, int *code)
         return NULL;
     }
 
+    json_t *health = NULL;
+    if (health_config(o, &health) < 0) {
+        json_decref(log_cfg);
+        json_decref(labels);
+        return NULL;
+    }
+
     json_t *body = json_object();
     json_object_set_new(body, "Hostname", json_string(o->hostname ? o->hostname : ""));
     json_object_set_new(body, "Domainname", json_string(""));
@@ -702,6 +814,8 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(body, "StdinOnce", json_boolean(o->interactive && a_in));
     json_object_set_new(body, "Env", strv_or_null(env));
     json_object_set_new(body, "Cmd", strv_or_null(*o->args ? o->args : NULL));
+    if (health)
+        json_object_set_new(body, "Healthcheck", health);
     json_object_set_new(body, "Image", json_string(o->image));
     json_object_set(body, "Volumes", volumes);
     json_object_set_new(body, "WorkingDir", json_string(o->workdir ? o->workdir : ""));

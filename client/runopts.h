@@ -14,6 +14,10 @@ struct create_opts {
     bool run; /* docker run (else create) */
     bool detach, interactive, tty, rm, publish_all, privileged, read_only, sig_proxy, quiet;
     bool init_set, init, stop_timeout_set, entrypoint_set;
+    bool no_healthcheck;
+    const char *health_cmd;
+    int64_t health_interval, health_timeout, health_start_period, health_start_interval;
+    int64_t health_retries;
     const char *name, *workdir, *user, *hostname, *entrypoint, *network, *restart;
     const char *stop_signal, *detach_keys, *pull, *log_driver;
     char **log_opts;

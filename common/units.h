@@ -19,3 +19,6 @@ int parse_nano_cpus(const char *s, int64_t *out);
 /* Go's time.ParseDuration: "10s", "1m30s", "1.5h", "500ms", "1us", "-2m",
  * "0". 0 on success, -1 on error (missing unit, unknown unit, overflow). */
 int parse_go_duration(const char *s, int64_t *ns);
+/* Go's time.Duration.String: "30s", "1.5s", "500ms", "1m30s", "2h0m0s",
+ * "0s". Malloc'd. */
+char *go_duration_string(int64_t ns);

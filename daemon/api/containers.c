@@ -255,6 +255,12 @@ static bool m_ancestor(const struct container *c, const char *v)
     return !strncmp(v, c->image_ref, n) && !strcmp(v + n, ":latest");
 }
 
+/* moby's view: "none" for a container that never had a healthcheck */
+static bool m_health(const struct container *c, const char *v)
+{
+    return !strcmp(c->health ? health_status_name(c->health->status) : "none", v);
+}
+
 static bool m_network(const struct container *c, const char *v)
 {
     json_t *nets = json_object_get(c->net_settings, "Networks");
@@ -282,6 +288,14 @@ static void list(struct api_req *r)
         if (!valid) {
             api_reply_msg(r, 400, "invalid filter 'status=%s'", *s);
             filters_free(f); /* *s lives in f */
+            return;
+        }
+    }
+    for (char **h = filters_get(f, "health"); h && *h; h++) {
+        if (strcmp(*h, "starting") && strcmp(*h, "healthy") && strcmp(*h, "unhealthy") &&
+            strcmp(*h, "none")) {
+            api_reply_msg(r, 400, "Unrecognised filter value for health: %s", *h);
+            filters_free(f);
             return;
         }
     }
@@ -325,6 +339,7 @@ static void list(struct api_req *r)
             !any_match(filters_get(f, "exited"), m_exited, c) ||
             !any_match(filters_get(f, "ancestor"), m_ancestor, c) ||
             !any_match(filters_get(f, "network"), m_network, c) ||
+            !any_match(filters_get(f, "health"), m_health, c) ||
             !filters_match_label(f, json_object_get(c->config, "Labels")))
             continue;
         if (limit > 0 && (long long)count >= limit)
@@ -364,6 +379,8 @@ json_t *ctr_inspect_json(const struct container *c)
     json_object_set_new(state, "Error", json_string(c->error ? c->error : ""));
     json_object_set_new(state, "StartedAt", json_string(started));
     json_object_set_new(state, "FinishedAt", json_string(finished));
+    if (c->health)
+        json_object_set_new(state, "Health", health_to_json(c->health));
 
     json_t *j = json_object();
     json_object_set_new(j, "Id", json_string(c->id));

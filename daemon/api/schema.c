@@ -30,13 +30,13 @@
 
 static const struct schema_field health_fields[] = {
     {"Test", SK_STRINGS, "[]string", NULL,
-     ONLY("minidock runs no health checks; NONE (--no-healthcheck) is what it does anyway",
-          "NONE")},
-    {"Interval", SK_INT, "time.Duration", NULL, REFUSED},
-    {"Timeout", SK_INT, "time.Duration", NULL, REFUSED},
-    {"StartPeriod", SK_INT, "time.Duration", NULL, REFUSED},
-    {"StartInterval", SK_INT, "time.Duration", NULL, REFUSED},
-    {"Retries", SK_INT, "int", NULL, REFUSED},
+     APPLIED("CMD argv or CMD-SHELL under /bin/sh -c, run as an exec; NONE: off; the image's "
+             "when empty")},
+    {"Interval", SK_INT, "time.Duration", NULL, APPLIED("0: 30s; else at least 1ms")},
+    {"Timeout", SK_INT, "time.Duration", NULL, APPLIED("0: 30s; a probe past it is killed")},
+    {"StartPeriod", SK_INT, "time.Duration", NULL, APPLIED("failures inside it do not count")},
+    {"StartInterval", SK_INT, "time.Duration", NULL, APPLIED("0: 5s, while starting")},
+    {"Retries", SK_INT, "int", NULL, APPLIED("0: 3; negative refused")},
     END,
 };
 static const struct schema health_config = {"HealthConfig", "container.HealthConfig", health_fields,

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "daemon/state/ctr_spec.h"
+#include "daemon/state/health.h"
 
 enum ctr_status {
     CTR_CREATED,
@@ -52,6 +53,8 @@ struct container {
     int restart_count;
     bool manual_stop; /* stopped by a user: unless-stopped stays down */
     bool has_run;     /* started at least once (restart policies, ps) */
+    /* State.Health; NULL: never had a probe */
+    struct ctr_health *health;
 
     /* in memory only */
     int refs;
@@ -65,6 +68,8 @@ struct container {
     int net_busy;       /* network connects/disconnects of a running one in flight */
     int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
+    /* its healthcheck monitor while one runs (state/health.c) */
+    struct health_mon *health_mon;
     pthread_mutex_t op_lock;
 };
 

@@ -327,6 +327,44 @@ static int parse_log(struct ctr_spec *s, json_t *hc, struct md_error *err)
 
 /* ---- process ---- */
 
+/* moby's validateHealthCheck, in its order and words (MinimumDuration is
+ * 1ms; 0 means the default). */
+static int parse_healthcheck(struct ctr_spec *s, json_t *hcheck, struct md_error *err)
+{
+    if (!json_is_object(hcheck))
+        return 0;
+    static const struct {
+        const char *key, *name;
+        size_t off;
+    } durations[] = {
+        {"Interval", "Interval", offsetof(struct ctr_healthcheck, interval)},
+        {"Timeout", "Timeout", offsetof(struct ctr_healthcheck, timeout)},
+        {"StartPeriod", "StartPeriod", offsetof(struct ctr_healthcheck, start_period)},
+        {"StartInterval", "StartInterval", offsetof(struct ctr_healthcheck, start_interval)},
+    };
+    struct ctr_healthcheck h = {.retries = (int)num(hcheck, "Retries")};
+    for (size_t i = 0; i < NELEM(durations); i++) {
+        int64_t v = num(hcheck, durations[i].key);
+        if (v != 0 && v < 1000000)
+            return md_err(err, MD_EINVAL, "%s in Healthcheck cannot be less than 1ms",
+                          durations[i].name);
+        *(int64_t *)((char *)&h + durations[i].off) = v;
+        if (i == 1 && h.retries < 0) /* moby checks Retries after Timeout */
+            return md_err(err, MD_EINVAL, "Retries in Healthcheck cannot be negative");
+    }
+    h.test = json_to_strv(json_object_get(hcheck, "Test"));
+    s->healthcheck = dup_mem(&h, sizeof h);
+    return 0;
+}
+
+bool ctr_spec_has_probe(const struct ctr_spec *s)
+{
+    const struct ctr_healthcheck *h = s->healthcheck;
+    return h && h->test && h->test[0] &&
+           ((!strcmp(h->test[0], "CMD") && h->test[1]) ||
+            (!strcmp(h->test[0], "CMD-SHELL") && h->test[1]));
+}
+
 static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_error *err)
 {
     s->argv = plan_argv(cfg);
@@ -359,18 +397,7 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
         s->console_h = (uint16_t)json_integer_value(json_array_get(cs, 0));
         s->console_w = (uint16_t)json_integer_value(json_array_get(cs, 1));
     }
-    json_t *hcheck = json_object_get(cfg, "Healthcheck");
-    if (json_is_object(hcheck)) {
-        s->healthcheck = xcalloc(1, sizeof *s->healthcheck);
-        *s->healthcheck = (struct ctr_healthcheck){
-            .test = json_to_strv(json_object_get(hcheck, "Test")),
-            .interval = num(hcheck, "Interval"),
-            .timeout = num(hcheck, "Timeout"),
-            .start_period = num(hcheck, "StartPeriod"),
-            .start_interval = num(hcheck, "StartInterval"),
-            .retries = (int)num(hcheck, "Retries"),
-        };
-    }
+    return parse_healthcheck(s, json_object_get(cfg, "Healthcheck"), err);
     return 0;
 }
 

@@ -66,8 +66,9 @@ struct ctr_ulimit {
     int64_t soft, hard;
 };
 
-/* Config.Healthcheck, kept typed although nothing runs it yet. Durations in
- * nanoseconds, 0 = docker's default. test NULL: inherit; ["NONE"]: off. */
+/* Config.Healthcheck after the image merge (state/health.c runs it).
+ * Durations in nanoseconds, 0 = docker's default; retries 0 = 3.
+ * test: ["CMD", argv...], ["CMD-SHELL", "cmd"], ["NONE"] (off), or NULL. */
 struct ctr_healthcheck {
     char **test;
     int64_t interval, timeout, start_period, start_interval;
@@ -146,6 +147,8 @@ int ctr_spec_parse(json_t *config, json_t *host_config, json_t *netcfg, struct c
 void ctr_spec_free(struct ctr_spec *s);
 struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s);
 
+/* A healthcheck that runs a probe: CMD or CMD-SHELL with a command. */
+bool ctr_spec_has_probe(const struct ctr_spec *s);
 const char *ctr_spec_restart_name(enum ctr_restart r);
 
 /* The mounts of a spec (daemon/state/spec_mounts.c), for ctr_spec_parse:

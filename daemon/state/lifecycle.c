@@ -322,6 +322,8 @@ static void handle_exit(struct container *c)
     c->shim_pid = 0;
     c->exiting = true;
     cstore_unlock();
+    /* after the status: a health_update racing with this exit sees it */
+    health_stop(c);
     bool cleaned = rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) == 0;
     if (!cleaned) {
         log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
@@ -498,6 +500,7 @@ static int start_locked(struct container *c, struct md_error *err)
     md_err_clear(err);
     ctr_emit(c, "start", NULL);
     watch_add(c);
+    health_init(c);
     return 0;
 }
 
@@ -687,6 +690,10 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
     else if (!pause && c->status != CTR_PAUSED)
         r = md_err(err, MD_EINTERNAL, "Container %s is not paused", c->id);
     cstore_unlock();
+    /* no probes while paused: stopped before the freeze, which would
+     * hold a running probe's process where SIGKILL cannot end it (v1) */
+    if (r == 0 && pause)
+        health_stop(c);
     if (r == 0)
         r = rt_freeze(c->id, md_cfg.cgroup_parent, pause, err);
     if (r == 0) {
@@ -698,6 +705,7 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
         md_err_clear(err);
         ctr_emit(c, pause ? "pause" : "unpause", NULL);
     }
+    health_update(c); /* probing again after unpause, or a failed pause */
     pthread_mutex_unlock(&c->op_lock);
     return r;
 }
@@ -837,6 +845,7 @@ static void restore_one(struct container *c)
             cstore_unlock();
             log_info("container %.12s (%s) is still running (pid %d)", c->id, c->name, st.pid);
             watch_add(c);
+            health_init(c); /* moby resets a restored container's health too */
             return;
         }
     }

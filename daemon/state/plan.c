@@ -67,6 +67,34 @@ static void default_string(json_t *config, json_t *image_config, const char *key
         json_object_set_new(config, key, json_string(img));
 }
 
+/* moby's merge: no Healthcheck in the request takes the image's whole; one
+ * given takes the image's value for each field it leaves empty or zero. */
+static void merge_healthcheck(json_t *config, json_t *image_hc)
+{
+    if (!json_is_object(image_hc))
+        return;
+    json_t *hc = json_object_get(config, "Healthcheck");
+    if (!json_is_object(hc)) {
+        json_object_set_new(config, "Healthcheck", json_deep_copy(image_hc));
+        return;
+    }
+    /* rebuilt in HealthConfig's order, as docker's inspect prints it */
+    static const char *const fields[] = {"Test",        "Interval",      "Timeout",
+                                         "StartPeriod", "StartInterval", "Retries"};
+    json_t *merged = json_object();
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        json_t *v = json_object_get(hc, fields[i]);
+        bool empty = !v || json_is_null(v) || (json_is_array(v) && !json_array_size(v)) ||
+                     (json_is_integer(v) && !json_integer_value(v));
+        json_t *iv = json_object_get(image_hc, fields[i]);
+        if (empty)
+            v = iv; /* omitempty in moby's struct: a zero is not shown */
+        if (v && !json_is_null(v))
+            json_object_set(merged, fields[i], v);
+    }
+    json_object_set_new(config, "Healthcheck", merged);
+}
+
 int plan_merge_image(json_t *config, json_t *image_config, const char *id, struct md_error *err)
 {
     if (!json_is_object(image_config))
@@ -105,6 +133,7 @@ int plan_merge_image(json_t *config, json_t *image_config, const char *id, struc
         default_string(config, image_config, "WorkingDir");
         default_string(config, image_config, "User");
         default_string(config, image_config, "StopSignal");
+        merge_healthcheck(config, json_object_get(image_config, "Healthcheck"));
     }
     if (!is_set(json_object_get(config, "Env")))
         json_object_set_new(config, "Env", json_array());

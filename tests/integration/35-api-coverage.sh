@@ -25,12 +25,6 @@ M='"Mounts":[{"Type":"volume","Target":"/v",'
 E='"NetworkingConfig":{"EndpointsConfig":{"bridge":'
 cases=$(cat <<EOF
 create	Config.Domainname	${C}"Domainname":"example.org"}
-create	Config.Healthcheck.Test	${C}"Healthcheck":{"Test":["CMD-SHELL","true"]}}
-create	Config.Healthcheck.Interval	${C}"Healthcheck":{"Interval":1000000000}}
-create	Config.Healthcheck.Timeout	${C}"Healthcheck":{"Timeout":1000000000}}
-create	Config.Healthcheck.StartPeriod	${C}"Healthcheck":{"StartPeriod":1000000000}}
-create	Config.Healthcheck.StartInterval	${C}"Healthcheck":{"StartInterval":1000000000}}
-create	Config.Healthcheck.Retries	${C}"Healthcheck":{"Retries":3}}
 create	Config.NetworkDisabled	${C}"NetworkDisabled":true}
 create	Config.MacAddress	${C}"MacAddress":"02:42:ac:11:00:09"}
 create	Config.OnBuild	${C}"OnBuild":["RUN true"]}
@@ -164,7 +158,6 @@ flags=$(cat <<'EOF'
 --security-opt seccomp=unconfined	HostConfig.SecurityOpt=seccomp=unconfined
 --pid host	HostConfig.PidMode=host
 --ipc host	HostConfig.IpcMode=host
---health-cmd true	Config.Healthcheck.Test=CMD-SHELL
 EOF
 )
 # minidock's own client has none of these flags yet: it refuses them as

@@ -261,6 +261,32 @@ START_TEST(test_parse_go_duration)
     check_dur_bad("99999999999999999999h");
 }
 END_TEST
+START_TEST(test_go_duration_string)
+{
+    static const struct {
+        int64_t ns;
+        const char *want;
+    } cases[] = {
+        {0, "0s"},
+        {1, "1ns"},
+        {1100, "1.1\xc2\xb5s"},
+        {2200 * US, "2.2ms"},
+        {300 * MS, "300ms"},
+        {30 * SEC, "30s"},
+        {3 * SEC + 500 * MS, "3.5s"},
+        {90 * SEC, "1m30s"},
+        {2 * HR, "2h0m0s"},
+        {HR + 2 * MIN + 3 * SEC + 4 * MS, "1h2m3.004s"},
+        {-5 * SEC, "-5s"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = go_duration_string(cases[i].ns);
+        ck_assert_str_eq(got, cases[i].want);
+        free(got);
+    }
+}
+END_TEST
+
 
 static Suite *units_suite(void)
 {
@@ -271,6 +297,7 @@ static Suite *units_suite(void)
     tcase_add_test(tc, test_parse_ram_size);
     tcase_add_test(tc, test_parse_nano_cpus);
     tcase_add_test(tc, test_parse_go_duration);
+    tcase_add_test(tc, test_go_duration_string);
     suite_add_tcase(s, tc);
     return s;
 }

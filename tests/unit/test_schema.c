@@ -234,8 +234,6 @@ START_TEST(refusals_name_the_field)
                "minidock does not support HostConfig.MemorySwappiness");
     ck_refused(c, "{\"Domainname\":\"example.org\"}",
                "minidock does not support Config.Domainname");
-    ck_refused(c, "{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"true\"]}}",
-               "minidock does not support Config.Healthcheck.Test=CMD-SHELL");
     ck_refused(c, "{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Links\":[\"a:b\"]}}}}",
                "minidock does not support NetworkingConfig.EndpointsConfig.Links");
     ck_refused(&schema_network_create, "{\"Name\":\"n\",\"EnableIPv4\":false}",

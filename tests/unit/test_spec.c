@@ -310,6 +310,53 @@ START_TEST(mounts_from_every_source)
 }
 END_TEST
 
+START_TEST(healthcheck_checked_and_merged_as_docker)
+{
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Interval\":999999}}", "{}"),
+                     "Interval in Healthcheck cannot be less than 1ms");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Interval\":1000000}}", "{}"),
+                     "ok");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Timeout\":5}}", "{}"),
+                     "Timeout in Healthcheck cannot be less than 1ms");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Retries\":-1,"
+                              "\"StartPeriod\":5}}",
+                              "{}"),
+                     "Retries in Healthcheck cannot be negative");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"StartPeriod\":5}}", "{}"),
+                     "StartPeriod in Healthcheck cannot be less than 1ms");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"StartInterval\":-3}}", "{}"),
+                     "StartInterval in Healthcheck cannot be less than 1ms");
+
+    /* the image's check, field by field under the request's */
+    _cleanup_json_ json_t *img = J("{\"Cmd\":[\"sh\"],\"Healthcheck\":{\"Test\":[\"CMD\",\"a\"],"
+                                   "\"Interval\":2000000000,\"Retries\":7}}");
+    _cleanup_json_ json_t *cfg2 = J("{\"Healthcheck\":{\"Interval\":0,\"Timeout\":3000000}}");
+    _cleanup_json_ json_t *hcj = J("{}");
+    struct ctr_spec *s = NULL;
+    struct md_error err = {0};
+    ck_assert_int_eq(ctr_spec_build(cfg2, hcj, NULL, img, ID, &s, &err), 0);
+    ck_assert_str_eq(s->healthcheck->test[0], "CMD");
+    ck_assert_str_eq(s->healthcheck->test[1], "a");
+    ck_assert_int_eq(s->healthcheck->interval, 2000000000);
+    ck_assert_int_eq(s->healthcheck->timeout, 3000000);
+    ck_assert_int_eq(s->healthcheck->retries, 7);
+    ck_assert(ctr_spec_has_probe(s));
+    ctr_spec_free(s);
+    /* NONE from the request turns the image's off; none given takes it whole */
+    _cleanup_json_ json_t *cfg3 = J("{\"Healthcheck\":{\"Test\":[\"NONE\"]}}");
+    ck_assert_int_eq(ctr_spec_build(cfg3, hcj, NULL, img, ID, &s, &err), 0);
+    ck_assert(!ctr_spec_has_probe(s));
+    ck_assert_int_eq(s->healthcheck->retries, 7);
+    ctr_spec_free(s);
+    _cleanup_json_ json_t *cfg4 = J("{}");
+    ck_assert_int_eq(ctr_spec_build(cfg4, hcj, NULL, img, ID, &s, &err), 0);
+    ck_assert(ctr_spec_has_probe(s));
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(cfg4, "Healthcheck"), "Retries")), 7);
+    ctr_spec_free(s);
+}
+END_TEST
+
 START_TEST(bad_mounts_get_dockers_messages)
 {
     const char *cmd = "{\"Cmd\":[\"true\"]}";
@@ -428,6 +475,7 @@ int main(void)
     tcase_add_test(tc, copy_is_deep);
     tcase_add_test(tc, defaults_of_a_bare_request);
     tcase_add_test(tc, bad_requests_get_dockers_messages);
+    tcase_add_test(tc, healthcheck_checked_and_merged_as_docker);
     tcase_add_test(tc, record_of_previous_version_loads);
     tcase_add_test(tc, mounts_from_every_source);
     tcase_add_test(tc, bad_mounts_get_dockers_messages);
