@@ -56,6 +56,7 @@ struct rt_plan {
     char *user;       /* "", "uid", "uid:gid", "name", "name:group" (resolved in the child) */
     char **group_add; /* extra supplementary groups: names or gids; may be NULL */
     char *hostname;   /* the caller passes the default (first 12 chars of id) */
+    char *domainname; /* NULL: none (the UTS namespace's "(none)") */
     char *etc_dir; /* containers/<id>: hostname, hosts, resolv.conf bound over /etc/ when present */
     struct rt_bind *binds;
     size_t nbinds;

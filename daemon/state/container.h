@@ -65,6 +65,7 @@ struct container {
     int net_busy;       /* network connects/disconnects of a running one in flight */
     int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
+    char *link_hosts;   /* /etc/hosts lines of its legacy links, set at start */
     pthread_mutex_t op_lock;
 };
 
