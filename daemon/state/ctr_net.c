@@ -43,8 +43,8 @@ static char *bridge_gateway(void)
     struct md_error err = {0};
     _cleanup_json_ json_t *n = net_network_inspect("bridge", &err);
     md_err_clear(&err);
-    const char *gw = json_str(json_array_get(json_object_get(json_object_get(n, "IPAM"), "Config"), 0),
-                              "Gateway");
+    const char *gw = json_str(
+        json_array_get(json_object_get(json_object_get(n, "IPAM"), "Config"), 0), "Gateway");
     return gw && *gw ? xstrdup(gw) : NULL;
 }
 
@@ -96,9 +96,9 @@ int ctr_net_links(struct container *c, struct rt_plan *plan, struct md_error *er
         _cleanup_free_ char *link_name = xasprintf("/%s/%s", me, l[1]);
         cstore_lock();
         bool running = child->status == CTR_RUNNING || child->status == CTR_PAUSED;
-        const char *ip = json_str(
-            json_object_get(json_object_get(child->net_settings, "Networks"), "bridge"),
-            "IPAddress");
+        const char *ip =
+            json_str(json_object_get(json_object_get(child->net_settings, "Networks"), "bridge"),
+                     "IPAddress");
         _cleanup_free_ char *child_ip = xstrdup(ip ? ip : "");
         _cleanup_free_ char *child_name = xstrdup(child->name);
         cstore_unlock();
@@ -464,8 +464,8 @@ static int check_endpoint_config(const char *network, json_t *ec, struct md_erro
             return md_err(err, MD_EINVAL, "invalid network alias \"%s\"", s ? s : "");
         aliases = true;
     }
-    if (aliases && (!strcmp(network, "bridge") || !strcmp(network, "host") ||
-                    !strcmp(network, "none")))
+    if (aliases &&
+        (!strcmp(network, "bridge") || !strcmp(network, "host") || !strcmp(network, "none")))
         return md_err(err, MD_EINVAL,
                       "network-scoped alias is supported only for containers in user defined "
                       "networks");

@@ -18,14 +18,13 @@
 /* The spec's plain pointer members: free and copy walk these tables, so a
  * new string field is one line here. */
 #define STR(f) offsetof(struct ctr_spec, f)
-static const size_t str_fields[] = {STR(user),        STR(workdir),      STR(hostname),
-                                    STR(domainname),  STR(network_mode), STR(ipv4),
-                                    STR(mac),         STR(cpuset_cpus),  STR(cpuset_mems),
-                                    STR(log_type)};
+static const size_t str_fields[] = {
+    STR(user), STR(workdir), STR(hostname),    STR(domainname),  STR(network_mode),
+    STR(ipv4), STR(mac),     STR(cpuset_cpus), STR(cpuset_mems), STR(log_type)};
 static const size_t strv_fields[] = {
-    STR(argv),         STR(env),         STR(labels),     STR(group_add),   STR(aliases),
-    STR(dns),          STR(dns_search),  STR(dns_options), STR(extra_hosts), STR(links),
-    STR(cap_add),      STR(cap_drop),    STR(security_opt), STR(log_config)};
+    STR(argv),    STR(env),        STR(labels),       STR(group_add),   STR(aliases),
+    STR(dns),     STR(dns_search), STR(dns_options),  STR(extra_hosts), STR(links),
+    STR(cap_add), STR(cap_drop),   STR(security_opt), STR(log_config)};
 #undef STR
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
@@ -91,8 +90,10 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s)
     *c = *s;
     for (size_t i = 0; i < NELEM(str_fields); i++)
         *str_at(c, str_fields[i]) = dup_opt(*str_at((struct ctr_spec *)s, str_fields[i]));
-    for (size_t i = 0; i < NELEM(strv_fields); i++)
-        *strv_at(c, strv_fields[i]) = strv_dup(*strv_at((struct ctr_spec *)s, strv_fields[i]));
+    for (size_t i = 0; i < NELEM(strv_fields); i++) {
+        char **v = *strv_at((struct ctr_spec *)s, strv_fields[i]);
+        *strv_at(c, strv_fields[i]) = v ? strv_dup(v) : NULL; /* NULL means "not given" */
+    }
     c->mounts = dup_mem(s->mounts, s->nmounts * sizeof *s->mounts);
     for (size_t i = 0; i < s->nmounts; i++) {
         struct ctr_mount *m = &c->mounts[i];
@@ -478,7 +479,8 @@ static int str_list(json_t *o, const char *k, char ***out, struct md_error *err)
 
 static int parse_dns(struct ctr_spec *s, json_t *hc, struct md_error *err)
 {
-    if (str_list(hc, "Dns", &s->dns, err) < 0 || str_list(hc, "DnsSearch", &s->dns_search, err) < 0 ||
+    if (str_list(hc, "Dns", &s->dns, err) < 0 ||
+        str_list(hc, "DnsSearch", &s->dns_search, err) < 0 ||
         str_list(hc, "DnsOptions", &s->dns_options, err) < 0)
         return -1;
     for (char **d = s->dns; d && *d; d++)
@@ -575,10 +577,6 @@ static int parse_network(struct ctr_spec *s, json_t *cfg, json_t *hc, json_t *ne
     for (char **a = s->aliases; a && *a; a++)
         if (!**a || has_space(*a))
             return md_err(err, MD_EINVAL, "invalid network alias \"%s\"", *a);
-    if (s->aliases && !user_network(s->network_mode))
-        return md_err(err, MD_EINVAL,
-                      "network-scoped alias is supported only for containers in user defined "
-                      "networks");
     s->ipv4 = str_or_null(json_object_get(mine, "IPAMConfig"), "IPv4Address");
     /* Config.MacAddress: ctr_spec_build moved the endpoint's there */
     const char *mac = json_str(cfg, "MacAddress");
@@ -595,6 +593,19 @@ static int parse_network(struct ctr_spec *s, json_t *cfg, json_t *hc, json_t *ne
         s->mac = xstrdup(norm);
     }
     return parse_dns(s, hc, err) < 0 || parse_links(s, hc, err) < 0 ? -1 : 0;
+}
+
+/* Create only (records of earlier versions may hold such aliases): docker
+ * refuses aliases where there is no name resolution. */
+static int check_aliases(json_t *hc, json_t *netcfg, struct md_error *err)
+{
+    const char *nm = json_str(hc, "NetworkMode");
+    const char *mode = nm && *nm ? nm : "default";
+    if (user_network(mode) ||
+        !json_array_size(json_object_get(primary_endpoint(mode, netcfg), "Aliases")))
+        return 0;
+    return md_err(err, MD_EINVAL,
+                  "network-scoped alias is supported only for containers in user defined networks");
 }
 
 /* API 1.44 moved the MAC address to EndpointsConfig; docker 28 still takes
@@ -637,7 +648,8 @@ int ctr_spec_build(json_t *config, json_t *host_config, json_t *netcfg, json_t *
 {
     if (plan_merge_image(config, image_config, id, err) < 0 ||
         plan_check_host_config(host_config, config, err) < 0 ||
-        merge_mac(config, host_config, netcfg, err) < 0)
+        merge_mac(config, host_config, netcfg, err) < 0 ||
+        check_aliases(host_config, netcfg, err) < 0)
         return -1;
     return ctr_spec_parse(config, host_config, netcfg, out, err);
 }

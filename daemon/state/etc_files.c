@@ -137,9 +137,9 @@ char *etc_resolv_conf(const char *host_text, const char *host_path, char *const 
             sb_printf(&b, "%s%s", n == r.invalid ? "" : " ", *n);
         sb_add(&b, "]\n");
     }
-    sb_printf(&b, "# Overrides: [%s%s%s%s%s]\n", dns ? "nameservers" : "",
-              dns && search ? " " : "", search ? "search" : "",
-              (dns || search) && options ? " " : "", options ? "options" : "");
+    sb_printf(&b, "# Overrides: [%s%s%s%s%s]\n", dns ? "nameservers" : "", dns && search ? " " : "",
+              search ? "search" : "", (dns || search) && options ? " " : "",
+              options ? "options" : "");
     bool ndots = false;
     for (char *const *o = options; o && *o && !ndots; o++)
         ndots = !strncmp(*o, "ndots:", 6) || !strcmp(*o, "ndots");
@@ -174,8 +174,7 @@ char *etc_own_names(const char *hostname, const char *domainname)
     return xasprintf("%s %.*s", fqdn, (int)(dot - fqdn), fqdn);
 }
 
-char *etc_link_hosts_line(const char *ip, const char *alias, const char *hostname,
-                          const char *name)
+char *etc_link_hosts_line(const char *ip, const char *alias, const char *hostname, const char *name)
 {
     if (!strcmp(alias, name))
         return xasprintf("%s\t%s %s\n", ip, alias, hostname);
@@ -209,8 +208,8 @@ static void push_fmt(char ***env, const char *fmt, ...)
     free(s);
 }
 
-void etc_link_env(char ***env, const char *link_name, const char *child_ip,
-                  char *const *child_env, const struct port_key *ports, size_t nports)
+void etc_link_env(char ***env, const char *link_name, const char *child_ip, char *const *child_env,
+                  const struct port_key *ports, size_t nports)
 {
     const char *slash = strrchr(link_name, '/');
     _cleanup_free_ char *a = xstrdup(slash ? slash + 1 : link_name);

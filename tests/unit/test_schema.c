@@ -231,8 +231,7 @@ START_TEST(refusals_name_the_field)
                "minidock does not support HostConfig.Devices");
     ck_refused(c, "{\"HostConfig\":{\"MemorySwappiness\":60}}",
                "minidock does not support HostConfig.MemorySwappiness");
-    ck_refused(c, "{\"Domainname\":\"example.org\"}",
-               "minidock does not support Config.Domainname");
+    ck_refused(c, "{\"NetworkDisabled\":true}", "minidock does not support Config.NetworkDisabled");
     ck_refused(c, "{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"true\"]}}",
                "minidock does not support Config.Healthcheck.Test=CMD-SHELL");
     ck_refused(c, "{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Links\":[\"a:b\"]}}}}",
