@@ -15,7 +15,8 @@ struct create_opts {
     bool detach, interactive, tty, rm, publish_all, privileged, read_only, sig_proxy, quiet;
     bool init_set, init, stop_timeout_set, entrypoint_set;
     const char *name, *workdir, *user, *hostname, *entrypoint, *network, *restart;
-    const char *stop_signal, *detach_keys, *pull, *log_driver;
+    const char *stop_signal, *detach_keys, *pull, *log_driver, *domainname, *mac_address;
+    char **dns, **dns_search, **dns_options, **add_hosts, **aliases, **links;
     char **log_opts;
     char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
     char **group_add, **attach;
