@@ -477,6 +477,38 @@ static int str_list(json_t *o, const char *k, char ***out, struct md_error *err)
     return 0;
 }
 
+/* The entries of list k, each split in two by split (netopts: docker's
+ * syntax and message), appended to *out as pairs. Blank parts would break
+ * the lines of /etc/hosts they end up in: "bad format for <what>". */
+static int parse_pairs(json_t *hc, const char *k,
+                       int (*split)(const char *, char **, char **, char **), const char *what,
+                       char ***out, struct md_error *err)
+{
+    _cleanup_strv_ char **list = NULL;
+    if (str_list(hc, k, &list, err) < 0)
+        return -1;
+    bool quoted = !strcmp(what, "add-host");
+    for (char **e = list; e && *e; e++) {
+        char *a = NULL, *b = NULL, *why = NULL;
+        int r = split(*e, &a, &b, &why);
+        if (r < 0)
+            md_err(err, MD_EINVAL, "%s", why);
+        else if (!*a || !*b || has_space(a) || has_space(b))
+            r = md_err(err, MD_EINVAL,
+                       quoted ? "bad format for %s: \"%s\"" : "bad format for %s: %s", what, *e);
+        if (r == 0) {
+            strv_push(out, a);
+            strv_push(out, b);
+        }
+        free(a);
+        free(b);
+        free(why);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_dns(struct ctr_spec *s, json_t *hc, struct md_error *err)
 {
     if (str_list(hc, "Dns", &s->dns, err) < 0 ||
@@ -493,34 +525,12 @@ static int parse_dns(struct ctr_spec *s, json_t *hc, struct md_error *err)
     for (char **d = s->dns_options; d && *d; d++)
         if (!**d || has_space(*d))
             return md_err(err, MD_EINVAL, "invalid DNS option \"%s\": it must be one word", *d);
-    _cleanup_strv_ char **hosts = NULL;
-    if (str_list(hc, "ExtraHosts", &hosts, err) < 0)
-        return -1;
-    for (char **h = hosts; h && *h; h++) {
-        char *name = NULL, *ip = NULL, *why = NULL;
-        if (netopt_extra_host(*h, &name, &ip, &why) < 0 || has_space(name)) {
-            if (!why)
-                why = xasprintf("bad format for add-host: \"%s\"", *h);
-            md_err(err, MD_EINVAL, "%s", why);
-            free(why);
-            free(name);
-            free(ip);
-            return -1;
-        }
-        strv_push(&s->extra_hosts, name);
-        strv_push(&s->extra_hosts, ip);
-        free(name);
-        free(ip);
-    }
-    return 0;
+    return parse_pairs(hc, "ExtraHosts", netopt_extra_host, "add-host", &s->extra_hosts, err);
 }
 
 static int parse_links(struct ctr_spec *s, json_t *hc, struct md_error *err)
 {
-    _cleanup_strv_ char **links = NULL;
-    if (str_list(hc, "Links", &links, err) < 0)
-        return -1;
-    if (!links)
+    if (!json_array_size(json_object_get(hc, "Links")))
         return 0;
     if (!strcmp(s->network_mode, "host"))
         return md_err(err, MD_EINVAL,
@@ -533,25 +543,7 @@ static int parse_links(struct ctr_spec *s, json_t *hc, struct md_error *err)
                       "network mode %s; on a user-defined network, peers resolve container "
                       "names and aliases",
                       s->network_mode);
-    for (char **l = links; *l; l++) {
-        char *name = NULL, *alias = NULL, *why = NULL;
-        if (netopt_link(*l, &name, &alias, &why) < 0) {
-            md_err(err, MD_EINVAL, "%s", why);
-            free(why);
-            return -1;
-        }
-        if (!*name || !*alias || has_space(alias)) {
-            md_err(err, MD_EINVAL, "bad format for links: %s", *l);
-            free(name);
-            free(alias);
-            return -1;
-        }
-        strv_push(&s->links, name);
-        strv_push(&s->links, alias);
-        free(name);
-        free(alias);
-    }
-    return 0;
+    return parse_pairs(hc, "Links", netopt_link, "links", &s->links, err);
 }
 
 /* EndpointsConfig of the network the container starts on. */

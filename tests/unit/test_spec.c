@@ -40,22 +40,27 @@ static struct ctr_spec *build(const char *cfg_text, const char *hc_text, const c
     return s;
 }
 
-static const char *error_of(const char *cfg_text, const char *hc_text)
+/* The message a bad request gets ("ok" when it passes); net_text may be NULL. */
+static const char *net_error_of(const char *cfg_text, const char *hc_text, const char *net_text)
 {
     static char buf[512];
-    json_t *cfg = J(cfg_text);
-    json_t *hc = J(hc_text);
+    _cleanup_json_ json_t *cfg = J(cfg_text);
+    _cleanup_json_ json_t *hc = J(hc_text);
+    _cleanup_json_ json_t *net = net_text ? J(net_text) : NULL;
     struct ctr_spec *s = NULL;
     struct md_error err = {0};
-    int r = ctr_spec_build(cfg, hc, NULL, NULL, ID, &s, &err);
+    int r = ctr_spec_build(cfg, hc, net, NULL, ID, &s, &err);
     snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
     if (r < 0)
         ck_assert_int_eq(err.err, MD_EINVAL);
     md_err_clear(&err);
     ctr_spec_free(s);
-    json_decref(cfg);
-    json_decref(hc);
     return buf;
+}
+
+static const char *error_of(const char *cfg_text, const char *hc_text)
+{
+    return net_error_of(cfg_text, hc_text, NULL);
 }
 
 static const char FULL_CFG[] =
@@ -224,22 +229,6 @@ START_TEST(defaults_of_a_bare_request)
     ctr_spec_free(s);
 }
 END_TEST
-
-/* error_of with a NetworkingConfig */
-static const char *net_error_of(const char *cfg_text, const char *hc_text, const char *net_text)
-{
-    static char buf[512];
-    _cleanup_json_ json_t *cfg = J(cfg_text);
-    _cleanup_json_ json_t *hc = J(hc_text);
-    _cleanup_json_ json_t *net = J(net_text);
-    struct ctr_spec *s = NULL;
-    struct md_error err = {0};
-    int r = ctr_spec_build(cfg, hc, net, NULL, ID, &s, &err);
-    snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
-    md_err_clear(&err);
-    ctr_spec_free(s);
-    return buf;
-}
 
 START_TEST(names_and_dns_fields_parse_and_check)
 {
