@@ -774,9 +774,7 @@ json_t *create_body(struct create_opts *o, int *code)
         json_object_set_new(body, "Entrypoint", json_pack("[s]", o->entrypoint));
     else
         json_object_set_new(body, "Entrypoint", json_null());
-    /* the main network's MAC, also here for daemons older than API 1.44 */
-    if (o->mac_address && *o->mac_address)
-        json_object_set_new(body, "MacAddress", json_string(o->mac_address));
+    /* Config.MacAddress: the docker 28 client drops it for API >= 1.44 */
     json_object_set_new(body, "OnBuild", json_null());
     json_object_set_new(body, "Labels", labels);
     if (o->stop_signal && *o->stop_signal)
@@ -826,8 +824,8 @@ json_t *create_body(struct create_opts *o, int *code)
     static const char *const empty_str1[] = {"IpcMode", "Cgroup"};
     for (size_t i = 0; i < 2; i++)
         json_object_set_new(hc, empty_str1[i], json_string(""));
-    /* --link: legacy links on the default bridge; an endpoint's on others */
-    json_object_set_new(hc, "Links", user_net ? json_null() : strv_or_null(o->links));
+    /* --link: on a user-defined network, also the endpoint's Links */
+    json_object_set_new(hc, "Links", strv_or_null(o->links));
     json_object_set_new(hc, "OomScoreAdj", json_integer(0));
     json_object_set_new(hc, "PidMode", json_string(""));
     json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
