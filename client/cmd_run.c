@@ -431,11 +431,16 @@ static int cmd_start(int argc, char **argv)
 }
 
 #define RUN_OPTIONS                                                                                \
+    "      --add-host list                Add a custom host-to-IP mapping (host:ip)\n"             \
     "  -a, --attach list                  Attach to STDIN, STDOUT or STDERR\n"                     \
     "      --cap-add list                 Add Linux capabilities\n"                                \
     "      --cap-drop list                Drop Linux capabilities\n"                               \
     "  -c, --cpu-shares int               CPU shares (relative weight)\n"                          \
     "      --cpus decimal                 Number of CPUs\n"                                        \
+    "      --dns list                     Set custom DNS servers\n"                                \
+    "      --dns-option list              Set DNS options\n"                                       \
+    "      --dns-search list              Set custom DNS search domains\n"                         \
+    "      --domainname string            Container NIS domain name\n"                             \
     "      --entrypoint string            Overwrite the default ENTRYPOINT of the image\n"         \
     "  -e, --env list                     Set environment variables\n"                             \
     "      --env-file list                Read in a file of environment variables\n"               \
@@ -446,14 +451,17 @@ static int cmd_start(int argc, char **argv)
     "signals and reaps processes\n"                                                                \
     "  -i, --interactive                  Keep STDIN open even if not attached\n"                  \
     "  -l, --label list                   Set meta data on a container\n"                          \
+    "      --link list                    Add link to another container\n"                         \
     "      --log-driver string            Logging driver for the container\n"                      \
     "      --log-opt list                 Log driver options\n"                                    \
+    "      --mac-address string           Container MAC address (e.g., 92:d0:c6:0a:29:33)\n"       \
     "  -m, --memory bytes                 Memory limit\n"                                          \
     "      --memory-swap bytes            Swap limit equal to memory plus swap: '-1' to enable "   \
     "unlimited swap\n"                                                                             \
     "      --mount mount                  Attach a filesystem mount to the container\n"            \
     "      --name string                  Assign a name to the container\n"                        \
     "      --network network              Connect a container to a network\n"                      \
+    "      --network-alias list           Add network-scoped alias for the container\n"            \
     "      --pids-limit int               Tune container pids limit (set -1 for unlimited)\n"      \
     "      --privileged                   Give extended privileges to this container\n"            \
     "  -p, --publish list                 Publish a container's port(s) to the host\n"             \

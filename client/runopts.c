@@ -9,6 +9,7 @@
 #include "common/cliutil.h"
 #include "common/jsonutil.h"
 #include "common/mountopt.h"
+#include "common/netopts.h"
 #include "common/portspec.h"
 #include "common/strbuf.h"
 #include "common/units.h"
@@ -35,6 +36,12 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->log_opts);
     strv_free(o->tmpfs);
     json_decref(o->mounts);
+    strv_free(o->dns);
+    strv_free(o->dns_search);
+    strv_free(o->dns_options);
+    strv_free(o->add_hosts);
+    strv_free(o->aliases);
+    strv_free(o->links);
     for (size_t i = 0; i < o->nulimits; i++)
         free(o->ulimits[i].name);
     free(o->ulimits);
@@ -220,6 +227,14 @@ enum {
     O_HEALTH_START_PERIOD,
     O_HEALTH_START_INTERVAL,
     O_NO_HEALTHCHECK,
+    O_DNS,
+    O_DNS_SEARCH,
+    O_DNS_OPTION,
+    O_ADD_HOST,
+    O_ALIAS,
+    O_LINK,
+    O_MAC,
+    O_DOMAINNAME,
 };
 
 static const struct option create_longopts[] = {
@@ -270,6 +285,16 @@ static const struct option create_longopts[] = {
     {"health-start-period", required_argument, 0, O_HEALTH_START_PERIOD},
     {"health-start-interval", required_argument, 0, O_HEALTH_START_INTERVAL},
     {"no-healthcheck", optional_argument, 0, O_NO_HEALTHCHECK},
+    {"dns", required_argument, 0, O_DNS},
+    {"dns-search", required_argument, 0, O_DNS_SEARCH},
+    {"dns-option", required_argument, 0, O_DNS_OPTION},
+    {"dns-opt", required_argument, 0, O_DNS_OPTION}, /* hidden, as in docker */
+    {"add-host", required_argument, 0, O_ADD_HOST},
+    {"network-alias", required_argument, 0, O_ALIAS},
+    {"net-alias", required_argument, 0, O_ALIAS},
+    {"link", required_argument, 0, O_LINK},
+    {"mac-address", required_argument, 0, O_MAC},
+    {"domainname", required_argument, 0, O_DOMAINNAME},
     /* run only (checked below) */
     {"detach-keys", required_argument, 0, O_DETACH_KEYS},
     {"sig-proxy", optional_argument, 0, O_SIG_PROXY},
@@ -497,6 +522,58 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
         case O_PULL:
             o->pull = optarg;
             break;
+        case O_DNS:
+            if (!netopt_ip_valid(optarg)) {
+                _cleanup_free_ char *why =
+                    xasprintf("IP address is not correctly formatted: %s", optarg);
+                r = bad_value(optarg, "--dns", why);
+            } else {
+                strv_push(&o->dns, optarg);
+            }
+            break;
+        case O_DNS_SEARCH:
+            if (!netopt_dns_search_valid(optarg)) {
+                _cleanup_free_ char *why = xasprintf("%s is not a valid domain", optarg);
+                r = bad_value(optarg, "--dns-search", why);
+            } else {
+                strv_push(&o->dns_search, optarg);
+            }
+            break;
+        case O_DNS_OPTION:
+            strv_push(&o->dns_options, optarg);
+            break;
+        case O_ADD_HOST: {
+            char *why = NULL;
+            _cleanup_free_ char *h = netopt_add_host_flag(optarg, &why);
+            if (!h) {
+                r = bad_value(optarg, "--add-host", why);
+                free(why);
+            } else {
+                strv_push(&o->add_hosts, h);
+            }
+            break;
+        }
+        case O_ALIAS:
+            strv_push(&o->aliases, optarg);
+            break;
+        case O_LINK: {
+            char *why = NULL, *n = NULL, *a = NULL;
+            if (netopt_link(optarg, &n, &a, &why) < 0) {
+                r = bad_value(optarg, "--link", why);
+                free(why);
+            } else {
+                strv_push(&o->links, optarg);
+            }
+            free(n);
+            free(a);
+            break;
+        }
+        case O_MAC:
+            o->mac_address = optarg;
+            break;
+        case O_DOMAINNAME:
+            o->domainname = optarg;
+            break;
         case O_DETACH_KEYS:
             if (!o->run)
                 return cli_usage_error("unknown flag: --detach-keys");
@@ -647,6 +724,9 @@ json_t *create_body(struct create_opts *o, int *code)
         a_in = true;
     if (!o->attach)
         a_out = a_err = true;
+    const char *nm = o->network && *o->network ? o->network : "default";
+    bool user_net = strcmp(nm, "default") && strcmp(nm, "bridge") && strcmp(nm, "host") &&
+                    strcmp(nm, "none") && strncmp(nm, "container:", 10);
 
     /* -v: binds, or anonymous volumes */
     json_t *binds = NULL, *volumes = json_object();
@@ -793,6 +873,21 @@ json_t *create_body(struct create_opts *o, int *code)
         return NULL;
     }
 
+    /* parseNetworkAttachmentOpt's checks */
+    if (o->aliases && !user_net) {
+        json_decref(log_cfg);
+        json_decref(labels);
+        with_help(125, "network-scoped aliases are only supported for user-defined networks");
+        return NULL;
+    }
+    char mac[18], *mac_why = NULL;
+    if (o->mac_address && netopt_mac(o->mac_address, mac, &mac_why) < 0) {
+        free(mac_why);
+        json_decref(log_cfg);
+        json_decref(labels);
+        with_help(125, "%s is not a valid mac address", o->mac_address);
+        return NULL;
+    }
     json_t *health = NULL;
     if (health_config(o, &health) < 0) {
         json_decref(log_cfg);
@@ -802,7 +897,7 @@ json_t *create_body(struct create_opts *o, int *code)
 
     json_t *body = json_object();
     json_object_set_new(body, "Hostname", json_string(o->hostname ? o->hostname : ""));
-    json_object_set_new(body, "Domainname", json_string(""));
+    json_object_set_new(body, "Domainname", json_string(o->domainname ? o->domainname : ""));
     json_object_set_new(body, "User", json_string(o->user ? o->user : ""));
     json_object_set_new(body, "AttachStdin", json_boolean(a_in));
     json_object_set_new(body, "AttachStdout", json_boolean(a_out));
@@ -823,6 +918,7 @@ json_t *create_body(struct create_opts *o, int *code)
         json_object_set_new(body, "Entrypoint", json_pack("[s]", o->entrypoint));
     else
         json_object_set_new(body, "Entrypoint", json_null());
+    /* Config.MacAddress: the docker 28 client drops it for API >= 1.44 */
     json_object_set_new(body, "OnBuild", json_null());
     json_object_set_new(body, "Labels", labels);
     if (o->stop_signal && *o->stop_signal)
@@ -862,15 +958,18 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(hc, "CapAdd", caps_json(o->cap_add));
     json_object_set_new(hc, "CapDrop", caps_json(o->cap_drop));
     json_object_set_new(hc, "CgroupnsMode", json_string(""));
-    json_object_set_new(hc, "Dns", json_array());
-    json_object_set_new(hc, "DnsOptions", json_array());
-    json_object_set_new(hc, "DnsSearch", json_array());
-    json_object_set_new(hc, "ExtraHosts", json_null());
+    json_object_set_new(hc, "Dns", o->dns ? strv_or_null(o->dns) : json_array());
+    json_object_set_new(hc, "DnsOptions",
+                        o->dns_options ? strv_or_null(o->dns_options) : json_array());
+    json_object_set_new(hc, "DnsSearch",
+                        o->dns_search ? strv_or_null(o->dns_search) : json_array());
+    json_object_set_new(hc, "ExtraHosts", strv_or_null(o->add_hosts));
     json_object_set_new(hc, "GroupAdd", strv_or_null(o->group_add));
     static const char *const empty_str1[] = {"IpcMode", "Cgroup"};
     for (size_t i = 0; i < 2; i++)
         json_object_set_new(hc, empty_str1[i], json_string(""));
-    json_object_set_new(hc, "Links", json_null());
+    /* --link: on a user-defined network, also the endpoint's Links */
+    json_object_set_new(hc, "Links", strv_or_null(o->links));
     json_object_set_new(hc, "OomScoreAdj", json_integer(0));
     json_object_set_new(hc, "PidMode", json_string(""));
     json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
@@ -931,8 +1030,16 @@ json_t *create_body(struct create_opts *o, int *code)
     /* parseNetworkOpts: an endpoint for "default" without --network; one
      * network given without endpoint options gets none */
     json_t *eps = json_object();
-    if (!o->network)
-        json_object_set_new(eps, "default", empty_endpoint());
+    if (!o->network || o->aliases || o->mac_address || (user_net && o->links)) {
+        json_t *ep = empty_endpoint();
+        if (o->aliases)
+            json_object_set_new(ep, "Aliases", strv_or_null(o->aliases));
+        if (user_net && o->links)
+            json_object_set_new(ep, "Links", strv_or_null(o->links));
+        if (o->mac_address)
+            json_object_set_new(ep, "MacAddress", json_string(o->mac_address));
+        json_object_set_new(eps, netmode, ep);
+    }
     json_object_set_new(body, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", eps));
     *code = 0;
     return body;

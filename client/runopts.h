@@ -19,7 +19,8 @@ struct create_opts {
     int64_t health_interval, health_timeout, health_start_period, health_start_interval;
     int64_t health_retries;
     const char *name, *workdir, *user, *hostname, *entrypoint, *network, *restart;
-    const char *stop_signal, *detach_keys, *pull, *log_driver;
+    const char *stop_signal, *detach_keys, *pull, *log_driver, *domainname, *mac_address;
+    char **dns, **dns_search, **dns_options, **add_hosts, **aliases, **links;
     char **log_opts;
     char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
     char **group_add, **attach;

@@ -73,6 +73,7 @@ struct rt_plan {
     char *user;       /* "", "uid", "uid:gid", "name", "name:group" (resolved in the child) */
     char **group_add; /* extra supplementary groups: names or gids; may be NULL */
     char *hostname;   /* the caller passes the default (first 12 chars of id) */
+    char *domainname; /* NULL: none (the UTS namespace's "(none)") */
     char *etc_dir; /* containers/<id>: hostname, hosts, resolv.conf bound over /etc/ when present */
     struct rt_mount *mounts;
     size_t nmounts;

@@ -31,6 +31,7 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->user = dup_or_null(s->user);
     d->group_add = s->group_add ? strv_dup(s->group_add) : NULL;
     d->hostname = dup_or_null(s->hostname);
+    d->domainname = dup_or_null(s->domainname);
     d->etc_dir = dup_or_null(s->etc_dir);
     if (s->nmounts) {
         d->mounts = xcalloc(s->nmounts, sizeof *d->mounts);
@@ -79,6 +80,7 @@ void plan_clear(struct rt_plan *p)
     free(p->user);
     strv_free(p->group_add);
     free(p->hostname);
+    free(p->domainname);
     free(p->etc_dir);
     for (size_t i = 0; i < p->nmounts; i++) {
         free(p->mounts[i].source);
@@ -149,6 +151,9 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
                       p->cwd);
     if (p->hostname && strlen(p->hostname) > 64)
         return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", p->hostname);
+    if (p->domainname && strlen(p->domainname) > 64)
+        return md_err(err, MD_EINVAL, "invalid domainname \"%s\": longer than 64 bytes",
+                      p->domainname);
     for (size_t i = 0; i < p->nmounts; i++) {
         const struct rt_mount *b = &p->mounts[i];
         if (b->kind != RT_MOUNT_BIND && b->kind != RT_MOUNT_TMPFS)
@@ -271,6 +276,7 @@ char *spec_format(const struct rt_spec *s)
     put_str(&b, "user", p->user);
     put_strv(&b, "group_add", p->group_add);
     put_str(&b, "hostname", p->hostname);
+    put_str(&b, "domainname", p->domainname);
     put_str(&b, "etc_dir", p->etc_dir);
     for (size_t i = 0; i < p->nmounts; i++) {
         const struct rt_mount *m = &p->mounts[i];
@@ -434,6 +440,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&p->user, f, n);
         } else if (!strcmp(k, "hostname")) {
             r = set_str(&p->hostname, f, n);
+        } else if (!strcmp(k, "domainname")) {
+            r = set_str(&p->domainname, f, n);
         } else if (!strcmp(k, "etc_dir")) {
             r = set_str(&p->etc_dir, f, n);
         } else if (!strcmp(k, "netns_path")) {

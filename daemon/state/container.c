@@ -92,6 +92,7 @@ static void ctr_free(struct container *c)
     free(c->name);
     free(c->image_ref);
     free(c->list_fixed);
+    free(c->link_hosts);
     free(c->image_id);
     ctr_spec_free(c->spec);
     health_free(c->health);

@@ -70,6 +70,7 @@ struct container {
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
     /* its healthcheck monitor while one runs (state/health.c) */
     struct health_mon *health_mon;
+    char *link_hosts;   /* /etc/hosts lines of its legacy links, set at start */
     pthread_mutex_t op_lock;
 };
 

@@ -4,6 +4,7 @@
 #include "daemon/state/ctr_spec.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
+#include "common/netopts.h"
 #include "common/signals.h"
 #include "daemon/state/plan.h"
 
@@ -16,12 +17,13 @@
 /* The spec's plain pointer members: free and copy walk these tables, so a
  * new string field is one line here. */
 #define STR(f) offsetof(struct ctr_spec, f)
-static const size_t str_fields[] = {STR(user),        STR(workdir),      STR(hostname),
-                                    STR(domainname),  STR(network_mode), STR(ipv4),
-                                    STR(cpuset_cpus), STR(cpuset_mems),  STR(log_type)};
-static const size_t strv_fields[] = {STR(argv),      STR(env),          STR(labels),
-                                     STR(group_add), STR(aliases),      STR(cap_add),
-                                     STR(cap_drop),  STR(security_opt), STR(log_config)};
+static const size_t str_fields[] = {
+    STR(user), STR(workdir), STR(hostname),    STR(domainname),  STR(network_mode),
+    STR(ipv4), STR(mac),     STR(cpuset_cpus), STR(cpuset_mems), STR(log_type)};
+static const size_t strv_fields[] = {
+    STR(argv),    STR(env),        STR(labels),       STR(group_add),   STR(aliases),
+    STR(dns),     STR(dns_search), STR(dns_options),  STR(extra_hosts), STR(links),
+    STR(cap_add), STR(cap_drop),   STR(security_opt), STR(log_config)};
 #undef STR
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
@@ -78,8 +80,10 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s)
     *c = *s;
     for (size_t i = 0; i < NELEM(str_fields); i++)
         *str_at(c, str_fields[i]) = dup_opt(*str_at((struct ctr_spec *)s, str_fields[i]));
-    for (size_t i = 0; i < NELEM(strv_fields); i++)
-        *strv_at(c, strv_fields[i]) = strv_dup(*strv_at((struct ctr_spec *)s, strv_fields[i]));
+    for (size_t i = 0; i < NELEM(strv_fields); i++) {
+        char **v = *strv_at((struct ctr_spec *)s, strv_fields[i]);
+        *strv_at(c, strv_fields[i]) = v ? strv_dup(v) : NULL; /* NULL means "not given" */
+    }
     c->mounts = s->nmounts ? xcalloc(s->nmounts, sizeof *c->mounts) : NULL;
     for (size_t i = 0; i < s->nmounts; i++)
         ctr_mount_copy(&c->mounts[i], &s->mounts[i]);
@@ -115,6 +119,11 @@ static char *str_or_null(json_t *o, const char *k)
 {
     const char *s = json_str(o, k);
     return s && *s ? xstrdup(s) : NULL;
+}
+
+static bool has_space(const char *s)
+{
+    return strpbrk(s, " \t\r\n\v\f") != NULL;
 }
 
 /* A map of strings as key, value, ... (sorted by key: jansson's order is
@@ -385,6 +394,9 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
     if (strlen(s->hostname) > 64)
         return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", s->hostname);
     s->domainname = str_or_null(cfg, "Domainname");
+    /* the kernel's limit (__NEW_UTS_LEN) for both names */
+    if (s->domainname && (strlen(s->domainname) > 64 || has_space(s->domainname)))
+        return md_err(err, MD_EINVAL, "invalid domainname \"%s\"", s->domainname);
     s->labels = kv_strv(json_object_get(cfg, "Labels"));
     s->tty = flag(cfg, "Tty");
     s->open_stdin = flag(cfg, "OpenStdin");
@@ -422,16 +434,169 @@ static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
     return 0;
 }
 
-static void parse_network(struct ctr_spec *s, json_t *hc, json_t *netcfg)
+/* A user-defined network (not default, bridge, host, none). */
+static bool user_network(const char *mode)
+{
+    return strcmp(mode, "default") && strcmp(mode, "bridge") && strcmp(mode, "host") &&
+           strcmp(mode, "none");
+}
+
+/* A strv member that is not a list of strings: docker's decoder would have
+ * refused the body already; the schema check makes this unreachable. */
+static int str_list(json_t *o, const char *k, char ***out, struct md_error *err)
+{
+    json_t *a = json_object_get(o, k);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v))
+            return md_err(err, MD_EINVAL, "invalid %s: not a list of strings", k);
+    }
+    *out = json_array_size(a) ? json_to_strv(a) : NULL;
+    return 0;
+}
+
+/* The entries of list k, each split in two by split (netopts: docker's
+ * syntax and message), appended to *out as pairs. Blank parts would break
+ * the lines of /etc/hosts they end up in: "bad format for <what>". */
+static int parse_pairs(json_t *hc, const char *k,
+                       int (*split)(const char *, char **, char **, char **), const char *what,
+                       char ***out, struct md_error *err)
+{
+    _cleanup_strv_ char **list = NULL;
+    if (str_list(hc, k, &list, err) < 0)
+        return -1;
+    bool quoted = !strcmp(what, "add-host");
+    for (char **e = list; e && *e; e++) {
+        char *a = NULL, *b = NULL, *why = NULL;
+        int r = split(*e, &a, &b, &why);
+        if (r < 0)
+            md_err(err, MD_EINVAL, "%s", why);
+        else if (!*a || !*b || has_space(a) || has_space(b))
+            r = md_err(err, MD_EINVAL,
+                       quoted ? "bad format for %s: \"%s\"" : "bad format for %s: %s", what, *e);
+        if (r == 0) {
+            strv_push(out, a);
+            strv_push(out, b);
+        }
+        free(a);
+        free(b);
+        free(why);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_dns(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (str_list(hc, "Dns", &s->dns, err) < 0 ||
+        str_list(hc, "DnsSearch", &s->dns_search, err) < 0 ||
+        str_list(hc, "DnsOptions", &s->dns_options, err) < 0)
+        return -1;
+    for (char **d = s->dns; d && *d; d++)
+        if (!netopt_ip_valid(*d))
+            return md_err(err, MD_EINVAL, "IP address is not correctly formatted: %s", *d);
+    for (char **d = s->dns_search; d && *d; d++)
+        if (!netopt_dns_search_valid(*d))
+            return md_err(err, MD_EINVAL, "%s is not a valid domain", *d);
+    /* one word each: a blank would end the options line of resolv.conf */
+    for (char **d = s->dns_options; d && *d; d++)
+        if (!**d || has_space(*d))
+            return md_err(err, MD_EINVAL, "invalid DNS option \"%s\": it must be one word", *d);
+    return parse_pairs(hc, "ExtraHosts", netopt_extra_host, "add-host", &s->extra_hosts, err);
+}
+
+static int parse_links(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (!json_array_size(json_object_get(hc, "Links")))
+        return 0;
+    if (!strcmp(s->network_mode, "host"))
+        return md_err(err, MD_EINVAL,
+                      "conflicting options: host type networking can't be used with links. This "
+                      "would result in undefined behavior");
+    /* docker keeps them but makes nothing of them off the default bridge */
+    if (strcmp(s->network_mode, "default") && strcmp(s->network_mode, "bridge"))
+        return md_err(err, MD_EINVAL,
+                      "legacy links (HostConfig.Links) need the default bridge network, not "
+                      "network mode %s; on a user-defined network, peers resolve container "
+                      "names and aliases",
+                      s->network_mode);
+    return parse_pairs(hc, "Links", netopt_link, "links", &s->links, err);
+}
+
+/* EndpointsConfig of the network the container starts on. */
+static json_t *primary_endpoint(const char *mode, json_t *netcfg)
+{
+    json_t *eps = json_object_get(netcfg, "EndpointsConfig");
+    json_t *mine = json_object_get(eps, mode);
+    if (!mine && !strcmp(mode, "default"))
+        mine = json_object_get(eps, "bridge");
+    if (!mine && !strcmp(mode, "bridge"))
+        mine = json_object_get(eps, "default");
+    return mine;
+}
+
+static int parse_network(struct ctr_spec *s, json_t *cfg, json_t *hc, json_t *netcfg,
+                         struct md_error *err)
 {
     const char *nm = json_str(hc, "NetworkMode");
     s->network_mode = xstrdup(nm && *nm ? nm : "default");
-    json_t *eps = json_object_get(netcfg, "EndpointsConfig");
-    json_t *mine = json_object_get(eps, s->network_mode);
-    if (!mine && !strcmp(s->network_mode, "default"))
-        mine = json_object_get(eps, "bridge");
-    s->aliases = json_to_strv(json_object_get(mine, "Aliases"));
+    json_t *mine = primary_endpoint(s->network_mode, netcfg);
+    if (str_list(mine, "Aliases", &s->aliases, err) < 0)
+        return -1;
+    for (char **a = s->aliases; a && *a; a++)
+        if (!**a || has_space(*a))
+            return md_err(err, MD_EINVAL, "invalid network alias \"%s\"", *a);
     s->ipv4 = str_or_null(json_object_get(mine, "IPAMConfig"), "IPv4Address");
+    /* Config.MacAddress: ctr_spec_build moved the endpoint's there */
+    const char *mac = json_str(cfg, "MacAddress");
+    if (mac && *mac) {
+        if (strcmp(s->network_mode, "default") && !user_network(s->network_mode) &&
+            strcmp(s->network_mode, "bridge"))
+            return md_err(err, MD_EINVAL, "conflicting options: mac-address and the network mode");
+        char norm[18], *why = NULL;
+        if (netopt_mac(mac, norm, &why) < 0) {
+            md_err(err, MD_EINVAL, "%s", why);
+            free(why);
+            return -1;
+        }
+        s->mac = xstrdup(norm);
+    }
+    return parse_dns(s, hc, err) < 0 || parse_links(s, hc, err) < 0 ? -1 : 0;
+}
+
+/* Create only (records of earlier versions may hold such aliases): docker
+ * refuses aliases where there is no name resolution. */
+static int check_aliases(json_t *hc, json_t *netcfg, struct md_error *err)
+{
+    const char *nm = json_str(hc, "NetworkMode");
+    const char *mode = nm && *nm ? nm : "default";
+    if (user_network(mode) ||
+        !json_array_size(json_object_get(primary_endpoint(mode, netcfg), "Aliases")))
+        return 0;
+    return md_err(err, MD_EINVAL,
+                  "network-scoped alias is supported only for containers in user defined networks");
+}
+
+/* API 1.44 moved the MAC address to EndpointsConfig; docker 28 still takes
+ * Config.MacAddress, and inspect shows the endpoint's there. One place in
+ * the record: Config.MacAddress. */
+static int merge_mac(json_t *cfg, json_t *hc, json_t *netcfg, struct md_error *err)
+{
+    const char *nm = json_str(hc, "NetworkMode");
+    json_t *mine = primary_endpoint(nm && *nm ? nm : "default", netcfg);
+    const char *ep = json_str(mine, "MacAddress");
+    const char *top = json_str(cfg, "MacAddress");
+    if (!ep || !*ep)
+        return 0;
+    if (top && *top && strcmp(top, ep))
+        return md_err(err, MD_EINVAL,
+                      "the container-wide MAC address must match the endpoint-specific MAC "
+                      "address for the main network, or be left empty");
+    json_object_set_new(cfg, "MacAddress", json_string(ep));
+    return 0;
 }
 
 int ctr_spec_parse(json_t *cfg, json_t *hc, json_t *netcfg, struct ctr_spec **out,
@@ -441,12 +606,12 @@ int ctr_spec_parse(json_t *cfg, json_t *hc, json_t *netcfg, struct ctr_spec **ou
     if (parse_process(s, cfg, hc, err) < 0 || parse_stop(s, cfg, err) < 0 ||
         parse_restart(s, hc, err) < 0 || parse_log(s, hc, err) < 0 ||
         ctr_spec_parse_mounts(s, cfg, hc, err) < 0 || parse_security(s, hc, err) < 0 ||
-        parse_ulimits(s, hc, err) < 0 || parse_ports(s, cfg, hc, err) < 0) {
+        parse_ulimits(s, hc, err) < 0 || parse_ports(s, cfg, hc, err) < 0 ||
+        parse_network(s, cfg, hc, netcfg, err) < 0) {
         ctr_spec_free(s);
         return -1;
     }
     parse_resources(s, hc);
-    parse_network(s, hc, netcfg);
     *out = s;
     return 0;
 }
@@ -455,7 +620,9 @@ int ctr_spec_build(json_t *config, json_t *host_config, json_t *netcfg, json_t *
                    const char *id, struct ctr_spec **out, struct md_error *err)
 {
     if (plan_merge_image(config, image_config, id, err) < 0 ||
-        plan_check_host_config(host_config, config, err) < 0)
+        plan_check_host_config(host_config, config, err) < 0 ||
+        merge_mac(config, host_config, netcfg, err) < 0 ||
+        check_aliases(host_config, netcfg, err) < 0)
         return -1;
     if (ctr_spec_parse(config, host_config, netcfg, out, err) < 0)
         return -1;

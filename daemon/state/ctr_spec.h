@@ -105,6 +105,14 @@ struct ctr_spec {
     /* NetworkingConfig.EndpointsConfig for network_mode's network */
     char **aliases;
     char *ipv4;
+    char *mac; /* its MacAddress (or the deprecated Config.MacAddress), "xx:..:xx"; NULL: derived */
+
+    /* names and DNS: /etc/resolv.conf and /etc/hosts */
+    char **dns;         /* HostConfig.Dns: addresses (checked); NULL: the host's */
+    char **dns_search;  /* HostConfig.DnsSearch; NULL: the host's */
+    char **dns_options; /* HostConfig.DnsOptions; NULL: the host's */
+    char **extra_hosts; /* ExtraHosts as name, ip, name, ip, ... (ip may be "host-gateway") */
+    char **links;       /* HostConfig.Links as container, alias, container, alias, ... */
 
     /* lifecycle */
     enum ctr_restart restart;

@@ -17,6 +17,7 @@
 #include "daemon/net/net.h"
 #include "daemon/state/ctr_net.h"
 #include "daemon/state/ctr_volumes.h"
+#include "daemon/state/etc_files.h"
 #include "daemon/state/events.h"
 #include "daemon/state/plan.h"
 
@@ -74,49 +75,18 @@ static int write_file(const char *dir, const char *name, const char *text, struc
 
 /* The host's resolv.conf without loopback nameservers, which mean nothing
  * inside a network namespace (docker's rule); Google's when none remain. */
-static char *container_resolv_conf(bool host_net)
-{
-    _cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "r");
-    char *out = xstrdup("");
-    bool have_ns = false;
-    char line[1024];
-    while (f && fgets(line, sizeof line, f)) {
-        char ns[256];
-        if (!host_net && sscanf(line, " nameserver %255s", ns) == 1) {
-            if (!strncmp(ns, "127.", 4) || !strcmp(ns, "::1"))
-                continue;
-            have_ns = true;
-        } else if (sscanf(line, " nameserver %255s", ns) == 1) {
-            have_ns = true;
-        }
-        char *n = xasprintf("%s%s", out, line);
-        free(out);
-        out = n;
-    }
-    if (!have_ns) {
-        char *n = xasprintf("%snameserver 8.8.8.8\nnameserver 8.8.4.4\n", out);
-        free(out);
-        out = n;
-    }
-    return out;
-}
-
 static int write_etc_files(struct container *c, struct md_error *err)
 {
+    const struct ctr_spec *s = c->spec;
     _cleanup_free_ char *dir = ctr_dir(c);
-    bool host_net = !strcmp(c->spec->network_mode, "host");
-    _cleanup_free_ char *h = xasprintf("%s\n", c->spec->hostname);
-    _cleanup_free_ char *resolv = container_resolv_conf(host_net);
+    _cleanup_free_ char *h = xasprintf("%s\n", s->hostname);
+    _cleanup_free_ char *host_resolv = fs_read_file("/etc/resolv.conf", NULL);
+    _cleanup_free_ char *resolv =
+        etc_resolv_conf(host_resolv, "/etc/resolv.conf", s->dns, s->dns_search, s->dns_options,
+                        !strcmp(s->network_mode, "host"));
     _cleanup_free_ char *hosts = ctr_net_hosts(c);
     if (write_file(dir, "hostname", h, err) < 0 || write_file(dir, "resolv.conf", resolv, err) < 0)
         return -1;
-    if (host_net) {
-        _cleanup_fclose_ FILE *f = fopen("/etc/hosts", "r");
-        char buf[65536];
-        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        buf[n] = '\0';
-        return write_file(dir, "hosts", n ? buf : hosts, err);
-    }
     return write_file(dir, "hosts", hosts, err);
 }
 
@@ -176,6 +146,38 @@ static int create_networks(struct container *c, json_t *netcfg, struct md_error 
     return 0;
 }
 
+/* Legacy links name existing containers; HostConfig.Links is kept the way
+ * docker's inspect shows it, "/web:/me/db". */
+static int create_links(struct container *c, struct md_error *err)
+{
+    if (!c->spec->links)
+        return 0;
+    json_t *shown = json_array();
+    for (char **l = c->spec->links; l[0] && l[1]; l += 2) {
+        struct container *child = NULL;
+        if (cstore_find(l[0], &child, err) < 0) {
+            json_decref(shown);
+            md_err_wrap(err, "could not get container for %s", l[0]);
+            err->err = MD_EINVAL; /* a 404 would make the CLI pull the image */
+            return -1;
+        }
+        cstore_lock();
+        _cleanup_free_ char *child_name = xstrdup(child->name);
+        cstore_unlock();
+        bool host = !strcmp(child->spec->network_mode, "host");
+        ctr_put(child);
+        if (host) {
+            json_decref(shown);
+            return md_err(err, MD_EINVAL,
+                          "conflicting options: host type networking can't be used with links. "
+                          "This would result in undefined behavior");
+        }
+        json_array_append_new(shown, json_sprintf("/%s:/%s/%s", child_name, c->name, l[1]));
+    }
+    json_object_set_new(c->host_config, "Links", shown);
+    return 0;
+}
+
 int ctr_create(json_t *body, const char *name, struct container **out, struct md_error *err)
 {
     const char *image = json_str(body, "Image");
@@ -201,6 +203,8 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     int r =
         ctr_spec_build(c->config, c->host_config, netcfg, image_config(im), c->id, &c->spec, err);
     image_put(im);
+    if (r == 0)
+        r = create_links(c, err);
     if (r == 0)
         r = create_networks(c, netcfg, err);
     bool volumes = r == 0 && (r = ctr_volumes_create(c, err)) == 0;
@@ -427,7 +431,8 @@ static int start_locked(struct container *c, struct md_error *err)
         rt_plan_free(plan);
         return -1;
     }
-    if (ctr_net_start(c, plan, err) < 0 || write_etc_files(c, err) < 0) {
+    if (ctr_net_start(c, plan, err) < 0 || ctr_net_links(c, plan, err) < 0 ||
+        write_etc_files(c, err) < 0) {
         ctr_net_stop(c);
         ctr_volumes_stop(c);
         rt_plan_free(plan);

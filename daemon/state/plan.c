@@ -248,6 +248,7 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->user = dup_or_null(s->user);
     p->group_add = strv_dup(s->group_add);
     p->hostname = xstrdup(s->hostname);
+    p->domainname = dup_or_null(s->domainname);
     p->etc_dir = md_data_path("containers/%s", id);
     p->tty = s->tty;
     p->open_stdin = s->open_stdin;

@@ -232,8 +232,7 @@ START_TEST(refusals_name_the_field)
                "minidock does not support HostConfig.Devices");
     ck_refused(c, "{\"HostConfig\":{\"MemorySwappiness\":60}}",
                "minidock does not support HostConfig.MemorySwappiness");
-    ck_refused(c, "{\"Domainname\":\"example.org\"}",
-               "minidock does not support Config.Domainname");
+    ck_refused(c, "{\"NetworkDisabled\":true}", "minidock does not support Config.NetworkDisabled");
     ck_refused(c, "{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Links\":[\"a:b\"]}}}}",
                "minidock does not support NetworkingConfig.EndpointsConfig.Links");
     ck_refused(&schema_network_create, "{\"Name\":\"n\",\"EnableIPv4\":false}",
