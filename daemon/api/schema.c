@@ -80,7 +80,8 @@ static const struct schema_field log_fields[] = {
     {"Type", SK_STRING, "string", NULL,
      APPLIED("json-file and none; other drivers refused with docker's 'no log driver named'")},
     {"Config", SK_MAP_STRING, "map[string]string", NULL,
-     REFUSED_WHY("log options (max-size, ...)")},
+     APPLIED("json-file: max-size, max-file, compress, labels, labels-regex, env, env-regex, "
+             "tag; mode=blocking. none: ignored, as docker does")},
     END,
 };
 static const struct schema log_config = {"LogConfig", "container.LogConfig", log_fields, NULL,

@@ -62,6 +62,10 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->netns_path = dup_or_null(s->netns_path);
     d->exec_dir = dup_or_null(s->exec_dir);
     d->log_path = dup_or_null(s->log_path);
+    d->log_max_size = s->log_max_size;
+    d->log_max_file = s->log_max_file;
+    d->log_compress = s->log_compress;
+    d->log_attrs = dup_or_null(s->log_attrs);
     d->cgroup_parent = dup_or_null(s->cgroup_parent);
     d->stop_signal = s->stop_signal;
 }
@@ -90,6 +94,7 @@ void plan_clear(struct rt_plan *p)
     free(p->netns_path);
     free(p->exec_dir);
     free(p->log_path);
+    free(p->log_attrs);
     free(p->cgroup_parent);
     memset(p, 0, sizeof *p);
 }
@@ -298,6 +303,10 @@ char *spec_format(const struct rt_spec *s)
     put_str(&b, "netns_path", p->netns_path);
     put_str(&b, "exec_dir", p->exec_dir);
     put_str(&b, "log_path", p->log_path);
+    put_i64(&b, "log_max_size", p->log_max_size);
+    put_i64(&b, "log_max_file", p->log_max_file);
+    put_i64(&b, "log_compress", p->log_compress);
+    put_str(&b, "log_attrs", p->log_attrs);
     put_str(&b, "cgroup_parent", p->cgroup_parent);
     put_i64(&b, "stop_signal", p->stop_signal);
     put_strv(&b, "cgroup_dir", s->cgroup_dirs);
@@ -429,6 +438,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&p->exec_dir, f, n);
         } else if (!strcmp(k, "log_path")) {
             r = set_str(&p->log_path, f, n);
+        } else if (!strcmp(k, "log_attrs")) {
+            r = set_str(&p->log_attrs, f, n);
         } else if (!strcmp(k, "cgroup_parent")) {
             r = set_str(&p->cgroup_parent, f, n);
         } else if (!strcmp(k, "oom_file")) {
@@ -489,6 +500,12 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
                 p->limits.pids_limit = iv;
             else if (!strcmp(k, "stop_signal"))
                 p->stop_signal = (int)iv;
+            else if (!strcmp(k, "log_max_size"))
+                p->log_max_size = iv;
+            else if (!strcmp(k, "log_max_file"))
+                p->log_max_file = (int)iv;
+            else if (!strcmp(k, "log_compress"))
+                p->log_compress = iv;
             else if (!strcmp(k, "cgroup2_ns"))
                 s->cgroup2_ns = iv;
             else

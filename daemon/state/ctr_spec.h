@@ -100,8 +100,11 @@ struct ctr_spec {
     bool no_new_privileges; /* SecurityOpt "no-new-privileges[:true]" */
 
     /* logging */
-    char *log_type;    /* "json-file" or "none" */
-    char **log_config; /* key, value, ... */
+    char *log_type;       /* "json-file" or "none" */
+    char **log_config;    /* key, value, ... (labels, env, env-regex, tag: plan time) */
+    int64_t log_max_size; /* json-file max-size in bytes; -1: not set, never rotated */
+    int log_max_file;     /* max-file: files kept, the written one included (1) */
+    bool log_compress;
 };
 
 /* Everything a create asks for, in one step: the image's config merged into
@@ -120,5 +123,13 @@ void ctr_spec_free(struct ctr_spec *s);
 struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s);
 
 const char *ctr_spec_restart_name(enum ctr_restart r);
+/* A LogConfig.Config value, or NULL. */
+const char *ctr_spec_log_opt(const struct ctr_spec *s, const char *key);
+/* json-file's "attrs" for each record, as docker computes them when the
+ * logger starts: the labels and env variables named by --log-opt labels,
+ * env (comma lists), labels-regex, env-regex, and the rendered tag. JSON
+ * text with sorted keys, or NULL when there are none. */
+char *ctr_spec_log_attrs(const struct ctr_spec *s, const char *id, const char *name,
+                         const char *image_id, const char *image_name);
 /* A label's value, or NULL. */
 const char *ctr_spec_label(const struct ctr_spec *s, const char *key);
