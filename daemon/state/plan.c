@@ -210,7 +210,8 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
         keys = xrealloc(keys, (nkeys + 1) * sizeof *keys);
         keys[nkeys++] = k;
     }
-    qsort(keys, nkeys, sizeof *keys, cmp_str);
+    if (nkeys)
+        qsort(keys, nkeys, sizeof *keys, cmp_str);
     for (size_t i = 0; i < nkeys; i++)
         json_object_set(sorted, keys[i], json_object_get(json_object_get(lc, "Config"), keys[i]));
     json_object_set_new(lc, "Config", sorted);
