@@ -130,6 +130,12 @@ int rt_seccomp_cache(const char *dir, struct md_error *err);
 const char *rt_cgroup_version(void); /* "2" or "1" (what `docker info` calls CgroupVersion) */
 const char *rt_cgroup_mode(void);    /* "unified", "hybrid", "legacy" */
 
+/* Write new limits into a running container's cgroups (docker update); the
+ * device rules stay. */
+int rt_update_limits(const char *id, const char *cgroup_parent, const struct rt_limits *l,
+                     struct md_error *err);
+/* docker's checks of a set of limits, with its messages. */
+int rt_limits_validate(const struct rt_limits *l, struct md_error *err);
 /* Structural checks only (no filesystem access): MD_EINVAL with a message. */
 int rt_plan_validate(const struct rt_plan *p, struct md_error *err);
 /* Frees every field of a heap plan (and the plan itself). */

@@ -121,6 +121,30 @@ static bool has_dotdot(const char *s)
     return false;
 }
 
+int rt_limits_validate(const struct rt_limits *l, struct md_error *err)
+{
+    if (l->memory < 0)
+        return md_err(err, MD_EINVAL, "invalid memory limit %" PRId64, l->memory);
+    if (l->memory > 0 && l->memory < 6 * 1024 * 1024)
+        return md_err(err, MD_EINVAL, "Minimum memory limit allowed is 6MB");
+    if (l->memory_swap < -1)
+        return md_err(err, MD_EINVAL, "invalid memory swap limit %" PRId64, l->memory_swap);
+    if (l->memory_swap > 0 && l->memory_swap < l->memory)
+        return md_err(err, MD_EINVAL,
+                      "Minimum memoryswap limit should be larger than memory limit, see usage");
+    if (l->memory_swap > 0 && l->memory == 0)
+        return md_err(err, MD_EINVAL,
+                      "You should always set the Memory limit when using Memoryswap limit, see "
+                      "usage");
+    if (l->nano_cpus < 0 || (l->nano_cpus > 0 && l->nano_cpus < 1000000))
+        return md_err(err, MD_EINVAL, "Range of CPUs is from 0.01 to the number of CPUs");
+    if (l->cpu_shares < 0)
+        return md_err(err, MD_EINVAL, "invalid CPU shares %" PRId64, l->cpu_shares);
+    if (l->pids_limit < -1)
+        return md_err(err, MD_EINVAL, "invalid pids limit %" PRId64, l->pids_limit);
+    return 0;
+}
+
 int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
 {
     if (!p)
@@ -171,26 +195,8 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
         if (u->soft > u->hard)
             return md_err(err, MD_EINVAL, "ulimit soft limit must be less than hard limit");
     }
-    const struct rt_limits *l = &p->limits;
-    if (l->memory < 0)
-        return md_err(err, MD_EINVAL, "invalid memory limit %" PRId64, l->memory);
-    if (l->memory > 0 && l->memory < 6 * 1024 * 1024)
-        return md_err(err, MD_EINVAL, "Minimum memory limit allowed is 6MB");
-    if (l->memory_swap < -1)
-        return md_err(err, MD_EINVAL, "invalid memory swap limit %" PRId64, l->memory_swap);
-    if (l->memory_swap > 0 && l->memory_swap < l->memory)
-        return md_err(err, MD_EINVAL,
-                      "Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (l->memory_swap > 0 && l->memory == 0)
-        return md_err(err, MD_EINVAL,
-                      "You should always set the Memory limit when using Memoryswap limit, see "
-                      "usage");
-    if (l->nano_cpus < 0 || (l->nano_cpus > 0 && l->nano_cpus < 1000000))
-        return md_err(err, MD_EINVAL, "Range of CPUs is from 0.01 to the number of CPUs");
-    if (l->cpu_shares < 0)
-        return md_err(err, MD_EINVAL, "invalid CPU shares %" PRId64, l->cpu_shares);
-    if (l->pids_limit < -1)
-        return md_err(err, MD_EINVAL, "invalid pids limit %" PRId64, l->pids_limit);
+    if (rt_limits_validate(&p->limits, err) < 0)
+        return -1;
     if (p->netns_path && strcmp(p->netns_path, "host") && !is_abs(p->netns_path))
         return md_err(err, MD_EINVAL, "network namespace \"%s\" is not an absolute path",
                       p->netns_path);

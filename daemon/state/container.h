@@ -32,7 +32,8 @@ struct container {
     int64_t created_ns;
     char *image_ref;       /* as the user typed it ("busybox") */
     char *image_id;        /* "sha256:..." */
-    struct ctr_spec *spec; /* what it runs, typed; never changes (no lock needed) */
+    struct ctr_spec *spec; /* what it runs, typed; swapped by update under the
+                            * store lock, never changed in place (ctr_spec.h) */
     /* Config and HostConfig as docker's inspect shows them, the JSON the
      * spec was parsed from: only inspect, ps and persistence read these */
     json_t *config;       /* Config (image defaults merged) */
@@ -65,6 +66,8 @@ struct container {
     int net_busy;       /* network connects/disconnects of a running one in flight */
     int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
+    struct ctr_spec **retired; /* specs an update replaced: freed with the record */
+    size_t nretired;
     pthread_mutex_t op_lock;
 };
 

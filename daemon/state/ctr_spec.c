@@ -316,9 +316,9 @@ const char *ctr_spec_restart_name(enum ctr_restart r)
     return restart_names[r];
 }
 
-static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
+int ctr_spec_parse_restart(json_t *rp, enum ctr_restart *out, int64_t *max_out,
+                           struct md_error *err)
 {
-    json_t *rp = json_object_get(hc, "RestartPolicy");
     const char *name = json_str(rp, "Name");
     if (!name || !*name)
         name = "no";
@@ -336,11 +336,19 @@ static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
         return md_err(err, MD_EINVAL,
                       "invalid restart policy: maximum retry count can only be used with "
                       "'on-failure'");
+    *out = (enum ctr_restart)which;
+    *max_out = max;
+    return 0;
+}
+
+static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (ctr_spec_parse_restart(json_object_get(hc, "RestartPolicy"), &s->restart, &s->restart_max,
+                               err) < 0)
+        return -1;
     s->autoremove = flag(hc, "AutoRemove");
-    if (which != CTR_RESTART_NO && s->autoremove)
+    if (s->restart != CTR_RESTART_NO && s->autoremove)
         return md_err(err, MD_EINVAL, "can't create 'AutoRemove' container with restart policy");
-    s->restart = (enum ctr_restart)which;
-    s->restart_max = max;
     return 0;
 }
 

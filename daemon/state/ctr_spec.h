@@ -4,7 +4,11 @@
  * JSON stays on the record only for inspect and persistence.
  *
  * A spec never changes once built (network connect/disconnect change the
- * record's NetworkSettings, not this), so readers need no lock for it. */
+ * record's NetworkSettings, not this). An update (docker update) builds a
+ * new one and swaps the record's pointer under the store lock; the old one
+ * lives on (the record's retired list) until the record is freed, so a
+ * reader that took the pointer without the lock reads a whole spec, if
+ * perhaps the one before the update. */
 #pragma once
 #include <jansson.h>
 #include <stdbool.h>
@@ -123,6 +127,8 @@ void ctr_spec_free(struct ctr_spec *s);
 struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s);
 
 const char *ctr_spec_restart_name(enum ctr_restart r);
+/* A RestartPolicy object (NULL: "no"), with docker's checks. */
+int ctr_spec_parse_restart(json_t *rp, enum ctr_restart *out, int64_t *max, struct md_error *err);
 /* A LogConfig.Config value, or NULL. */
 const char *ctr_spec_log_opt(const struct ctr_spec *s, const char *key);
 /* json-file's "attrs" for each record, as docker computes them when the
