@@ -32,22 +32,21 @@ enum {
  * (zero is "leave as is"); PidsLimit only when --pids-limit was. */
 static int update_body(int argc, char **argv, json_t *b)
 {
-    static const struct option opts[] = {
-        {"blkio-weight", required_argument, 0, O_BLKIO},
-        {"cpu-period", required_argument, 0, O_CPU_PERIOD},
-        {"cpu-quota", required_argument, 0, O_CPU_QUOTA},
-        {"cpu-rt-period", required_argument, 0, O_CPU_RT_PERIOD},
-        {"cpu-rt-runtime", required_argument, 0, O_CPU_RT_RUNTIME},
-        {"cpu-shares", required_argument, 0, 'c'},
-        {"cpus", required_argument, 0, O_CPUS},
-        {"cpuset-cpus", required_argument, 0, O_CPUSET_CPUS},
-        {"cpuset-mems", required_argument, 0, O_CPUSET_MEMS},
-        {"memory", required_argument, 0, 'm'},
-        {"memory-reservation", required_argument, 0, O_MEM_RES},
-        {"memory-swap", required_argument, 0, O_MEM_SWAP},
-        {"pids-limit", required_argument, 0, O_PIDS},
-        {"restart", required_argument, 0, O_RESTART},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"blkio-weight", required_argument, 0, O_BLKIO},
+                                         {"cpu-period", required_argument, 0, O_CPU_PERIOD},
+                                         {"cpu-quota", required_argument, 0, O_CPU_QUOTA},
+                                         {"cpu-rt-period", required_argument, 0, O_CPU_RT_PERIOD},
+                                         {"cpu-rt-runtime", required_argument, 0, O_CPU_RT_RUNTIME},
+                                         {"cpu-shares", required_argument, 0, 'c'},
+                                         {"cpus", required_argument, 0, O_CPUS},
+                                         {"cpuset-cpus", required_argument, 0, O_CPUSET_CPUS},
+                                         {"cpuset-mems", required_argument, 0, O_CPUSET_MEMS},
+                                         {"memory", required_argument, 0, 'm'},
+                                         {"memory-reservation", required_argument, 0, O_MEM_RES},
+                                         {"memory-swap", required_argument, 0, O_MEM_SWAP},
+                                         {"pids-limit", required_argument, 0, O_PIDS},
+                                         {"restart", required_argument, 0, O_RESTART},
+                                         {0, 0, 0, 0}};
     int64_t blkio = 0, period = 0, quota = 0, rt_period = 0, rt_runtime = 0, shares = 0;
     int64_t nano = 0, mem = 0, mem_res = 0, swap = 0, pids = 0;
     const char *cpuset_cpus = "", *cpuset_mems = "", *restart = "";
@@ -135,9 +134,9 @@ static int update_body(int argc, char **argv, json_t *b)
     json_object_set_new(b, "NanoCpus", json_integer(nano));
     if (pids_set)
         json_object_set_new(b, "PidsLimit", json_integer(pids));
-    json_object_set_new(b, "RestartPolicy",
-                        json_pack("{s:s, s:i}", "Name", rp_name ? rp_name : "",
-                                  "MaximumRetryCount", rp_max));
+    json_object_set_new(
+        b, "RestartPolicy",
+        json_pack("{s:s, s:i}", "Name", rp_name ? rp_name : "", "MaximumRetryCount", rp_max));
     return 0;
 }
 

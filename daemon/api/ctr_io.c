@@ -379,8 +379,8 @@ static char **rotated_logs(const char *path)
 
 /* Every whole line of a rotated file, after the first *skip; -1 when the
  * client is gone. count: only count them into *skip (negative). */
-static int read_rotated(struct logs_ctx *l, int fd, const char *file, long long *skip,
-                        bool count, char **line, size_t *cap)
+static int read_rotated(struct logs_ctx *l, int fd, const char *file, long long *skip, bool count,
+                        char **line, size_t *cap)
 {
     gzFile g = gzopen(file, "rb");
     if (!g)

@@ -30,8 +30,7 @@ struct cg_backend {
                       struct md_error *err);
     /* the resource limits alone (an update of a live cgroup: the device
      * rules stay as they are) */
-    int (*set_resources)(const struct cg_paths *p, const struct rt_limits *l,
-                         struct md_error *err);
+    int (*set_resources)(const struct cg_paths *p, const struct rt_limits *l, struct md_error *err);
     int (*freeze)(const struct cg_paths *p, bool freeze, struct md_error *err);
     int (*kill)(const struct cg_paths *p, struct md_error *err);
     int (*stats)(const struct cg_paths *p, struct rt_stats *out, struct md_error *err);

@@ -68,8 +68,7 @@ static int v1_set_resources(const struct cg_paths *p, const struct rt_limits *l,
             if (!memsw)
                 return -1;
             md_err_clear(err);
-            if (v1_set_memsw(mem, l, err) < 0 ||
-                cg_write(mem, "memory.limit_in_bytes", v, err) < 0)
+            if (v1_set_memsw(mem, l, err) < 0 || cg_write(mem, "memory.limit_in_bytes", v, err) < 0)
                 return -1;
             memsw = false;
         }

@@ -70,9 +70,9 @@ struct rt_plan {
     char **cap_drop;
     uint16_t console_h, console_w; /* initial pty size when tty (0 = leave the default) */
     struct rt_limits limits;
-    char *netns_path;    /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
-    char *exec_dir;      /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
-    char *log_path;      /* json-file log, appended */
+    char *netns_path; /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
+    char *exec_dir;   /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
+    char *log_path;   /* json-file log, appended */
     /* json-file rotation, in the shim as docker's log writer does it: once
      * the log holds log_max_size bytes (<= 0: never) the next record goes
      * to a new file; log_path.1 ... log_path.<max_file-1> keep the older
@@ -80,7 +80,7 @@ struct rt_plan {
     int64_t log_max_size;
     int log_max_file;
     bool log_compress;
-    char *log_attrs; /* NULL, or a JSON object's text, each record's "attrs" */
+    char *log_attrs;     /* NULL, or a JSON object's text, each record's "attrs" */
     char *cgroup_parent; /* NULL/"" = "minidock"; absolute: from each hierarchy's root;
                           * relative: beneath the daemon's own cgroup in each hierarchy */
     int stop_signal;     /* recorded for the API layer; the runtime does not use it */

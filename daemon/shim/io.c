@@ -117,8 +117,8 @@ static void emit_log(const char *line, size_t len, int64_t ns, void *arg)
         log_flush(io);
         shim_log_rotate(io);
     }
-    size_t need = logfmt_json_max(len) + strlen(x->stream) +
-                  (io->log_attrs ? strlen(io->log_attrs) + 10 : 0);
+    size_t need =
+        logfmt_json_max(len) + strlen(x->stream) + (io->log_attrs ? strlen(io->log_attrs) + 10 : 0);
     if (io->loglen && io->loglen + need > io->logcap)
         log_flush(io);
     if (io->loglen + need > io->logcap) {

@@ -66,7 +66,8 @@ struct container {
     int net_busy;       /* network connects/disconnects of a running one in flight */
     int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
-    struct ctr_spec **retired; /* specs an update replaced: freed with the record */
+    /* the specs an update replaced: freed with the record */
+    struct ctr_spec **retired;
     size_t nretired;
     pthread_mutex_t op_lock;
 };

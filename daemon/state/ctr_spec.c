@@ -372,8 +372,8 @@ static int parse_stop(struct ctr_spec *s, json_t *cfg, struct md_error *err)
  * builtInLogOpts). Values are checked here, at create, although docker
  * reads them when the logger starts: a bad one then fails every start. */
 static const char *const json_file_opts[] = {
-    "max-file", "max-size", "compress", "labels", "labels-regex", "env", "env-regex", "tag",
-    "mode",     "max-buffer-size"};
+    "max-file", "max-size",  "compress", "labels", "labels-regex",
+    "env",      "env-regex", "tag",      "mode",   "max-buffer-size"};
 
 const char *ctr_spec_log_opt(const struct ctr_spec *s, const char *key)
 {
@@ -452,8 +452,9 @@ static int parse_json_file_opts(struct ctr_spec *s, struct md_error *err)
         if (go_parse_bool(v, &s->log_compress) < 0)
             return md_err(err, MD_EINVAL, "strconv.ParseBool: parsing \"%s\": invalid syntax", v);
         if (s->log_compress && (s->log_max_file == 1 || s->log_max_size < 0))
-            return md_err(err, MD_EINVAL, "compress cannot be true when max-file is less than 2 "
-                                          "or max-size is not set");
+            return md_err(err, MD_EINVAL,
+                          "compress cannot be true when max-file is less than 2 "
+                          "or max-size is not set");
     }
     if ((v = ctr_spec_log_opt(s, "labels-regex")) && check_regex(v, err) < 0)
         return -1;

@@ -31,6 +31,15 @@ int ctr_update_parse(json_t *body, struct ctr_update *u, struct md_error *err)
     return 0;
 }
 
+static struct rt_limits limits_of(const struct ctr_spec *s)
+{
+    return (struct rt_limits){.memory = s->memory,
+                              .memory_swap = s->memory_swap,
+                              .nano_cpus = s->nano_cpus,
+                              .cpu_shares = s->cpu_shares,
+                              .pids_limit = s->pids_limit};
+}
+
 int ctr_update_spec(const struct ctr_spec *cur, const struct ctr_update *u, struct ctr_spec **out,
                     struct md_error *err)
 {
@@ -42,8 +51,9 @@ int ctr_update_spec(const struct ctr_spec *cur, const struct ctr_update *u, stru
                           "update the memoryswap at the same time");
     }
     if (u->has_restart && cur->autoremove && u->restart != CTR_RESTART_NO)
-        return md_err(err, MD_ECONFLICT, "Restart policy cannot be updated because AutoRemove "
-                                         "is enabled for the container");
+        return md_err(err, MD_ECONFLICT,
+                      "Restart policy cannot be updated because AutoRemove "
+                      "is enabled for the container");
     struct ctr_spec *s = ctr_spec_copy(cur);
     if (u->memory)
         s->memory = u->memory;
@@ -59,11 +69,7 @@ int ctr_update_spec(const struct ctr_spec *cur, const struct ctr_update *u, stru
         s->restart = u->restart;
         s->restart_max = u->restart_max;
     }
-    struct rt_limits l = {.memory = s->memory,
-                          .memory_swap = s->memory_swap,
-                          .nano_cpus = s->nano_cpus,
-                          .cpu_shares = s->cpu_shares,
-                          .pids_limit = s->pids_limit};
+    struct rt_limits l = limits_of(s);
     if (rt_limits_validate(&l, err) < 0) {
         ctr_spec_free(s);
         return -1;
@@ -98,11 +104,7 @@ int ctr_update(struct container *c, const struct ctr_update *u, struct md_error 
     bool live = c->status == CTR_RUNNING || c->status == CTR_PAUSED;
     cstore_unlock();
     if (r == 0 && live) {
-        struct rt_limits l = {.memory = s->memory,
-                              .memory_swap = s->memory_swap,
-                              .nano_cpus = s->nano_cpus,
-                              .cpu_shares = s->cpu_shares,
-                              .pids_limit = s->pids_limit};
+        struct rt_limits l = limits_of(s);
         r = rt_update_limits(c->id, md_cfg.cgroup_parent, &l, err);
     }
     if (r < 0) {

@@ -222,9 +222,8 @@ END_TEST
 
 START_TEST(log_attrs_from_labels_env_tag)
 {
-    _cleanup_json_ json_t *cfg =
-        J("{\"Cmd\":[\"true\"],\"Env\":[\"FOO=bar\",\"FOX=1\",\"BAZ=2\"],"
-          "\"Labels\":{\"team\":\"a\",\"other\":\"b\"}}");
+    _cleanup_json_ json_t *cfg = J("{\"Cmd\":[\"true\"],\"Env\":[\"FOO=bar\",\"FOX=1\",\"BAZ=2\"],"
+                                   "\"Labels\":{\"team\":\"a\",\"other\":\"b\"}}");
     _cleanup_json_ json_t *hc =
         J("{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"labels\":\"team,nosuch\","
           "\"env\":\"BAZ\",\"env-regex\":\"^FO\",\"tag\":\"{{.Name}}/{{.ID}}\"}}}");

@@ -90,8 +90,9 @@ END_TEST
 START_TEST(restart_policy)
 {
     struct ctr_spec *s = NULL;
-    ck_assert_str_eq(update("{}", "{\"RestartPolicy\":{\"Name\":\"on-failure\","
-                                  "\"MaximumRetryCount\":2}}",
+    ck_assert_str_eq(update("{}",
+                            "{\"RestartPolicy\":{\"Name\":\"on-failure\","
+                            "\"MaximumRetryCount\":2}}",
                             &s),
                      "ok");
     ck_assert_int_eq(s->restart, CTR_RESTART_ON_FAILURE);
@@ -104,10 +105,10 @@ START_TEST(restart_policy)
     ctr_spec_free(s);
     ck_assert_str_eq(update("{}", "{\"RestartPolicy\":{\"Name\":\"sometimes\"}}", NULL),
                      "invalid restart policy 'sometimes'");
-    ck_assert_str_eq(update("{\"AutoRemove\":true}", "{\"RestartPolicy\":{\"Name\":\"always\"}}",
-                            NULL),
-                     "Restart policy cannot be updated because AutoRemove is enabled for the "
-                     "container");
+    ck_assert_str_eq(
+        update("{\"AutoRemove\":true}", "{\"RestartPolicy\":{\"Name\":\"always\"}}", NULL),
+        "Restart policy cannot be updated because AutoRemove is enabled for the "
+        "container");
 }
 END_TEST
 
