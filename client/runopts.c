@@ -91,7 +91,7 @@ int bool_flag(const char *arg, const char *flag, bool *out)
     return 0;
 }
 
-static int int_flag(const char *arg, const char *flag, int64_t *out)
+int int_flag(const char *arg, const char *flag, int64_t *out)
 {
     char *end;
     errno = 0;
@@ -136,7 +136,7 @@ static int duration_flag(const char *arg, const char *flag, int64_t *out)
 }
 
 /* opts.NanoCPUs.Set: a rational number, at most nanosecond precision */
-static int cpus_flag(const char *arg, int64_t *out)
+int cpus_flag(const char *arg, int64_t *out)
 {
     const char *p = arg;
     bool neg = *p == '-';
@@ -160,7 +160,7 @@ static int cpus_flag(const char *arg, int64_t *out)
     return 0;
 }
 
-static int size_flag(const char *arg, const char *flag, bool swap, int64_t *out)
+int size_flag(const char *arg, const char *flag, bool swap, int64_t *out)
 {
     if (swap && !strcmp(arg, "-1")) {
         *out = -1;

@@ -45,3 +45,9 @@ json_t *create_body(struct create_opts *o, int *code);
 int with_help(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A bool flag's optional "=value" (strconv.ParseBool). */
 int bool_flag(const char *arg, const char *flag, bool *out);
+/* The value parsers of docker's resource flags, shared with update: an
+ * integer (strconv.ParseInt), --cpus (a rational number to nanocpus), a
+ * size (RAMInBytes; swap: "-1" too). 0, or 125 after docker's message. */
+int int_flag(const char *arg, const char *flag, int64_t *out);
+int cpus_flag(const char *arg, int64_t *out);
+int size_flag(const char *arg, const char *flag, bool swap, int64_t *out);

@@ -105,7 +105,8 @@ static int64_t scale_decimal(const struct decimal *d, int64_t mul)
     return v > INT64_MAX ? -1 : (int64_t)v;
 }
 
-int parse_ram_size(const char *s, int64_t *out)
+/* go-units parseSize: mul_base 1024 (RAMInBytes) or 1000 (FromHumanSize) */
+static int parse_size(const char *s, int64_t base, int64_t *out)
 {
     if (!s)
         return -1;
@@ -124,7 +125,8 @@ int parse_ram_size(const char *s, int64_t *out)
     int64_t mul = 1;
     const char *u = *p ? strchr(prefixes, *p | 0x20) : NULL;
     if (u) {
-        mul = 1LL << (10 * (u - prefixes + 1));
+        for (const char *k = prefixes; k <= u; k++)
+            mul *= base;
         p++;
     }
     if (*p == 'i' || *p == 'I')
@@ -138,6 +140,16 @@ int parse_ram_size(const char *s, int64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int parse_ram_size(const char *s, int64_t *out)
+{
+    return parse_size(s, 1024, out);
+}
+
+int parse_human_size(const char *s, int64_t *out)
+{
+    return parse_size(s, 1000, out);
 }
 
 int parse_nano_cpus(const char *s, int64_t *out)

@@ -12,6 +12,7 @@
 #include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
+#include "daemon/state/ctr_update.h"
 #include "daemon/state/ctr_volumes.h"
 #include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
@@ -613,7 +614,33 @@ static void prune(struct api_req *r)
                   "SpaceReclaimed", reclaimed));
 }
 
+/* ---- update ---- */
+
+static void update(struct api_req *r)
+{
+    struct md_error err = {0};
+    _cleanup_json_ json_t *body = api_body_decode(r, &schema_container_update, false, &err);
+    struct ctr_update u;
+    if (!body || ctr_update_parse(body, &u, &err) < 0) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    struct container *c = api_find_container(r);
+    if (!c)
+        return;
+    int rc = ctr_update(c, &u, &err);
+    ctr_put(c);
+    if (rc < 0) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_json(r, 200, json_pack("{s:[]}", "Warnings"));
+}
+
 const struct api_route api_routes_containers[] = {
+    {"POST", "/containers/{id}/update", update, 0},
     {"POST", "/containers/create", create, 0},
     {"GET", "/containers/json", list, 0},
     {"POST", "/containers/prune", prune, 0},

@@ -37,7 +37,6 @@ const struct api_route *const api_route_tables[] = {
 
 /* Every route of the 1.50 swagger that no table above serves. */
 const struct api_missing_route api_missing_routes[] = {
-    TODO("POST", "/containers/{id}/update", "container update"),
     TODO("GET", "/containers/{id}/attach/ws", "attach over a websocket"),
     TODO("POST", "/build", "image build"),
     TODO("POST", "/build/prune", "build cache prune"),

@@ -79,7 +79,8 @@ static const struct schema_field log_fields[] = {
     {"Type", SK_STRING, "string", NULL,
      APPLIED("json-file and none; other drivers refused with docker's 'no log driver named'")},
     {"Config", SK_MAP_STRING, "map[string]string", NULL,
-     REFUSED_WHY("log options (max-size, ...)")},
+     APPLIED("json-file: max-size, max-file, compress, labels, labels-regex, env, env-regex, "
+             "tag; mode=blocking. none: ignored, as docker does")},
     END,
 };
 static const struct schema log_config = {"LogConfig", "container.LogConfig", log_fields, NULL,
@@ -362,6 +363,57 @@ static const struct schema_field create_fields[] = {
 static const struct schema *const create_embeds[] = {&schema_container_config, NULL};
 const struct schema schema_container_create = {"CreateRequest", "container.CreateRequest",
                                                create_fields, create_embeds, NULL};
+
+/* ---- container.UpdateConfig (docker update) ---- */
+
+/* Resources as an update takes them: what docker's update changes on a
+ * container, applied to its cgroup when it runs and to its next start. */
+static const struct schema_field update_resources_fields[] = {
+    {"CpuShares", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"Memory", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"NanoCpus", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"MemorySwap", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"PidsLimit", SK_INT, "int64", NULL, APPLIED("0 and -1: unlimited")},
+    {"CgroupParent", SK_STRING, "string", NULL, REFUSED},
+    {"BlkioWeight", SK_UINT, "uint16", NULL, REFUSED},
+    {"BlkioWeightDevice", SK_STRUCTS, "[]*blkiodev.WeightDevice", &weight_device, REFUSED},
+    {"BlkioDeviceReadBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceWriteBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceReadIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceWriteIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"CpuPeriod", SK_INT, "int64", NULL, REFUSED_WHY("refused at create too")},
+    {"CpuQuota", SK_INT, "int64", NULL, REFUSED_WHY("refused at create too")},
+    {"CpuRealtimePeriod", SK_INT, "int64", NULL, REFUSED},
+    {"CpuRealtimeRuntime", SK_INT, "int64", NULL, REFUSED},
+    {"CpusetCpus", SK_STRING, "string", NULL, REFUSED_WHY("refused at create too")},
+    {"CpusetMems", SK_STRING, "string", NULL, REFUSED_WHY("refused at create too")},
+    {"Devices", SK_STRUCTS, "[]container.DeviceMapping", &device_mapping, REFUSED},
+    {"DeviceCgroupRules", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"DeviceRequests", SK_STRUCTS, "[]container.DeviceRequest", &device_request, REFUSED},
+    {"KernelMemoryTCP", SK_INT, "int64", NULL, REFUSED},
+    {"MemoryReservation", SK_INT, "int64", NULL, REFUSED_WHY("refused at create too")},
+    {"MemorySwappiness", SK_INT, "int64", NULL,
+     REFUSED_BUT("-1 (the CLI's default) means not set", "-1")},
+    {"OomKillDisable", SK_BOOL, "bool", NULL, REFUSED},
+    {"Ulimits", SK_STRUCTS, "[]*units.Ulimit", &ulimit,
+     REFUSED_WHY("docker's update leaves them as they are")},
+    {"CpuCount", SK_INT, "int64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"CpuPercent", SK_INT, "int64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"IOMaximumIOps", SK_UINT, "uint64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"IOMaximumBandwidth", SK_UINT, "uint64", NULL, REFUSED_WHY("Windows only in docker")},
+    END,
+};
+static const struct schema update_resources = {"Resources", "container.Resources",
+                                               update_resources_fields, NULL, NULL};
+
+static const struct schema_field update_fields[] = {
+    {"RestartPolicy", SK_STRUCT, "container.RestartPolicy", &restart_policy,
+     APPLIED("an empty Name leaves the policy as it is")},
+    END,
+};
+static const struct schema *const update_embeds[] = {&update_resources, NULL};
+const struct schema schema_container_update = {"UpdateConfig", "container.UpdateConfig",
+                                               update_fields, update_embeds, NULL};
 
 /* ---- exec ---- */
 
@@ -1000,6 +1052,7 @@ char *schema_coverage_markdown(void)
         const struct schema *s;
     } bodies[] = {
         {"POST /containers/create", &schema_container_create},
+        {"POST /containers/{id}/update", &schema_container_update},
         {"POST /containers/{id}/exec", &schema_exec_create},
         {"POST /exec/{id}/start", &schema_exec_start},
         {"POST /networks/create", &schema_network_create},

@@ -88,9 +88,17 @@ struct rt_plan {
     char **cap_drop;
     uint16_t console_h, console_w; /* initial pty size when tty (0 = leave the default) */
     struct rt_limits limits;
-    char *netns_path;    /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
-    char *exec_dir;      /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
-    char *log_path;      /* json-file log, appended */
+    char *netns_path; /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
+    char *exec_dir;   /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
+    char *log_path;   /* json-file log, appended */
+    /* json-file rotation, in the shim as docker's log writer does it: once
+     * the log holds log_max_size bytes (<= 0: never) the next record goes
+     * to a new file; log_path.1 ... log_path.<max_file-1> keep the older
+     * ones (gzip'ed to .N.gz when log_compress). */
+    int64_t log_max_size;
+    int log_max_file;
+    bool log_compress;
+    char *log_attrs;     /* NULL, or a JSON object's text, each record's "attrs" */
     char *cgroup_parent; /* NULL/"" = "minidock"; absolute: from each hierarchy's root;
                           * relative: beneath the daemon's own cgroup in each hierarchy */
     int stop_signal;     /* recorded for the API layer; the runtime does not use it */
@@ -140,6 +148,12 @@ int rt_seccomp_cache(const char *dir, struct md_error *err);
 const char *rt_cgroup_version(void); /* "2" or "1" (what `docker info` calls CgroupVersion) */
 const char *rt_cgroup_mode(void);    /* "unified", "hybrid", "legacy" */
 
+/* Write new limits into a running container's cgroups (docker update); the
+ * device rules stay. */
+int rt_update_limits(const char *id, const char *cgroup_parent, const struct rt_limits *l,
+                     struct md_error *err);
+/* docker's checks of a set of limits, with its messages. */
+int rt_limits_validate(const struct rt_limits *l, struct md_error *err);
 /* Structural checks only (no filesystem access): MD_EINVAL with a message. */
 int rt_plan_validate(const struct rt_plan *p, struct md_error *err);
 /* Frees every field of a heap plan (and the plan itself). */

@@ -64,6 +64,10 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->netns_path = dup_or_null(s->netns_path);
     d->exec_dir = dup_or_null(s->exec_dir);
     d->log_path = dup_or_null(s->log_path);
+    d->log_max_size = s->log_max_size;
+    d->log_max_file = s->log_max_file;
+    d->log_compress = s->log_compress;
+    d->log_attrs = dup_or_null(s->log_attrs);
     d->cgroup_parent = dup_or_null(s->cgroup_parent);
     d->stop_signal = s->stop_signal;
 }
@@ -94,6 +98,7 @@ void plan_clear(struct rt_plan *p)
     free(p->netns_path);
     free(p->exec_dir);
     free(p->log_path);
+    free(p->log_attrs);
     free(p->cgroup_parent);
     memset(p, 0, sizeof *p);
 }
@@ -118,6 +123,30 @@ static bool has_dotdot(const char *s)
         if ((p == s || p[-1] == '/') && (p[2] == 0 || p[2] == '/'))
             return true;
     return false;
+}
+
+int rt_limits_validate(const struct rt_limits *l, struct md_error *err)
+{
+    if (l->memory < 0)
+        return md_err(err, MD_EINVAL, "invalid memory limit %" PRId64, l->memory);
+    if (l->memory > 0 && l->memory < 6 * 1024 * 1024)
+        return md_err(err, MD_EINVAL, "Minimum memory limit allowed is 6MB");
+    if (l->memory_swap < -1)
+        return md_err(err, MD_EINVAL, "invalid memory swap limit %" PRId64, l->memory_swap);
+    if (l->memory_swap > 0 && l->memory_swap < l->memory)
+        return md_err(err, MD_EINVAL,
+                      "Minimum memoryswap limit should be larger than memory limit, see usage");
+    if (l->memory_swap > 0 && l->memory == 0)
+        return md_err(err, MD_EINVAL,
+                      "You should always set the Memory limit when using Memoryswap limit, see "
+                      "usage");
+    if (l->nano_cpus < 0 || (l->nano_cpus > 0 && l->nano_cpus < 1000000))
+        return md_err(err, MD_EINVAL, "Range of CPUs is from 0.01 to the number of CPUs");
+    if (l->cpu_shares < 0)
+        return md_err(err, MD_EINVAL, "invalid CPU shares %" PRId64, l->cpu_shares);
+    if (l->pids_limit < -1)
+        return md_err(err, MD_EINVAL, "invalid pids limit %" PRId64, l->pids_limit);
+    return 0;
 }
 
 int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
@@ -175,26 +204,8 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
         if (u->soft > u->hard)
             return md_err(err, MD_EINVAL, "ulimit soft limit must be less than hard limit");
     }
-    const struct rt_limits *l = &p->limits;
-    if (l->memory < 0)
-        return md_err(err, MD_EINVAL, "invalid memory limit %" PRId64, l->memory);
-    if (l->memory > 0 && l->memory < 6 * 1024 * 1024)
-        return md_err(err, MD_EINVAL, "Minimum memory limit allowed is 6MB");
-    if (l->memory_swap < -1)
-        return md_err(err, MD_EINVAL, "invalid memory swap limit %" PRId64, l->memory_swap);
-    if (l->memory_swap > 0 && l->memory_swap < l->memory)
-        return md_err(err, MD_EINVAL,
-                      "Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (l->memory_swap > 0 && l->memory == 0)
-        return md_err(err, MD_EINVAL,
-                      "You should always set the Memory limit when using Memoryswap limit, see "
-                      "usage");
-    if (l->nano_cpus < 0 || (l->nano_cpus > 0 && l->nano_cpus < 1000000))
-        return md_err(err, MD_EINVAL, "Range of CPUs is from 0.01 to the number of CPUs");
-    if (l->cpu_shares < 0)
-        return md_err(err, MD_EINVAL, "invalid CPU shares %" PRId64, l->cpu_shares);
-    if (l->pids_limit < -1)
-        return md_err(err, MD_EINVAL, "invalid pids limit %" PRId64, l->pids_limit);
+    if (rt_limits_validate(&p->limits, err) < 0)
+        return -1;
     if (p->netns_path && strcmp(p->netns_path, "host") && !is_abs(p->netns_path))
         return md_err(err, MD_EINVAL, "network namespace \"%s\" is not an absolute path",
                       p->netns_path);
@@ -317,6 +328,10 @@ char *spec_format(const struct rt_spec *s)
     put_str(&b, "netns_path", p->netns_path);
     put_str(&b, "exec_dir", p->exec_dir);
     put_str(&b, "log_path", p->log_path);
+    put_i64(&b, "log_max_size", p->log_max_size);
+    put_i64(&b, "log_max_file", p->log_max_file);
+    put_i64(&b, "log_compress", p->log_compress);
+    put_str(&b, "log_attrs", p->log_attrs);
     put_str(&b, "cgroup_parent", p->cgroup_parent);
     put_i64(&b, "stop_signal", p->stop_signal);
     put_strv(&b, "cgroup_dir", s->cgroup_dirs);
@@ -450,6 +465,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&p->exec_dir, f, n);
         } else if (!strcmp(k, "log_path")) {
             r = set_str(&p->log_path, f, n);
+        } else if (!strcmp(k, "log_attrs")) {
+            r = set_str(&p->log_attrs, f, n);
         } else if (!strcmp(k, "cgroup_parent")) {
             r = set_str(&p->cgroup_parent, f, n);
         } else if (!strcmp(k, "oom_file")) {
@@ -522,6 +539,12 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
                 p->limits.pids_limit = iv;
             else if (!strcmp(k, "stop_signal"))
                 p->stop_signal = (int)iv;
+            else if (!strcmp(k, "log_max_size"))
+                p->log_max_size = iv;
+            else if (!strcmp(k, "log_max_file"))
+                p->log_max_file = (int)iv;
+            else if (!strcmp(k, "log_compress"))
+                p->log_compress = iv;
             else if (!strcmp(k, "cgroup2_ns"))
                 s->cgroup2_ns = iv;
             else

@@ -96,6 +96,9 @@ static void ctr_free(struct container *c)
     free(c->image_id);
     ctr_spec_free(c->spec);
     health_free(c->health);
+    for (size_t i = 0; i < c->nretired; i++)
+        ctr_spec_free(c->retired[i]);
+    free(c->retired);
     json_decref(c->config);
     json_decref(c->host_config);
     json_decref(c->net_settings);

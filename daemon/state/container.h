@@ -33,7 +33,8 @@ struct container {
     int64_t created_ns;
     char *image_ref;       /* as the user typed it ("busybox") */
     char *image_id;        /* "sha256:..." */
-    struct ctr_spec *spec; /* what it runs, typed; never changes (no lock needed) */
+    struct ctr_spec *spec; /* what it runs, typed; swapped by update under the
+                            * store lock, never changed in place (ctr_spec.h) */
     /* Config and HostConfig as docker's inspect shows them, the JSON the
      * spec was parsed from: only inspect, ps and persistence read these */
     json_t *config;       /* Config (image defaults merged) */
@@ -71,6 +72,9 @@ struct container {
     /* its healthcheck monitor while one runs (state/health.c) */
     struct health_mon *health_mon;
     char *link_hosts;   /* /etc/hosts lines of its legacy links, set at start */
+    /* the specs an update replaced: freed with the record */
+    struct ctr_spec **retired;
+    size_t nretired;
     pthread_mutex_t op_lock;
 };
 

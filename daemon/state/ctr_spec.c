@@ -6,8 +6,13 @@
 #include "common/jsonutil.h"
 #include "common/netopts.h"
 #include "common/signals.h"
+#include "common/template.h"
+#include "common/units.h"
+#include "common/volspec.h"
 #include "daemon/state/plan.h"
 
+#include <errno.h>
+#include <regex.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -274,9 +279,9 @@ const char *ctr_spec_restart_name(enum ctr_restart r)
     return restart_names[r];
 }
 
-static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
+int ctr_spec_parse_restart(json_t *rp, enum ctr_restart *out, int64_t *max_out,
+                           struct md_error *err)
 {
-    json_t *rp = json_object_get(hc, "RestartPolicy");
     const char *name = json_str(rp, "Name");
     if (!name || !*name)
         name = "no";
@@ -294,11 +299,19 @@ static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
         return md_err(err, MD_EINVAL,
                       "invalid restart policy: maximum retry count can only be used with "
                       "'on-failure'");
+    *out = (enum ctr_restart)which;
+    *max_out = max;
+    return 0;
+}
+
+static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (ctr_spec_parse_restart(json_object_get(hc, "RestartPolicy"), &s->restart, &s->restart_max,
+                               err) < 0)
+        return -1;
     s->autoremove = flag(hc, "AutoRemove");
-    if (which != CTR_RESTART_NO && s->autoremove)
+    if (s->restart != CTR_RESTART_NO && s->autoremove)
         return md_err(err, MD_EINVAL, "can't create 'AutoRemove' container with restart policy");
-    s->restart = (enum ctr_restart)which;
-    s->restart_max = max;
     return 0;
 }
 
@@ -318,6 +331,107 @@ static int parse_stop(struct ctr_spec *s, json_t *cfg, struct md_error *err)
     return 0;
 }
 
+/* docker's json-file options, and the two every driver takes (logger's
+ * builtInLogOpts). Values are checked here, at create, although docker
+ * reads them when the logger starts: a bad one then fails every start. */
+static const char *const json_file_opts[] = {
+    "max-file", "max-size",  "compress", "labels", "labels-regex",
+    "env",      "env-regex", "tag",      "mode",   "max-buffer-size"};
+
+const char *ctr_spec_log_opt(const struct ctr_spec *s, const char *key)
+{
+    for (char **l = s->log_config; l && l[0] && l[1]; l += 2)
+        if (!strcmp(l[0], key))
+            return l[1];
+    return NULL;
+}
+
+/* Go's strconv.ParseBool */
+static int go_parse_bool(const char *v, bool *out)
+{
+    static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < NELEM(t); i++) {
+        if (!strcmp(v, t[i]))
+            return *out = true, 0;
+        if (!strcmp(v, f[i]))
+            return *out = false, 0;
+    }
+    return -1;
+}
+
+static int check_regex(const char *re, struct md_error *err)
+{
+    regex_t r;
+    int rc = regcomp(&r, re, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char msg[128];
+        regerror(rc, &r, msg, sizeof msg);
+        return md_err(err, MD_EINVAL, "error parsing regexp: %s: `%s`", msg, re);
+    }
+    regfree(&r);
+    return 0;
+}
+
+static int parse_json_file_opts(struct ctr_spec *s, struct md_error *err)
+{
+    const char *mode = ctr_spec_log_opt(s, "mode");
+    if (mode && *mode && strcmp(mode, "blocking") && strcmp(mode, "non-blocking"))
+        return md_err(err, MD_EINVAL, "logger: logging mode not supported: %s", mode);
+    /* the shim writes each record before it reads more output: blocking is
+     * what it does; a ring buffer that drops output is not there */
+    if (mode && !strcmp(mode, "non-blocking"))
+        return md_err(err, MD_EINVAL,
+                      "minidock does not support HostConfig.LogConfig.Config=mode=non-blocking");
+    if (ctr_spec_log_opt(s, "max-buffer-size"))
+        return md_err(err, MD_EINVAL,
+                      "logger: max-buffer-size option is only supported with 'mode=non-blocking'");
+    for (char **l = s->log_config; l && l[0] && l[1]; l += 2) {
+        bool known = false;
+        for (size_t i = 0; i < NELEM(json_file_opts); i++)
+            known = known || !strcmp(l[0], json_file_opts[i]);
+        if (!known)
+            return md_err(err, MD_EINVAL, "unknown log opt '%s' for json-file log driver", l[0]);
+    }
+    const char *v = ctr_spec_log_opt(s, "max-size");
+    if (v) {
+        if (parse_human_size(v, &s->log_max_size) < 0)
+            return md_err(err, MD_EINVAL, "invalid size: '%s'", v);
+        if (s->log_max_size <= 0)
+            return md_err(err, MD_EINVAL, "max-size must be a positive number");
+    }
+    if ((v = ctr_spec_log_opt(s, "max-file"))) {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || errno || n != (int)n)
+            return md_err(err, MD_EINVAL, "strconv.Atoi: parsing \"%s\": %s", v,
+                          errno ? "value out of range" : "invalid syntax");
+        if (n < 1)
+            return md_err(err, MD_EINVAL, "max-file cannot be less than 1");
+        s->log_max_file = (int)n;
+    }
+    if ((v = ctr_spec_log_opt(s, "compress"))) {
+        if (go_parse_bool(v, &s->log_compress) < 0)
+            return md_err(err, MD_EINVAL, "strconv.ParseBool: parsing \"%s\": invalid syntax", v);
+        if (s->log_compress && (s->log_max_file == 1 || s->log_max_size < 0))
+            return md_err(err, MD_EINVAL,
+                          "compress cannot be true when max-file is less than 2 "
+                          "or max-size is not set");
+    }
+    if ((v = ctr_spec_log_opt(s, "labels-regex")) && check_regex(v, err) < 0)
+        return -1;
+    if ((v = ctr_spec_log_opt(s, "env-regex")) && *v && check_regex(v, err) < 0)
+        return -1;
+    if ((v = ctr_spec_log_opt(s, "tag"))) {
+        struct tmpl *t = NULL;
+        if (tmpl_parse(v, &t, err) < 0)
+            return -1;
+        tmpl_free(t);
+    }
+    return 0;
+}
+
 static int parse_log(struct ctr_spec *s, json_t *hc, struct md_error *err)
 {
     json_t *lc = json_object_get(hc, "LogConfig");
@@ -331,7 +445,87 @@ static int parse_log(struct ctr_spec *s, json_t *hc, struct md_error *err)
                       t);
     s->log_type = xstrdup(t);
     s->log_config = kv_strv(json_object_get(lc, "Config"));
-    return 0;
+    s->log_max_size = -1;
+    s->log_max_file = 1;
+    /* docker checks no option of the none driver */
+    return strcmp(t, "json-file") ? 0 : parse_json_file_opts(s, err);
+}
+
+static bool regex_match(const char *re, const char *s)
+{
+    regex_t r;
+    if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB))
+        return false;
+    bool m = regexec(&r, s, 0, NULL, 0) == 0;
+    regfree(&r);
+    return m;
+}
+
+/* Each name of a comma list present in kv (key, value, ...) into attrs. */
+static void attrs_named(json_t *attrs, const char *list, char **kv)
+{
+    _cleanup_free_ char *copy = xstrdup(list);
+    char *save = NULL;
+    for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save))
+        for (char **p = kv; p && p[0] && p[1]; p += 2)
+            if (!strcmp(p[0], n))
+                json_object_set_new(attrs, n, json_string(p[1]));
+}
+
+static void attrs_matching(json_t *attrs, const char *re, char **kv)
+{
+    for (char **p = kv; p && p[0] && p[1]; p += 2)
+        if (regex_match(re, p[0]))
+            json_object_set_new(attrs, p[0], json_string(p[1]));
+}
+
+char *ctr_spec_log_attrs(const struct ctr_spec *s, const char *id, const char *name,
+                         const char *image_id, const char *image_name)
+{
+    if (strcmp(s->log_type, "json-file"))
+        return NULL;
+    _cleanup_json_ json_t *attrs = json_object();
+    const char *labels = ctr_spec_log_opt(s, "labels");
+    if (labels && *labels)
+        attrs_named(attrs, labels, s->labels);
+    /* moby's ExtraAttributes tests labels, not labels-regex, before it
+     * applies labels-regex: without labels it does nothing */
+    const char *labels_re = ctr_spec_log_opt(s, "labels-regex");
+    if (labels_re && labels && *labels)
+        attrs_matching(attrs, labels_re, s->labels);
+    /* the environment as key, value pairs */
+    _cleanup_strv_ char **env = NULL;
+    for (char **e = s->env; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        _cleanup_free_ char *k = xstrndup(*e, (size_t)(eq - *e));
+        strv_push(&env, k);
+        strv_push(&env, eq + 1);
+    }
+    const char *envs = ctr_spec_log_opt(s, "env");
+    if (envs && *envs)
+        attrs_named(attrs, envs, env);
+    const char *env_re = ctr_spec_log_opt(s, "env-regex");
+    if (env_re && *env_re)
+        attrs_matching(attrs, env_re, env);
+    const char *tag = ctr_spec_log_opt(s, "tag");
+    if (tag && *tag) {
+        /* loggerutils.ParseLogTag: the template over logger.Info's methods */
+        _cleanup_json_ json_t *info = json_pack(
+            "{s:s%, s:s, s:s, s:s%, s:s, s:s, s:s}", "ID", id, (size_t)12, "FullID", id, "Name",
+            name, "ImageID", image_id, strlen(image_id) < 12 ? strlen(image_id) : (size_t)12,
+            "ImageFullID", image_id, "ImageName", image_name, "DaemonName", "docker");
+        struct tmpl *t = NULL;
+        char *out = NULL;
+        if (tmpl_parse(tag, &t, NULL) == 0 && tmpl_render(t, info, &out, NULL) == 0)
+            json_object_set_new(attrs, "tag", json_string(out));
+        free(out);
+        tmpl_free(t);
+    }
+    if (!json_object_size(attrs))
+        return NULL;
+    return json_dumps(attrs, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 /* ---- process ---- */

@@ -4,7 +4,11 @@
  * JSON stays on the record only for inspect and persistence.
  *
  * A spec never changes once built (network connect/disconnect change the
- * record's NetworkSettings, not this), so readers need no lock for it. */
+ * record's NetworkSettings, not this). An update (docker update) builds a
+ * new one and swaps the record's pointer under the store lock; the old one
+ * lives on (the record's retired list) until the record is freed, so a
+ * reader that took the pointer without the lock reads a whole spec, if
+ * perhaps the one before the update. */
 #pragma once
 #include <jansson.h>
 #include <stdbool.h>
@@ -136,8 +140,11 @@ struct ctr_spec {
     bool no_new_privileges; /* SecurityOpt "no-new-privileges[:true]" */
 
     /* logging */
-    char *log_type;    /* "json-file" or "none" */
-    char **log_config; /* key, value, ... */
+    char *log_type;       /* "json-file" or "none" */
+    char **log_config;    /* key, value, ... (labels, env, env-regex, tag: plan time) */
+    int64_t log_max_size; /* json-file max-size in bytes; -1: not set, never rotated */
+    int log_max_file;     /* max-file: files kept, the written one included (1) */
+    bool log_compress;
 };
 
 /* Everything a create asks for, in one step: the image's config merged into
@@ -171,5 +178,15 @@ void ctr_mount_free(struct ctr_mount *m);
 void ctr_mount_copy(struct ctr_mount *dst, const struct ctr_mount *src);
 /* "rshared" -> MS_SHARED | MS_REC; rprivate (the namespace's own) -> 0. */
 unsigned long ctr_mount_propagation_flags(const char *name);
+/* A RestartPolicy object (NULL: "no"), with docker's checks. */
+int ctr_spec_parse_restart(json_t *rp, enum ctr_restart *out, int64_t *max, struct md_error *err);
+/* A LogConfig.Config value, or NULL. */
+const char *ctr_spec_log_opt(const struct ctr_spec *s, const char *key);
+/* json-file's "attrs" for each record, as docker computes them when the
+ * logger starts: the labels and env variables named by --log-opt labels,
+ * env (comma lists), labels-regex, env-regex, and the rendered tag. JSON
+ * text with sorted keys, or NULL when there are none. */
+char *ctr_spec_log_attrs(const struct ctr_spec *s, const char *id, const char *name,
+                         const char *image_id, const char *image_name);
 /* A label's value, or NULL. */
 const char *ctr_spec_label(const struct ctr_spec *s, const char *key);

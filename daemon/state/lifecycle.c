@@ -426,6 +426,10 @@ static int start_locked(struct container *c, struct md_error *err)
     struct rt_plan *plan = NULL;
     if (plan_build(c->spec, c->id, layers, &plan, err) < 0)
         return -1;
+    /* json-file's attrs name the container as it is called now (tag) */
+    cstore_lock();
+    plan->log_attrs = ctr_spec_log_attrs(c->spec, c->id, c->name, c->image_id, c->image_ref);
+    cstore_unlock();
     ctr_volumes_plan(c, plan);
     if (create_bind_sources(plan, err) < 0 || ctr_volumes_start(c, plan, err) < 0) {
         rt_plan_free(plan);

@@ -183,6 +183,11 @@ static void default_restart_policy(json_t *hc)
         json_object_set_new(rp, "Name", json_string("no"));
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
 {
     int64_t mem = int_field(hc, "Memory");
@@ -216,10 +221,29 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
     default_restart_policy(hc);
     /* docker-py reads HostConfig.LogConfig.Type back; moby fills it in */
     json_t *lc = json_object_get(hc, "LogConfig");
+    if (!json_is_object(lc)) {
+        lc = json_object();
+        json_object_set_new(hc, "LogConfig", lc);
+    }
     const char *ld = json_str(lc, "Type");
     if (!ld || !*ld)
-        json_object_set_new(hc, "LogConfig",
-                            json_pack("{s:s,s:{}}", "Type", "json-file", "Config"));
+        json_object_set_new(lc, "Type", json_string("json-file"));
+    /* a Go map: inspect shows its keys sorted */
+    json_t *sorted = json_object();
+    _cleanup_free_ const char **keys = NULL;
+    size_t nkeys = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(lc, "Config"), k, v)
+    {
+        keys = xrealloc(keys, (nkeys + 1) * sizeof *keys);
+        keys[nkeys++] = k;
+    }
+    if (nkeys)
+        qsort(keys, nkeys, sizeof *keys, cmp_str);
+    for (size_t i = 0; i < nkeys; i++)
+        json_object_set(sorted, keys[i], json_object_get(json_object_get(lc, "Config"), keys[i]));
+    json_object_set_new(lc, "Config", sorted);
 
     /* user-defined networks are looked up by the caller, who has them */
     const char *nm = json_str(hc, "NetworkMode");
@@ -271,8 +295,12 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->netns_path = !strcmp(s->network_mode, "host") ? xstrdup("host") : NULL;
     p->exec_dir = md_exec_path("%s", id);
     /* --log-driver none: no log file at all (docker's nop logger) */
-    if (strcmp(s->log_type, "none"))
+    if (strcmp(s->log_type, "none")) {
         p->log_path = md_data_path("containers/%s/%s-json.log", id, id);
+        p->log_max_size = s->log_max_size;
+        p->log_max_file = s->log_max_file;
+        p->log_compress = s->log_compress;
+    }
     p->cgroup_parent = xstrdup(md_cfg.cgroup_parent);
     p->stop_signal = s->stop_signal;
     for (size_t i = 0; i < s->nmounts; i++) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every field a client can send is applied or refused (issue 11): each field
 # docs/api-coverage.md lists as refused, set to a value that means something,
-# fails with 400 naming it and creates nothing; the docker CLI flags users
+# fails with 400 naming it and creates (or updates) nothing; the docker CLI flags users
 # try first fail with exit 125 through both clients; what docker CLI 28 sends
 # for a plain run is accepted.
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +27,6 @@ cases=$(cat <<EOF
 create	Config.NetworkDisabled	${C}"NetworkDisabled":true}
 create	Config.OnBuild	${C}"OnBuild":["RUN true"]}
 create	Config.Shell	${C}"Shell":["/bin/sh","-c"]}
-create	HostConfig.LogConfig.Config	${C}"HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"1m"}}}}
 create	HostConfig.NetworkMode	${C}"HostConfig":{"NetworkMode":"container:web"}}
 create	HostConfig.VolumeDriver	${C}"HostConfig":{"VolumeDriver":"nfs"}}
 create	HostConfig.VolumesFrom	${C}"HostConfig":{"VolumesFrom":["web"]}}
@@ -89,6 +88,31 @@ network	Ingress	{"Name":"NET","Ingress":true}
 network	ConfigOnly	{"Name":"NET","ConfigOnly":true}
 network	ConfigFrom	{"Name":"NET","ConfigFrom":{"Network":"other"}}
 network	Options	{"Name":"NET","Options":{"com.docker.network.driver.mtu":"9000"}}
+update	CgroupParent	{"CgroupParent":"elsewhere"}
+update	BlkioWeight	{"BlkioWeight":100}
+update	BlkioWeightDevice	{"BlkioWeightDevice":[{"Path":"/dev/null","Weight":100}]}
+update	BlkioDeviceReadBps	{"BlkioDeviceReadBps":[{"Path":"/dev/null","Rate":1}]}
+update	BlkioDeviceWriteBps	{"BlkioDeviceWriteBps":[{"Path":"/dev/null","Rate":1}]}
+update	BlkioDeviceReadIOps	{"BlkioDeviceReadIOps":[{"Path":"/dev/null","Rate":1}]}
+update	BlkioDeviceWriteIOps	{"BlkioDeviceWriteIOps":[{"Path":"/dev/null","Rate":1}]}
+update	CpuPeriod	{"CpuPeriod":100000}
+update	CpuQuota	{"CpuQuota":50000}
+update	CpuRealtimePeriod	{"CpuRealtimePeriod":1000000}
+update	CpuRealtimeRuntime	{"CpuRealtimeRuntime":1000}
+update	CpusetCpus	{"CpusetCpus":"0"}
+update	CpusetMems	{"CpusetMems":"0"}
+update	Devices	{"Devices":[{"PathOnHost":"/dev/null","PathInContainer":"/dev/null","CgroupPermissions":"rwm"}]}
+update	DeviceCgroupRules	{"DeviceCgroupRules":["c 1:3 rwm"]}
+update	DeviceRequests	{"DeviceRequests":[{"Count":-1,"Capabilities":[["gpu"]]}]}
+update	KernelMemoryTCP	{"KernelMemoryTCP":1048576}
+update	MemoryReservation	{"MemoryReservation":10485760}
+update	MemorySwappiness	{"MemorySwappiness":10}
+update	OomKillDisable	{"OomKillDisable":true}
+update	Ulimits	{"Ulimits":[{"Name":"nofile","Soft":10,"Hard":10}]}
+update	CpuCount	{"CpuCount":1}
+update	CpuPercent	{"CpuPercent":50}
+update	IOMaximumIOps	{"IOMaximumIOps":100}
+update	IOMaximumBandwidth	{"IOMaximumBandwidth":1048576}
 connect	EndpointConfig.IPAMConfig.IPv6Address	{"Container":"CTR","EndpointConfig":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}
 connect	EndpointConfig.IPAMConfig.LinkLocalIPs	{"Container":"CTR","EndpointConfig":{"IPAMConfig":{"LinkLocalIPs":["169.254.0.9"]}}}
 connect	EndpointConfig.Links	{"Container":"CTR","EndpointConfig":{"Links":["web:w"]}}
@@ -103,7 +127,7 @@ doc_refused() { # SECTION-ROUTE: the refusable fields of that section of the doc
     awk -v r="$1" '/^## /{on = index($0, r) > 0} on && /^\| `/ && $0 ~ /\| (refused|applied for the values listed, others refused|applied, the values listed refused) \|/' "$DOC" |
         sed -E 's/^\| `([^`]*)`.*/\1/' | sort
 }
-for pair in "create:POST /containers/create (" "network:POST /networks/create (" "connect:POST /networks/{id}/connect ("; do
+for pair in "create:POST /containers/create (" "update:POST /containers/{id}/update (" "network:POST /networks/create (" "connect:POST /networks/{id}/connect ("; do
     kind=${pair%%:*} route=${pair#*:}
     want=$(doc_refused "$route")
     have=$(awk -F'\t' -v k="$kind" '$1 == k {print $2}' <<<"$cases" | sort)
@@ -123,6 +147,7 @@ while IFS=$'\t' read -r kind field body; do
     create) post "/containers/create?name=cov-$n" "$body" ;;
     network) post /networks/create "${body/NET/cov-new-$TAG}" ;;
     connect) post "/networks/cov-$TAG/connect" "${body/CTR/cov-ctr}" ;;
+    update) post /containers/cov-ctr/update "$body" ;;
     esac
     msg=$(jq -r .message <<<"$BODY" 2>/dev/null)
     if [ "$STATUS" = 400 ] && [[ "$msg" == "minidock does not support $field"* ]]; then
@@ -135,6 +160,8 @@ expect_eq "no refused create left a container" "/cov-ctr" "$(md ps -a --format '
 expect_eq "no refused network create left a network" "$nets_before" "$(md network ls -q | sort)"
 expect_eq "no refused connect attached the container" "bridge" \
     "$(md inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' cov-ctr | xargs)"
+expect_eq "no refused update changed the container" '{"CpuPeriod":0,"CpusetCpus":"","Ulimits":[]}' \
+    "$(md inspect -f '{{json .HostConfig}}' cov-ctr | jq -c '{CpuPeriod, CpusetCpus, Ulimits}')"
 md rm cov-ctr >/dev/null
 md network rm "cov-$TAG" >/dev/null
 

@@ -134,6 +134,27 @@ START_TEST(test_parse_ram_size)
 }
 END_TEST
 
+/* json-file's max-size: the same syntax, decimal multipliers */
+START_TEST(test_parse_human_size)
+{
+    int64_t v = -1;
+    ck_assert_int_eq(parse_human_size("10k", &v), 0);
+    ck_assert_int_eq(v, 10000);
+    ck_assert_int_eq(parse_human_size("10KiB", &v), 0);
+    ck_assert_int_eq(v, 10000);
+    ck_assert_int_eq(parse_human_size("1.5m", &v), 0);
+    ck_assert_int_eq(v, 1500000);
+    ck_assert_int_eq(parse_human_size("2g", &v), 0);
+    ck_assert_int_eq(v, 2000000000);
+    ck_assert_int_eq(parse_human_size("123", &v), 0);
+    ck_assert_int_eq(v, 123);
+    ck_assert_int_eq(parse_human_size("lots", &v), -1);
+    ck_assert_int_eq(parse_human_size("-1k", &v), -1);
+    ck_assert_int_eq(parse_ram_size("10k", &v), 0);
+    ck_assert_int_eq(v, 10240);
+}
+END_TEST
+
 static void check_cpus(const char *s, int64_t want)
 {
     int64_t got = -42;
@@ -295,6 +316,7 @@ static Suite *units_suite(void)
     tcase_add_test(tc, test_human_duration);
     tcase_add_test(tc, test_human_size);
     tcase_add_test(tc, test_parse_ram_size);
+    tcase_add_test(tc, test_parse_human_size);
     tcase_add_test(tc, test_parse_nano_cpus);
     tcase_add_test(tc, test_parse_go_duration);
     tcase_add_test(tc, test_go_duration_string);

@@ -515,6 +515,15 @@ START_TEST(test_logfmt_json)
     _cleanup_free_ char *c = logfmt_json("x", 1, "stdout", 1704067200120000000LL, NULL);
     ck_assert_str_eq(c, "{\"log\":\"x\",\"stream\":\"stdout\",\"time\":"
                         "\"2024-01-01T00:00:00.12Z\"}\n");
+    /* --log-opt labels/env/tag: attrs between stream and time, as moby */
+    char out[256], t[40];
+    struct logfmt_clock clk = {0};
+    size_t tl = logfmt_time(&clk, 1704067200000000000LL, t);
+    const char *attrs = "{\"tag\":\"web\"}";
+    size_t len = logfmt_json_into(out, "x\n", 2, "stdout", attrs, t, tl);
+    out[len] = 0;
+    ck_assert_str_eq(out, "{\"log\":\"x\\n\",\"stream\":\"stdout\",\"attrs\":{\"tag\":\"web\"},"
+                          "\"time\":\"2024-01-01T00:00:00Z\"}\n");
 }
 END_TEST
 
