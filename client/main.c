@@ -15,22 +15,15 @@ extern const struct cli_cmd cli_cmds_images[];  /* cmd_images.c */
 extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
 extern const struct cli_cmd cli_cmds_cp[];      /* cmd_cp.c */
 extern const struct cli_cmd cli_cmds_volume[];  /* cmd_volume.c */
+extern const struct cli_cmd cli_cmds_prune[];   /* prune.c */
+extern const struct cli_cmd cli_cmds_df[];      /* cmd_df.c */
+extern const struct cli_cmd cli_cmds_events[];  /* cmd_events.c */
 
 static const struct cli_cmd *const tables[] = {
-    cli_cmds_system,
-    cli_cmds_run,
-    cli_cmds_containers,
-    cli_cmds_ps,
-    cli_cmds_logs,
-    cli_cmds_inspect,
-    cli_cmds_stats,
-    cli_cmds_exec,
-    cli_cmds_attach,
-    cli_cmds_images,
-    cli_cmds_network,
-    cli_cmds_cp,
-    cli_cmds_volume,
-    NULL,
+    cli_cmds_system,  cli_cmds_run,   cli_cmds_containers, cli_cmds_ps,     cli_cmds_logs,
+    cli_cmds_inspect, cli_cmds_stats, cli_cmds_exec,       cli_cmds_attach, cli_cmds_images,
+    cli_cmds_network, cli_cmds_cp,    cli_cmds_volume,     cli_cmds_prune,  cli_cmds_df,
+    cli_cmds_events,  NULL,
 };
 
 /* docker's management commands; --help lists those that have a subcommand */
@@ -119,8 +112,8 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
     if (c == -1 || idx < 0 || optind < 1)
         return c;
     /* the element that held it: the one before optind, or the one before its value */
-    const char *el = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
-                                                                         : argv[optind - 1];
+    const char *el =
+        optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
     if (strncmp(el, "--", 2))
         return c;
     size_t n = strcspn(el + 2, "=");
