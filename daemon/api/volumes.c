@@ -128,10 +128,14 @@ static void del(struct api_req *r)
     api_reply_status(r, 204);
 }
 
-/* Which volumes prune takes: unused ones, only anonymous ones unless
- * all=true (docker 23+, API 1.42+), narrowed by label filters. */
+/* Which volumes prune takes: unused ones without mount options, only
+ * anonymous ones unless all=true (docker 23+, API 1.42+), narrowed by
+ * label filters. */
 static bool prune_takes(const struct filters *f, bool all, json_t *v)
 {
+    /* moby skips volumes with mount options: removing them frees nothing */
+    if (json_object_size(json_object_get(v, "Options")))
+        return false;
     json_t *labels = json_object_get(v, "Labels");
     if (!all && !json_object_get(labels, VOL_ANON_LABEL))
         return false;
