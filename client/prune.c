@@ -28,13 +28,14 @@ int prune_call(enum prune_kind k, bool all, const struct filters *f, long long *
 {
     *space = 0;
     *output = NULL;
-    struct filters *q = filters_new();
     /* a copy: the image prune adds dangling= to what the user gave */
     _cleanup_free_ char *given = filters_to_json(f);
+    struct filters *q = NULL;
     struct md_error err = {0};
-    if (*given)
-        filters_parse(given, &q, &err);
-    md_err_clear(&err);
+    if (filters_parse(given, &q, &err) < 0) { /* our own output: cannot fail */
+        md_err_clear(&err);
+        q = filters_new();
+    }
     if (k == PRUNE_IMAGES)
         filters_add(q, all ? "dangling=false" : "dangling=true", NULL);
     _cleanup_free_ char *fj = filters_to_json(q);
