@@ -38,6 +38,13 @@ expect_eq "df?type=container&type=image" "1 2 null" \
 expect_eq "df?type=bogus: 400" 400 "$(status 'http://x/system/df?type=bogus')"
 expect_eq "... naming it" "unknown object type: bogus" "$(api 'http://x/system/df?type=bogus' | jq -r .message)"
 expect_eq "before API 1.42 type= is not read" 200 "$(status 'http://x/v1.41/system/df?type=bogus')"
+# two images on one layer (the same tar imported twice, different configs)
+mkdir -p "$T/tiny" && echo tiny >"$T/tiny/f" && tar -C "$T/tiny" -cf "$T/tiny.tar" .
+md import -c 'CMD ["a"]' "$T/tiny.tar" shared1 >/dev/null
+md import -c 'CMD ["b"]' "$T/tiny.tar" shared2 >/dev/null
+expect_eq "df: two images on one layer: each shares it, LayersSize counts it once" "5 5 $((IMGSIZE + 5))" \
+    "$(api http://x/system/df | jq -r '[(.Images[] | select(.RepoTags[0] | startswith("shared")) | .SharedSize), .LayersSize] | map(tostring) | join(" ")')"
+md rmi shared1 shared2 >/dev/null
 expect_eq "images?shared-size=1 fills SharedSize" "0" "$(api 'http://x/images/json?shared-size=1' | jq '.[0].SharedSize')"
 expect_eq "images without shared-size: -1" "-1" "$(api 'http://x/images/json' | jq '.[0].SharedSize')"
 
@@ -79,7 +86,6 @@ md volume rm dfvol >/dev/null
 # the same state for each client: running and stopped containers, a
 # created one, a labelled one, a dangling image, an anonymous and a named
 # unused volume, an unused and a used network
-mkdir -p "$T/tiny" && echo tiny >"$T/tiny/f" && tar -C "$T/tiny" -cf "$T/tiny.tar" .
 prune_state() {
     local c=$1
     md run -d --name "keep-$c" busybox sleep 1000 >/dev/null
