@@ -184,10 +184,10 @@ static void prune(struct api_req *r)
         md_err_clear(&e);
     }
     json_decref(vols);
-    api_reply_json(r, 200,
-                   json_pack("{s:o,s:I}", "VolumesDeleted",
-                             json_array_size(gone) ? gone : (json_decref(gone), json_null()),
-                             "SpaceReclaimed", (json_int_t)space));
+    /* moby's report starts with an empty list: [] when nothing went */
+    api_reply_json(
+        r, 200,
+        json_pack("{s:o,s:I}", "VolumesDeleted", gone, "SpaceReclaimed", (json_int_t)space));
 }
 
 const struct api_route api_routes_volumes[] = {

@@ -195,6 +195,10 @@ for p in containers networks images volumes build; do
         "$(status -g -X POST "http://x/$p/prune?filters={\"nope\":{\"x\":true}}")"
     expect_match "... naming it" "nope" "$(api -g -X POST "http://x/$p/prune?filters={\"nope\":{\"x\":true}}")"
 done
+expect_eq "POST /volumes/prune: an empty list when nothing went, as moby" '{"VolumesDeleted":[],"SpaceReclaimed":0}' \
+    "$(api -X POST http://x/volumes/prune | jq -c .)"
+expect_eq "POST /containers/prune: null when nothing went, as moby" '{"ContainersDeleted":null,"SpaceReclaimed":0}' \
+    "$(api -X POST http://x/containers/prune | jq -c .)"
 expect_eq "POST /build/prune: nothing to remove" '{"CachesDeleted":null,"SpaceReclaimed":0}' "$(api -X POST http://x/build/prune)"
 expect_eq "POST /build/prune with a bad keep-storage: 400" 400 "$(status -X POST 'http://x/build/prune?keep-storage=lots')"
 expect_eq "GET /events with an unknown filter: 400" 400 "$(status -g 'http://x/events?filters={"nope":{"x":true}}')"
