@@ -5,6 +5,8 @@
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
+#include "client/prune.h"
+#include "client/listing.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/filters.h"
@@ -106,7 +108,7 @@ static int bad_filter(const char *v, struct md_error *err)
 
 /* ---- images ---- */
 
-static const char *images_header(const char *field)
+const char *images_header(const char *field)
 {
     static const char *const map[][2] = {
         {"ID", "IMAGE ID"},
@@ -127,8 +129,7 @@ static const char *images_header(const char *field)
     return NULL;
 }
 
-static json_t *image_row(json_t *img, const char *repo, const char *tag, const char *digest,
-                         bool trunc)
+json_t *image_row(json_t *img, const char *repo, const char *tag, const char *digest, bool trunc)
 {
     long long created = jint(img, "Created");
     long long size = jint(img, "Size");
@@ -926,78 +927,35 @@ static int cmd_image_prune(int argc, char **argv)
                                          {"filter", required_argument, 0, 'F'},
                                          {0, 0, 0, 0}};
     bool all = false, force = false;
-    struct filters *f = filters_new();
-    struct md_error err = {0};
+    _cleanup_filters_ struct filters *f = filters_new();
     int c;
     while ((c = cli_getopt(argc, argv, "af", opts)) != -1) {
-        switch (c) {
-        case 'a':
+        if (c == 'a')
             all = true;
-            break;
-        case 'f':
+        else if (c == 'f')
             force = true;
-            break;
-        case 'F':
-            if (filters_add(f, optarg, &err) < 0) {
-                filters_free(f);
-                int r = cli_usage_error("invalid argument \"%s\" for \"--filter\" flag: %s", optarg,
-                                        md_err_msg(&err));
-                md_err_clear(&err);
-                return r;
-            }
-            break;
-        default:
-            filters_free(f);
+        else if (c == 'F') {
+            if (prune_filter_flag(f))
+                return 125;
+        } else
             return cli_bad_flag(c, argc, argv);
-        }
     }
-    if (cli_want_args(argc - optind, 0, 0)) {
-        filters_free(f);
+    if (cli_want_args(argc - optind, 0, 0))
         return 1;
-    }
-    filters_add(f, all ? "dangling=false" : "dangling=true", NULL);
-    _cleanup_free_ char *fj = filters_to_json(f);
-    filters_free(f);
     if (!force) {
         fputs(all ? "WARNING! This will remove all images without at least one container "
                     "associated to them.\nAre you sure you want to continue? [y/N] "
                   : "WARNING! This will remove all dangling images.\nAre you sure you want to "
                     "continue? [y/N] ",
               stdout);
-        fflush(stdout);
-        char line[256] = "";
-        if (!fgets(line, sizeof line, stdin))
-            line[0] = '\0';
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        s[strcspn(s, " \t\r\n")] = '\0';
-        if (strcasecmp(s, "y") != 0)
+        if (!cli_confirmed())
             return 0; /* cancelled: nothing more printed, exit 0, like docker */
     }
-    _cleanup_free_ char *ef = query_escape(fj);
-    _cleanup_free_ char *path = xasprintf("/images/prune?filters=%s", ef);
-    _cleanup_json_ json_t *out = NULL;
-    if (api_call("POST", path, NULL, &out) < 0)
+    long long space;
+    _cleanup_free_ char *out = NULL;
+    if (prune_call(PRUNE_IMAGES, all, f, &space, &out))
         return 1;
-    json_t *del = json_object_get(out, "ImagesDeleted");
-    long long reclaimed = 0;
-    if (json_array_size(del)) {
-        printf("Deleted Images:\n");
-        size_t i;
-        json_t *d;
-        json_array_foreach(del, i, d)
-        {
-            if (*jstr(d, "Untagged"))
-                printf("untagged: %s\n", jstr(d, "Untagged"));
-            else
-                printf("deleted: %s\n", jstr(d, "Deleted"));
-        }
-        printf("\n");
-        reclaimed = jint(out, "SpaceReclaimed");
-    }
-    _cleanup_free_ char *h = cli_human_size((double)reclaimed, 4);
-    printf("Total reclaimed space: %s\n", h);
+    prune_print(out, true, space);
     return 0;
 }
 

@@ -7,6 +7,8 @@
 #include "common/strbuf.h"
 #include "common/tabwriter.h"
 #include "common/template.h"
+#include "common/timefmt.h"
+#include "common/units.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -464,4 +466,24 @@ bool cli_confirmed(void)
         s++;
     s[strcspn(s, " \t\r\n")] = '\0';
     return strcasecmp(s, "y") == 0;
+}
+
+char *api_timestamp(const char *value, char **err)
+{
+    int64_t d, now = time_now_ns(), ns;
+    if (strcmp(value, "0") && parse_go_duration(value, &d) == 0) {
+        int64_t t = now - d;
+        int64_t sec = t / 1000000000 - (t % 1000000000 < 0);
+        return xasprintf("%lld", (long long)sec);
+    }
+    bool dateish = strchr(value, '-') || strchr(value, 'T') || strchr(value, ':');
+    if (time_parse_since(value, now, &ns) < 0) {
+        *err = dateish ? xasprintf("parsing time \"%s\": cannot parse", value)
+                       : xasprintf("failed to parse value as time or duration: \"%s\"", value);
+        return NULL;
+    }
+    if (!dateish)
+        return xstrdup(value);
+    int64_t sec = ns / 1000000000 - (ns % 1000000000 < 0);
+    return xasprintf("%lld.%09lld", (long long)sec, (long long)(ns - sec * 1000000000));
 }

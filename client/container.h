@@ -87,3 +87,7 @@ struct rows_out *rows_begin(const char *format, const char *header_format,
                             const char *(*header_for)(const char *field));
 void rows_add(struct rows_out *o, json_t *row);
 int rows_end(struct rows_out *o);
+/* timetypes.GetTimestamp for --since/--until: durations become unix seconds
+ * before now, dates "%d.%09d", and a unix timestamp goes through unchanged.
+ * NULL with docker's *err. Malloc'd. */
+char *api_timestamp(const char *value, char **err);

@@ -13,6 +13,7 @@
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
 #include "daemon/state/ctr_update.h"
+#include "daemon/image/image.h"
 #include "daemon/state/ctr_volumes.h"
 #include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
@@ -163,6 +164,22 @@ static const char *list_fixed(struct container *c)
     return s;
 }
 
+/* SizeRw: the bytes in the container's upper directory; SizeRootFs: those
+ * and its image's (moby's getSize: the whole layer chain). */
+static void put_sizes(json_t *j, const struct container *c)
+{
+    long long rw = ctr_size_rw(c), root = rw;
+    struct image *im;
+    struct md_error e = {0};
+    if (image_lookup(c->image_id, &im, &e) == 0) {
+        root += image_size(im);
+        image_put(im);
+    }
+    md_err_clear(&e);
+    json_object_set_new(j, "SizeRw", json_integer(rw));
+    json_object_set_new(j, "SizeRootFs", json_integer(root));
+}
+
 /* One ps entry onto out: the fixed members, then what changes (name,
  * state, ports, networks). */
 static void list_entry(struct strbuf *out, struct container *c, int64_t now, bool size)
@@ -177,10 +194,8 @@ static void list_entry(struct strbuf *out, struct container *c, int64_t now, boo
     json_t *nets = json_object_get(c->net_settings, "Networks");
     json_object_set_new(j, "NetworkSettings",
                         json_pack("{s:O}", "Networks", nets ? nets : json_object()));
-    if (size) {
-        json_object_set_new(j, "SizeRw", json_integer(ctr_size_rw(c)));
-        json_object_set_new(j, "SizeRootFs", json_integer(ctr_size_rw(c)));
-    }
+    if (size)
+        put_sizes(j, c);
     sb_addc(out, '{');
     sb_add(out, list_fixed(c));
     sb_addc(out, ',');
@@ -436,10 +451,8 @@ static void inspect(struct api_req *r)
         return;
     cstore_lock();
     json_t *j = ctr_inspect_json(c);
-    if (api_query_bool(r, "size", false)) {
-        json_object_set_new(j, "SizeRw", json_integer(ctr_size_rw(c)));
-        json_object_set_new(j, "SizeRootFs", json_integer(ctr_size_rw(c)));
-    }
+    if (api_query_bool(r, "size", false))
+        put_sizes(j, c);
     cstore_unlock();
     ctr_put(c);
     api_reply_json(r, 200, j);
@@ -563,6 +576,27 @@ static void remove_(struct api_req *r)
     run_verb(r, v_remove,
              &(struct verb_args){.flag = api_query_bool(r, "force", false),
                                  .volumes = api_query_bool(r, "v", false)});
+}
+
+json_t *ctr_list_sized(void)
+{
+    size_t n;
+    struct container **v = cstore_list(&n);
+    int64_t now = time_now_ns();
+    struct strbuf out = {0};
+    sb_addc(&out, '[');
+    cstore_lock();
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_addc(&out, ',');
+        list_entry(&out, v[i], now, true);
+    }
+    cstore_unlock();
+    cstore_list_free(v, n);
+    sb_addc(&out, ']');
+    json_t *j = json_loads(out.s, 0, NULL);
+    sb_free(&out);
+    return j ? j : json_array();
 }
 
 static const char *const prune_filters[] = {"until", "label", "label!", NULL};
