@@ -314,6 +314,9 @@ static void handle_exit(struct container *c)
     /* The state changes first, so ps and inspect are right at once; the
      * cleanup can take a moment (a zombie shim whose reaper is slow). */
     cstore_lock();
+    /* restore_one of a container the old daemon left restarting: its
+     * restart was counted at that exit */
+    bool counted = c->status == CTR_RESTARTING;
     if (c->watch_fd >= 0) {
         close(c->watch_fd);
         c->watch_fd = -1;
@@ -343,8 +346,14 @@ static void handle_exit(struct container *c)
     c->cleaned = cleaned;
     bool autoremove = c->spec->autoremove;
     bool restart = !autoremove && wants_restart(c);
-    if (restart)
+    /* moby counts a restart when it decides on it, at the exit: inspect
+     * never shows Restarting with the count of the run before, and a
+     * waiter woken by this exit reads the new count */
+    if (restart) {
         c->status = CTR_RESTARTING;
+        if (!counted)
+            c->restart_count++;
+    }
     cstore_broadcast();
     cstore_unlock();
     /* an --rm container's record is deleted next: no need to make it durable */
@@ -528,8 +537,12 @@ int ctr_start(struct container *c, struct md_error *err)
 static void *restart_worker(void *arg)
 {
     struct container *c = arg;
-    /* docker's backoff: 100 ms doubling per consecutive restart, capped */
-    int n = c->restart_count < 10 ? c->restart_count : 10;
+    /* docker's backoff: 100 ms doubling per consecutive restart, capped;
+     * restart_count already counts this one */
+    cstore_lock();
+    int n = c->restart_count - 1;
+    cstore_unlock();
+    n = n < 0 ? 0 : n > 10 ? 10 : n;
     long delay_ms = 100L << n;
     if (delay_ms > 60000)
         delay_ms = 60000;
@@ -538,8 +551,6 @@ static void *restart_worker(void *arg)
     pthread_mutex_lock(&c->op_lock);
     cstore_lock();
     bool go = c->status == CTR_RESTARTING && !c->removed && !c->manual_stop && !stopping;
-    if (go)
-        c->restart_count++;
     cstore_unlock();
     if (go) {
         struct md_error err = {0};
