@@ -18,6 +18,7 @@ struct md_config {
     char *bip;           /* --bip */
     char *nft_table;     /* --nft-table */
     char *shim_path;     /* --shim, default: minidock-shim beside minidockd */
+    char **insecure_registries; /* --insecure-registry, repeated */
     char *engine_id;     /* persistent daemon id (data-root/engine-id) */
     int64_t started_ns;
 };

@@ -45,7 +45,6 @@ const struct api_missing_route api_missing_routes[] = {
     TODO("GET", "/images/search", "image search"),
     TODO("POST", "/images/{name*}/push", "image push"),
     TODO("GET", "/distribution/{name*}/json", "registry distribution inspect"),
-    TODO("POST", "/auth", "registry login"),
     TODO("GET", "/system/df", "disk usage (system df)"),
     /* only cluster volumes can be updated (moby putVolumesUpdate) */
     {"PUT", "/volumes/{name}", "cluster volumes", 503,
