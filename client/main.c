@@ -15,6 +15,7 @@ extern const struct cli_cmd cli_cmds_images[];  /* cmd_images.c */
 extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
 extern const struct cli_cmd cli_cmds_cp[];      /* cmd_cp.c */
 extern const struct cli_cmd cli_cmds_volume[];  /* cmd_volume.c */
+extern const struct cli_cmd cli_cmds_registry[]; /* cmd_registry.c */
 
 static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
@@ -30,6 +31,7 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_network,
     cli_cmds_cp,
     cli_cmds_volume,
+    cli_cmds_registry,
     NULL,
 };
 

@@ -274,6 +274,33 @@ static const char *go_method(const char *m)
     return !strcmp(m, "HEAD") ? "Head" : !strcmp(m, "POST") ? "Post" : !strcmp(m, "PUT") ? "Put" : "Get";
 }
 
+/* A failed transfer in the words of Go's net/http, which docker prints:
+ * "dial tcp 127.0.0.1:5000: connect: connection refused", not curl's
+ * text with its timing in it. */
+static char *transport_error(CURL *c, CURLcode rc, const char *ebuf)
+{
+    long oserr = 0;
+    curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+    char *ip = NULL;
+    long port = 0;
+    curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &ip);
+    curl_easy_getinfo(c, CURLINFO_PRIMARY_PORT, &port);
+    if (rc == CURLE_COULDNT_CONNECT && oserr) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s", strerror((int)oserr));
+        msg[0] = (char)tolower((unsigned char)msg[0]);
+        bool v6 = ip && strchr(ip, ':');
+        return xasprintf("dial tcp %s%s%s:%ld: connect: %s", v6 ? "[" : "", ip ? ip : "",
+                         v6 ? "]" : "", port, msg);
+    }
+    if (rc == CURLE_COULDNT_RESOLVE_HOST)
+        return xasprintf("dial tcp: lookup: %s", *ebuf ? ebuf : "no such host");
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+        return xasprintf("tls: failed to verify certificate: x509: %s",
+                         *ebuf ? ebuf : curl_easy_strerror(rc));
+    return xstrdup(*ebuf ? ebuf : curl_easy_strerror(rc));
+}
+
 static CURL *easy_for(struct registry *r, const char *url, struct curl_slist *hdrs)
 {
     CURL *c = curl_easy_init();
@@ -341,6 +368,7 @@ static int request(struct registry *r, const char *method, const char *url, cons
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    _cleanup_free_ char *why = rc != CURLE_OK ? transport_error(c, rc, ebuf) : NULL;
     curl_easy_cleanup(c);
     curl_slist_free_all(hdrs);
     if (www)
@@ -351,8 +379,7 @@ static int request(struct registry *r, const char *method, const char *url, cons
         return md_err(err, MD_EINVAL, "%s \"%s\": reply larger than %zu bytes", go_method(method),
                       url, max);
     if (rc != CURLE_OK)
-        return md_err(err, MD_EINTERNAL, "%s \"%s\": %s", go_method(method), url,
-                      *ebuf ? ebuf : curl_easy_strerror(rc));
+        return md_err(err, MD_EINTERNAL, "%s \"%s\": %s", go_method(method), url, why);
     return 0;
 }
 
@@ -558,9 +585,10 @@ static int blob_pump(struct reg_blob *b, struct md_error *err)
             break;
         curl_multi_poll(b->m, NULL, 0, 1000, NULL);
     }
-    if (b->done && b->result != CURLE_OK)
-        return md_err(err, MD_EINTERNAL, "Get \"%s\": %s", b->url,
-                      *b->ebuf ? b->ebuf : curl_easy_strerror(b->result));
+    if (b->done && b->result != CURLE_OK) {
+        _cleanup_free_ char *why = transport_error(b->c, b->result, b->ebuf);
+        return md_err(err, MD_EINTERNAL, "Get \"%s\": %s", b->url, why);
+    }
     return 0;
 }
 
