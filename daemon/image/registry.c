@@ -281,17 +281,24 @@ static char *transport_error(CURL *c, CURLcode rc, const char *ebuf)
 {
     long oserr = 0;
     curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
-    char *ip = NULL;
-    long port = 0;
-    curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &ip);
-    curl_easy_getinfo(c, CURLINFO_PRIMARY_PORT, &port);
     if (rc == CURLE_COULDNT_CONNECT && oserr) {
+        /* the address it dialled: the URL's (curl has no primary IP for a
+         * connection that never came up) */
+        char *eff = NULL, *host = NULL, *port = NULL;
+        curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
+        CURLU *u = curl_url();
+        if (eff && curl_url_set(u, CURLUPART_URL, eff, 0) == CURLUE_OK) {
+            curl_url_get(u, CURLUPART_HOST, &host, 0);
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+        }
+        curl_url_cleanup(u);
         char msg[128];
         snprintf(msg, sizeof msg, "%s", strerror((int)oserr));
         msg[0] = (char)tolower((unsigned char)msg[0]);
-        bool v6 = ip && strchr(ip, ':');
-        return xasprintf("dial tcp %s%s%s:%ld: connect: %s", v6 ? "[" : "", ip ? ip : "",
-                         v6 ? "]" : "", port, msg);
+        char *out = xasprintf("dial tcp %s:%s: connect: %s", host ? host : "", port ? port : "", msg);
+        curl_free(host);
+        curl_free(port);
+        return out;
     }
     if (rc == CURLE_COULDNT_RESOLVE_HOST)
         return xasprintf("dial tcp: lookup: %s", *ebuf ? ebuf : "no such host");
@@ -453,11 +460,13 @@ static char *escape(const char *s)
 }
 
 /* Answer the challenge of a 401: a token from the realm, or Basic. */
-static int authenticate(struct registry *r, const char *www, struct md_error *err)
+static int authenticate(struct registry *r, const char *www, const char *method, const char *what,
+                        struct md_error *err)
 {
     if (!strncasecmp(www, "Basic", 5)) {
         if (!r->auth.username)
-            return md_err(err, MD_EUNAUTHORIZED, "no basic auth credentials");
+            return md_err(err, MD_EUNAUTHORIZED, "%s \"%s\": no basic auth credentials",
+                          go_method(method), what);
         set_str(&r->authz, basic_header(&r->auth));
         return 0;
     }
@@ -511,7 +520,7 @@ int registry_get(struct registry *r, const char *method, const char *path, const
             return 0;
         if (out->status == 401 && www && attempt == 0) {
             reg_resp_free(out);
-            if (authenticate(r, www, err) < 0)
+            if (authenticate(r, www, method, url, err) < 0)
                 return -1;
             continue;
         }
