@@ -171,7 +171,8 @@ static int cmd_login(int argc, char **argv)
         return 1;
     }
     if (pass_arg)
-        fprintf(stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
+        fprintf(stderr,
+                "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
     _cleanup_free_ char *domain = server_domain(optind < argc ? argv[optind] : NULL);
     _cleanup_free_ char *key = auth_server_key(domain);
     _cleanup_free_ char *u = user ? xstrdup(user) : NULL;

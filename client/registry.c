@@ -174,9 +174,9 @@ int pull_image(const struct image_ref *ref, bool all_tags, bool quiet, FILE *out
     _cleanup_free_ char *ename = query_escape(name);
     const char *tag = all_tags ? "" : ref->digest ? ref->digest : ref->tag ? ref->tag : "latest";
     _cleanup_free_ char *etag = query_escape(tag);
-    _cleanup_free_ char *path = xasprintf("/images/create?fromImage=%s&tag=%s%s%s", ename, etag,
-                                          pull_platform ? "&platform=" : "",
-                                          pull_platform ? pull_platform : "");
+    _cleanup_free_ char *path =
+        xasprintf("/images/create?fromImage=%s&tag=%s%s%s", ename, etag,
+                  pull_platform ? "&platform=" : "", pull_platform ? pull_platform : "");
     _cleanup_free_ char *auth = auth_header_for(ref->domain);
     _cleanup_free_ char *hdr = xasprintf("X-Registry-Auth: %s", auth);
     const char *const hdrs[] = {hdr, NULL};
@@ -197,4 +197,3 @@ int pull_image(const struct image_ref *ref, bool all_tags, bool quiet, FILE *out
     http_close(c);
     return rc;
 }
-

@@ -34,8 +34,8 @@ struct pull_layer {
 };
 
 struct pull_target {
-    struct image_ref ref; /* with the tag or the digest pulled */
-    char *tag_or_digest;  /* the id of "Pulling from" */
+    struct image_ref ref;        /* with the tag or the digest pulled */
+    char *tag_or_digest;         /* the id of "Pulling from" */
     char digest[DIGEST_LEN + 1]; /* of the manifest (or list) the reference names */
     char config[DIGEST_LEN + 1];
     int64_t config_size;
@@ -147,7 +147,8 @@ static const char *pick_platform(struct pull *p, json_t *idx, struct md_error *e
     size_t i;
     json_array_foreach(ms, i, d)
     {
-        if (platform_matches(p, json_object_get(d, "platform")) && digest_valid(json_str(d, "digest")))
+        if (platform_matches(p, json_object_get(d, "platform")) &&
+            digest_valid(json_str(d, "digest")))
             return json_str(d, "digest");
     }
     md_err(err, MD_ENOTFOUND, "no matching manifest for %s/%s%s%s in the manifest list entries",
@@ -262,7 +263,8 @@ static int parse_platform(struct pull *p, const char *platform, struct md_error 
         strv_push(&parts, w);
     size_t n = strv_len(parts);
     if (n < 1 || n > 3 || strchr(platform, ' ') || platform[strlen(platform) - 1] == '/')
-        return md_err(err, MD_EINVAL, "\"%s\": unknown operating system or architecture: invalid argument",
+        return md_err(err, MD_EINVAL,
+                      "\"%s\": unknown operating system or architecture: invalid argument",
                       platform);
     p->os = xstrdup(parts[0]);
     p->arch = xstrdup(n > 1 ? parts[1] : host_arch());
@@ -353,9 +355,9 @@ static void say_progress(struct out *o, const char *id, const char *status, int6
     if (o->gone)
         return;
     _cleanup_free_ char *bar = pull_progress_bar(cur, total);
-    json_t *m = json_pack("{s:s,s:{s:I,s:I},s:s,s:s}", "status", status, "progressDetail",
-                          "current", (json_int_t)cur, "total", (json_int_t)total, "progress", bar,
-                          "id", id);
+    json_t *m =
+        json_pack("{s:s,s:{s:I,s:I},s:s,s:s}", "status", status, "progressDetail", "current",
+                  (json_int_t)cur, "total", (json_int_t)total, "progress", bar, "id", id);
     if (o->emit(o->ctx, m) < 0)
         o->gone = true;
 }
@@ -586,9 +588,8 @@ int image_pull_run(struct pull *p, pull_emit_fn emit, void *ctx, struct md_error
     }
     _cleanup_free_ char *name =
         p->all_tags ? ref_familiar_name(&p->ref) : ref_familiar(&p->t[0].ref);
-    _cleanup_free_ char *line = xasprintf("Status: %s for %s",
-                                          any ? "Downloaded newer image" : "Image is up to date",
-                                          name);
+    _cleanup_free_ char *line = xasprintf(
+        "Status: %s for %s", any ? "Downloaded newer image" : "Image is up to date", name);
     say(&o, NULL, line);
     return 0;
 }

@@ -271,7 +271,10 @@ static size_t xfer_body(char *p, size_t sz, size_t nm, void *ud)
 /* Go's http client names the method this way in its errors. */
 static const char *go_method(const char *m)
 {
-    return !strcmp(m, "HEAD") ? "Head" : !strcmp(m, "POST") ? "Post" : !strcmp(m, "PUT") ? "Put" : "Get";
+    return !strcmp(m, "HEAD")   ? "Head"
+           : !strcmp(m, "POST") ? "Post"
+           : !strcmp(m, "PUT")  ? "Put"
+                                : "Get";
 }
 
 /* A failed transfer in the words of Go's net/http, which docker prints:
@@ -295,7 +298,8 @@ static char *transport_error(CURL *c, CURLcode rc, const char *ebuf)
         char msg[128];
         snprintf(msg, sizeof msg, "%s", strerror((int)oserr));
         msg[0] = (char)tolower((unsigned char)msg[0]);
-        char *out = xasprintf("dial tcp %s:%s: connect: %s", host ? host : "", port ? port : "", msg);
+        char *out =
+            xasprintf("dial tcp %s:%s: connect: %s", host ? host : "", port ? port : "", msg);
         curl_free(host);
         curl_free(port);
         return out;
@@ -399,7 +403,7 @@ static void keep_error(struct registry *r, const char *method, const char *url,
     _cleanup_json_ json_t *j = x->body ? json_loadb(x->body, x->len, 0, NULL) : NULL;
     json_t *e0 = json_array_get(json_object_get(j, "errors"), 0);
     const char *code = json_str(e0, "code"), *msg = json_str(e0, "message");
-    int md = x->status == 404 ? MD_ENOTFOUND
+    int md = x->status == 404                       ? MD_ENOTFOUND
              : x->status == 401 || x->status == 403 ? MD_EUNAUTHORIZED
                                                     : MD_EINTERNAL;
     if (code) {
@@ -413,8 +417,8 @@ static void keep_error(struct registry *r, const char *method, const char *url,
     } else if (x->status == 401) {
         r->last.message = xstrdup("unauthorized: authentication required");
     } else {
-        r->last.message = xasprintf("%s \"%s\": unexpected status %ld", go_method(method), url,
-                                    x->status);
+        r->last.message =
+            xasprintf("%s \"%s\": unexpected status %ld", go_method(method), url, x->status);
     }
     md_err(err, md, "%s", r->last.message);
 }
@@ -482,8 +486,9 @@ static int authenticate(struct registry *r, const char *www, const char *method,
         return md_err(err, MD_EUNAUTHORIZED, "bad authentication challenge: %s", www);
     _cleanup_free_ char *es = escape(service ? service : "");
     _cleanup_free_ char *esc = r->scope ? escape(r->scope) : NULL;
-    _cleanup_free_ char *url = xasprintf("%s%sservice=%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
-                                         es, esc ? "&scope=" : "", esc ? esc : "");
+    _cleanup_free_ char *url =
+        xasprintf("%s%sservice=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es,
+                  esc ? "&scope=" : "", esc ? esc : "");
     _cleanup_free_ char *basic = r->auth.username ? basic_header(&r->auth) : NULL;
     struct reg_resp x;
     if (request(r, "GET", url, "application/json", basic, 1u << 20, &x, NULL, err) < 0) {
@@ -542,7 +547,9 @@ int registry_login(struct registry *r, struct md_error *err)
     reg_resp_free(&x);
     /* an anonymous /v2/ proves nothing about the credentials */
     if (!r->authz && r->auth.username)
-        return md_err(err, MD_EUNAUTHORIZED, "login attempt to %s/v2/ failed: the registry asked for no credentials", r->base);
+        return md_err(err, MD_EUNAUTHORIZED,
+                      "login attempt to %s/v2/ failed: the registry asked for no credentials",
+                      r->base);
     return 0;
 }
 
