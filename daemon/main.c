@@ -31,26 +31,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f, "Usage: minidockd [OPTIONS]\n\n"
-           "A container engine for one Linux host, serving the Docker Engine API.\n\n"
-           "Options:\n"
-           "      --socket PATH         API socket (default /run/minidock.sock)\n"
-           "      --data-root DIR       persistent state (default /var/lib/minidock)\n"
-           "      --exec-root DIR       runtime state (default /run/minidock)\n"
-           "      --group NAME          group owning the socket (default minidock)\n"
-           "      --log-level LEVEL     error, warn, info, debug (default info)\n"
-           "      --pidfile PATH        write the daemon's pid here\n"
-           "      --cgroup-parent NAME  parent cgroup of containers (default minidock)\n"
-           "      --bridge NAME         default bridge (default minidock0)\n"
-           "      --bip CIDR            bridge address (default 172.17.0.1/16)\n"
-           "      --nft-table NAME      nftables table (default minidock)\n"
-           "      --shim PATH           minidock-shim binary\n"
-           "      --insecure-registry R  plain HTTP to registry R (host:port or CIDR), repeatable\n"
-           "      --api-coverage        print what minidock does with each request field\n"
-           "                            (docs/api-coverage.md) and exit\n"
-           "  -v, --version             print the version and exit\n"
-           "  -h, --help                print this help\n");
+    fprintf(f, "Usage: minidockd [OPTIONS]\n\n"
+               "A container engine for one Linux host, serving the Docker Engine API.\n\n"
+               "Options:\n"
+               "      --socket PATH         API socket (default /run/minidock.sock)\n"
+               "      --data-root DIR       persistent state (default /var/lib/minidock)\n"
+               "      --exec-root DIR       runtime state (default /run/minidock)\n"
+               "      --group NAME          group owning the socket (default minidock)\n"
+               "      --log-level LEVEL     error, warn, info, debug (default info)\n"
+               "      --pidfile PATH        write the daemon's pid here\n"
+               "      --cgroup-parent NAME  parent cgroup of containers (default minidock)\n"
+               "      --bridge NAME         default bridge (default minidock0)\n"
+               "      --bip CIDR            bridge address (default 172.17.0.1/16)\n"
+               "      --nft-table NAME      nftables table (default minidock)\n"
+               "      --shim PATH           minidock-shim binary\n"
+               "      --insecure-registry R  plain HTTP to R (host:port, CIDR), repeatable\n"
+               "      --api-coverage        print what minidock does with each request field\n"
+               "                            (docs/api-coverage.md) and exit\n"
+               "  -v, --version             print the version and exit\n"
+               "  -h, --help                print this help\n");
 }
 
 /* One daemon per data root: an flock held for the daemon's lifetime. */
