@@ -75,6 +75,95 @@ out:
     return rc;
 }
 
+/* ---- push ---- */
+
+/* ImagePush and the display of its stream. */
+static int push_ref(struct image_ref *ref, bool all, bool quiet, const char *platform)
+{
+    _cleanup_free_ char *name = ref_familiar_name(ref);
+    _cleanup_free_ char *ename = path_escape(name);
+    _cleanup_free_ char *etag = query_escape(all ? "" : ref->tag);
+    _cleanup_free_ char *eplat = platform ? query_escape(platform) : NULL;
+    _cleanup_free_ char *path = xasprintf("/images/%s/push?tag=%s%s%s", ename, etag,
+                                          eplat ? "&platform=" : "", eplat ? eplat : "");
+    _cleanup_free_ char *auth = auth_header_for(ref->domain);
+    _cleanup_free_ char *hdr = xasprintf("X-Registry-Auth: %s", auth);
+    const char *const hdrs[] = {hdr, NULL};
+    struct http_req req = {.method = "POST", .path = path, .body_fd = -1, .headers = hdrs};
+    struct http_conn *hc = http_send(&req);
+    if (http_status(hc) >= 400) {
+        http_print_error(hc);
+        http_close(hc);
+        return 1;
+    }
+    char *perr = NULL;
+    int st = show_pull_stream(hc, stdout, quiet, &perr);
+    http_close(hc);
+    if (st < 0) {
+        fprintf(stderr, "%s\n", perr);
+        free(perr);
+        return 1;
+    }
+    if (quiet) {
+        char *full = all ? xasprintf("%s/%s", ref->domain, ref->path) : ref_full(ref);
+        printf("%s\n", full);
+        free(full);
+    }
+    return 0;
+}
+
+static int cmd_push(int argc, char **argv)
+{
+    enum { O_DCT = 256, O_PLATFORM };
+    static const struct option opts[] = {{"all-tags", no_argument, 0, 'a'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"platform", required_argument, 0, O_PLATFORM},
+                                         {"disable-content-trust", optional_argument, 0, O_DCT},
+                                         {0, 0, 0, 0}};
+    bool all = false, quiet = false;
+    const char *platform = NULL;
+    int c;
+    while ((c = cli_getopt(argc, argv, "aq", opts)) != -1) {
+        if (c == 'a')
+            all = true;
+        else if (c == 'q')
+            quiet = true;
+        else if (c == O_PLATFORM)
+            platform = optarg;
+        else if (c != O_DCT)
+            return cli_bad_flag(c, argc, argv);
+    }
+    if (cli_want_args(argc - optind, 1, 1))
+        return 1;
+    struct image_ref ref = {0};
+    struct md_error err = {0};
+    if (ref_parse_name(argv[optind], &ref, &err) < 0) {
+        fprintf(stderr, "%s\n", md_err_msg(&err));
+        md_err_clear(&err);
+        return 1;
+    }
+    int rc = 1;
+    bool name_only = !ref.tag && !ref.digest;
+    if (ref.digest) {
+        fprintf(stderr, "cannot push a digest reference\n");
+        goto out;
+    }
+    if (all && !name_only) {
+        fprintf(stderr, "tag can't be used with --all-tags/-a\n");
+        goto out;
+    }
+    if (!all && name_only) {
+        ref.tag = xstrdup("latest");
+        if (!quiet)
+            printf("Using default tag: latest\n");
+        fflush(stdout);
+    }
+    rc = push_ref(&ref, all, quiet, platform);
+out:
+    ref_free(&ref);
+    return rc;
+}
+
 /* ---- login / logout ---- */
 
 static char *read_line(FILE *in, bool echo)
@@ -258,6 +347,13 @@ static int cmd_logout(int argc, char **argv)
     "      --disable-content-trust   Skip image verification (default true)\n"                     \
     "      --platform string         Set platform if server is multi-platform capable\n"           \
     "  -q, --quiet                   Suppress verbose output\n"
+#define PUSH_OPTS                                                                                  \
+    "  -a, --all-tags                Push all tags of an image to the repository\n"                \
+    "      --disable-content-trust   Skip image signing (default true)\n"                          \
+    "      --platform string         Push a platform-specific manifest as a single-platform "      \
+    "image\n"                                                                                      \
+    "                                to the registry.\n"                                           \
+    "  -q, --quiet                   Suppress verbose output\n"
 #define LOGIN_OPTS                                                                                 \
     "  -p, --password string   Password or Personal Access Token (PAT)\n"                          \
     "      --password-stdin    Take the Password or Personal Access Token (PAT) from stdin\n"      \
@@ -268,6 +364,9 @@ const struct cli_cmd cli_cmds_registry[] = {
      PULL_OPTS, false},
     {"image pull", cmd_pull, "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry",
      PULL_OPTS, false},
+    {"push", cmd_push, "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", PUSH_OPTS, false},
+    {"image push", cmd_push, "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", PUSH_OPTS,
+     false},
     {"login", cmd_login, "[OPTIONS] [SERVER]",
      "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.", LOGIN_OPTS,
      false},

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "daemon/image/archive.h"
 #include "daemon/image/pull.h"
+#include "daemon/image/push.h"
 #include "daemon/image/registry.h"
 #include "daemon/image/store.h"
 
@@ -234,6 +235,52 @@ static void pull(struct api_req *r, const char *from_image)
     api_reply_stream(r, 200, "application/json", pull_produce, p, pull_free);
 }
 
+static void push_produce(void *ctx, int fd)
+{
+    struct md_error err = {0};
+    if (image_push_run(ctx, pull_emit, &fd, &err) < 0) {
+        log_info("push: %s", md_err_msg(&err));
+        if (err.err != EPIPE) {
+            json_t *j = json_pack("{s:{s:s},s:s}", "errorDetail", "message", md_err_msg(&err),
+                                  "error", md_err_msg(&err));
+            api_write_json_line(fd, j);
+            json_decref(j);
+        }
+    }
+    md_err_clear(&err);
+}
+
+static void push_free(void *ctx)
+{
+    image_push_free(ctx);
+}
+
+/* POST /images/{name}/push: the errors of pushing stream after a 200, as
+ * moby's do; a name that cannot be one is a 400. */
+static void push(struct api_req *r)
+{
+    struct md_error err = {0};
+    struct reg_auth auth;
+    struct push *p = NULL;
+    const char *platform = api_query(r, "platform");
+    if (platform && *platform) {
+        api_reply_msg(r, 400,
+                      "pushing one platform of an image (platform=%s) is not supported: "
+                      "minidock images have one platform",
+                      platform);
+        return;
+    }
+    if (reg_auth_decode(api_header(r, "X-Registry-Auth"), &auth, &err) == 0)
+        image_push_prepare(r->params[0], api_query(r, "tag"), &auth, &p, &err);
+    reg_auth_free(&auth);
+    if (!p) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_stream(r, 200, "application/json", push_produce, p, push_free);
+}
+
 /* POST /auth: the credentials checked against the registry's /v2/. */
 static void auth(struct api_req *r)
 {
@@ -372,6 +419,7 @@ const struct api_route api_routes_images[] = {
     {"GET", "/images/{name*}/history", history, 0},
     {"GET", "/images/{name*}/get", save_one, 0},
     {"POST", "/images/{name*}/tag", tag, 0},
+    {"POST", "/images/{name*}/push", push, 0},
     {"DELETE", "/images/{name*}", del, 0},
     {"POST", "/auth", auth, 0},
     {NULL, NULL, NULL, 0},

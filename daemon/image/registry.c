@@ -23,6 +23,7 @@ struct registry {
     char *domain; /* as the reference names it */
     char *host;   /* where to connect: "registry-1.docker.io", "127.0.0.1:5000" */
     char *base;   /* "https://registry-1.docker.io" */
+    char *path;   /* "library/busybox" */
     char *scope;  /* "repository:library/busybox:pull" */
     char *ca, *cert, *key;
     struct reg_auth auth;
@@ -151,6 +152,7 @@ struct registry *registry_new(const char *domain, const char *path, const char *
     r->key = file_if_there(certs, "client.key");
     bool tls = r->ca || r->cert || !plain_http(domain);
     r->base = xasprintf("%s://%s", tls ? "https" : "http", r->host);
+    r->path = xstrdup(path);
     r->scope = *path ? xasprintf("repository:%s:%s", path, actions) : NULL;
     if (auth) {
         r->auth.username = auth->username ? xstrdup(auth->username) : NULL;
@@ -167,6 +169,7 @@ void registry_free(struct registry *r)
     free(r->domain);
     free(r->host);
     free(r->base);
+    free(r->path);
     free(r->scope);
     free(r->ca);
     free(r->cert);
@@ -191,6 +194,7 @@ void reg_resp_free(struct reg_resp *x)
 {
     free(x->content_type);
     free(x->digest);
+    free(x->location);
     free(x->body);
     *x = (struct reg_resp){0};
 }
@@ -239,6 +243,7 @@ static size_t xfer_header(char *line, size_t sz, size_t nm, void *ud)
         /* a new response (after a redirect): forget the last one's headers */
         set_str(&x->resp->content_type, NULL);
         set_str(&x->resp->digest, NULL);
+        set_str(&x->resp->location, NULL);
         set_str(&x->www, NULL);
     } else if (header_is(line, n, "Content-Type", &v, &vn)) {
         set_str(&x->resp->content_type, trimmed(v, vn));
@@ -247,6 +252,8 @@ static size_t xfer_header(char *line, size_t sz, size_t nm, void *ud)
             *semi = '\0';
     } else if (header_is(line, n, "Docker-Content-Digest", &v, &vn)) {
         set_str(&x->resp->digest, trimmed(v, vn));
+    } else if (header_is(line, n, "Location", &v, &vn)) {
+        set_str(&x->resp->location, trimmed(v, vn));
     } else if (header_is(line, n, "WWW-Authenticate", &v, &vn)) {
         set_str(&x->www, trimmed(v, vn));
     }
@@ -357,13 +364,64 @@ static struct curl_slist *headers_for(struct registry *r, const char *accept, co
 }
 
 /* One request, no auth dance. *www gets the challenge of a 401. */
+static size_t body_fd_read(char *buf, size_t sz, size_t nm, void *ud)
+{
+    const struct reg_body *b = ud;
+    ssize_t n = read(b->fd, buf, sz * nm);
+    return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
+static int body_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    const struct reg_body *b = ud;
+    return b->progress(b->pctx, (int64_t)ulnow, b->fd >= 0 ? b->size : (int64_t)ultotal) < 0;
+}
+
+/* The request's body: from memory, or the whole of an fd (rewound, so a
+ * retry after a 401 sends it again). */
+static int set_body(CURL *c, const char *method, const struct reg_body *b, struct md_error *err)
+{
+    if (!b) {
+        if (!strcmp(method, "POST")) {
+            curl_easy_setopt(c, CURLOPT_POST, 1L);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+        } else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        }
+        return 0;
+    }
+    if (b->fd >= 0) {
+        if (lseek(b->fd, 0, SEEK_SET) < 0)
+            return md_errno(err, errno, "rewind the upload");
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b->size);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, body_fd_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, b);
+    } else {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->data);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+    }
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (b->progress) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, body_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, b);
+    }
+    return 0;
+}
+
 static int request(struct registry *r, const char *method, const char *url, const char *accept,
-                   const char *authz, size_t max, struct reg_resp *out, char **www,
-                   struct md_error *err)
+                   const struct reg_body *body, const char *authz, size_t max, struct reg_resp *out,
+                   char **www, struct md_error *err)
 {
     *out = (struct reg_resp){0};
     struct xfer x = {.resp = out, .max = max};
     struct curl_slist *hdrs = headers_for(r, accept, authz);
+    if (body && body->content_type) {
+        _cleanup_free_ char *ct = xasprintf("Content-Type: %s", body->content_type);
+        hdrs = curl_slist_append(hdrs, ct);
+    }
     CURL *c = easy_for(r, url, hdrs);
     if (!c) {
         curl_slist_free_all(hdrs);
@@ -377,6 +435,11 @@ static int request(struct registry *r, const char *method, const char *url, cons
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
     if (!strcmp(method, "HEAD"))
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (set_body(c, method, body, err) < 0) {
+        curl_easy_cleanup(c);
+        curl_slist_free_all(hdrs);
+        return -1;
+    }
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     _cleanup_free_ char *why = rc != CURLE_OK ? transport_error(c, rc, ebuf) : NULL;
@@ -491,7 +554,7 @@ static int authenticate(struct registry *r, const char *www, const char *method,
                   esc ? "&scope=" : "", esc ? esc : "");
     _cleanup_free_ char *basic = r->auth.username ? basic_header(&r->auth) : NULL;
     struct reg_resp x;
-    if (request(r, "GET", url, "application/json", basic, 1u << 20, &x, NULL, err) < 0) {
+    if (request(r, "GET", url, "application/json", NULL, basic, 1u << 20, &x, NULL, err) < 0) {
         reg_resp_free(&x);
         return -1;
     }
@@ -511,13 +574,16 @@ static int authenticate(struct registry *r, const char *www, const char *method,
     return 0;
 }
 
-int registry_get(struct registry *r, const char *method, const char *path, const char *accept,
-                 size_t max, struct reg_resp *out, struct md_error *err)
+int registry_send(struct registry *r, const char *method, const char *path, const char *accept,
+                  const struct reg_body *body, size_t max, struct reg_resp *out,
+                  struct md_error *err)
 {
-    _cleanup_free_ char *url = xasprintf("%s%s", r->base, path);
+    _cleanup_free_ char *url = !strncmp(path, "http://", 7) || !strncmp(path, "https://", 8)
+                                   ? xstrdup(path)
+                                   : xasprintf("%s%s", r->base, path);
     for (int attempt = 0;; attempt++) {
         _cleanup_free_ char *www = NULL;
-        if (request(r, method, url, accept, NULL, max, out, &www, err) < 0) {
+        if (request(r, method, url, accept, body, NULL, max, out, &www, err) < 0) {
             reg_resp_free(out);
             return -1;
         }
@@ -533,6 +599,12 @@ int registry_get(struct registry *r, const char *method, const char *path, const
         reg_resp_free(out);
         return -1;
     }
+}
+
+int registry_get(struct registry *r, const char *method, const char *path, const char *accept,
+                 size_t max, struct reg_resp *out, struct md_error *err)
+{
+    return registry_send(r, method, path, accept, NULL, max, out, err);
 }
 
 int registry_login(struct registry *r, struct md_error *err)
@@ -679,4 +751,64 @@ void registry_blob_close(struct reg_blob *b)
     free(b->url);
     free(b->buf);
     free(b);
+}
+
+/* ---- push ---- */
+
+int registry_blob_exists(struct registry *r, const char *digest, bool *yes, struct md_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", r->path, digest);
+    struct reg_resp x;
+    *yes = false;
+    if (registry_get(r, "HEAD", path, NULL, ERR_MAX, &x, err) == 0) {
+        reg_resp_free(&x);
+        *yes = true;
+        return 0;
+    }
+    if (r->last.status == 404) {
+        md_err_clear(err);
+        return 0;
+    }
+    return -1;
+}
+
+int registry_blob_push(struct registry *r, const char *digest, int fd, int64_t size,
+                       int (*progress)(void *ctx, int64_t sent, int64_t total), void *pctx,
+                       struct md_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("/v2/%s/blobs/uploads/", r->path);
+    struct reg_resp x;
+    if (registry_send(r, "POST", path, NULL, NULL, ERR_MAX, &x, err) < 0)
+        return -1;
+    if (!x.location) {
+        reg_resp_free(&x);
+        return md_err(err, MD_EINTERNAL, "the registry gave no upload location for %s", digest);
+    }
+    /* the location may be relative, and may carry a query already */
+    _cleanup_free_ char *loc =
+        x.location[0] == '/' ? xasprintf("%s%s", r->base, x.location) : xstrdup(x.location);
+    reg_resp_free(&x);
+    _cleanup_free_ char *put =
+        xasprintf("%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?", digest);
+    struct reg_body b = {.content_type = "application/octet-stream",
+                         .fd = fd,
+                         .size = size,
+                         .progress = progress,
+                         .pctx = pctx};
+    if (registry_send(r, "PUT", put, NULL, &b, ERR_MAX, &x, err) < 0)
+        return -1;
+    reg_resp_free(&x);
+    return 0;
+}
+
+int registry_manifest_put(struct registry *r, const char *reference, const char *media_type,
+                          const char *body, size_t len, struct md_error *err)
+{
+    _cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", r->path, reference);
+    struct reg_body b = {.content_type = media_type, .data = body, .len = len, .fd = -1};
+    struct reg_resp x;
+    if (registry_send(r, "PUT", path, NULL, &b, ERR_MAX, &x, err) < 0)
+        return -1;
+    reg_resp_free(&x);
+    return 0;
 }

@@ -53,7 +53,8 @@ const struct reg_error *registry_last_error(const struct registry *r);
 struct reg_resp {
     long status;
     char *content_type;
-    char *digest; /* Docker-Content-Digest, or NULL */
+    char *digest;   /* Docker-Content-Digest, or NULL */
+    char *location; /* Location, or NULL */
     char *body;
     size_t len;
 };
@@ -66,6 +67,23 @@ void reg_resp_free(struct reg_resp *x);
 int registry_get(struct registry *r, const char *method, const char *path, const char *accept,
                  size_t max, struct reg_resp *out, struct md_error *err);
 
+/* A request body: data[0..len), or the whole of fd (size bytes; fd >= 0),
+ * with progress(pctx, sent, total) called as it goes (-1 stops it). */
+struct reg_body {
+    const char *content_type;
+    const void *data;
+    size_t len;
+    int fd;
+    int64_t size;
+    int (*progress)(void *pctx, int64_t sent, int64_t total);
+    void *pctx;
+};
+/* registry_get with any method and an optional body; path may also be a
+ * full URL (an upload location). */
+int registry_send(struct registry *r, const char *method, const char *path, const char *accept,
+                  const struct reg_body *body, size_t max, struct reg_resp *out,
+                  struct md_error *err);
+
 /* Check the credentials against /v2/ (POST /auth). */
 int registry_login(struct registry *r, struct md_error *err);
 
@@ -77,3 +95,13 @@ int registry_blob_open(struct registry *r, const char *digest, struct reg_blob *
                        struct md_error *err);
 ssize_t registry_blob_read(void *blob, const void **buf, struct md_error *err);
 void registry_blob_close(struct reg_blob *b);
+
+/* Push: whether the repository has the blob (HEAD); a monolithic upload
+ * (POST, then PUT with the digest) of the size bytes of fd; a manifest
+ * PUT under a tag. */
+int registry_blob_exists(struct registry *r, const char *digest, bool *yes, struct md_error *err);
+int registry_blob_push(struct registry *r, const char *digest, int fd, int64_t size,
+                       int (*progress)(void *ctx, int64_t sent, int64_t total), void *pctx,
+                       struct md_error *err);
+int registry_manifest_put(struct registry *r, const char *reference, const char *media_type,
+                          const char *body, size_t len, struct md_error *err);
