@@ -260,6 +260,39 @@ BLOB=$T/plain/docker/registry/v2/blobs/sha256/$(sha "$F/l3.tar.gz" | cut -c8-9)/
     ok "a blob corrupted in the registry" || not_ok "corrupt the blob ($BLOB)"
 run_both scenario
 
+# ---- push, and back ----
+md load -i "$bb" >/dev/null
+push_scenario() {
+    local c=$CLI
+    $c tag busybox "$R/pushed-$c:v1"
+    out=$($c push "$R/pushed-$c:v1" 2>&1)
+    local dg
+    dg=$(sed -n 's/^v1: digest: \(sha256:[0-9a-f]*\) size: [0-9]*$/\1/p' <<<"$out")
+    expect_eq "$c: push prints docker's lines" "The push refers to repository [$R/pushed-$c]
+$(short "$ID_L1"): Preparing
+$(short "$ID_L1"): Pushed
+v1: digest: $dg size: $(curl -s -H "Accept: $OCIM" "http://$R/v2/pushed-$c/manifests/v1" | wc -c)" "$out"
+    expect_eq "$c: ... the registry serves that manifest" "$dg" \
+        "$(curl -s -H "Accept: $OCIM" "http://$R/v2/pushed-$c/manifests/v1" | sha256sum | sed 's/^/sha256:/; s/ .*//')"
+    expect_eq "$c: ... skopeo inspect agrees" "$dg $ID_L1" \
+        "$(skopeo inspect --tls-verify=false "docker://$R/pushed-$c:v1" | jq -r '.Digest + " " + .Layers[0]')"
+    expect_match "$c: ... the digest is in RepoDigests" "$R/pushed-$c@$dg" "$($c image inspect -f '{{.RepoDigests}}' "$R/pushed-$c:v1")"
+    expect_eq "$c: a second push: Layer already exists" "The push refers to repository [$R/pushed-$c]
+$(short "$ID_L1"): Preparing
+$(short "$ID_L1"): Layer already exists
+v1: digest: $dg size: $(curl -s -H "Accept: $OCIM" "http://$R/v2/pushed-$c/manifests/v1" | wc -c)" "$($c push "$R/pushed-$c:v1" 2>&1)"
+    $c rmi "$R/pushed-$c:v1" >/dev/null
+    expect_eq "$c: pulled back, the same image id" "$ID" \
+        "$($c pull -q "$R/pushed-$c:v1" >/dev/null && $c image inspect -f '{{.Id}}' "$R/pushed-$c:v1")"
+    $c rmi "$R/pushed-$c:v1" >/dev/null
+    expect_rc "$c: push of an image not here" 1 $c push "$R/nothere-$c:v1"
+    expect_eq "$c: ... docker's message" "The push refers to repository [$R/nothere-$c]
+An image does not exist locally with the tag: $R/nothere-$c" "$OUT"
+}
+ID_L1=$(jq -r '.rootfs.diff_ids[0]' "$CFG")
+run_both push_scenario
+md rmi busybox >/dev/null
+
 # ---- the API ----
 st=$(api -o "$T/pull.json" -w '%{http_code}' -X POST "http://x/images/create?fromImage=$R/busybox&tag=latest")
 expect_eq "API: pull answers 200" 200 "$st"
@@ -303,6 +336,11 @@ auth_scenario() {
     expect_rc "$c: login --password-stdin" 0 $c login -u testuser --password-stdin "$A" <<<"testpass"
     expect_match "$c: ... Login Succeeded" "^Login Succeeded$" "$OUT"
     expect_eq "$c: pull with the stored credentials" "$ID" "$($c pull -q "$A/busybox:latest" >/dev/null && $c image inspect -f '{{.Id}}' "$A/busybox:latest")"
+    $c tag "$A/busybox:latest" "$A/pushed-$c:v1"
+    expect_rc "$c: push with the stored credentials" 0 $c push "$A/pushed-$c:v1"
+    expect_eq "$c: ... the registry has it" "200" \
+        "$(curl -s -u testuser:testpass -o /dev/null -w '%{http_code}' -H "Accept: $OCIM" "http://$A/v2/pushed-$c/manifests/v1")"
+    $c rmi "$A/pushed-$c:v1" >/dev/null
     expect_rc "$c: logout" 0 $c logout "$A"
     expect_eq "$c: ... docker's message" "Removing login credentials for $A" "$OUT"
     $c rmi "$A/busybox:latest" >/dev/null
