@@ -281,6 +281,22 @@ static void push(struct api_req *r)
     api_reply_stream(r, 200, "application/json", push_produce, p, push_free);
 }
 
+static void distribution(struct api_req *r)
+{
+    struct md_error err = {0};
+    struct reg_auth auth;
+    json_t *j = NULL;
+    if (reg_auth_decode(api_header(r, "X-Registry-Auth"), &auth, &err) == 0)
+        j = image_distribution_json(r->params[0], &auth, &err);
+    reg_auth_free(&auth);
+    if (!j) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_json(r, 200, j);
+}
+
 /* POST /auth: the credentials checked against the registry's /v2/. */
 static void auth(struct api_req *r)
 {
@@ -422,5 +438,6 @@ const struct api_route api_routes_images[] = {
     {"POST", "/images/{name*}/push", push, 0},
     {"DELETE", "/images/{name*}", del, 0},
     {"POST", "/auth", auth, 0},
+    {"GET", "/distribution/{name*}/json", distribution, 0},
     {NULL, NULL, NULL, 0},
 };

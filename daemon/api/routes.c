@@ -43,7 +43,6 @@ const struct api_missing_route api_missing_routes[] = {
     TODO("POST", "/build/prune", "build cache prune"),
     TODO("POST", "/session", "build sessions"),
     TODO("GET", "/images/search", "image search"),
-    TODO("GET", "/distribution/{name*}/json", "registry distribution inspect"),
     TODO("GET", "/system/df", "disk usage (system df)"),
     /* only cluster volumes can be updated (moby putVolumesUpdate) */
     {"PUT", "/volumes/{name}", "cluster volumes", 503,

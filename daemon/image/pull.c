@@ -593,3 +593,61 @@ int image_pull_run(struct pull *p, pull_emit_fn emit, void *ctx, struct md_error
     say(&o, NULL, line);
     return 0;
 }
+
+/* ---- GET /distribution/{name}/json ---- */
+
+json_t *image_distribution_json(const char *name, const struct reg_auth *auth, struct md_error *err)
+{
+    struct pull p = {0};
+    if (ref_parse(name, &p.ref, err) < 0)
+        return NULL;
+    p.reg = registry_new(p.ref.domain, p.ref.path, "pull", auth);
+    const char *reference = p.ref.digest ? p.ref.digest : p.ref.tag;
+    struct reg_resp x = {0};
+    char digest[DIGEST_LEN + 1];
+    json_t *out = NULL;
+    _cleanup_json_ json_t *m = NULL;
+    if (get_manifest(&p, &p.ref, reference, &x, digest, err) < 0)
+        goto done;
+    m = json_loadb(x.body ? x.body : "", x.len, 0, NULL);
+    if (!json_is_object(m)) {
+        md_err(err, MD_EINTERNAL, "invalid manifest for %s: not JSON", name);
+        goto done;
+    }
+    const char *mt = media_type(m, &x);
+    json_t *platforms = json_array();
+    if (json_object_get(m, "manifests")) {
+        json_t *d;
+        size_t i;
+        json_array_foreach(json_object_get(m, "manifests"), i, d)
+        {
+            json_t *pl = json_object_get(d, "platform");
+            if (json_is_object(pl))
+                json_array_append(platforms, pl);
+        }
+    } else {
+        struct pull_target t = {0};
+        _cleanup_free_ char *raw = NULL;
+        size_t len = 0;
+        if (parse_image_manifest(&t, m, name, err) < 0 || get_config(&p, &t, &raw, &len, err) < 0) {
+            free(t.layers);
+            json_decref(platforms);
+            goto done;
+        }
+        free(t.layers);
+        _cleanup_json_ json_t *cfg = json_loadb(raw, len, 0, NULL);
+        json_t *pl = json_pack("{s:s,s:s}", "architecture",
+                               json_str(cfg, "architecture") ? json_str(cfg, "architecture") : "",
+                               "os", json_str(cfg, "os") ? json_str(cfg, "os") : "");
+        if (json_str(cfg, "variant"))
+            json_object_set_new(pl, "variant", json_string(json_str(cfg, "variant")));
+        json_array_append_new(platforms, pl);
+    }
+    out = json_pack("{s:{s:s,s:s,s:I},s:o}", "Descriptor", "mediaType", mt, "digest", digest,
+                    "size", (json_int_t)x.len, "Platforms", platforms);
+done:
+    reg_resp_free(&x);
+    ref_free(&p.ref);
+    registry_free(p.reg);
+    return out;
+}

@@ -30,6 +30,11 @@ typedef int (*pull_emit_fn)(void *ctx, json_t *msg);
 int image_pull_run(struct pull *p, pull_emit_fn emit, void *ctx, struct md_error *err);
 void image_pull_free(struct pull *p);
 
+/* GET /distribution/{name}/json: the descriptor of the manifest name
+ * resolves to and the platforms it offers; errors as the pull's. */
+json_t *image_distribution_json(const char *name, const struct reg_auth *auth,
+                                struct md_error *err);
+
 /* docker's progress bar text for current of total bytes ("[==>   ]
  * 1.2MB/3.4MB"), as JSONProgress.String at its full width. Malloc'd. */
 char *pull_progress_bar(int64_t current, int64_t total);

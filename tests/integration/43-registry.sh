@@ -303,6 +303,14 @@ expect_eq "API: a missing tag is a 404" 404 \
 expect_eq "API: a bad X-Registry-Auth is a 400" 400 \
     "$(api -o /dev/null -w '%{http_code}' -H 'X-Registry-Auth: !!' -X POST "http://x/images/create?fromImage=$R/busybox&tag=latest")"
 md rmi "$R/busybox:latest" >/dev/null
+expect_eq "API: /distribution of a manifest list" \
+    "$DLIST $(sha "$F/list.json") $(stat -c %s "$F/list.json") arm64/v8 amd64/" \
+    "$(api "http://x/distribution/$R/multi:latest/json" | jq -r '[.Descriptor.mediaType, .Descriptor.digest, (.Descriptor.size|tostring)] + [.Platforms[] | .architecture + "/" + (.variant // "")] | join(" ")')"
+expect_eq "API: /distribution of an image manifest: the config's platform" \
+    "$BB_DIGEST $(jq -r '.os + "/" + .architecture' "$CFG")" \
+    "$(api "http://x/distribution/$R/busybox/json" | jq -r '.Descriptor.digest + " " + (.Platforms[] | .os + "/" + .architecture)')"
+expect_eq "API: /distribution of a missing tag is a 404" 404 \
+    "$(api -o /dev/null -w '%{http_code}' "http://x/distribution/$R/busybox:nope/json")"
 
 # ---- docker-py ----
 out=$(SOCK=$SOCK R=$R timeout 120 /usr/bin/python3 - <<'PY' 2>&1
