@@ -354,6 +354,44 @@ auth_scenario() {
     $c rmi "$A/busybox:latest" >/dev/null
 }
 run_both auth_scenario
+# ---- Bearer tokens from a token server (the distribution token spec) ----
+mkdir -p "$T/token"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/token/key.pem" -out "$T/token/cert.pem" -days 1 \
+    -subj /CN=test-token-issuer >"$T/token/openssl.log" 2>&1 || not_ok "make the token signing key"
+TPORT=$(free_port)
+/usr/bin/python3 "$ROOT/tests/integration/registry-token-server.py" "$TPORT" "$T/token/key.pem" "$T/token/cert.pem" \
+    testuser:testpass >"$T/token.log" 2>&1 &
+REG_PIDS+=($!)
+for i in $(seq 1 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$TPORT/token")" != 000 ] && break
+    sleep 0.05
+done
+reg_start token "auth:
+  token:
+    realm: http://127.0.0.1:$TPORT/token
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $T/token/cert.pem" || not_ok "token-auth registry starts"
+TK=$REG
+tok=$(curl -s -u testuser:testpass "http://127.0.0.1:$TPORT/token?service=test-registry&scope=repository:busybox:pull,push" | jq -r .token)
+CURL_AUTH=(-H "Authorization: Bearer $tok")
+push_image "$TK" busybox latest "$CFG" "$DV2" "$GZ" "$F/l1.tar.gz" && ok "pushed to the token-auth registry" || not_ok "push with a token"
+CURL_AUTH=()
+token_scenario() {
+    local c=$CLI
+    expect_rc "$c: token registry: pull without credentials fails" 1 $c pull "$TK/busybox:latest"
+    expect_match "$c: ... unauthorized" "^Error response from daemon: .*unauthorized" "$OUT"
+    expect_rc "$c: token registry: login" 0 $c login -u testuser --password-stdin "$TK" <<<"testpass"
+    expect_eq "$c: ... pull with a token for the stored credentials" "$ID" \
+        "$($c pull -q "$TK/busybox:latest" >/dev/null && $c image inspect -f '{{.Id}}' "$TK/busybox:latest")"
+    $c tag "$TK/busybox:latest" "$TK/pushed-$c:v1"
+    expect_rc "$c: ... push with a push-scoped token" 0 $c push "$TK/pushed-$c:v1"
+    $c rmi "$TK/busybox:latest" "$TK/pushed-$c:v1" >/dev/null
+    $c logout "$TK" >/dev/null
+}
+run_both token_scenario
+expect_match "the token server was asked for pull and push scopes" "scope=repository%3Apushed-md%3Apull%2Cpush" "$(cat "$T/token.log")"
+
 expect_eq "login stored docker's auths entry, mode 600" "600 $(printf testuser:testpass | base64)" \
     "$(md login -u testuser --password-stdin "$A" <<<testpass >/dev/null 2>&1; stat -c %a "$HOME/.minidock/config.json") $(jq -r ".auths[\"$A\"].auth" "$HOME/.minidock/config.json")"
 expect_eq "logout of a registry not logged in to" "Not logged in to 127.0.0.1:1" "$(md logout 127.0.0.1:1)"
