@@ -13,7 +13,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define CERTS_DIR   "/etc/minidock/certs.d"
 #define ERR_MAX     (64u << 10) /* of an error reply's body */
 #define USER_AGENT  "minidock/0.1 (registry client)"
 #define CONNECT_TMO 30L
@@ -33,15 +32,18 @@ struct registry {
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static char **insecure;
+static const char *certs_dir = "/etc/minidock/certs.d";
 
 static void curl_init(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-void registry_set_insecure(char **list)
+void registry_configure(char **insecure_list, const char *certs)
 {
-    insecure = list;
+    insecure = insecure_list;
+    if (certs && *certs)
+        certs_dir = certs;
 }
 
 void reg_auth_free(struct reg_auth *a)
@@ -146,7 +148,7 @@ struct registry *registry_new(const char *domain, const char *path, const char *
     r->domain = xstrdup(domain);
     /* docker.io is the index's name; its API lives on registry-1 */
     r->host = xstrdup(!strcmp(domain, "docker.io") ? "registry-1.docker.io" : domain);
-    _cleanup_free_ char *certs = xasprintf("%s/%s", CERTS_DIR, r->host);
+    _cleanup_free_ char *certs = xasprintf("%s/%s", certs_dir, r->host);
     r->ca = file_if_there(certs, "ca.crt");
     r->cert = file_if_there(certs, "client.cert");
     r->key = file_if_there(certs, "client.key");

@@ -24,8 +24,11 @@ int reg_auth_decode(const char *hdr, struct reg_auth *out, struct md_error *err)
 void reg_auth_free(struct reg_auth *a);
 
 /* Registries reached over plain HTTP besides loopback ones (the daemon's
- * --insecure-registry values: "host:port" or a CIDR). */
-void registry_set_insecure(char **list);
+ * --insecure-registry values: "host:port" or a CIDR), and the directory of
+ * per-registry TLS files (--registry-certs, default /etc/minidock/certs.d:
+ * HOST:PORT/ca.crt, client.cert, client.key, docker's layout). A registry
+ * with such a directory is always spoken to over verified TLS. */
+void registry_configure(char **insecure_list, const char *certs);
 
 struct registry;
 

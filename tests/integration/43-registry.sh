@@ -11,7 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 suite_begin registry
 export HOME=$T/home # login writes $HOME/.minidock/config.json
-mkdir -p "$HOME"
+mkdir -p "$HOME" "$T/certs.d"
+DAEMON_EXTRA_FLAGS="--registry-certs $T/certs.d"
 daemon_start || { not_ok "daemon starts"; suite_end; exit 1; }
 
 REG_PIDS=()
@@ -56,20 +57,21 @@ EOF
 }
 
 CURL_AUTH=()
+SCHEME=http
 sha() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
 # push_blob REG REPO FILE: monolithic upload (POST, then PUT with the digest)
 push_blob() {
     local d loc
     d=$(sha "$3")
-    loc=$(curl -s "${CURL_AUTH[@]}" -D - -o /dev/null -X POST "http://$1/v2/$2/blobs/uploads/" |
+    loc=$(curl -s "${CURL_AUTH[@]}" -D - -o /dev/null -X POST "$SCHEME://$1/v2/$2/blobs/uploads/" |
         tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
-    case $loc in http*) ;; *) loc="http://$1$loc" ;; esac
+    case $loc in http*) ;; *) loc="$SCHEME://$1$loc" ;; esac
     case $loc in *\?*) loc="$loc&digest=$d" ;; *) loc="$loc?digest=$d" ;; esac
     curl -sf "${CURL_AUTH[@]}" -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$3" "$loc" >/dev/null
 }
 # push_manifest REG REPO REF FILE MEDIATYPE
 push_manifest() {
-    curl -sf "${CURL_AUTH[@]}" -X PUT -H "Content-Type: $5" --data-binary @"$4" "http://$1/v2/$2/manifests/$3" >/dev/null
+    curl -sf "${CURL_AUTH[@]}" -X PUT -H "Content-Type: $5" --data-binary @"$4" "$SCHEME://$1/v2/$2/manifests/$3" >/dev/null
 }
 DV2=application/vnd.docker.distribution.manifest.v2+json
 DLIST=application/vnd.docker.distribution.manifest.list.v2+json
@@ -391,6 +393,36 @@ token_scenario() {
 }
 run_both token_scenario
 expect_match "the token server was asked for pull and push scopes" "scope=repository%3Apushed-md%3Apull%2Cpush" "$(cat "$T/token.log")"
+
+# ---- TLS, verified with the registry's own CA (--registry-certs DIR/HOST:PORT/ca.crt) ----
+X=$T/tls
+mkdir -p "$X"
+{
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$X/ca.key" -out "$X/ca.crt" -days 1 -subj /CN=md-test-ca &&
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$X/other.key" -out "$X/other.crt" -days 1 -subj /CN=md-other-ca &&
+        openssl req -newkey rsa:2048 -nodes -keyout "$X/server.key" -out "$X/server.csr" -subj /CN=127.0.0.1 &&
+        printf 'subjectAltName=IP:127.0.0.1\n' >"$X/ext" &&
+        openssl x509 -req -in "$X/server.csr" -CA "$X/ca.crt" -CAkey "$X/ca.key" -CAcreateserial \
+            -out "$X/server.crt" -days 1 -extfile "$X/ext"
+} >"$X/openssl.log" 2>&1 && ok "test CA and server certificate made" || not_ok "make the TLS certificates"
+reg_start tls "  tls:
+    certificate: $X/server.crt
+    key: $X/server.key" || not_ok "TLS registry starts"
+TL=$REG
+SCHEME=https
+CURL_AUTH=(--cacert "$X/ca.crt")
+push_image "$TL" busybox latest "$CFG" "$DV2" "$GZ" "$F/l1.tar.gz" && ok "pushed to the TLS registry" || not_ok "push over TLS"
+SCHEME=http
+CURL_AUTH=()
+mkdir -p "$T/certs.d/$TL"
+cp "$X/ca.crt" "$T/certs.d/$TL/ca.crt"
+expect_eq "TLS registry with its CA: pull" "$ID" \
+    "$(md pull -q "$TL/busybox:latest" 2>&1 >/dev/null; md image inspect -f '{{.Id}}' "$TL/busybox:latest" 2>&1)"
+md rmi "$TL/busybox:latest" >/dev/null 2>&1
+cp "$X/other.crt" "$T/certs.d/$TL/ca.crt"
+expect_rc "TLS registry with another CA: the pull fails" 1 md pull "$TL/busybox:latest"
+expect_match "... with an x509 error" "^Error response from daemon: Get \"https://$TL/v2/busybox/manifests/latest\": tls: failed to verify certificate: x509: " "$OUT"
+expect_eq "... and nothing stored" "" "$(md images -q)"
 
 expect_eq "login stored docker's auths entry, mode 600" "600 $(printf testuser:testpass | base64)" \
     "$(md login -u testuser --password-stdin "$A" <<<testpass >/dev/null 2>&1; stat -c %a "$HOME/.minidock/config.json") $(jq -r ".auths[\"$A\"].auth" "$HOME/.minidock/config.json")"
