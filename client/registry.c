@@ -161,6 +161,11 @@ int show_pull_stream(struct http_conn *c, FILE *out, bool quiet, char **err)
             sb_add(&line, rest);
         }
     }
+    if (!http_complete(c)) {
+        /* the daemon went away in the middle (Go's decoder: unexpected EOF) */
+        *err = xstrdup("unexpected EOF");
+        rc = -1;
+    }
 out:
     fflush(out);
     strv_free(ids);

@@ -372,6 +372,7 @@ struct dl {
     int64_t got, size, last;
     struct out *o;
     const char *id;
+    char *cut; /* the transfer's own error, the one to report whatever unpack made of it */
 };
 
 static ssize_t dl_read(void *ctx, const void **buf, struct md_error *err)
@@ -380,6 +381,8 @@ static ssize_t dl_read(void *ctx, const void **buf, struct md_error *err)
     if (d->o->gone)
         return md_err(err, EPIPE, "the client went away");
     ssize_t n = registry_blob_read(d->blob, buf, err);
+    if (n < 0 && !d->cut)
+        d->cut = xstrdup(md_err_msg(err));
     if (n <= 0)
         return n;
     d->got += n;
@@ -421,7 +424,7 @@ static struct layer *pull_layer(struct pull *p, const struct pull_layer *pl, con
     int rc = layer_unpack(dl_read, &d, dfd, &uo, &info, err);
     /* a blob that failed to unpack may still be one that failed its digest:
      * read the rest, so the message says which */
-    if (rc < 0 && !o->gone && err->err != EPIPE) {
+    if (rc < 0 && !o->gone && err->err != EPIPE && !d.cut) {
         const void *b;
         ssize_t n;
         struct md_error e2 = {0};
@@ -429,10 +432,16 @@ static struct layer *pull_layer(struct pull *p, const struct pull_layer *pl, con
             ;
         md_err_clear(&e2);
     }
+    bool cut = d.cut != NULL;
+    if (cut) {
+        md_err(err, MD_EINTERNAL, "%s", d.cut);
+        free(d.cut);
+        rc = -1;
+    }
     char got[DIGEST_LEN + 1];
     sha256_final(&d.h, got);
     registry_blob_close(d.blob);
-    bool bad = d.got != pl->size || strcmp(got, pl->digest) != 0;
+    bool bad = !cut && (d.got != pl->size || strcmp(got, pl->digest) != 0);
     if (bad && !o->gone)
         rc = md_err(err, MD_EINTERNAL, "filesystem layer verification failed for digest %s",
                     pl->digest);

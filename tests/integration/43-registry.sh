@@ -394,6 +394,83 @@ token_scenario() {
 run_both token_scenario
 expect_match "the token server was asked for pull and push scopes" "scope=repository%3Apushed-md%3Apull%2Cpush" "$(cat "$T/token.log")"
 
+# ---- a registry that goes away mid-pull, and a daemon killed mid-pull ----
+# A stub registry serves the corrupt image's manifest and config, then half of its
+# second layer: in "cut" mode it closes the connection there, in "hang" mode it
+# waits (and says so in a file), so the daemon can be killed at that point.
+cat >"$T/stub.py" <<'PY'
+import http.server, os, sys
+port, mode, fixdir, marker = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+files = {}
+for name in ("corrupt-latest.manifest", "corrupt.json", "l1.tar.gz", "l3.tar.gz"):
+    import hashlib
+    data = open(os.path.join(fixdir, name), "rb").read()
+    files["sha256:" + hashlib.sha256(data).hexdigest()] = data
+manifest = open(os.path.join(fixdir, "corrupt-latest.manifest"), "rb").read()
+big = "sha256:" + hashlib.sha256(open(os.path.join(fixdir, "l3.tar.gz"), "rb").read()).hexdigest()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def send(self, body, ctype="application/octet-stream"):
+        self.send_response(200); self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    def do_GET(self):
+        p = self.path
+        if p.endswith("/manifests/latest"):
+            return self.send(manifest, "application/vnd.docker.distribution.manifest.v2+json")
+        d = p.rsplit("/", 1)[-1]
+        if "/blobs/" in p and d in files:
+            if d != big:
+                return self.send(files[d])
+            body = files[d]
+            self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+            self.wfile.write(body[: len(body) // 2]); self.wfile.flush()
+            open(marker, "w").close()
+            if mode == "hang":
+                import time; time.sleep(3600)
+            self.close_connection = True
+            return
+        self.send_response(404); self.send_header("Content-Length", "0"); self.end_headers()
+http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+stub_start() { # MODE
+    SPORT=$(free_port)
+    rm -f "$T/stub.half"
+    /usr/bin/python3 "$T/stub.py" "$SPORT" "$1" "$F" "$T/stub.half" >"$T/stub.log" 2>&1 &
+    STUB=$!
+    REG_PIDS+=($STUB)
+    for i in $(seq 1 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/v2/")" != 000 ] && return 0
+        sleep 0.05
+    done
+}
+nothing_stored() { # NAME
+    expect_eq "$1: no image" "" "$(md images -q)"
+    expect_eq "$1: no layer" "" "$(ls "$DATA/image/layers")"
+    expect_eq "$1: nothing in image/tmp" "" "$(ls "$DATA/image/tmp")"
+}
+stub_start cut
+expect_rc "the registry cuts the connection mid-layer: the pull fails" 1 md pull "127.0.0.1:$SPORT/corrupt:latest"
+expect_match "... saying why" "^Get \"http://127.0.0.1:$SPORT/v2/corrupt/blobs/$(sha "$F/l3.tar.gz")\": transfer closed with [0-9]+ bytes remaining to read$" "$(tail -n1 <<<"$OUT")"
+nothing_stored "cut mid-pull"
+kill "$STUB"; wait "$STUB" 2>/dev/null
+
+stub_start hang
+md pull "127.0.0.1:$SPORT/corrupt:latest" >"$T/hang-pull.log" 2>&1 &
+PULLER=$!
+for i in $(seq 1 400); do [ -e "$T/stub.half" ] && break; sleep 0.05; done
+[ -e "$T/stub.half" ] && ok "a pull is stuck in the middle of a layer" || not_ok "the stub registry was not reached"
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null
+DPID=
+wait "$PULLER"
+expect_eq "the client of a killed daemon fails" 1 "$?"
+expect_eq "... with Go's unexpected EOF" "unexpected EOF" "$(tail -n1 "$T/hang-pull.log")"
+kill "$STUB"; wait "$STUB" 2>/dev/null
+daemon_start || not_ok "daemon restarts"
+nothing_stored "after kill -9 mid-pull and a restart"
+expect_eq "... and a retry works" "$ID" "$(md pull -q "$R/busybox:latest" >/dev/null && md image inspect -f '{{.Id}}' "$R/busybox:latest")"
+md rmi "$R/busybox:latest" >/dev/null
+
 # ---- TLS, verified with the registry's own CA (--registry-certs DIR/HOST:PORT/ca.crt) ----
 X=$T/tls
 mkdir -p "$X"
