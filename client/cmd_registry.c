@@ -367,11 +367,7 @@ const struct cli_cmd cli_cmds_registry[] = {
     {"push", cmd_push, "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", PUSH_OPTS, false},
     {"image push", cmd_push, "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", PUSH_OPTS,
      false},
-    {"login", cmd_login, "[OPTIONS] [SERVER]",
-     "Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.", LOGIN_OPTS,
-     false},
-    {"logout", cmd_logout, "[SERVER]",
-     "Log out from a registry.\nIf no server is specified, the default is defined by the daemon.",
-     NULL, false},
+    {"login", cmd_login, "[OPTIONS] [SERVER]", "Authenticate to a registry", LOGIN_OPTS, false},
+    {"logout", cmd_logout, "[SERVER]", "Log out from a registry", NULL, false},
     {NULL, NULL, NULL, NULL, NULL, false},
 };
