@@ -686,9 +686,7 @@ int registry_blob_open(struct registry *r, const char *digest, struct reg_blob *
                        struct md_error *err)
 {
     struct reg_blob *b = xcalloc(1, sizeof *b);
-    char *path = strchr(r->scope, ':') + 1;
-    _cleanup_free_ char *repo = xstrndup(path, (size_t)(strrchr(path, ':') - path));
-    b->url = xasprintf("%s/v2/%s/blobs/%s", r->base, repo, digest);
+    b->url = xasprintf("%s/v2/%s/blobs/%s", r->base, r->path, digest);
     b->hdrs = headers_for(r, NULL, NULL);
     b->c = easy_for(r, b->url, b->hdrs);
     b->m = curl_multi_init();
