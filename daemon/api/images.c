@@ -194,11 +194,14 @@ static int pull_emit(void *ctx, json_t *msg)
     return rc;
 }
 
-static void pull_produce(void *ctx, int fd)
+/* Run a pull or push on the stream's thread; its failure is the stream's
+ * last message (the client reads errorDetail). */
+static void run_streamed(int (*run)(void *, pull_emit_fn, void *, struct md_error *), void *ctx,
+                         int fd, const char *what)
 {
     struct md_error err = {0};
-    if (image_pull_run(ctx, pull_emit, &fd, &err) < 0) {
-        log_info("pull: %s", md_err_msg(&err));
+    if (run(ctx, pull_emit, &fd, &err) < 0) {
+        log_info("%s: %s", what, md_err_msg(&err));
         if (err.err != EPIPE) {
             json_t *j = json_pack("{s:{s:s},s:s}", "errorDetail", "message", md_err_msg(&err),
                                   "error", md_err_msg(&err));
@@ -207,7 +210,17 @@ static void pull_produce(void *ctx, int fd)
         }
     }
     md_err_clear(&err);
-    malloc_trim(0);
+    malloc_trim(0); /* unpacking leaves megabytes of free heap behind */
+}
+
+static int pull_run(void *p, pull_emit_fn emit, void *ctx, struct md_error *err)
+{
+    return image_pull_run(p, emit, ctx, err);
+}
+
+static void pull_produce(void *ctx, int fd)
+{
+    run_streamed(pull_run, ctx, fd, "pull");
 }
 
 static void pull_free(void *ctx)
@@ -235,19 +248,14 @@ static void pull(struct api_req *r, const char *from_image)
     api_reply_stream(r, 200, "application/json", pull_produce, p, pull_free);
 }
 
+static int push_run(void *p, pull_emit_fn emit, void *ctx, struct md_error *err)
+{
+    return image_push_run(p, emit, ctx, err);
+}
+
 static void push_produce(void *ctx, int fd)
 {
-    struct md_error err = {0};
-    if (image_push_run(ctx, pull_emit, &fd, &err) < 0) {
-        log_info("push: %s", md_err_msg(&err));
-        if (err.err != EPIPE) {
-            json_t *j = json_pack("{s:{s:s},s:s}", "errorDetail", "message", md_err_msg(&err),
-                                  "error", md_err_msg(&err));
-            api_write_json_line(fd, j);
-            json_decref(j);
-        }
-    }
-    md_err_clear(&err);
+    run_streamed(push_run, ctx, fd, "push");
 }
 
 static void push_free(void *ctx)

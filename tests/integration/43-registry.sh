@@ -12,7 +12,7 @@
 suite_begin registry
 export HOME=$T/home # login writes $HOME/.minidock/config.json
 mkdir -p "$HOME" "$T/certs.d"
-DAEMON_EXTRA_FLAGS="--registry-certs $T/certs.d"
+DAEMON_EXTRA_FLAGS="--registry-certs $T/certs.d --insecure-registry 10.99.0.0/16 --insecure-registry reg.example:5000"
 daemon_start || { not_ok "daemon starts"; suite_end; exit 1; }
 
 REG_PIDS=()
@@ -296,6 +296,9 @@ run_both push_scenario
 md rmi busybox >/dev/null
 
 # ---- the API ----
+expect_eq "info: the insecure registries" '["127.0.0.0/8","10.99.0.0/16"] ["docker.io:true","reg.example:5000:false"]' \
+    "$(api http://x/info | jq -c '.RegistryConfig | [.InsecureRegistryCIDRs, [.IndexConfigs[] | .Name + ":" + (.Secure|tostring)]] | .[0], .[1]' | paste -sd' ')"
+
 st=$(api -o "$T/pull.json" -w '%{http_code}' -X POST "http://x/images/create?fromImage=$R/busybox&tag=latest")
 expect_eq "API: pull answers 200" 200 "$st"
 expect_match "API: the stream has Downloading with progressDetail" \
