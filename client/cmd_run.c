@@ -4,6 +4,7 @@
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
+#include "client/registry.h"
 #include "client/runopts.h"
 #include "client/stream.h"
 #include "common/cleanup.h"
@@ -20,133 +21,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-/* jsonmessage.DisplayJSONMessagesStream, for the pull that run/create do.
- * Returns 0, or -1 with *err = the stream's errorDetail message. */
-static int show_pull_stream(struct http_conn *c, FILE *out, bool quiet, char **err)
-{
-    bool term = !quiet && isatty(fileno(out));
-    char **ids = NULL;
-    struct strbuf line = STRBUF_INIT;
-    char buf[8192];
-    ssize_t n;
-    int rc = 0;
-    bool eof = false;
-    while (!eof) {
-        n = http_read(c, buf, sizeof buf);
-        if (n <= 0) {
-            eof = true;
-            if (!line.len)
-                break;
-        } else {
-            sb_addn(&line, buf, (size_t)n);
-        }
-        char *start = line.s;
-        char *nl;
-        while (start && ((nl = strchr(start, '\n')) || (eof && *start))) {
-            if (!nl)
-                nl = start + strlen(start);
-            char save = *nl;
-            *nl = '\0';
-            json_t *m = json_loads(start, 0, NULL);
-            *nl = save;
-            start = *nl ? nl + 1 : nl;
-            if (!json_is_object(m)) {
-                json_decref(m);
-                continue;
-            }
-            json_t *ed = json_object_get(m, "errorDetail");
-            if (json_is_object(ed)) {
-                *err = xstrdup(jstr(ed, "message"));
-                json_decref(m);
-                rc = -1;
-                goto out;
-            }
-            if (json_object_get(m, "aux") || quiet) {
-                json_decref(m);
-                continue;
-            }
-            json_t *pd = json_object_get(m, "progressDetail");
-            bool progress = json_is_object(pd);
-            bool progress_nonempty = progress && (jint(pd, "current") > 0 || jint(pd, "total") > 0);
-            const char *id = jstr(m, "id");
-            const char *pm = jstr(m, "progress");
-            size_t diff = 0;
-            if (*id && (progress || *pm)) {
-                size_t k = 0, nids = strv_len(ids);
-                while (k < nids && strcmp(ids[k], id))
-                    k++;
-                if (k == nids) {
-                    strv_push(&ids, id);
-                    if (term)
-                        fputc('\n', out);
-                }
-                diff = strv_len(ids) - k;
-                if (term && diff)
-                    fprintf(out, "\033[%zuA", diff);
-            } else {
-                strv_free(ids);
-                ids = NULL;
-            }
-            if (term && progress) {
-                fputs("\033[2K\r", out);
-            } else if (progress_nonempty) {
-                json_decref(m);
-                continue; /* no progress bars off a terminal */
-            }
-            const char *endl = term && progress ? "\r" : "";
-            if (*id)
-                fprintf(out, "%s: ", id);
-            if (term && progress)
-                fprintf(out, "%s %s%s", jstr(m, "status"), pm, endl);
-            else if (*pm)
-                fprintf(out, "%s %s%s", jstr(m, "status"), pm, endl);
-            else if (*jstr(m, "stream"))
-                fprintf(out, "%s%s", jstr(m, "stream"), endl);
-            else
-                fprintf(out, "%s%s\n", jstr(m, "status"), endl);
-            if (*id && term && diff)
-                fprintf(out, "\033[%zuB", diff);
-            json_decref(m);
-        }
-        if (start && start != line.s) {
-            _cleanup_free_ char *rest = xstrdup(start);
-            sb_free(&line);
-            sb_add(&line, rest);
-        }
-    }
-out:
-    fflush(out);
-    strv_free(ids);
-    sb_free(&line);
-    return rc;
-}
-
-/* POST /images/create for the image run/create could not find. */
-static int pull_image(const struct image_ref *ref, bool quiet, char **err)
-{
-    _cleanup_free_ char *name = xasprintf("%s/%s", ref->domain, ref->path);
-    _cleanup_free_ char *ename = query_escape(name);
-    _cleanup_free_ char *etag = query_escape(ref->digest ? ref->digest : ref->tag);
-    _cleanup_free_ char *path = xasprintf("/images/create?fromImage=%s&tag=%s", ename, etag);
-    static const char *const hdrs[] = {"X-Registry-Auth: e30=", NULL};
-    struct http_req req = {.method = "POST", .path = path, .body_fd = -1, .headers = hdrs};
-    struct http_conn *c = http_send(&req);
-    if (http_status(c) >= 400) {
-        size_t len;
-        _cleanup_free_ char *data = http_read_all(c, &len);
-        json_t *j = json_loadb(data, len, 0, NULL);
-        if (!j)
-            j = json_pack("{s:s}", "message", data);
-        *err = daemon_error(j);
-        json_decref(j);
-        http_close(c);
-        return -1;
-    }
-    int rc = show_pull_stream(c, stderr, quiet, err);
-    http_close(c);
-    return rc;
-}
 
 /* createContainer(): create, pulling the image on a 404. Returns the id,
  * or NULL with *err (the text docker prints). */
@@ -169,7 +43,7 @@ static char *create_container(struct create_opts *o, json_t *body, char **err)
         path = xstrdup("/containers/create");
     }
     char *id = NULL;
-    if (named && !strcmp(o->pull, "always") && pull_image(&ref, o->quiet, err) < 0)
+    if (named && !strcmp(o->pull, "always") && pull_image(&ref, false, o->quiet, stderr, err) < 0)
         goto out;
     json_t *resp = NULL;
     int st = api_json_go("POST", path, body, &resp);
@@ -180,7 +54,7 @@ static char *create_container(struct create_opts *o, json_t *body, char **err)
             _cleanup_free_ char *fam = ref_familiar(&ref);
             fprintf(stderr, "Unable to find image '%s' locally\n", fam);
         }
-        if (pull_image(&ref, o->quiet, err) < 0)
+        if (pull_image(&ref, false, o->quiet, stderr, err) < 0)
             goto out;
         st = api_json_go("POST", path, body, &resp);
     }

@@ -408,6 +408,11 @@ ssize_t http_read(struct http_conn *c, void *buf, size_t n)
     return r;
 }
 
+bool http_complete(const struct http_conn *c)
+{
+    return c->eof || c->raw || (!c->chunked && c->remaining < 0);
+}
+
 char *http_read_all(struct http_conn *c, size_t *len)
 {
     size_t cap = 4096, n = 0;

@@ -35,6 +35,9 @@ const char *http_header(const struct http_conn *c, const char *name);
 /* Body bytes (chunked decoding done; raw bytes after a 101). 0 at the end. */
 ssize_t http_read(struct http_conn *c, void *buf, size_t n);
 char *http_read_all(struct http_conn *c, size_t *len);
+/* After http_read returned 0: whether the body ended as announced (the
+ * last chunk, or all of Content-Length), not cut off with the connection. */
+bool http_complete(const struct http_conn *c);
 /* The socket, for writing stdin after an upgrade and for poll(). */
 int http_fd(const struct http_conn *c);
 /* Bytes already buffered (read them with http_read before polling the fd). */

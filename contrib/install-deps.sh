@@ -18,7 +18,7 @@ libssl-dev zlib1g-dev"
 # daemon. A|B: either one will do (busybox-static and busybox conflict; a host that has
 # busybox keeps it), A is installed when neither is.
 TEST="check clang libclang-rt-14-dev nftables iproute2 procps util-linux curl jq tmux zstd git
-python3 busybox-static|busybox mmdebstrap skopeo docker-registry apache2-utils python3-docker
+python3 busybox-static|busybox mmdebstrap skopeo docker-registry apache2-utils openssl python3-docker
 docker-compose"
 # benchmarks
 BENCH="wrk hyperfine"

@@ -18,6 +18,8 @@ struct md_config {
     char *bip;           /* --bip */
     char *nft_table;     /* --nft-table */
     char *shim_path;     /* --shim, default: minidock-shim beside minidockd */
+    char **insecure_registries; /* --insecure-registry, repeated */
+    char *registry_certs;       /* --registry-certs */
     char *engine_id;     /* persistent daemon id (data-root/engine-id) */
     int64_t started_ns;
 };

@@ -8,6 +8,7 @@
 #include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
+#include "daemon/image/registry.h"
 #include "daemon/idle.h"
 #include "daemon/image/image.h"
 #include "daemon/runtime/runtime.h"
@@ -44,6 +45,10 @@ static void usage(FILE *f)
                "      --bip CIDR            bridge address (default 172.17.0.1/16)\n"
                "      --nft-table NAME      nftables table (default minidock)\n"
                "      --shim PATH           minidock-shim binary\n"
+               "      --insecure-registry R plain HTTP to R (host:port, CIDR), repeatable\n"
+               "      --registry-certs DIR  registries' CAs and client certificates, as\n"
+               "                            DIR/HOST:PORT/{ca.crt,client.cert,client.key}\n"
+               "                            (default /etc/minidock/certs.d)\n"
                "      --api-coverage        print what minidock does with each request field\n"
                "                            (docs/api-coverage.md) and exit\n"
                "  -v, --version             print the version and exit\n"
@@ -178,6 +183,8 @@ static int parse_flags(int argc, char **argv)
         O_BIP,
         O_NFT,
         O_SHIM,
+        O_INSECURE,
+        O_CERTS,
         O_COVERAGE
     };
     static const struct option opts[] = {
@@ -192,6 +199,8 @@ static int parse_flags(int argc, char **argv)
         {"bip", required_argument, 0, O_BIP},
         {"nft-table", required_argument, 0, O_NFT},
         {"shim", required_argument, 0, O_SHIM},
+        {"insecure-registry", required_argument, 0, O_INSECURE},
+        {"registry-certs", required_argument, 0, O_CERTS},
         {"api-coverage", no_argument, 0, O_COVERAGE},
         {"version", no_argument, 0, 'v'},
         {"help", no_argument, 0, 'h'},
@@ -240,6 +249,12 @@ static int parse_flags(int argc, char **argv)
             break;
         case O_SHIM:
             md_cfg.shim_path = optarg;
+            break;
+        case O_INSECURE:
+            strv_push(&md_cfg.insecure_registries, optarg);
+            break;
+        case O_CERTS:
+            md_cfg.registry_certs = optarg;
             break;
         case O_LOG:
             if (log_parse_level(optarg, &lvl) < 0) {
@@ -333,6 +348,7 @@ int main(int argc, char **argv)
     }
     /* Order matters: the image store before the containers (restart
      * policies start containers while the records load). */
+    registry_configure(md_cfg.insecure_registries, md_cfg.registry_certs);
     if (image_store_init(&err) < 0 || vol_init(&err) < 0 ||
         rt_init("/sys/fs/cgroup", md_cfg.shim_path, &err) < 0 || lifecycle_init(&err) < 0) {
         fprintf(stderr, "minidockd: %s\n", md_err_msg(&err));

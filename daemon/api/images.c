@@ -1,12 +1,15 @@
 /* Image endpoints: list, inspect, history, tag, remove, prune, save, load,
- * import (POST /images/create?fromSrc=-). Pulls come with the registry
- * client; until then /images/create?fromImage= says so. */
+ * import (POST /images/create?fromSrc=-) and pull (?fromImage=), login
+ * (POST /auth). */
 #include "daemon/api/images.h"
 #include "common/cleanup.h"
 #include "common/filters.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 #include "daemon/image/archive.h"
+#include "daemon/image/pull.h"
+#include "daemon/image/push.h"
+#include "daemon/image/registry.h"
 #include "daemon/image/store.h"
 
 #include <fcntl.h>
@@ -178,15 +181,159 @@ static void load(struct api_req *r)
     api_reply_stream(r, 200, "application/json", lines_produce, l, lines_free);
 }
 
+/* ---- pull ---- */
+
+static int pull_emit(void *ctx, json_t *msg)
+{
+    int rc = api_write_json_line(*(int *)ctx, msg);
+    json_decref(msg);
+    return rc;
+}
+
+/* Run a pull or push on the stream's thread; its failure is the stream's
+ * last message (the client reads errorDetail). */
+static void run_streamed(int (*run)(void *, pull_emit_fn, void *, struct md_error *), void *ctx,
+                         int fd, const char *what)
+{
+    struct md_error err = {0};
+    if (run(ctx, pull_emit, &fd, &err) < 0) {
+        log_info("%s: %s", what, md_err_msg(&err));
+        if (err.err != EPIPE) {
+            json_t *j = json_pack("{s:{s:s},s:s}", "errorDetail", "message", md_err_msg(&err),
+                                  "error", md_err_msg(&err));
+            api_write_json_line(fd, j);
+            json_decref(j);
+        }
+    }
+    md_err_clear(&err);
+    malloc_trim(0); /* unpacking leaves megabytes of free heap behind */
+}
+
+static int pull_run(void *p, pull_emit_fn emit, void *ctx, struct md_error *err)
+{
+    return image_pull_run(p, emit, ctx, err);
+}
+
+static void pull_produce(void *ctx, int fd)
+{
+    run_streamed(pull_run, ctx, fd, "pull");
+}
+
+static void pull_free(void *ctx)
+{
+    image_pull_free(ctx);
+}
+
+/* moby answers with an error status when the pull fails before its first
+ * message (the manifest), and inside the 200 stream after that. */
+static void pull(struct api_req *r, const char *from_image)
+{
+    struct md_error err = {0};
+    struct reg_auth auth;
+    struct pull *p = NULL;
+    if (reg_auth_decode(api_header(r, "X-Registry-Auth"), &auth, &err) == 0)
+        image_pull_prepare(from_image, api_query(r, "tag"), api_query(r, "platform"), &auth, &p,
+                           &err);
+    reg_auth_free(&auth);
+    if (!p) {
+        log_info("pull %s: %s", from_image, md_err_msg(&err));
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_stream(r, 200, "application/json", pull_produce, p, pull_free);
+}
+
+static int push_run(void *p, pull_emit_fn emit, void *ctx, struct md_error *err)
+{
+    return image_push_run(p, emit, ctx, err);
+}
+
+static void push_produce(void *ctx, int fd)
+{
+    run_streamed(push_run, ctx, fd, "push");
+}
+
+static void push_free(void *ctx)
+{
+    image_push_free(ctx);
+}
+
+/* POST /images/{name}/push: the errors of pushing stream after a 200, as
+ * moby's do; a name that cannot be one is a 400. */
+static void push(struct api_req *r)
+{
+    struct md_error err = {0};
+    struct reg_auth auth;
+    struct push *p = NULL;
+    const char *platform = api_query(r, "platform");
+    if (platform && *platform) {
+        api_reply_msg(r, 400,
+                      "pushing one platform of an image (platform=%s) is not supported: "
+                      "minidock images have one platform",
+                      platform);
+        return;
+    }
+    if (reg_auth_decode(api_header(r, "X-Registry-Auth"), &auth, &err) == 0)
+        image_push_prepare(r->params[0], api_query(r, "tag"), &auth, &p, &err);
+    reg_auth_free(&auth);
+    if (!p) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_stream(r, 200, "application/json", push_produce, p, push_free);
+}
+
+static void distribution(struct api_req *r)
+{
+    struct md_error err = {0};
+    struct reg_auth auth;
+    json_t *j = NULL;
+    if (reg_auth_decode(api_header(r, "X-Registry-Auth"), &auth, &err) == 0)
+        j = image_distribution_json(r->params[0], &auth, &err);
+    reg_auth_free(&auth);
+    if (!j) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_json(r, 200, j);
+}
+
+/* POST /auth: the credentials checked against the registry's /v2/. */
+static void auth(struct api_req *r)
+{
+    struct md_error err = {0};
+    _cleanup_json_ json_t *body = api_body_json(r, &err);
+    if (!body) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    const char *server = json_str(body, "serveraddress");
+    struct reg_auth a = {.username = (char *)json_str(body, "username"),
+                         .password = (char *)json_str(body, "password")};
+    _cleanup_free_ char *domain = registry_domain_of(server);
+    struct registry *reg = registry_new(domain, "", "", &a);
+    int rc = registry_login(reg, &err);
+    registry_free(reg);
+    if (rc < 0) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_json(r, 200,
+                   json_pack("{s:s,s:s}", "Status", "Login Succeeded", "IdentityToken", ""));
+}
+
 static void create(struct api_req *r)
 {
     struct md_error err = {0};
     const char *from_image = api_query(r, "fromImage");
     const char *from_src = api_query(r, "fromSrc");
     if (from_image && *from_image) {
-        api_reply_msg(r, 500,
-                      "pulling from registries is not implemented yet (load the image "
-                      "with minidock load)");
+        pull(r, from_image);
         return;
     }
     if (!from_src || !*from_src) {
@@ -292,6 +439,9 @@ const struct api_route api_routes_images[] = {
     {"GET", "/images/{name*}/history", history, 0},
     {"GET", "/images/{name*}/get", save_one, 0},
     {"POST", "/images/{name*}/tag", tag, 0},
+    {"POST", "/images/{name*}/push", push, 0},
     {"DELETE", "/images/{name*}", del, 0},
+    {"POST", "/auth", auth, 0},
+    {"GET", "/distribution/{name*}/json", distribution, 0},
     {NULL, NULL, NULL, 0},
 };

@@ -50,9 +50,6 @@ const struct api_missing_route api_missing_routes[] = {
     TODO("POST", "/build", "image build"),
     TODO("POST", "/session", "build sessions"),
     TODO("GET", "/images/search", "image search"),
-    TODO("POST", "/images/{name*}/push", "image push"),
-    TODO("GET", "/distribution/{name*}/json", "registry distribution inspect"),
-    TODO("POST", "/auth", "registry login"),
     /* only cluster volumes can be updated (moby putVolumesUpdate) */
     {"PUT", "/volumes/{name}", "cluster volumes", 503,
      "volume update only valid for cluster volumes, but swarm is not enabled"},

@@ -62,6 +62,25 @@ static void version(struct api_req *r)
     api_reply_json(r, 200, j);
 }
 
+/* What --insecure-registry made of the registries, as docker reports it:
+ * CIDRs beside the loopback one, names as insecure index configs. */
+static json_t *registry_config(void)
+{
+    json_t *cidrs = json_pack("[s]", "127.0.0.0/8");
+    json_t *idx = json_pack("{s:{s:[],s:s,s:b,s:b}}", "docker.io", "Mirrors", "Name", "docker.io",
+                            "Official", 1, "Secure", 1);
+    for (char **i = md_cfg.insecure_registries; i && *i; i++) {
+        if (strchr(*i, '/'))
+            json_array_append_new(cidrs, json_string(*i));
+        else
+            json_object_set_new(
+                idx, *i,
+                json_pack("{s:[],s:s,s:b,s:b}", "Mirrors", "Name", *i, "Official", 0, "Secure", 0));
+    }
+    return json_pack("{s:[],s:o,s:o,s:[]}", "AllowNondistributableArtifactsCIDRs",
+                     "InsecureRegistryCIDRs", cidrs, "IndexConfigs", idx, "Mirrors");
+}
+
 static void info(struct api_req *r)
 {
     struct utsname u;
@@ -115,10 +134,7 @@ static void info(struct api_req *r)
     json_object_set_new(j, "NCPU", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
     json_object_set_new(j, "MemTotal", json_integer((json_int_t)si.totalram * si.mem_unit));
     json_object_set_new(j, "IndexServerAddress", json_string("https://index.docker.io/v1/"));
-    json_object_set_new(j, "RegistryConfig",
-                        json_pack("{s:[],s:[s],s:{},s:[]}", "AllowNondistributableArtifactsCIDRs",
-                                  "InsecureRegistryCIDRs", "127.0.0.0/8", "IndexConfigs",
-                                  "Mirrors"));
+    json_object_set_new(j, "RegistryConfig", registry_config());
     json_object_set_new(j, "DockerRootDir", json_string(md_cfg.data_root));
     json_object_set_new(j, "HttpProxy", json_string(""));
     json_object_set_new(j, "HttpsProxy", json_string(""));
