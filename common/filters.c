@@ -1,6 +1,7 @@
 /* filters= parsing and matching helpers (see filters.h). */
 #include "common/filters.h"
 #include "common/cleanup.h"
+#include "common/timefmt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,10 +65,6 @@ static void add_value(struct filters *f, const char *key, const char *value)
     e->n++;
 }
 
-static void cleanup_filtersp(struct filters **f)
-{
-    filters_free(*f);
-}
 
 /* One key's value in either form. Go decodes the map form into
  * map[string]map[string]bool and, failing that, the legacy form into
@@ -109,7 +106,7 @@ static int add_json_values(struct filters *f, const char *key, json_t *v, bool l
 
 static int parse_form(json_t *root, bool legacy, struct filters **out)
 {
-    __attribute__((cleanup(cleanup_filtersp))) struct filters *f = filters_new();
+    _cleanup_filters_ struct filters *f = filters_new();
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v)
@@ -227,5 +224,17 @@ int filters_add(struct filters *f, const char *kv, struct md_error *err)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c - 'A' + 'a');
     add_value(f, key, val);
+    return 0;
+}
+
+int filters_until(const struct filters *f, int64_t now_ns, int64_t *out, struct md_error *err)
+{
+    char **u = filters_get(f, "until");
+    if (!u || !u[0])
+        return 0;
+    if (u[1])
+        return md_err(err, MD_EINVAL, "more than one until filter specified");
+    if (time_parse_since(u[0], now_ns, out) < 0)
+        return md_err(err, MD_EINVAL, "failed to parse value as time or duration: \"%s\"", u[0]);
     return 0;
 }

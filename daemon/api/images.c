@@ -17,12 +17,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static inline void cleanup_filtersp(struct filters **f)
-{
-    filters_free(*f);
-}
-#define _cleanup_filters_ __attribute__((cleanup(cleanup_filtersp)))
-
 static int parse_filters(struct api_req *r, struct filters **f, struct md_error *err)
 {
     return filters_parse(api_query(r, "filters"), f, err);
