@@ -7,12 +7,14 @@
 #include "client/stream.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
+#include "common/fsutil.h"
 #include "common/jsonutil.h"
 #include "common/portspec.h"
 #include "common/strbuf.h"
 #include "common/units.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +32,7 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->cap_drop);
     strv_free(o->group_add);
     strv_free(o->attach);
+    strv_free(o->security_opt);
     strv_free(o->log_opts);
     for (size_t i = 0; i < o->nulimits; i++)
         free(o->ulimits[i].name);
@@ -182,6 +185,7 @@ enum {
     O_PUBLISH_ALL,
     O_LOG_DRIVER,
     O_LOG_OPT,
+    O_SECURITY_OPT,
 };
 
 static const struct option create_longopts[] = {
@@ -218,6 +222,7 @@ static const struct option create_longopts[] = {
     {"read-only", optional_argument, 0, O_READ_ONLY},
     {"ulimit", required_argument, 0, O_ULIMIT},
     {"group-add", required_argument, 0, O_GROUP_ADD},
+    {"security-opt", required_argument, 0, O_SECURITY_OPT},
     {"attach", required_argument, 0, 'a'},
     {"pull", required_argument, 0, O_PULL},
     {"log-driver", required_argument, 0, O_LOG_DRIVER},
@@ -228,6 +233,55 @@ static const struct option create_longopts[] = {
     {"sig-proxy", optional_argument, 0, O_SIG_PROXY},
     {0, 0, 0, 0},
 };
+
+/* The CLI's parseSecurityOpts: "k=v" (or "k:v"), a value required except
+ * for no-new-privileges; seccomp=FILE sends the file's JSON, compacted.
+ * NULL after printing docker's message. */
+static json_t *security_opts_json(char **opts)
+{
+    if (!opts)
+        return json_null();
+    json_t *out = json_array();
+    for (char **o = opts; *o; o++) {
+        const char *sep = strchr(*o, '=');
+        if (!sep && strcmp(*o, "no-new-privileges"))
+            sep = strchr(*o, ':');
+        _cleanup_free_ char *k = sep ? xstrndup(*o, (size_t)(sep - *o)) : xstrdup(*o);
+        const char *v = sep ? sep + 1 : "";
+        if ((!sep || !*v) && strcmp(k, "no-new-privileges")) {
+            json_decref(out);
+            with_help(125, "Invalid --security-opt: \"%s\"", *o);
+            return NULL;
+        }
+        if (strcmp(k, "seccomp") || !strcmp(v, "builtin") || !strcmp(v, "unconfined")) {
+            json_array_append_new(out, json_string(*o));
+            continue;
+        }
+        json_error_t je;
+        size_t len;
+        _cleanup_free_ char *text = fs_read_file(v, &len);
+        if (!text) {
+            /* Go's *PathError: "open FILE: no such file or directory" */
+            _cleanup_free_ char *why = xstrdup(strerror(errno));
+            why[0] = (char)tolower((unsigned char)why[0]);
+            json_decref(out);
+            with_help(125, "opening seccomp profile (%s) failed: open %s: %s", v, v, why);
+            return NULL;
+        }
+        _cleanup_json_ json_t *prof =
+            json_loadb(text, len, JSON_DECODE_ANY, &je);
+        if (!prof) {
+            json_decref(out);
+            with_help(125, "compacting json for seccomp profile (%s) failed: %s", v, je.text);
+            return NULL;
+        }
+        _cleanup_free_ char *compact =
+            json_dumps(prof, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        _cleanup_free_ char *opt = xasprintf("seccomp=%s", compact);
+        json_array_append_new(out, json_string(opt));
+    }
+    return out;
+}
 
 static int add_ulimit(struct create_opts *o, const char *val)
 {
@@ -391,6 +445,9 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
             break;
         case O_GROUP_ADD:
             strv_push(&o->group_add, optarg);
+            break;
+        case O_SECURITY_OPT:
+            strv_push(&o->security_opt, optarg);
             break;
         case 'a': {
             _cleanup_free_ char *l = xstrdup(optarg);
@@ -657,6 +714,12 @@ json_t *create_body(struct create_opts *o, int *code)
         return NULL;
     }
 
+    json_t *secopts = security_opts_json(o->security_opt);
+    if (!secopts) {
+        json_decref(log_cfg);
+        json_decref(labels);
+        return NULL;
+    }
     json_t *body = json_object();
     json_object_set_new(body, "Hostname", json_string(o->hostname ? o->hostname : ""));
     json_object_set_new(body, "Domainname", json_string(""));
@@ -731,7 +794,7 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
     json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
     json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
-    json_object_set_new(hc, "SecurityOpt", json_null());
+    json_object_set_new(hc, "SecurityOpt", secopts);
     json_object_set_new(hc, "UTSMode", json_string(""));
     json_object_set_new(hc, "UsernsMode", json_string(""));
     json_object_set_new(hc, "ShmSize", json_integer(0));

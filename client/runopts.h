@@ -18,7 +18,7 @@ struct create_opts {
     const char *stop_signal, *detach_keys, *pull, *log_driver;
     char **log_opts;
     char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
-    char **group_add, **attach;
+    char **group_add, **attach, **security_opt;
     struct ulimit *ulimits;
     size_t nulimits;
     int64_t memory, memory_swap, nano_cpus, cpu_shares, pids_limit, stop_timeout;

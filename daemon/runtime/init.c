@@ -245,6 +245,9 @@ static int apply_filter(const struct exec_ctx *x, struct md_error *err)
 {
     if (x->bpf)
         return seccomp_load_bpf(x->bpf, x->bpf_len, err);
+    /* a profile is compiled by the daemon; never fall back to the default */
+    if (x->p->seccomp == SECCOMP_PROFILE)
+        return md_err(err, MD_EINTERNAL, "the compiled seccomp profile could not be read");
     return seccomp_apply_default(x->caps, err);
 }
 
@@ -333,7 +336,7 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, 
     }
     struct child_proc cp = {.p = p,
                             .env = container_env(p),
-                            .seccomp = !p->privileged,
+                            .seccomp = rt_wants_seccomp(p),
                             .bpf = bpf,
                             .bpf_len = bpf_len,
                             .mkdir_cwd = true,

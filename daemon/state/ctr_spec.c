@@ -6,6 +6,7 @@
 #include "common/jsonutil.h"
 #include "common/signals.h"
 #include "common/volspec.h"
+#include "daemon/state/ctr_seccomp.h"
 #include "daemon/state/plan.h"
 
 #include <signal.h>
@@ -65,6 +66,7 @@ void ctr_spec_free(struct ctr_spec *s)
     if (s->healthcheck)
         strv_free(s->healthcheck->test);
     free(s->healthcheck);
+    seccomp_profile_free(s->seccomp_profile);
     free(s);
 }
 
@@ -112,6 +114,7 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s)
         c->healthcheck = dup_mem(s->healthcheck, sizeof *s->healthcheck);
         c->healthcheck->test = strv_dup(s->healthcheck->test);
     }
+    c->seccomp_profile = seccomp_profile_copy(s->seccomp_profile);
     return c;
 }
 
@@ -421,6 +424,77 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
     return 0;
 }
 
+/* strconv.ParseBool */
+static int parse_go_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < NELEM(yes); i++) {
+        if (!strcmp(v, yes[i]))
+            return *out = true, 0;
+        if (!strcmp(v, no[i]))
+            return *out = false, 0;
+    }
+    return -1;
+}
+
+/* One --security-opt, as moby's parseSecurityOpt reads it ("k=v", or the
+ * deprecated "k:v"). minidock applies no AppArmor profile and no SELinux
+ * label, so of those only the values that ask for none (what docker does on
+ * a host without AppArmor or SELinux: no confinement) are taken; a request
+ * for a profile or a label is refused rather than silently left out. */
+static int parse_security_opt(struct ctr_spec *s, const char *opt, struct md_error *err)
+{
+    if (!strcmp(opt, "no-new-privileges")) {
+        s->no_new_privileges = true;
+        return 0;
+    }
+    if (!strcmp(opt, "disable")) /* label=disable, the short way */
+        return 0;
+    const char *sep = strchr(opt, '=');
+    if (!sep)
+        sep = strchr(opt, ':');
+    if (!sep)
+        return md_err(err, MD_EINVAL, "invalid --security-opt 1: \"%s\"", opt);
+    _cleanup_free_ char *k = xstrndup(opt, (size_t)(sep - opt));
+    const char *v = sep + 1;
+    if (!strcmp(k, "no-new-privileges")) {
+        if (parse_go_bool(v, &s->no_new_privileges) < 0)
+            return md_err(err, MD_EINVAL, "invalid --security-opt 2: \"%s\"", opt);
+        return 0;
+    }
+    if (!strcmp(k, "seccomp")) {
+        seccomp_profile_free(s->seccomp_profile);
+        s->seccomp_profile = NULL;
+        if (!strcmp(v, "unconfined"))
+            s->seccomp = SECCOMP_UNCONFINED;
+        else if (!*v || !strcmp(v, "builtin"))
+            s->seccomp = SECCOMP_DEFAULT;
+        else if (ctr_seccomp_parse(v, &s->seccomp_profile, err) < 0)
+            return -1;
+        else
+            s->seccomp = SECCOMP_PROFILE;
+        return 0;
+    }
+    if (!strcmp(k, "apparmor")) {
+        if (strcmp(v, "unconfined"))
+            return md_err(err, MD_EINVAL,
+                          "minidock does not support HostConfig.SecurityOpt=%s: no AppArmor "
+                          "profile is applied (only apparmor=unconfined is accepted)",
+                          opt);
+        return 0;
+    }
+    if (!strcmp(k, "label")) {
+        if (strcmp(v, "disable"))
+            return md_err(err, MD_EINVAL,
+                          "minidock does not support HostConfig.SecurityOpt=%s: no SELinux "
+                          "label is applied (only label=disable is accepted)",
+                          opt);
+        return 0;
+    }
+    return md_err(err, MD_EINVAL, "invalid --security-opt 2: \"%s\"", opt);
+}
+
 static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
 {
     size_t i;
@@ -436,9 +510,8 @@ static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
     s->cap_drop = json_to_strv(json_object_get(hc, "CapDrop"));
     s->security_opt = json_to_strv(json_object_get(hc, "SecurityOpt"));
     for (char **o = s->security_opt; o && *o; o++)
-        if (!strcmp(*o, "no-new-privileges") || !strcmp(*o, "no-new-privileges:true") ||
-            !strcmp(*o, "no-new-privileges=true"))
-            s->no_new_privileges = true;
+        if (parse_security_opt(s, *o, err) < 0)
+            return -1;
     return 0;
 }
 

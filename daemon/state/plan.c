@@ -227,6 +227,9 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->read_only_rootfs = s->readonly_rootfs;
     p->rootfs_volatile = s->autoremove;
     p->privileged = s->privileged;
+    p->no_new_privs = s->no_new_privileges;
+    p->seccomp = s->seccomp;
+    p->seccomp_profile = seccomp_profile_copy(s->seccomp_profile);
     p->cap_add = strv_dup(s->cap_add);
     p->cap_drop = strv_dup(s->cap_drop);
     p->console_h = s->console_h;

@@ -39,4 +39,96 @@ for c in md dk; do
 done
 expect_eq "the daemon survived every prune" 200 "$(alive)"
 
+# ---- 3. --security-opt: applied, or refused by name ----
+status_of() { grep -E "^$2:" <<<"$1" | awk '{print $2}'; }
+cat >"$T/nomkdir.json" <<'JSON'
+{
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+  "syscalls": [
+    {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+    {"names": ["chmod", "fchmodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+     "args": [{"index": 1, "value": 511, "op": "SCMP_CMP_EQ"}]},
+    {"name": "no_such_syscall_anywhere", "action": "SCMP_ACT_ERRNO"}
+  ]
+}
+JSON
+secopt_scenario() {
+    local c=$CLI st
+    st=$($c run --rm busybox cat /proc/self/status)
+    expect_eq "$c: default: NoNewPrivs 0, Seccomp 2" "0 2" "$(status_of "$st" NoNewPrivs) $(status_of "$st" Seccomp)"
+    for o in no-new-privileges no-new-privileges:true no-new-privileges=true; do
+        st=$($c run --rm --security-opt "$o" busybox cat /proc/self/status)
+        expect_eq "$c: --security-opt $o: NoNewPrivs 1" "1" "$(status_of "$st" NoNewPrivs)"
+    done
+    st=$($c run --rm --security-opt no-new-privileges=false busybox cat /proc/self/status)
+    expect_eq "$c: no-new-privileges=false: NoNewPrivs 0" "0" "$(status_of "$st" NoNewPrivs)"
+    $c run -d --name "nnp-$c" --security-opt no-new-privileges busybox sleep 300 >/dev/null
+    st=$($c exec "nnp-$c" cat /proc/self/status)
+    expect_eq "$c: ... and its execs: NoNewPrivs 1, Seccomp 2" "1 2" "$(status_of "$st" NoNewPrivs) $(status_of "$st" Seccomp)"
+    $c rm -f "nnp-$c" >/dev/null
+    st=$($c run --rm --security-opt seccomp=unconfined busybox cat /proc/self/status)
+    expect_eq "$c: seccomp=unconfined: Seccomp 0" "0" "$(status_of "$st" Seccomp)"
+    st=$($c run --rm --security-opt seccomp=builtin busybox cat /proc/self/status)
+    expect_eq "$c: seccomp=builtin: the default filter" "2" "$(status_of "$st" Seccomp)"
+    # a docker-format profile denying mkdir
+    expect_rc "$c: seccomp=PROFILE denying mkdir: mkdir fails" 1 \
+        $c run --rm --security-opt "seccomp=$T/nomkdir.json" busybox mkdir /tmp/x
+    expect_match "$c: ... with the profile's errno (EPERM)" "Operation not permitted" "$OUT"
+    expect_eq "$c: ... other calls still work" "ok" \
+        "$($c run --rm --security-opt "seccomp=$T/nomkdir.json" busybox sh -c 'touch /tmp/f && echo ok')"
+    expect_eq "$c: ... an argument filter: chmod 777 denied (EACCES), chmod 755 allowed" "denied ok" \
+        "$($c run --rm --security-opt "seccomp=$T/nomkdir.json" busybox sh -c 'touch /f; chmod 777 /f 2>/dev/null || printf denied; chmod 755 /f && echo " ok"')"
+    $c run -d --name "prof-$c" --security-opt "seccomp=$T/nomkdir.json" busybox sleep 300 >/dev/null
+    expect_rc "$c: ... execs get the profile too" 1 $c exec "prof-$c" mkdir /tmp/y
+    expect_eq "$c: ... inspect shows the profile in SecurityOpt" "SCMP_ACT_ALLOW" \
+        "$($c inspect "prof-$c" | jq -r '.[0].HostConfig.SecurityOpt[0] | ltrimstr("seccomp=") | fromjson | .defaultAction')"
+    $c rm -f "prof-$c" >/dev/null
+    st=$($c run --rm --privileged --security-opt "seccomp=$T/nomkdir.json" busybox sh -c 'mkdir /tmp/z && cat /proc/self/status')
+    expect_eq "$c: --privileged wins over a profile (as docker): no filter" "0" "$(status_of "$st" Seccomp)"
+    # accepted as no-ops: minidock applies no AppArmor or SELinux confinement
+    for o in apparmor=unconfined label=disable label:disable; do
+        expect_rc "$c: --security-opt $o accepted (nothing to turn off)" 0 $c run --rm --security-opt "$o" busybox true
+    done
+    # refused by name
+    expect_rc "$c: apparmor=PROFILE refused" 125 $c run --rm --security-opt apparmor=docker-default busybox true
+    expect_match "$c: ... naming the option" "minidock does not support HostConfig.SecurityOpt=apparmor=docker-default" "$OUT"
+    expect_rc "$c: label=type:... refused" 125 $c run --rm --security-opt label=type:svirt_apache_t busybox true
+    expect_match "$c: ... naming the option" "minidock does not support HostConfig.SecurityOpt=label=type:svirt_apache_t" "$OUT"
+    expect_rc "$c: an unknown option refused" 125 $c run --rm --security-opt foo=bar busybox true
+    expect_match "$c: ... with docker's message" 'invalid --security-opt 2: \\?"foo=bar\\?"' "$OUT"
+    expect_rc "$c: no-new-privileges=maybe refused" 125 $c run --rm --security-opt no-new-privileges=maybe busybox true
+    expect_match "$c: ... with docker's message" 'invalid --security-opt 2: \\?"no-new-privileges=maybe\\?"' "$OUT"
+    expect_rc "$c: a value-less option refused by the client" 125 $c run --rm --security-opt seccomp busybox true
+    expect_match "$c: ... with docker's message" 'Invalid --security-opt: "seccomp"' "$OUT"
+    expect_rc "$c: a missing profile file" 125 $c run --rm --security-opt seccomp=/nonexistent.json busybox true
+    expect_match "$c: ... with docker's message" 'opening seccomp profile \(/nonexistent.json\) failed: open /nonexistent.json: no such file or directory' "$OUT"
+}
+run_both secopt_scenario
+# the raw API: a bad profile is a 400 at create, nothing created
+n0=$(api http://x/containers/json?all=1 | jq length)
+code=$(code_of POST /containers/create '{"Image":"busybox","HostConfig":{"SecurityOpt":["seccomp={\"defaultAction\":\"SCMP_ACT_BOGUS\"}"]}}')
+expect_eq "API: a profile with an unknown action: 400" "400 seccomp profile: unknown action SCMP_ACT_BOGUS" "$code $(jq -r .message "$T/body")"
+code=$(code_of POST /containers/create '{"Image":"busybox","HostConfig":{"SecurityOpt":["seccomp=not json"]}}')
+expect_match "API: a profile that is not JSON: 400 with docker's words" "^400 Decoding seccomp profile failed: " "$code $(jq -r .message "$T/body")"
+code=$(code_of POST /containers/create '{"Image":"busybox","HostConfig":{"SecurityOpt":["seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"name\":\"a\",\"names\":[\"b\"],\"action\":\"SCMP_ACT_ERRNO\"}]}"]}}')
+expect_eq "API: name and names both: 400" "400 'name' and 'names' were specified in the seccomp profile, use either 'name' or 'names'" "$code $(jq -r .message "$T/body")"
+code=$(code_of POST /containers/create '{"Image":"busybox","HostConfig":{"SecurityOpt":["nonsense"]}}')
+expect_eq "API: an option without a value: 400" "400 invalid --security-opt 1: \"nonsense\"" "$code $(jq -r .message "$T/body")"
+expect_eq "... none of these created a container" "$n0" "$(api http://x/containers/json?all=1 | jq length)"
+# docker-py
+out=$(SOCK=$SOCK timeout 120 /usr/bin/python3 - <<'PY' 2>&1
+import os, docker
+c = docker.DockerClient(base_url="unix://" + os.environ["SOCK"])
+out = c.containers.run("busybox", "grep NoNewPrivs /proc/self/status", security_opt=["no-new-privileges"], remove=True)
+print(out.decode().split())
+try:
+    c.containers.run("busybox", "true", security_opt=["bogus=1"], remove=True)
+except docker.errors.APIError as e:
+    print(e.status_code, e.explanation)
+PY
+)
+expect_eq "docker-py: security_opt applied and refused" "['NoNewPrivs:', '1']
+400 invalid --security-opt 2: \"bogus=1\"" "$out"
+
 suite_end
