@@ -201,9 +201,12 @@ static int set_rlimits(const struct rt_plan *p, struct md_error *err)
 
 static int resolve_user(const struct rt_plan *p, struct rt_user *u, struct md_error *err)
 {
-    _cleanup_fclose_ FILE *pw = fopen("/etc/passwd", "re");
-    _cleanup_fclose_ FILE *gr = fopen("/etc/group", "re");
-    return user_resolve(pw, gr, p->user, p->group_add, u, err);
+    /* the container's files: its image or an earlier run may have put a
+     * FIFO there, and a hung PID 1 holds its start for two minutes */
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return md_errno(err, errno, "open /");
+    return user_resolve_in(root, p->user, p->group_add, u, err);
 }
 
 static bool env_has(char *const *env, const char *key)

@@ -39,6 +39,53 @@ for c in md dk; do
 done
 expect_eq "the daemon survived every prune" 200 "$(alive)"
 
+# ---- 2. a container's own /etc files cannot hang or exhaust the daemon ----
+# the clients with a bound: a hang is a failure, not a stuck suite
+t_md() { timeout 20 "$MINIDOCK" -H "unix://$SOCK" "$@"; }
+t_dk() { DOCKER_CONFIG=$T/docker-config timeout 20 docker -H "unix://$SOCK" "$@"; }
+daemon_rss() { awk '/^VmRSS:/ {print $2}' /proc/$DPID/status; }
+# each container replaces a file the daemon reads for exec -u / cp by
+# something that is not a regular file, then waits
+hostile() {
+    md run -d --name "$1" busybox sh -c "$2 && touch /ready && sleep 300" >/dev/null
+    expect_settles "$1: set up" "yes" bash -c "$MINIDOCK -H unix://$SOCK exec $1 test -e /ready && echo yes"
+}
+hostile fifo-pw 'rm /etc/passwd && mkfifo /etc/passwd'
+hostile zero-pw 'rm /etc/passwd && mknod /etc/passwd c 1 9'
+hostile zero-gr 'rm /etc/group && mknod /etc/group c 1 5'
+hostile big-gr 'yes nogroup:x:65534: | head -c 5000000 > /etc/group'
+rss0=$(daemon_rss)
+for c in md dk; do
+    expect_rc "$c: exec -u NAME with /etc/passwd a FIFO fails" 1 t_$c exec -u someone fifo-pw true
+    expect_match "$c: ... promptly, at exec create (as 40-interactive), with docker's words and the reason" \
+        "Error response from daemon: unable to find user someone: /etc/passwd is not a regular file" "$OUT"
+    expect_rc "$c: exec -u NAME with /etc/passwd a urandom node fails" 1 t_$c exec -u someone zero-pw true
+    expect_match "$c: ... naming the file" "unable to find user someone: /etc/passwd is not a regular file" "$OUT"
+    expect_rc "$c: exec -u root:GROUP with /etc/group a /dev/zero node fails" 1 t_$c exec -u root:staff zero-gr true
+    expect_match "$c: ... naming the file" "unable to find group staff: /etc/group is not a regular file" "$OUT"
+    expect_rc "$c: exec -u root:GROUP with a 5 MB /etc/group fails" 1 t_$c exec -u root:staff big-gr true
+    expect_match "$c: ... naming the limit" "unable to find group staff: /etc/group is larger than 4 MiB" "$OUT"
+    expect_eq "$c: numeric ids need no passwd file (as runc)" "1234:5678" \
+        "$(t_$c exec -u 1234:5678 fifo-pw awk '/^Uid:/ {u = $2} /^Gid:/ {g = $2} END {print u ":" g}' /proc/self/status)"
+done
+rss1=$(daemon_rss)
+expect_eq "the daemon still answers" 200 "$(alive)"
+expect_eq "... and its memory did not grow by 64 MB or more" "yes" "$([ $((rss1 - rss0)) -lt 65536 ] && echo yes || echo "no: $rss0 kB -> $rss1 kB")"
+# cp -a into a container running as a named user resolves it the same way
+md run -d --name cp-pw -u nobody busybox sh -c 'sleep 300' >/dev/null
+md exec -u 0 cp-pw sh -c 'mkdir /x && mkfifo /x/fifo && mknod /x/zero c 1 5 && echo data > /x/file'
+md exec -u 0 cp-pw sh -c 'rm /etc/passwd && mkfifo /etc/passwd'
+echo hi >"$T/hi.txt"
+for c in md dk; do
+    expect_rc "$c: cp -a into a container whose /etc/passwd is a FIFO fails" 1 t_$c cp -a "$T/hi.txt" cp-pw:/tmp/
+    expect_match "$c: ... promptly, naming the file" "unable to find user nobody: /etc/passwd is not a regular file" "$OUT"
+done
+# a FIFO and a device node in the tree: cp out archives them as such, reading neither
+expect_eq "cp of a directory with a FIFO and a device node: their headers only" "x/ x/fifo x/file x/zero" \
+    "$(t_md cp cp-pw:/x - | tar -t | sort | tr '\n' ' ' | sed 's/ $//')"
+md rm -f fifo-pw zero-pw zero-gr big-gr cp-pw >/dev/null
+expect_eq "the daemon still answers after all of it" 200 "$(alive)"
+
 # ---- 3. --security-opt: applied, or refused by name ----
 status_of() { grep -E "^$2:" <<<"$1" | awk '{print $2}'; }
 cat >"$T/nomkdir.json" <<'JSON'
