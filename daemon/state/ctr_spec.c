@@ -254,6 +254,65 @@ static int parse_binds(struct ctr_spec *s, json_t *hc, struct md_error *err)
 
 /* ---- resources ---- */
 
+#define ID_MAX 2147483647LL /* runc: "ids must be in range 0-2147483647" */
+#define PIDS_MAX 4194304LL  /* PID_MAX_LIMIT: the kernel refuses a larger pids.max */
+
+/* A numeric user or group id above runc's range; names are looked up at start. */
+static int check_id(const char *what, const char *id, size_t len, struct md_error *err)
+{
+    if (!len || strspn(id, "0123456789") < len)
+        return 0;
+    bool big = len > 10;
+    if (!big) {
+        char buf[11];
+        memcpy(buf, id, len);
+        buf[len] = 0;
+        big = strtoll(buf, NULL, 10) > ID_MAX;
+    }
+    if (big)
+        return md_err(err, MD_EINVAL, "%s %.*s: ids must be in range 0-2147483647", what,
+                      (int)len, id);
+    return 0;
+}
+
+static int check_ids(const struct ctr_spec *s, struct md_error *err)
+{
+    const char *u = s->user ? s->user : "";
+    const char *colon = strchr(u, ':');
+    size_t ulen = colon ? (size_t)(colon - u) : strlen(u);
+    if (check_id("user", u, ulen, err) < 0 ||
+        (colon && check_id("group", colon + 1, strlen(colon + 1), err) < 0))
+        return -1;
+    for (char **g = s->group_add; g && *g; g++)
+        if (check_id("group", *g, strlen(*g), err) < 0)
+            return -1;
+    return 0;
+}
+
+/* At create only (a record loads whatever the daemon's limits are now):
+ * values that would fail at start get a 400 now. */
+static int check_create_limits(const struct ctr_spec *s, struct md_error *err)
+{
+    if (s->pids_limit > PIDS_MAX)
+        return md_err(err, MD_EINVAL,
+                      "invalid PidsLimit %lld: the kernel's maximum is %lld (0 or -1: unlimited)",
+                      (long long)s->pids_limit, PIDS_MAX);
+    /* PID 1 inherits the daemon's hard limits and is not given more: a
+     * request above one is refused rather than quietly clamped */
+    for (size_t i = 0; i < s->nulimits; i++) {
+        const struct ctr_ulimit *u = &s->ulimits[i];
+        struct rlimit have;
+        if (getrlimit(u->resource, &have) < 0 || have.rlim_max == RLIM_INFINITY)
+            continue;
+        if ((uint64_t)u->hard > have.rlim_max)
+            return md_err(err, MD_EINVAL,
+                          "ulimit %s: hard limit %lld is above the daemon's hard limit %llu "
+                          "(minidock does not raise it)",
+                          u->name, (long long)u->hard, (unsigned long long)have.rlim_max);
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     int res;
@@ -396,6 +455,14 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
     s->hostname = xstrdup(json_str(cfg, "Hostname") ?: "");
     if (strlen(s->hostname) > 64)
         return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", s->hostname);
+    /* it goes into the container's /etc/hosts and /etc/hostname: a newline
+     * would add lines of the caller's choosing */
+    for (const char *c = s->hostname; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return md_err(err, MD_EINVAL,
+                          "invalid hostname: it contains whitespace or a control character "
+                          "(byte 0x%02x)",
+                          (unsigned char)*c);
     s->domainname = str_or_null(cfg, "Domainname");
     s->labels = kv_strv(json_object_get(cfg, "Labels"));
     s->tty = flag(cfg, "Tty");
@@ -550,5 +617,12 @@ int ctr_spec_build(json_t *config, json_t *host_config, json_t *netcfg, json_t *
     if (plan_merge_image(config, image_config, id, err) < 0 ||
         plan_check_host_config(host_config, config, err) < 0)
         return -1;
-    return ctr_spec_parse(config, host_config, netcfg, out, err);
+    if (ctr_spec_parse(config, host_config, netcfg, out, err) < 0)
+        return -1;
+    if (check_ids(*out, err) < 0 || check_create_limits(*out, err) < 0) {
+        ctr_spec_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }

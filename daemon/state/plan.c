@@ -167,8 +167,10 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
     if (swap > 0 && swap < mem)
         return md_err(err, MD_EINVAL,
                       "Minimum memoryswap limit should be larger than memory limit, see usage");
+    /* docker's default swap is as much again; for a limit past half of
+     * int64 (no machine has that much) twice is no limit at all */
     if (mem > 0 && swap == 0)
-        json_object_set_new(hc, "MemorySwap", json_integer(2 * mem));
+        json_object_set_new(hc, "MemorySwap", json_integer(mem > INT64_MAX / 2 ? -1 : 2 * mem));
 
     int64_t ncpus = int_field(hc, "NanoCpus");
     long online = sysconf(_SC_NPROCESSORS_ONLN);

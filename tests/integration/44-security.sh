@@ -178,4 +178,62 @@ PY
 expect_eq "docker-py: security_opt applied and refused" "['NoNewPrivs:', '1']
 400 invalid --security-opt 2: \"bogus=1\"" "$out"
 
+# ---- 6. validation at create: 400 before anything exists, not 500 at start ----
+n0=$(api http://x/containers/json?all=1 | jq length)
+check_create() { # NAME BODY WANT_MESSAGE
+    local code
+    code=$(code_of POST /containers/create "$2")
+    expect_eq "$1" "400 $3" "$code $(jq -r .message "$T/body")"
+}
+check_create "PidsLimit 2^63-1: 400" '{"Image":"busybox","Cmd":["true"],"HostConfig":{"PidsLimit":9223372036854775807}}' \
+    "invalid PidsLimit 9223372036854775807: the kernel's maximum is 4194304 (0 or -1: unlimited)"
+check_create "GroupAdd 99999999999: 400" '{"Image":"busybox","Cmd":["true"],"HostConfig":{"GroupAdd":["99999999999"]}}' \
+    "group 99999999999: ids must be in range 0-2147483647"
+check_create "a 41-bit User uid: 400" '{"Image":"busybox","Cmd":["true"],"User":"2199023255552"}' \
+    "user 2199023255552: ids must be in range 0-2147483647"
+check_create "a Hostname with a newline: 400" '{"Image":"busybox","Cmd":["true"],"Hostname":"web\n10.0.0.1 bank.example"}' \
+    "invalid hostname: it contains whitespace or a control character (byte 0x0a)"
+expect_eq "... none of them created a container" "$n0" "$(api http://x/containers/json?all=1 | jq length)"
+for c in md dk; do
+    expect_rc "$c: --pids-limit 2^63-1 refused at create" 1 $c create --pids-limit 9223372036854775807 busybox true
+    expect_match "$c: ... with the kernel's maximum" "the kernel's maximum is 4194304" "$OUT"
+    expect_rc "$c: -u with a 41-bit uid refused at create" 1 $c create -u 2199023255552 busybox true
+    expect_match "$c: ... with runc's words" "user 2199023255552: ids must be in range 0-2147483647" "$OUT"
+done
+code=$(code_of POST /containers/create '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Memory":9223372036854775807}}')
+expect_eq "Memory=2^63-1: created (no overflow into a negative swap limit)" 201 "$code"
+mid=$(jq -r .Id "$T/body")
+expect_eq "... MemorySwap is unlimited (-1), not 2*Memory wrapped" "9223372036854775807 -1" \
+    "$(md inspect -f '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}' "$mid")"
+expect_rc "... and it starts" 0 md start -a "$mid"
+md rm -f "$mid" >/dev/null
+# a NUL in a query value is not cut off: SIGTERM%00garbage is no SIGTERM
+md run -d --name sigc busybox sleep 300 >/dev/null
+code=$(code_of POST "/containers/sigc/kill?signal=SIGTERM%00garbage")
+expect_eq "kill ?signal=SIGTERM%00garbage: 400" "400 invalid query parameter signal: it contains a NUL byte" "$code $(jq -r .message "$T/body")"
+code=$(code_of POST "/containers/sigc/stop?signal=SIGKILL%00x&t=0")
+expect_eq "stop ?signal=SIGKILL%00x: 400" "400 invalid query parameter signal: it contains a NUL byte" "$code $(jq -r .message "$T/body")"
+code=$(code_of POST "/containers/sigc/kill?signal=SIGTERMgarbage")
+expect_eq "kill ?signal=SIGTERMgarbage: 400" "400 Invalid signal: SIGTERMgarbage" "$code $(jq -r .message "$T/body")"
+expect_eq "... the container still runs" "running" "$(md inspect -f '{{.State.Status}}' sigc)"
+md rm -f sigc >/dev/null
+# the API version prefix: digits only, so no prefix skips the version check
+expect_eq "/v-1.-1/containers/json: 404, not served unversioned" "404" "$(code_of GET /v-1.-1/containers/json)"
+expect_eq "/v1.-1/containers/json: 404" "404" "$(code_of GET /v1.-1/containers/json)"
+code=$(code_of GET /v4294967297.50/containers/json)
+expect_eq "/v4294967297.50/: too new, not wrapped to 1.50" "400 client version 4294967297.50 is too new. Maximum supported API version is 1.50" \
+    "$code $(jq -r .message "$T/body")"
+expect_eq "/v1.23/: too old" "400" "$(code_of GET /v1.23/containers/json)"
+expect_eq "/v1.50/: served" "200" "$(code_of GET /v1.50/containers/json)"
+
+# ---- 8. --ulimit above the daemon's hard limit: refused, not clamped ----
+hard=$(awk '/^Max open files/ {print $5}' /proc/$DPID/limits)
+for c in md dk; do
+    expect_rc "$c: --ulimit nofile above the daemon's hard limit ($hard) refused" 125 \
+        $c run --rm --ulimit "nofile=1024:$((hard + 1))" busybox true
+    expect_match "$c: ... naming the limit" "ulimit nofile: hard limit $((hard + 1)) is above the daemon's hard limit $hard" "$OUT"
+    expect_eq "$c: --ulimit nofile at the hard limit is applied" "1024 $hard" \
+        "$($c run --rm --ulimit "nofile=1024:$hard" busybox sh -c 'echo $(ulimit -Sn) $(ulimit -Hn)')"
+done
+
 suite_end

@@ -239,6 +239,41 @@ START_TEST(bad_requests_get_dockers_messages)
                      "\"bind\": invalid mount path: 'data' mount path must be absolute");
     ck_assert_str_eq(error_of(cmd, "{\"PortBindings\":{\"80\":[{\"HostPort\":\"8000-8010\"}]}}"),
                      "ok");
+    /* issue 14: what used to fail only at start (500) is a 400 at create */
+    ck_assert_str_eq(error_of(cmd, "{\"PidsLimit\":9223372036854775807}"),
+                     "invalid PidsLimit 9223372036854775807: the kernel's maximum is 4194304 (0 "
+                     "or -1: unlimited)");
+    ck_assert_str_eq(error_of(cmd, "{\"PidsLimit\":4194304}"), "ok");
+    ck_assert_str_eq(error_of(cmd, "{\"PidsLimit\":-1}"), "ok");
+    ck_assert_str_eq(error_of(cmd, "{\"GroupAdd\":[\"99999999999\"]}"),
+                     "group 99999999999: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of(cmd, "{\"GroupAdd\":[\"2147483648\"]}"),
+                     "group 2147483648: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of(cmd, "{\"GroupAdd\":[\"2147483647\",\"staff\"]}"), "ok");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"User\":\"2199023255552\"}", "{}"),
+                     "user 2199023255552: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"User\":\"0:4294967296\"}", "{}"),
+                     "group 4294967296: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"User\":\"nobody:nogroup\"}", "{}"), "ok");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"web\\n1.2.3.4 evil\"}", "{}"),
+                     "invalid hostname: it contains whitespace or a control character (byte 0x0a)");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"web-1.example\"}", "{}"), "ok");
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max != RLIM_INFINITY) {
+        _cleanup_free_ char *hc = xasprintf(
+            "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
+            (unsigned long long)rl.rlim_max + 1);
+        _cleanup_free_ char *want =
+            xasprintf("ulimit nofile: hard limit %llu is above the daemon's hard limit %llu "
+                      "(minidock does not raise it)",
+                      (unsigned long long)rl.rlim_max + 1, (unsigned long long)rl.rlim_max);
+        ck_assert_str_eq(error_of(cmd, hc), want);
+        _cleanup_free_ char *at = xasprintf(
+            "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
+            (unsigned long long)rl.rlim_max);
+        ck_assert_str_eq(error_of(cmd, at), "ok");
+    }
 }
 END_TEST
 
