@@ -65,7 +65,7 @@ for c in md dk; do
     expect_match "$c: ... naming the file" "unable to find group staff: /etc/group is not a regular file" "$OUT"
     expect_rc "$c: exec -u root:GROUP with a 5 MB /etc/group fails" 1 t_$c exec -u root:staff big-gr true
     expect_match "$c: ... naming the limit" "unable to find group staff: /etc/group is larger than 4 MiB" "$OUT"
-    expect_eq "$c: numeric ids need no passwd file (as runc)" "1234:5678" \
+    expect_eq "$c: numeric ids need no passwd file (as with docker)" "1234:5678" \
         "$(t_$c exec -u 1234:5678 fifo-pw awk '/^Uid:/ {u = $2} /^Gid:/ {g = $2} END {print u ":" g}' /proc/self/status)"
 done
 rss1=$(daemon_rss)
@@ -198,7 +198,7 @@ for c in md dk; do
     expect_rc "$c: --pids-limit 2^63-1 refused at create" 1 $c create --pids-limit 9223372036854775807 busybox true
     expect_match "$c: ... with the kernel's maximum" "the kernel's maximum is 4194304" "$OUT"
     expect_rc "$c: -u with a 41-bit uid refused at create" 1 $c create -u 2199023255552 busybox true
-    expect_match "$c: ... with runc's words" "user 2199023255552: ids must be in range 0-2147483647" "$OUT"
+    expect_match "$c: ... with docker's words" "user 2199023255552: ids must be in range 0-2147483647" "$OUT"
 done
 code=$(code_of POST /containers/create '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Memory":9223372036854775807}}')
 expect_eq "Memory=2^63-1: created (no overflow into a negative swap limit)" 201 "$code"
