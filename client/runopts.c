@@ -268,8 +268,7 @@ static json_t *security_opts_json(char **opts)
             with_help(125, "opening seccomp profile (%s) failed: open %s: %s", v, v, why);
             return NULL;
         }
-        _cleanup_json_ json_t *prof =
-            json_loadb(text, len, JSON_DECODE_ANY, &je);
+        _cleanup_json_ json_t *prof = json_loadb(text, len, JSON_DECODE_ANY, &je);
         if (!prof) {
             json_decref(out);
             with_help(125, "compacting json for seccomp profile (%s) failed: %s", v, je.text);

@@ -65,7 +65,6 @@ static void add_value(struct filters *f, const char *key, const char *value)
     e->n++;
 }
 
-
 /* One key's value in either form. Go decodes the map form into
  * map[string]map[string]bool and, failing that, the legacy form into
  * map[string][]string, so a document mixing the two is rejected; null stands

@@ -845,8 +845,7 @@ static void dispatch(struct req_state *st)
         return;
     }
     if (st->nul_param) {
-        api_reply_msg(r, 400, "invalid query parameter %s: it contains a NUL byte",
-                      st->nul_param);
+        api_reply_msg(r, 400, "invalid query parameter %s: it contains a NUL byte", st->nul_param);
         return;
     }
     if (!st->route) {

@@ -278,8 +278,7 @@ int seccomp_export_profile(const struct seccomp_profile *p, uint64_t caps, int f
                 r = 0;
             if (r) {
                 seccomp_release(ctx);
-                return md_err(err, MD_EINVAL, "seccomp profile: syscall %s: %s", *n,
-                              strerror(-r));
+                return md_err(err, MD_EINVAL, "seccomp profile: syscall %s: %s", *n, strerror(-r));
             }
         }
     }

@@ -31,8 +31,8 @@ enum seccomp_mode { SECCOMP_DEFAULT = 0, SECCOMP_UNCONFINED, SECCOMP_PROFILE };
  * syscall names are resolved when compiled (unknown ones skipped, as runc
  * does), architectures are libseccomp tokens. */
 struct seccomp_arg {
-    unsigned index;      /* 0..5 */
-    int op;              /* enum scmp_compare */
+    unsigned index; /* 0..5 */
+    int op;         /* enum scmp_compare */
     uint64_t value, value_two;
 };
 

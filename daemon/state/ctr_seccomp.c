@@ -59,9 +59,12 @@ static int parse_action(const char *name, json_t *errno_ret, uint32_t *out, stru
 static const struct {
     const char *name;
     enum scmp_compare op;
-} ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-           {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-           {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+} ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE},
+           {"SCMP_CMP_LT", SCMP_CMP_LT},
+           {"SCMP_CMP_LE", SCMP_CMP_LE},
+           {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+           {"SCMP_CMP_GE", SCMP_CMP_GE},
+           {"SCMP_CMP_GT", SCMP_CMP_GT},
            {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
 
 static int parse_arg(json_t *a, struct seccomp_arg *out, struct md_error *err)
@@ -73,8 +76,10 @@ static int parse_arg(json_t *a, struct seccomp_arg *out, struct md_error *err)
         (two && !json_is_integer(two)))
         return BAD("an argument needs a numeric index, value and valueTwo");
     if (json_integer_value(idx) < 0 || json_integer_value(idx) > 5)
-        return md_err(err, MD_EINVAL, "seccomp profile: argument index %" JSON_INTEGER_FORMAT
-                      " out of range (0 to 5)", json_integer_value(idx));
+        return md_err(err, MD_EINVAL,
+                      "seccomp profile: argument index %" JSON_INTEGER_FORMAT
+                      " out of range (0 to 5)",
+                      json_integer_value(idx));
     out->index = (unsigned)json_integer_value(idx);
     /* jansson keeps integers as int64: a uint64 above INT64_MAX does not parse */
     out->value = (uint64_t)json_integer_value(val);
@@ -115,14 +120,22 @@ static int add_arch(struct seccomp_profile *p, const char *name, struct md_error
 static const char *native_goarch(void)
 {
     switch (seccomp_arch_native()) {
-    case SCMP_ARCH_X86_64: return "amd64";
-    case SCMP_ARCH_X86: return "386";
-    case SCMP_ARCH_AARCH64: return "arm64";
-    case SCMP_ARCH_ARM: return "arm";
-    case SCMP_ARCH_PPC64LE: return "ppc64le";
-    case SCMP_ARCH_S390X: return "s390x";
-    case SCMP_ARCH_RISCV64: return "riscv64";
-    default: return "";
+    case SCMP_ARCH_X86_64:
+        return "amd64";
+    case SCMP_ARCH_X86:
+        return "386";
+    case SCMP_ARCH_AARCH64:
+        return "arm64";
+    case SCMP_ARCH_ARM:
+        return "arm";
+    case SCMP_ARCH_PPC64LE:
+        return "ppc64le";
+    case SCMP_ARCH_S390X:
+        return "s390x";
+    case SCMP_ARCH_RISCV64:
+        return "riscv64";
+    default:
+        return "";
     }
 }
 
@@ -130,7 +143,8 @@ static bool strv_json_has(json_t *arr, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
     return false;
 }
 
@@ -233,7 +247,8 @@ static int parse_syscall(json_t *sc, struct seccomp_profile *p, struct md_error 
 
 static int parse_arches(json_t *root, struct seccomp_profile *p, struct md_error *err)
 {
-    json_t *arches = json_object_get(root, "architectures"), *map = json_object_get(root, "archMap");
+    json_t *arches = json_object_get(root, "architectures"),
+           *map = json_object_get(root, "archMap");
     if (json_array_size(arches) && json_array_size(map))
         return md_err(err, MD_EINVAL,
                       "both 'architectures' and 'archMap' are specified in the seccomp profile, "

@@ -254,8 +254,8 @@ static int parse_binds(struct ctr_spec *s, json_t *hc, struct md_error *err)
 
 /* ---- resources ---- */
 
-#define ID_MAX 2147483647LL /* runc: "ids must be in range 0-2147483647" */
-#define PIDS_MAX 4194304LL  /* PID_MAX_LIMIT: the kernel refuses a larger pids.max */
+#define ID_MAX   2147483647LL /* runc: "ids must be in range 0-2147483647" */
+#define PIDS_MAX 4194304LL    /* PID_MAX_LIMIT: the kernel refuses a larger pids.max */
 
 /* A numeric user or group id above runc's range; names are looked up at start. */
 static int check_id(const char *what, const char *id, size_t len, struct md_error *err)
@@ -270,8 +270,8 @@ static int check_id(const char *what, const char *id, size_t len, struct md_erro
         big = strtoll(buf, NULL, 10) > ID_MAX;
     }
     if (big)
-        return md_err(err, MD_EINVAL, "%s %.*s: ids must be in range 0-2147483647", what,
-                      (int)len, id);
+        return md_err(err, MD_EINVAL, "%s %.*s: ids must be in range 0-2147483647", what, (int)len,
+                      id);
     return 0;
 }
 

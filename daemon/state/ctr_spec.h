@@ -98,8 +98,8 @@ struct ctr_spec {
     bool privileged;
     char **cap_add, **cap_drop;
     char **security_opt;
-    bool no_new_privileges;       /* SecurityOpt "no-new-privileges[=:true]" */
-    enum seccomp_mode seccomp;    /* SecurityOpt "seccomp=unconfined|builtin|<json>" */
+    bool no_new_privileges;                  /* SecurityOpt "no-new-privileges[=:true]" */
+    enum seccomp_mode seccomp;               /* SecurityOpt "seccomp=unconfined|builtin|<json>" */
     struct seccomp_profile *seccomp_profile; /* SECCOMP_PROFILE: the parsed profile */
 
     /* logging */

@@ -261,17 +261,17 @@ START_TEST(bad_requests_get_dockers_messages)
     struct rlimit rl;
     ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
     if (rl.rlim_max != RLIM_INFINITY) {
-        _cleanup_free_ char *hc = xasprintf(
-            "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
-            (unsigned long long)rl.rlim_max + 1);
+        _cleanup_free_ char *hc =
+            xasprintf("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
+                      (unsigned long long)rl.rlim_max + 1);
         _cleanup_free_ char *want =
             xasprintf("ulimit nofile: hard limit %llu is above the daemon's hard limit %llu "
                       "(minidock does not raise it)",
                       (unsigned long long)rl.rlim_max + 1, (unsigned long long)rl.rlim_max);
         ck_assert_str_eq(error_of(cmd, hc), want);
-        _cleanup_free_ char *at = xasprintf(
-            "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
-            (unsigned long long)rl.rlim_max);
+        _cleanup_free_ char *at =
+            xasprintf("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
+                      (unsigned long long)rl.rlim_max);
         ck_assert_str_eq(error_of(cmd, at), "ok");
     }
 }
@@ -425,8 +425,9 @@ START_TEST(seccomp_profiles_in_docker_format)
                                    "[\"mkdir\"],\"action\":\"SCMP_ACT_KILL\",\"errnoRet\":1}]}"),
                      "seccomp profile: errnoRet is only valid with SCMP_ACT_ERRNO and "
                      "SCMP_ACT_TRACE, not SCMP_ACT_KILL");
-    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\"}"),
-                     "seccomp profile: minidock does not support listenerPath");
+    ck_assert_str_eq(
+        profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\"}"),
+        "seccomp profile: minidock does not support listenerPath");
 }
 END_TEST
 
