@@ -50,7 +50,6 @@ create	HostConfig.Cgroup	${C}"HostConfig":{"Cgroup":"container:web"}}
 create	HostConfig.Links	${C}"HostConfig":{"Links":["web:w"]}}
 create	HostConfig.OomScoreAdj	${C}"HostConfig":{"OomScoreAdj":100}}
 create	HostConfig.PidMode	${C}"HostConfig":{"PidMode":"host"}}
-create	HostConfig.SecurityOpt	${C}"HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}
 create	HostConfig.StorageOpt	${C}"HostConfig":{"StorageOpt":{"size":"1G"}}}
 create	HostConfig.Tmpfs	${C}"HostConfig":{"Tmpfs":{"/x":""}}}
 create	HostConfig.UTSMode	${C}"HostConfig":{"UTSMode":"host"}}
@@ -166,7 +165,6 @@ flags=$(cat <<'EOF'
 --shm-size 1g	HostConfig.ShmSize
 --sysctl net.ipv4.ip_forward=1	HostConfig.Sysctls
 --device /dev/null	HostConfig.Devices
---security-opt seccomp=unconfined	HostConfig.SecurityOpt=seccomp=unconfined
 --pid host	HostConfig.PidMode=host
 --ipc host	HostConfig.IpcMode=host
 --health-cmd true	Config.Healthcheck.Test=CMD-SHELL
