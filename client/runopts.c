@@ -7,6 +7,7 @@
 #include "client/stream.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
+#include "common/fsutil.h"
 #include "common/jsonutil.h"
 #include "common/mountopt.h"
 #include "common/netopts.h"
@@ -15,6 +16,7 @@
 #include "common/units.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->cap_drop);
     strv_free(o->group_add);
     strv_free(o->attach);
+    strv_free(o->security_opt);
     strv_free(o->log_opts);
     strv_free(o->tmpfs);
     json_decref(o->mounts);
@@ -235,6 +238,7 @@ enum {
     O_LINK,
     O_MAC,
     O_DOMAINNAME,
+    O_SECURITY_OPT,
 };
 
 static const struct option create_longopts[] = {
@@ -273,6 +277,7 @@ static const struct option create_longopts[] = {
     {"read-only", optional_argument, 0, O_READ_ONLY},
     {"ulimit", required_argument, 0, O_ULIMIT},
     {"group-add", required_argument, 0, O_GROUP_ADD},
+    {"security-opt", required_argument, 0, O_SECURITY_OPT},
     {"attach", required_argument, 0, 'a'},
     {"pull", required_argument, 0, O_PULL},
     {"log-driver", required_argument, 0, O_LOG_DRIVER},
@@ -317,6 +322,54 @@ static int mount_flag(struct create_opts *o, const char *val)
         o->mounts = json_array();
     json_array_append_new(o->mounts, m);
     return 0;
+}
+
+/* The CLI's parseSecurityOpts: "k=v" (or "k:v"), a value required except
+ * for no-new-privileges; seccomp=FILE sends the file's JSON, compacted.
+ * NULL after printing docker's message. */
+static json_t *security_opts_json(char **opts)
+{
+    if (!opts)
+        return json_null();
+    json_t *out = json_array();
+    for (char **o = opts; *o; o++) {
+        const char *sep = strchr(*o, '=');
+        if (!sep && strcmp(*o, "no-new-privileges"))
+            sep = strchr(*o, ':');
+        _cleanup_free_ char *k = sep ? xstrndup(*o, (size_t)(sep - *o)) : xstrdup(*o);
+        const char *v = sep ? sep + 1 : "";
+        if ((!sep || !*v) && strcmp(k, "no-new-privileges")) {
+            json_decref(out);
+            with_help(125, "Invalid --security-opt: \"%s\"", *o);
+            return NULL;
+        }
+        if (strcmp(k, "seccomp") || !strcmp(v, "builtin") || !strcmp(v, "unconfined")) {
+            json_array_append_new(out, json_string(*o));
+            continue;
+        }
+        json_error_t je;
+        size_t len;
+        _cleanup_free_ char *text = fs_read_file(v, &len);
+        if (!text) {
+            /* Go's *PathError: "open FILE: no such file or directory" */
+            _cleanup_free_ char *why = xstrdup(strerror(errno));
+            why[0] = (char)tolower((unsigned char)why[0]);
+            json_decref(out);
+            with_help(125, "opening seccomp profile (%s) failed: open %s: %s", v, v, why);
+            return NULL;
+        }
+        _cleanup_json_ json_t *prof = json_loadb(text, len, JSON_DECODE_ANY, &je);
+        if (!prof) {
+            json_decref(out);
+            with_help(125, "compacting json for seccomp profile (%s) failed: %s", v, je.text);
+            return NULL;
+        }
+        _cleanup_free_ char *compact =
+            json_dumps(prof, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        _cleanup_free_ char *opt = xasprintf("seccomp=%s", compact);
+        json_array_append_new(out, json_string(opt));
+    }
+    return out;
 }
 
 static int add_ulimit(struct create_opts *o, const char *val)
@@ -508,6 +561,9 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
             break;
         case O_GROUP_ADD:
             strv_push(&o->group_add, optarg);
+            break;
+        case O_SECURITY_OPT:
+            strv_push(&o->security_opt, optarg);
             break;
         case 'a': {
             _cleanup_free_ char *l = xstrdup(optarg);
@@ -894,6 +950,13 @@ json_t *create_body(struct create_opts *o, int *code)
         json_decref(labels);
         return NULL;
     }
+    json_t *secopts = security_opts_json(o->security_opt);
+    if (!secopts) {
+        json_decref(health);
+        json_decref(log_cfg);
+        json_decref(labels);
+        return NULL;
+    }
 
     json_t *body = json_object();
     json_object_set_new(body, "Hostname", json_string(o->hostname ? o->hostname : ""));
@@ -975,7 +1038,7 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
     json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
     json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
-    json_object_set_new(hc, "SecurityOpt", json_null());
+    json_object_set_new(hc, "SecurityOpt", secopts);
     if (o->tmpfs) {
         /* "/run:size=64m": the path, and the options after its first colon */
         json_t *t = json_object();

@@ -23,7 +23,7 @@ struct create_opts {
     char **dns, **dns_search, **dns_options, **add_hosts, **aliases, **links;
     char **log_opts;
     char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
-    char **group_add, **attach;
+    char **group_add, **attach, **security_opt;
     char **tmpfs;   /* --tmpfs "/run:size=64m" */
     json_t *mounts; /* --mount entries, parsed as the flag is read */
     struct ulimit *ulimits;

@@ -1,6 +1,7 @@
 /* filters= parsing and matching helpers (see filters.h). */
 #include "common/filters.h"
 #include "common/cleanup.h"
+#include "common/timefmt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -222,5 +223,17 @@ int filters_add(struct filters *f, const char *kv, struct md_error *err)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c - 'A' + 'a');
     add_value(f, key, val);
+    return 0;
+}
+
+int filters_until(const struct filters *f, int64_t now_ns, int64_t *out, struct md_error *err)
+{
+    char **u = filters_get(f, "until");
+    if (!u || !u[0])
+        return 0;
+    if (u[1])
+        return md_err(err, MD_EINVAL, "more than one until filter specified");
+    if (time_parse_since(u[0], now_ns, out) < 0)
+        return md_err(err, MD_EINVAL, "failed to parse value as time or duration: \"%s\"", u[0]);
     return 0;
 }

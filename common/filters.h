@@ -5,6 +5,7 @@
 #pragma once
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -29,6 +30,10 @@ bool filters_has(const struct filters *f, const char *key);
 /* moby's MatchKVList on "label": true when there is no label filter; else
  * every value ("k" or "k=v") must be satisfied by the labels object. */
 bool filters_match_label(const struct filters *f, json_t *labels);
+/* The prune filter "until" (moby's getUntilFromPruneFilters): *out stays
+ * untouched when absent; more than one value or a value that is neither a
+ * time nor a duration is MD_EINVAL with docker's message. */
+int filters_until(const struct filters *f, int64_t now_ns, int64_t *out, struct md_error *err);
 /* Map form with sorted keys, as the CLI sends it; "" for an empty set. */
 char *filters_to_json(const struct filters *f);
 /* The CLI's `-f key=value`: key lowercased, both sides trimmed; "" is a no-op.

@@ -305,11 +305,8 @@ static char *fail_null(struct md_error *err, int e, const char *op, const char *
     return NULL;
 }
 
-char *fs_read_file_at(int dirfd, const char *path, size_t max, size_t *lenp, struct md_error *err)
+char *fs_read_fd(int fd, size_t max, size_t *lenp, const char *path, struct md_error *err)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return fail_null(err, errno, "open", path);
     size_t cap = 4096, len = 0;
     _cleanup_free_ char *buf = xmalloc(cap);
     for (;;) {
@@ -332,6 +329,36 @@ char *fs_read_file_at(int dirfd, const char *path, size_t max, size_t *lenp, str
     if (lenp)
         *lenp = len;
     return steal_ptr(&buf);
+}
+
+char *fs_read_file_at(int dirfd, const char *path, size_t max, size_t *lenp, struct md_error *err)
+{
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail_null(err, errno, "open", path);
+    return fs_read_fd(fd, max, lenp, path, err);
+}
+
+int fs_open_regular_at(int dirfd, const char *name, const struct stat *expect)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    int e = 0;
+    if (fstat(fd, &st) < 0)
+        e = errno;
+    else if (!S_ISREG(st.st_mode))
+        e = EINVAL;
+    else if (expect && (st.st_dev != expect->st_dev || st.st_ino != expect->st_ino))
+        e = ESTALE;
+    if (e) {
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    /* O_NONBLOCK was for the open; reads of a regular file ignore it */
+    return fd;
 }
 
 char *fs_read_file(const char *path, size_t *len)

@@ -10,6 +10,7 @@
 #pragma once
 #include <fcntl.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -84,5 +85,14 @@ int fs_write_all(int fd, const void *buf, size_t n);
  * the NUL). /proc files too: reads to EOF, no size taken from stat. A file
  * larger than max bytes fails with EFBIG. NULL with errno set (and err). */
 char *fs_read_file_at(int dirfd, const char *path, size_t max, size_t *len, struct md_error *err);
+/* The same from an open fd; path names it in errors. */
+char *fs_read_fd(int fd, size_t max, size_t *len, const char *path, struct md_error *err);
+/* name below dirfd (not followed if a symlink) opened for reading, but only
+ * if it is a regular file, and with expect (an earlier lstat) the very same
+ * file: a tree someone else controls may swap in a FIFO (O_NONBLOCK: the
+ * open cannot hang) or a device node (refused after the open, which
+ * O_NOCTTY keeps from taking a terminal). -1 with errno: EINVAL for not a
+ * regular file, ESTALE for another file than expect. */
+int fs_open_regular_at(int dirfd, const char *name, const struct stat *expect);
 /* Without a size limit, from the working directory, errno only. */
 char *fs_read_file(const char *path, size_t *len);

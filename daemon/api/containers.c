@@ -604,19 +604,13 @@ static const char *const prune_filters[] = {"until", "label", "label!", NULL};
 static void prune(struct api_req *r)
 {
     struct md_error err = {0};
-    struct filters *f = NULL;
+    _cleanup_filters_ struct filters *f = NULL;
+    int64_t until = INT64_MAX;
     if (filters_parse(api_query(r, "filters"), &f, &err) < 0 ||
-        filters_validate(f, prune_filters, &err) < 0) {
-        filters_free(f);
+        filters_validate(f, prune_filters, &err) < 0 ||
+        filters_until(f, time_now_ns(), &until, &err) < 0) {
         api_reply_error(r, &err);
         md_err_clear(&err);
-        return;
-    }
-    int64_t until = INT64_MAX;
-    char **u = filters_get(f, "until");
-    if (u && u[0] && time_parse_since(u[0], time_now_ns(), &until) < 0) {
-        filters_free(f);
-        api_reply_msg(r, 400, "invalid filter 'until=%s'", u[0]);
         return;
     }
     size_t n;
@@ -640,7 +634,6 @@ static void prune(struct api_req *r)
         md_err_clear(&err);
     }
     cstore_list_free(v, n);
-    filters_free(f);
     api_reply_json(
         r, 200,
         json_pack("{s:o,s:I}", "ContainersDeleted",

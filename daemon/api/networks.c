@@ -261,14 +261,11 @@ static void prune(struct api_req *r)
     static const char *const keys[] = {"until", "label", "label!", NULL};
     struct md_error err = {0};
     _cleanup_filters_ struct filters *f = NULL;
-    if (filters_parse(api_query(r, "filters"), &f, &err) < 0 || filters_validate(f, keys, &err) < 0)
+    struct prune_ctx c = {0};
+    if (filters_parse(api_query(r, "filters"), &f, &err) < 0 ||
+        filters_validate(f, keys, &err) < 0 || filters_until(f, time_now_ns(), &c.until, &err) < 0)
         return reply_err(r, &err);
-    struct prune_ctx c = {.f = f};
-    char **until = filters_get(f, "until");
-    if (until && *until && time_parse_since(*until, time_now_ns(), &c.until) < 0) {
-        api_reply_msg(r, 400, "invalid filter 'until=%s'", *until);
-        return;
-    }
+    c.f = f;
     _cleanup_strv_ char **gone = net_network_prune(prune_keep, &c);
     api_reply_json(r, 200,
                    json_pack("{s:o}", "NetworksDeleted", *gone ? json_strv(gone) : json_null()));

@@ -281,10 +281,10 @@ static const struct schema_field host_fields[] = {
     {"PublishAllPorts", SK_BOOL, "bool", NULL, APPLIED(NULL)},
     {"ReadonlyRootfs", SK_BOOL, "bool", NULL, APPLIED(NULL)},
     {"SecurityOpt", SK_STRINGS, "[]string", NULL,
-     ONLY("no AppArmor or SELinux labels are applied, and no_new_privs is not set: these say the "
-          "same",
-          "apparmor=unconfined", "apparmor:unconfined", "label=disable", "label:disable",
-          "no-new-privileges=false", "no-new-privileges:false")},
+     APPLIED("no-new-privileges[=bool]; seccomp=unconfined, builtin or a docker-format profile "
+             "(the JSON the CLI sends); apparmor=unconfined and label=disable are accepted (no "
+             "AppArmor or SELinux confinement is applied), any other apparmor= or label= is "
+             "refused, as is an unknown option")},
     {"StorageOpt", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
     {"Tmpfs", SK_MAP_STRING, "map[string]string", NULL,
      APPLIED("docker's options: size, mode, uid, gid, nr_inodes, nr_blocks, mpol and mount "

@@ -10,6 +10,7 @@
 #include "common/log.h"
 
 #include <fcntl.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -65,6 +66,7 @@ struct req_state {
     struct api_req r; /* first: queue() finds the state from the request */
     const struct api_route *route;
     int version_error; /* 0, 1 = too new, -1 = too old */
+    char *nul_param;   /* a query parameter whose key or value holds a NUL byte */
     char *version_str;
     size_t cap;
     bool too_large;
@@ -223,19 +225,22 @@ static const struct api_route *find_route(const char *method, const char *path, 
 static const char *strip_version(const char *url, int *major, int *minor, char **vstr)
 {
     *major = -1;
-    if (url[0] != '/' || url[1] != 'v')
+    /* digits only, as docker's router ("/v{version:[0-9.]+}"): "/v-1.-1/"
+     * is no version prefix (and so no route), not a version to skip */
+    if (url[0] != '/' || url[1] != 'v' || !isdigit((unsigned char)url[2]))
         return url;
     const char *p = url + 2;
     char *end;
     long ma = strtol(p, &end, 10);
-    if (end == p || *end != '.')
+    if (end == p || *end != '.' || !isdigit((unsigned char)end[1]))
         return url;
     p = end + 1;
     long mi = strtol(p, &end, 10);
     if (end == p || (*end != '/' && *end != '\0'))
         return url;
-    *major = (int)ma;
-    *minor = (int)mi;
+    /* beyond any real version: kept "too new", never wrapped by the cast */
+    *major = ma > 1000 ? 1000 : (int)ma;
+    *minor = mi > 1000 ? 1000 : (int)mi;
     *vstr = xstrndup(url + 2, (size_t)(end - (url + 2)));
     return *end ? end : "/";
 }
@@ -808,6 +813,18 @@ static void stream_join(struct req_state *st, bool complete)
 
 /* ---- request assembly ---- */
 
+static enum MHD_Result find_nul_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_size, const char *value, size_t value_size)
+{
+    struct req_state *st = cls;
+    (void)kind;
+    if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+        st->nul_param = xstrdup(key);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 static void dispatch(struct req_state *st)
 {
     struct api_req *r = &st->r;
@@ -825,6 +842,10 @@ static void dispatch(struct req_state *st)
                       "client version %s is too old. Minimum supported API version is %s, "
                       "please upgrade your client to a newer version",
                       st->version_str, API_MIN_VERSION);
+        return;
+    }
+    if (st->nul_param) {
+        api_reply_msg(r, 400, "invalid query parameter %s: it contains a NUL byte", st->nul_param);
         return;
     }
     if (!st->route) {
@@ -872,12 +893,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             else if (major < 1 || minor < 24)
                 st->version_error = -1;
         }
+        /* "?signal=SIGTERM%00x" would read as SIGTERM through a C string */
+        MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, find_nul_param, st);
         /* HEAD is routed like GET (HEAD /_ping); MHD sends no body for it. */
         const char *m = !strcmp(method, "HEAD") ? "GET" : method;
         st->route = find_route(m, path, st->r.params);
         if (!st->route && !strcmp(method, "HEAD"))
             st->route = find_route("HEAD", path, st->r.params);
-        if (st->route && (st->route->flags & API_BODY_STREAM) && !st->version_error)
+        if (st->route && (st->route->flags & API_BODY_STREAM) && !st->version_error &&
+            !st->nul_param)
             stream_start(st);
         *con_cls = st;
         return MHD_YES;
@@ -930,6 +954,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(st->kvs[i].value);
     }
     free(st->kvs);
+    free(st->nul_param);
     free(st->r.body);
     for (int i = 0; i < 3; i++)
         free(st->r.params[i]);

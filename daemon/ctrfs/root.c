@@ -261,12 +261,8 @@ int ctrfs_put_check(const struct ctrfs_root *root, const char *path, const char 
 int ctrfs_user_ids(const struct ctrfs_root *root, const char *user, uid_t *uid, gid_t *gid,
                    struct md_error *err)
 {
-    int pfd = img_openat2(root->fd, "/etc/passwd", O_RDONLY, 0, CTRFS_IN_ROOT);
-    int gfd = img_openat2(root->fd, "/etc/group", O_RDONLY, 0, CTRFS_IN_ROOT);
-    _cleanup_fclose_ FILE *pf = pfd >= 0 ? fdopen(pfd, "r") : NULL;
-    _cleanup_fclose_ FILE *gf = gfd >= 0 ? fdopen(gfd, "r") : NULL;
     struct rt_user u;
-    if (user_resolve(pf, gf, user, NULL, &u, err) < 0)
+    if (user_resolve_in(root->fd, user, NULL, &u, err) < 0)
         return -1;
     *uid = u.uid;
     *gid = u.gid;

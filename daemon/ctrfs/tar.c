@@ -173,7 +173,8 @@ static int tw_entry(struct tw *w, int dirfd, const char *name, const char *tarna
         return -1;
     _cleanup_close_ int fd = -1;
     if (data) {
-        fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        /* the container may have swapped it since the lstat: only that file */
+        fd = fs_open_regular_at(dirfd, name, st);
         if (fd < 0)
             return md_errno(w->err, errno, "open %s", tarname);
     }

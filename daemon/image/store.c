@@ -1083,17 +1083,8 @@ json_t *store_prune(const struct filters *f, struct md_error *err)
     if (filter_bool(f, "dangling", true, &dangling_only, err) < 0)
         return NULL;
     int64_t until = 0;
-    char **u = filters_get(f, "until");
-    if (u && u[0]) {
-        if (u[1]) {
-            md_err(err, MD_EINVAL, "more than one until filter specified");
-            return NULL;
-        }
-        if (time_parse_since(u[0], time_now_ns(), &until) < 0) {
-            md_err(err, MD_EINVAL, "failed to parse value as time or duration: \"%s\"", u[0]);
-            return NULL;
-        }
-    }
+    if (filters_until(f, time_now_ns(), &until, err) < 0)
+        return NULL;
     if (atomic_exchange(&running, true)) {
         md_err(err, MD_ECONFLICT, "a prune operation is already running");
         return NULL;

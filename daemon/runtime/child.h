@@ -23,8 +23,8 @@ __attribute__((noreturn)) void child_main(const struct rt_spec *s, int syncfd,
 struct child_proc {
     const struct rt_plan *p; /* argv, user, group_add, ulimits, caps, cwd, init */
     char **env;              /* the command's env; HOME is added from passwd when absent */
-    bool seccomp;            /* load the default filter (not for privileged containers) */
-    const void *bpf;         /* that filter precompiled for p's caps, or NULL */
+    bool seccomp;            /* load a filter (rt_wants_seccomp) */
+    const void *bpf;         /* the filter precompiled (a profile always is), or NULL */
     size_t bpf_len;
     bool mkdir_cwd; /* create a missing working dir (docker run; not exec) */
     int master;     /* pty master for the shim, or -1 */
@@ -35,6 +35,12 @@ struct child_proc {
     bool at_once;
     char *const *cgroup_dirs;
 };
+/* Whether a process of p gets a seccomp filter: not when privileged or
+ * seccomp=unconfined. */
+static inline bool rt_wants_seccomp(const struct rt_plan *p)
+{
+    return !p->privileged && p->seccomp != SECCOMP_UNCONFINED;
+}
 __attribute__((noreturn)) void child_finish(const struct child_proc *cp);
 
 /* An exec'd process (a clone of the exec shim, already in the container's

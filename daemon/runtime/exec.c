@@ -129,28 +129,13 @@ int rt_exec_cleanup(const char *exec_dir, int grace_ms, struct md_error *err)
     return fs_rm_rf(exec_dir, err);
 }
 
-/* path inside root (never outside it), as a FILE, or NULL when missing */
-static FILE *open_in_root(int root, const char *path)
-{
-    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-    int fd = (int)syscall(SYS_openat2, root, path, &how, sizeof how);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "re");
-    if (!f)
-        close(fd);
-    return f;
-}
-
 int rt_exec_check_user(const char *rootfs, const char *user, struct md_error *err)
 {
     _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0)
         return md_errno(err, errno, "open %s", rootfs);
-    _cleanup_fclose_ FILE *pw = open_in_root(root, "/etc/passwd");
-    _cleanup_fclose_ FILE *gr = open_in_root(root, "/etc/group");
     struct rt_user u;
-    if (user_resolve(pw, gr, user, NULL, &u, err) < 0) {
+    if (user_resolve_in(root, user, NULL, &u, err) < 0) {
         err->err = MD_EINVAL;
         return -1;
     }

@@ -201,9 +201,12 @@ static int set_rlimits(const struct rt_plan *p, struct md_error *err)
 
 static int resolve_user(const struct rt_plan *p, struct rt_user *u, struct md_error *err)
 {
-    _cleanup_fclose_ FILE *pw = fopen("/etc/passwd", "re");
-    _cleanup_fclose_ FILE *gr = fopen("/etc/group", "re");
-    return user_resolve(pw, gr, p->user, p->group_add, u, err);
+    /* the container's files: its image or an earlier run may have put a
+     * FIFO there, and a hung PID 1 holds its start for two minutes */
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return md_errno(err, errno, "open /");
+    return user_resolve_in(root, p->user, p->group_add, u, err);
 }
 
 static bool env_has(char *const *env, const char *key)
@@ -245,6 +248,9 @@ static int apply_filter(const struct exec_ctx *x, struct md_error *err)
 {
     if (x->bpf)
         return seccomp_load_bpf(x->bpf, x->bpf_len, err);
+    /* a profile is compiled by the daemon; never fall back to the default */
+    if (x->p->seccomp == SECCOMP_PROFILE)
+        return md_err(err, MD_EINTERNAL, "the compiled seccomp profile could not be read");
     return seccomp_apply_default(x->caps, err);
 }
 
@@ -337,7 +343,7 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, 
     }
     struct child_proc cp = {.p = p,
                             .env = container_env(p),
-                            .seccomp = !p->privileged,
+                            .seccomp = rt_wants_seccomp(p),
                             .bpf = bpf,
                             .bpf_len = bpf_len,
                             .mkdir_cwd = true,

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "daemon/runtime/seccomp.h"
 
 /* What goes into the container's filesystem besides the rootfs: binds
  * (host paths and volumes' data dirs) and tmpfs instances. Mounted parents
@@ -81,10 +82,14 @@ struct rt_plan {
     size_t nulimits;
     bool tty, open_stdin, stdin_once, init;
     bool read_only_rootfs;
-    bool rootfs_volatile; /* --rm: the overlay skips syncs; nothing of it outlives the run */
-    bool privileged;      /* every capability in the daemon's bounding set; no masked paths */
-    bool no_new_privs;    /* PR_SET_NO_NEW_PRIVS before exec */
-    char **cap_add;       /* "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"; may be NULL */
+    bool rootfs_volatile;      /* --rm: the overlay skips syncs; nothing of it outlives the run */
+    bool privileged;           /* every capability in the daemon's bounding set; no masked paths */
+    bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS before exec (execs inherit it) */
+    enum seccomp_mode seccomp; /* privileged overrides it: no filter */
+    /* SECCOMP_PROFILE: the profile, compiled by rt_prepare into exec_dir for
+     * PID 1 and the execs; not carried to the spec file (plan_copy: NULL) */
+    struct seccomp_profile *seccomp_profile;
+    char **cap_add; /* "NET_ADMIN" or "CAP_NET_ADMIN", "ALL"; may be NULL */
     char **cap_drop;
     uint16_t console_h, console_w; /* initial pty size when tty (0 = leave the default) */
     struct rt_limits limits;

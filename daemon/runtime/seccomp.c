@@ -16,6 +16,8 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -177,5 +179,113 @@ int seccomp_load_bpf(const void *prog, size_t len, struct md_error *err)
     /* like seccomp_load with SCMP_FLTATR_CTL_NNP off: no flags */
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
         return md_errno(err, errno, "load the seccomp filter");
+    return 0;
+}
+
+/* ---- docker-format profiles (--security-opt seccomp=<json>) ---- */
+
+void seccomp_profile_free(struct seccomp_profile *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nrules; i++) {
+        strv_free(p->rules[i].names);
+        free(p->rules[i].args);
+    }
+    free(p->rules);
+    free(p->arches);
+    free(p);
+}
+
+static void *dup_mem(const void *m, size_t n)
+{
+    return n ? memcpy(xmalloc(n), m, n) : NULL;
+}
+
+struct seccomp_profile *seccomp_profile_copy(const struct seccomp_profile *p)
+{
+    if (!p)
+        return NULL;
+    struct seccomp_profile *c = xcalloc(1, sizeof *c);
+    *c = *p;
+    c->arches = dup_mem(p->arches, p->narches * sizeof *p->arches);
+    c->rules = dup_mem(p->rules, p->nrules * sizeof *p->rules);
+    for (size_t i = 0; i < p->nrules; i++) {
+        c->rules[i].names = strv_dup(p->rules[i].names);
+        c->rules[i].args = dup_mem(p->rules[i].args, p->rules[i].nargs * sizeof *p->rules[i].args);
+    }
+    return c;
+}
+
+static bool args_share_an_index(const struct seccomp_rule *r)
+{
+    for (size_t i = 0; i < r->nargs; i++)
+        for (size_t j = i + 1; j < r->nargs; j++)
+            if (r->args[i].index == r->args[j].index)
+                return true;
+    return false;
+}
+
+/* One syscall of a rule. As runc: conditions on distinct arguments are
+ * ANDed in one rule; several on the same argument make one rule each (ORed),
+ * since libseccomp cannot AND two comparisons of one argument. */
+static int add_rule(scmp_filter_ctx ctx, const struct seccomp_rule *r, int nr)
+{
+    struct scmp_arg_cmp cmp[6];
+    if (!r->nargs)
+        return seccomp_rule_add(ctx, r->action, nr, 0);
+    if (!args_share_an_index(r) && r->nargs <= 6) {
+        for (size_t i = 0; i < r->nargs; i++)
+            cmp[i] = (struct scmp_arg_cmp){r->args[i].index, (enum scmp_compare)r->args[i].op,
+                                           r->args[i].value, r->args[i].value_two};
+        return seccomp_rule_add_array(ctx, r->action, nr, (unsigned)r->nargs, cmp);
+    }
+    for (size_t i = 0; i < r->nargs; i++) {
+        cmp[0] = (struct scmp_arg_cmp){r->args[i].index, (enum scmp_compare)r->args[i].op,
+                                       r->args[i].value, r->args[i].value_two};
+        int e = seccomp_rule_add_array(ctx, r->action, nr, 1, cmp);
+        if (e)
+            return e;
+    }
+    return 0;
+}
+
+int seccomp_export_profile(const struct seccomp_profile *p, uint64_t caps, int fd,
+                           struct md_error *err)
+{
+    scmp_filter_ctx ctx = seccomp_init(p->default_action);
+    if (!ctx)
+        return md_err(err, MD_EINVAL, "seccomp profile: invalid defaultAction");
+    int r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    for (size_t i = 0; !r && i < p->narches; i++) {
+        r = seccomp_arch_add(ctx, p->arches[i]);
+        if (r == -EEXIST)
+            r = 0;
+    }
+    for (size_t i = 0; !r && i < p->nrules; i++) {
+        const struct seccomp_rule *rule = &p->rules[i];
+        if ((caps & rule->caps_all) != rule->caps_all || (caps & rule->caps_none))
+            continue;
+        /* the default action again: libseccomp refuses it as a rule */
+        if (rule->action == p->default_action)
+            continue;
+        for (char **n = rule->names; !r && n && *n; n++) {
+            int nr = seccomp_syscall_resolve_name(*n);
+            if (nr == __NR_SCMP_ERROR)
+                continue; /* unknown to libseccomp: skipped, as runc does */
+            r = add_rule(ctx, rule, nr);
+            if (r == -EDOM || r == -EOPNOTSUPP) /* not on this arch */
+                r = 0;
+            if (r) {
+                seccomp_release(ctx);
+                return md_err(err, MD_EINVAL, "seccomp profile: syscall %s: %s", *n, strerror(-r));
+            }
+        }
+    }
+    if (!r)
+        r = seccomp_export_bpf(ctx, fd);
+    seccomp_release(ctx);
+    if (r)
+        return md_errno(err, -r, "seccomp profile: export the filter");
     return 0;
 }

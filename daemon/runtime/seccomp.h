@@ -1,5 +1,6 @@
 /* The container's seccomp filter. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,3 +22,46 @@ int seccomp_export_cached(const char *path, uint64_t caps, struct md_error *err)
  * seccomp_apply_default loads its filter (no no_new_privs: needs
  * CAP_SYS_ADMIN). */
 int seccomp_load_bpf(const void *prog, size_t len, struct md_error *err);
+
+/* --security-opt seccomp=: docker's default filter, none, or a profile. */
+enum seccomp_mode { SECCOMP_DEFAULT = 0, SECCOMP_UNCONFINED, SECCOMP_PROFILE };
+
+/* A docker-format seccomp profile, typed (daemon/state/ctr_seccomp.c parses
+ * the JSON): actions are libseccomp's (SCMP_ACT_ERRNO(n) carries its errno),
+ * syscall names are resolved when compiled (unknown ones skipped, as runc
+ * does), architectures are libseccomp tokens. */
+struct seccomp_arg {
+    unsigned index; /* 0..5 */
+    int op;         /* enum scmp_compare */
+    uint64_t value, value_two;
+};
+
+struct seccomp_rule {
+    char **names;
+    uint32_t action;
+    struct seccomp_arg *args;
+    size_t nargs;
+    uint64_t caps_all;  /* includes.caps: only when every one is held */
+    uint64_t caps_none; /* excludes.caps: not when any is held */
+};
+
+struct seccomp_profile {
+    uint32_t default_action;
+    uint32_t *arches; /* besides the native one */
+    size_t narches;
+    struct seccomp_rule *rules;
+    size_t nrules;
+};
+
+void seccomp_profile_free(struct seccomp_profile *p);
+static inline void cleanup_seccomp_profilep(struct seccomp_profile **p)
+{
+    seccomp_profile_free(*p);
+}
+#define _cleanup_seccomp_profile_ __attribute__((cleanup(cleanup_seccomp_profilep)))
+struct seccomp_profile *seccomp_profile_copy(const struct seccomp_profile *p);
+/* The profile for a process holding caps, as a raw BPF program written to
+ * fd (loaded with seccomp_load_bpf). A rule libseccomp refuses (a bad
+ * argument index, an action it does not know) is MD_EINVAL naming it. */
+int seccomp_export_profile(const struct seccomp_profile *p, uint64_t caps, int fd,
+                           struct md_error *err);

@@ -83,24 +83,51 @@ int rt_seccomp_cache(const char *dir, struct md_error *err)
     return path ? 0 : -1;
 }
 
-/* PID 1's filter from the cache, compiled the first time a capability
- * set is seen; NULL (PID 1 builds its own) for privileged containers, with
- * no cache, or when it cannot be written. */
-static char *seccomp_for(const struct rt_plan *p)
+/* A --security-opt seccomp=<profile>, compiled for the container's
+ * capabilities beside its spec, where its execs find it too. */
+static char *profile_filter(const struct rt_plan *p, struct md_error *err)
+{
+    uint64_t caps;
+    if (caps_compute(false, p->cap_add, p->cap_drop, &caps, err) < 0)
+        return NULL;
+    char *path = xasprintf("%s/seccomp-profile.bpf", p->exec_dir);
+    _cleanup_fs_replace_ struct fs_replace r = {.fd = -1};
+    if (fs_replace_open(&r, AT_FDCWD, path, 0600, err) < 0 ||
+        seccomp_export_profile(p->seccomp_profile, caps, r.fd, err) < 0 ||
+        fs_replace_commit(&r, 0, err) < 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* PID 1's filter: NULL with no error when it has none (privileged,
+ * seccomp=unconfined) or builds the default itself (no cache, or it cannot
+ * be written); a profile that does not compile is an error. The default
+ * comes from the cache, compiled the first time a capability set is seen. */
+static int seccomp_for(const struct rt_plan *p, char **out, struct md_error *err)
 {
     uint64_t caps;
     struct md_error e = {0};
-    if (!seccomp_dir || p->privileged ||
-        caps_compute(false, p->cap_add, p->cap_drop, &caps, &e) < 0) {
-        md_err_clear(&e); /* a bad capability name: PID 1 reports it */
-        return NULL;
+    *out = NULL;
+    if (p->privileged || p->seccomp == SECCOMP_UNCONFINED)
+        return 0;
+    if (p->seccomp == SECCOMP_PROFILE) {
+        if (!p->seccomp_profile)
+            return md_err(err, MD_EINTERNAL, "seccomp profile missing from the plan");
+        *out = profile_filter(p, err);
+        return *out ? 0 : md_err_wrap(err, "seccomp profile");
     }
-    char *path = cached_filter(caps, &e);
-    if (!path) {
+    if (!seccomp_dir || caps_compute(false, p->cap_add, p->cap_drop, &caps, &e) < 0) {
+        md_err_clear(&e); /* a bad capability name: PID 1 reports it */
+        return 0;
+    }
+    *out = cached_filter(caps, &e);
+    if (!*out) {
         log_warn("%s", md_err_msg(&e));
         md_err_clear(&e);
     }
-    return path;
+    return 0;
 }
 
 const char *rt_cgroup_mode(void)
@@ -332,10 +359,14 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struc
         return md_err_wrap(err, "cgroup");
     }
     struct rt_spec spec = {0};
+    if (seccomp_for(p, &spec.seccomp_bpf, err) < 0) {
+        undo_prepare(p, &cg, mounted);
+        cgroup_paths_free(&cg);
+        return -1;
+    }
     plan_copy(&spec.plan, p);
     spec.cgroup_dirs = cgroup_join_dirs(&cg);
     spec.oom_file = cgroup_oom_file(&cg);
-    spec.seccomp_bpf = seccomp_for(p);
     spec.cgroup2_ns = cgroup_mode() == CG_UNIFIED;
     if (!spec.cgroup2_ns)
         spec.cgroup_v1 = cgroup_v1_mounts(&cg);

@@ -56,6 +56,7 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->rootfs_volatile = s->rootfs_volatile;
     d->privileged = s->privileged;
     d->no_new_privs = s->no_new_privs;
+    d->seccomp = s->seccomp;
     d->cap_add = s->cap_add ? strv_dup(s->cap_add) : NULL;
     d->cap_drop = s->cap_drop ? strv_dup(s->cap_drop) : NULL;
     d->console_h = s->console_h;
@@ -95,6 +96,7 @@ void plan_clear(struct rt_plan *p)
     free(p->ulimits);
     strv_free(p->cap_add);
     strv_free(p->cap_drop);
+    seccomp_profile_free(p->seccomp_profile);
     free(p->netns_path);
     free(p->exec_dir);
     free(p->log_path);
@@ -316,6 +318,7 @@ char *spec_format(const struct rt_spec *s)
     put_i64(&b, "rootfs_volatile", p->rootfs_volatile);
     put_i64(&b, "privileged", p->privileged);
     put_i64(&b, "no_new_privs", p->no_new_privs);
+    put_i64(&b, "seccomp", p->seccomp);
     put_strv(&b, "cap_add", p->cap_add);
     put_strv(&b, "cap_drop", p->cap_drop);
     put_i64(&b, "console_h", p->console_h);
@@ -523,6 +526,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
                 p->privileged = iv;
             else if (!strcmp(k, "no_new_privs"))
                 p->no_new_privs = iv;
+            else if (!strcmp(k, "seccomp") && iv >= SECCOMP_DEFAULT && iv <= SECCOMP_PROFILE)
+                p->seccomp = (enum seccomp_mode)iv;
             else if (!strcmp(k, "console_h"))
                 p->console_h = (uint16_t)iv;
             else if (!strcmp(k, "console_w"))

@@ -2,9 +2,16 @@
  * NSS, no getpwnam) and docker's user spec rules. */
 #include "daemon/runtime/user.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,4 +224,104 @@ void user_free(struct rt_user *u)
     free(u->groups);
     free(u->home);
     memset(u, 0, sizeof *u);
+}
+
+/* ---- the container's files, read safely ---- */
+
+static int open_in(int root, const char *path, int flags)
+{
+    struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+}
+
+/* path (inside root) as a FILE over a copy of its bytes: *out NULL when it
+ * does not exist or is empty; -1 with *why when it cannot be used. The
+ * file is looked at through O_PATH first (a device node or FIFO is never
+ * opened for reading), then opened non-blocking and checked to be the same
+ * regular file, in case it was swapped in between. */
+static int db_open(int root, const char *path, FILE **out, char **buf, char **why)
+{
+    *out = NULL;
+    *buf = NULL;
+    _cleanup_close_ int pfd = open_in(root, path, O_PATH);
+    if (pfd < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return 0;
+    struct stat st, st2;
+    if (pfd < 0 || fstat(pfd, &st) < 0) {
+        *why = xasprintf("open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why = xasprintf("%s is not a regular file", path);
+        return -1;
+    }
+    if (st.st_size > (off_t)USER_DB_MAX) {
+        *why = xasprintf("%s is larger than %u MiB", path, USER_DB_MAX >> 20);
+        return -1;
+    }
+    _cleanup_close_ int fd = open_in(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0 || fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+        *why = xasprintf("%s changed while it was read", path);
+        return -1;
+    }
+    size_t len;
+    struct md_error e = {0};
+    char *data = fs_read_fd(fd, USER_DB_MAX, &len, path, &e);
+    if (!data) {
+        *why = e.err == EFBIG ? xasprintf("%s is larger than %u MiB", path, USER_DB_MAX >> 20)
+                              : xstrdup(md_err_msg(&e));
+        md_err_clear(&e);
+        return -1;
+    }
+    if (!len) {
+        free(data);
+        return 0;
+    }
+    *out = fmemopen(data, len, "r");
+    if (!*out) {
+        free(data);
+        *why = xasprintf("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    *buf = data;
+    return 0;
+}
+
+static bool is_name(const char *s)
+{
+    return s && *s && strspn(s, "0123456789") != strlen(s);
+}
+
+int user_resolve_in(int root, const char *spec, char *const *group_add, struct rt_user *out,
+                    struct md_error *err)
+{
+    _cleanup_free_ char *s = xstrdup(spec ? spec : "");
+    char *gspec = strchr(s, ':');
+    if (gspec)
+        *gspec++ = 0;
+    FILE *pw = NULL, *gr = NULL;
+    _cleanup_free_ char *pbuf = NULL, *gbuf = NULL, *pwhy = NULL, *gwhy = NULL;
+    int pr = db_open(root, "/etc/passwd", &pw, &pbuf, &pwhy);
+    int gr_r = db_open(root, "/etc/group", &gr, &gbuf, &gwhy);
+    int r;
+    if (pr < 0 && is_name(s))
+        r = md_err(err, ENOENT, "unable to find user %s: %s", s, pwhy);
+    else if (gr_r < 0 && gspec && is_name(gspec))
+        r = md_err(err, ENOENT, "unable to find group %s: %s", gspec, gwhy);
+    else {
+        const char *bad_add = NULL;
+        for (char *const *a = group_add; gr_r < 0 && a && *a && !bad_add; a++)
+            if (is_name(*a))
+                bad_add = *a;
+        if (bad_add)
+            r = md_err(err, ENOENT, "unable to find group %s: %s", bad_add, gwhy);
+        else
+            r = user_resolve(pw, gr, spec, group_add, out, err);
+    }
+    if (pw)
+        fclose(pw);
+    if (gr)
+        fclose(gr);
+    return r;
 }

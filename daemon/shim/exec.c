@@ -229,9 +229,15 @@ int shim_run_exec(const char *exec_dir, int daemon_fd)
     exec_plan_of(&plan, &cs, &x);
     struct child_proc cp = {.p = &plan,
                             .env = exec_env(cs.plan.env, cs.plan.hostname, x.tty, x.env),
-                            .seccomp = !cs.plan.privileged,
+                            .seccomp = rt_wants_seccomp(&cs.plan),
                             .master = -1};
-    _cleanup_free_ char *bpf = cp.seccomp ? cached_filter(&x, &plan, &cp.bpf_len) : NULL;
+    /* a profile: the container's, as compiled for PID 1 (none read: the
+     * process fails, rather than fall back to the default filter) */
+    _cleanup_free_ char *bpf = NULL;
+    if (cp.seccomp && cs.plan.seccomp == SECCOMP_PROFILE)
+        bpf = cs.seccomp_bpf ? fs_read_file(cs.seccomp_bpf, &cp.bpf_len) : NULL;
+    else if (cp.seccomp)
+        bpf = cached_filter(&x, &plan, &cp.bpf_len);
     cp.bpf = bpf;
     cp.at_once = true;
     cp.cgroup_dirs = cs.cgroup_dirs;

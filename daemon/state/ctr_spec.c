@@ -9,6 +9,7 @@
 #include "common/template.h"
 #include "common/units.h"
 #include "common/volspec.h"
+#include "daemon/state/ctr_seccomp.h"
 #include "daemon/state/plan.h"
 
 #include <errno.h>
@@ -62,6 +63,7 @@ void ctr_spec_free(struct ctr_spec *s)
     if (s->healthcheck)
         strv_free(s->healthcheck->test);
     free(s->healthcheck);
+    seccomp_profile_free(s->seccomp_profile);
     free(s);
 }
 
@@ -105,6 +107,7 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s)
         c->healthcheck = dup_mem(s->healthcheck, sizeof *s->healthcheck);
         c->healthcheck->test = strv_dup(s->healthcheck->test);
     }
+    c->seccomp_profile = seccomp_profile_copy(s->seccomp_profile);
     return c;
 }
 
@@ -217,6 +220,65 @@ static int parse_ports(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_er
 }
 
 /* ---- resources ---- */
+
+#define ID_MAX   2147483647LL /* runc: "ids must be in range 0-2147483647" */
+#define PIDS_MAX 4194304LL    /* PID_MAX_LIMIT: the kernel refuses a larger pids.max */
+
+/* A numeric user or group id above runc's range; names are looked up at start. */
+static int check_id(const char *what, const char *id, size_t len, struct md_error *err)
+{
+    if (!len || strspn(id, "0123456789") < len)
+        return 0;
+    bool big = len > 10;
+    if (!big) {
+        char buf[11];
+        memcpy(buf, id, len);
+        buf[len] = 0;
+        big = strtoll(buf, NULL, 10) > ID_MAX;
+    }
+    if (big)
+        return md_err(err, MD_EINVAL, "%s %.*s: ids must be in range 0-2147483647", what, (int)len,
+                      id);
+    return 0;
+}
+
+static int check_ids(const struct ctr_spec *s, struct md_error *err)
+{
+    const char *u = s->user ? s->user : "";
+    const char *colon = strchr(u, ':');
+    size_t ulen = colon ? (size_t)(colon - u) : strlen(u);
+    if (check_id("user", u, ulen, err) < 0 ||
+        (colon && check_id("group", colon + 1, strlen(colon + 1), err) < 0))
+        return -1;
+    for (char **g = s->group_add; g && *g; g++)
+        if (check_id("group", *g, strlen(*g), err) < 0)
+            return -1;
+    return 0;
+}
+
+/* At create only (a record loads whatever the daemon's limits are now):
+ * values that would fail at start get a 400 now. */
+static int check_create_limits(const struct ctr_spec *s, struct md_error *err)
+{
+    if (s->pids_limit > PIDS_MAX)
+        return md_err(err, MD_EINVAL,
+                      "invalid PidsLimit %lld: the kernel's maximum is %lld (0 or -1: unlimited)",
+                      (long long)s->pids_limit, PIDS_MAX);
+    /* PID 1 inherits the daemon's hard limits and is not given more: a
+     * request above one is refused rather than quietly clamped */
+    for (size_t i = 0; i < s->nulimits; i++) {
+        const struct ctr_ulimit *u = &s->ulimits[i];
+        struct rlimit have;
+        if (getrlimit(u->resource, &have) < 0 || have.rlim_max == RLIM_INFINITY)
+            continue;
+        if ((uint64_t)u->hard > have.rlim_max)
+            return md_err(err, MD_EINVAL,
+                          "ulimit %s: hard limit %lld is above the daemon's hard limit %llu "
+                          "(minidock does not raise it)",
+                          u->name, (long long)u->hard, (unsigned long long)have.rlim_max);
+    }
+    return 0;
+}
 
 static const struct {
     const char *name;
@@ -587,6 +649,14 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
     s->hostname = xstrdup(json_str(cfg, "Hostname") ?: "");
     if (strlen(s->hostname) > 64)
         return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", s->hostname);
+    /* it goes into the container's /etc/hosts and /etc/hostname: a newline
+     * would add lines of the caller's choosing */
+    for (const char *c = s->hostname; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return md_err(err, MD_EINVAL,
+                          "invalid hostname: it contains whitespace or a control character "
+                          "(byte 0x%02x)",
+                          (unsigned char)*c);
     s->domainname = str_or_null(cfg, "Domainname");
     /* the kernel's limit (__NEW_UTS_LEN) for both names */
     if (s->domainname && (strlen(s->domainname) > 64 || has_space(s->domainname)))
@@ -607,6 +677,77 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
     return 0;
 }
 
+/* strconv.ParseBool */
+static int parse_go_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < NELEM(yes); i++) {
+        if (!strcmp(v, yes[i]))
+            return *out = true, 0;
+        if (!strcmp(v, no[i]))
+            return *out = false, 0;
+    }
+    return -1;
+}
+
+/* One --security-opt, as moby's parseSecurityOpt reads it ("k=v", or the
+ * deprecated "k:v"). minidock applies no AppArmor profile and no SELinux
+ * label, so of those only the values that ask for none (what docker does on
+ * a host without AppArmor or SELinux: no confinement) are taken; a request
+ * for a profile or a label is refused rather than silently left out. */
+static int parse_security_opt(struct ctr_spec *s, const char *opt, struct md_error *err)
+{
+    if (!strcmp(opt, "no-new-privileges")) {
+        s->no_new_privileges = true;
+        return 0;
+    }
+    if (!strcmp(opt, "disable")) /* label=disable, the short way */
+        return 0;
+    const char *sep = strchr(opt, '=');
+    if (!sep)
+        sep = strchr(opt, ':');
+    if (!sep)
+        return md_err(err, MD_EINVAL, "invalid --security-opt 1: \"%s\"", opt);
+    _cleanup_free_ char *k = xstrndup(opt, (size_t)(sep - opt));
+    const char *v = sep + 1;
+    if (!strcmp(k, "no-new-privileges")) {
+        if (parse_go_bool(v, &s->no_new_privileges) < 0)
+            return md_err(err, MD_EINVAL, "invalid --security-opt 2: \"%s\"", opt);
+        return 0;
+    }
+    if (!strcmp(k, "seccomp")) {
+        seccomp_profile_free(s->seccomp_profile);
+        s->seccomp_profile = NULL;
+        if (!strcmp(v, "unconfined"))
+            s->seccomp = SECCOMP_UNCONFINED;
+        else if (!*v || !strcmp(v, "builtin"))
+            s->seccomp = SECCOMP_DEFAULT;
+        else if (ctr_seccomp_parse(v, &s->seccomp_profile, err) < 0)
+            return -1;
+        else
+            s->seccomp = SECCOMP_PROFILE;
+        return 0;
+    }
+    if (!strcmp(k, "apparmor")) {
+        if (strcmp(v, "unconfined"))
+            return md_err(err, MD_EINVAL,
+                          "minidock does not support HostConfig.SecurityOpt=%s: no AppArmor "
+                          "profile is applied (only apparmor=unconfined is accepted)",
+                          opt);
+        return 0;
+    }
+    if (!strcmp(k, "label")) {
+        if (strcmp(v, "disable"))
+            return md_err(err, MD_EINVAL,
+                          "minidock does not support HostConfig.SecurityOpt=%s: no SELinux "
+                          "label is applied (only label=disable is accepted)",
+                          opt);
+        return 0;
+    }
+    return md_err(err, MD_EINVAL, "invalid --security-opt 2: \"%s\"", opt);
+}
+
 static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
 {
     size_t i;
@@ -622,9 +763,8 @@ static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
     s->cap_drop = json_to_strv(json_object_get(hc, "CapDrop"));
     s->security_opt = json_to_strv(json_object_get(hc, "SecurityOpt"));
     for (char **o = s->security_opt; o && *o; o++)
-        if (!strcmp(*o, "no-new-privileges") || !strcmp(*o, "no-new-privileges:true") ||
-            !strcmp(*o, "no-new-privileges=true"))
-            s->no_new_privileges = true;
+        if (parse_security_opt(s, *o, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -820,7 +960,8 @@ int ctr_spec_build(json_t *config, json_t *host_config, json_t *netcfg, json_t *
         return -1;
     if (ctr_spec_parse(config, host_config, netcfg, out, err) < 0)
         return -1;
-    if (ctr_spec_check_sources(*out, err) < 0) {
+    if (ctr_spec_check_sources(*out, err) < 0 || check_ids(*out, err) < 0 ||
+        check_create_limits(*out, err) < 0) {
         ctr_spec_free(*out);
         *out = NULL;
         return -1;

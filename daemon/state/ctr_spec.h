@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "common/portspec.h"
+#include "daemon/runtime/seccomp.h"
 
 enum ctr_mount_type { CTR_MOUNT_BIND, CTR_MOUNT_VOLUME, CTR_MOUNT_TMPFS };
 
@@ -137,7 +138,9 @@ struct ctr_spec {
     bool privileged;
     char **cap_add, **cap_drop;
     char **security_opt;
-    bool no_new_privileges; /* SecurityOpt "no-new-privileges[:true]" */
+    bool no_new_privileges;                  /* SecurityOpt "no-new-privileges[=:true]" */
+    enum seccomp_mode seccomp;               /* SecurityOpt "seccomp=unconfined|builtin|<json>" */
+    struct seccomp_profile *seccomp_profile; /* SECCOMP_PROFILE: the parsed profile */
 
     /* logging */
     char *log_type;       /* "json-file" or "none" */

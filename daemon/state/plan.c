@@ -201,8 +201,10 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
     if (swap > 0 && swap < mem)
         return md_err(err, MD_EINVAL,
                       "Minimum memoryswap limit should be larger than memory limit, see usage");
+    /* docker's default swap is as much again; for a limit past half of
+     * int64 (no machine has that much) twice is no limit at all */
     if (mem > 0 && swap == 0)
-        json_object_set_new(hc, "MemorySwap", json_integer(2 * mem));
+        json_object_set_new(hc, "MemorySwap", json_integer(mem > INT64_MAX / 2 ? -1 : 2 * mem));
 
     int64_t ncpus = int_field(hc, "NanoCpus");
     long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -281,6 +283,9 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->read_only_rootfs = s->readonly_rootfs;
     p->rootfs_volatile = s->autoremove;
     p->privileged = s->privileged;
+    p->no_new_privs = s->no_new_privileges;
+    p->seccomp = s->seccomp;
+    p->seccomp_profile = seccomp_profile_copy(s->seccomp_profile);
     p->cap_add = strv_dup(s->cap_add);
     p->cap_drop = strv_dup(s->cap_drop);
     p->console_h = s->console_h;

@@ -3,6 +3,7 @@
  * docker's copyExistingContents does. Everything goes through directory
  * fds without following symlinks: the source is an image's tree. */
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "daemon/volume/volume.h"
 
 #include <dirent.h>
@@ -129,7 +130,7 @@ static int copy_entry(int src, int dst, const char *name, const char *rel, struc
         return copy_meta_fd(s, d, &st, path, err);
     }
     case S_IFREG: {
-        _cleanup_close_ int s = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int s = fs_open_regular_at(src, name, &st);
         _cleanup_close_ int d =
             openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (s < 0 || d < 0)

@@ -36,7 +36,6 @@ create	HostConfig.IpcMode	${C}"HostConfig":{"IpcMode":"host"}}
 create	HostConfig.Cgroup	${C}"HostConfig":{"Cgroup":"container:web"}}
 create	HostConfig.OomScoreAdj	${C}"HostConfig":{"OomScoreAdj":100}}
 create	HostConfig.PidMode	${C}"HostConfig":{"PidMode":"host"}}
-create	HostConfig.SecurityOpt	${C}"HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}
 create	HostConfig.StorageOpt	${C}"HostConfig":{"StorageOpt":{"size":"1G"}}}
 create	HostConfig.UTSMode	${C}"HostConfig":{"UTSMode":"host"}}
 create	HostConfig.UsernsMode	${C}"HostConfig":{"UsernsMode":"private"}}
@@ -172,7 +171,6 @@ flags=$(cat <<'EOF'
 --shm-size 1g	HostConfig.ShmSize
 --sysctl net.ipv4.ip_forward=1	HostConfig.Sysctls
 --device /dev/null	HostConfig.Devices
---security-opt seccomp=unconfined	HostConfig.SecurityOpt=seccomp=unconfined
 --pid host	HostConfig.PidMode=host
 --ipc host	HostConfig.IpcMode=host
 EOF

@@ -162,6 +162,28 @@ START_TEST(test_cli_add_and_json)
 }
 END_TEST
 
+START_TEST(test_until)
+{
+    struct md_error err = {0};
+    int64_t until = 7;
+    _cleanup_filters_ struct filters *none = parse_ok("{\"label\":[\"a\"]}");
+    ck_assert_int_eq(filters_until(none, 1000000000000, &until, &err), 0);
+    ck_assert_int_eq(until, 7);
+    _cleanup_filters_ struct filters *ok = parse_ok("{\"until\":[\"10s\"]}");
+    ck_assert_int_eq(filters_until(ok, 100000000000, &until, &err), 0);
+    ck_assert_int_eq(until, 90000000000);
+    _cleanup_filters_ struct filters *bad = parse_ok("{\"until\":[\"bogus\"]}");
+    ck_assert_int_lt(filters_until(bad, 0, &until, &err), 0);
+    ck_assert_str_eq(err.msg, "failed to parse value as time or duration: \"bogus\"");
+    ck_assert_int_eq(err.err, MD_EINVAL);
+    md_err_clear(&err);
+    _cleanup_filters_ struct filters *two = parse_ok("{\"until\":[\"1s\",\"2s\"]}");
+    ck_assert_int_lt(filters_until(two, 0, &until, &err), 0);
+    ck_assert_str_eq(err.msg, "more than one until filter specified");
+    md_err_clear(&err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("filters");
@@ -172,6 +194,7 @@ int main(void)
     tcase_add_test(tc, test_validate);
     tcase_add_test(tc, test_match_label);
     tcase_add_test(tc, test_cli_add_and_json);
+    tcase_add_test(tc, test_until);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

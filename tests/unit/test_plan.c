@@ -257,6 +257,10 @@ START_TEST(memory_swap_defaults_to_twice_memory)
     ck_assert_int_eq(json_integer_value(json_object_get(hc, "MemorySwap")), 134217728);
     ck_assert_str_eq(json_str(json_object_get(hc, "RestartPolicy"), "Name"), "no");
     ck_assert_str_eq(json_str(hc, "NetworkMode"), "default");
+    /* twice INT64_MAX would overflow (undefined in C): no swap limit instead */
+    _cleanup_json_ json_t *huge = J("{\"Memory\":9223372036854775807}");
+    ck_assert_int_eq(plan_check_host_config(huge, cfg, NULL), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(huge, "MemorySwap")), -1);
 }
 END_TEST
 

@@ -334,6 +334,96 @@ START_TEST(test_user_resolve)
 }
 END_TEST
 
+static void put(const char *dir, const char *name, const char *text)
+{
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A container's tree read safely (issue 14): what is not a regular file
+ * of sane size is an error naming it, never a hang; links stay inside. */
+START_TEST(test_user_resolve_in_a_tree)
+{
+    char dir[] = "/tmp/md-user-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    _cleanup_free_ char *etc = xasprintf("%s/etc", dir);
+    ck_assert_int_eq(mkdir(etc, 0755), 0);
+    put(etc, "passwd", "alice:x:1001:1001::/home/alice:/bin/sh\n");
+    put(etc, "group", "staff:x:50:alice\n");
+    int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ck_assert_int_ge(root, 0);
+    struct rt_user u;
+    struct md_error e = {0};
+    ck_assert_msg(user_resolve_in(root, "alice", NULL, &u, &e) == 0, "%s", md_err_msg(&e));
+    ck_assert_uint_eq(u.uid, 1001);
+    ck_assert_uint_eq(u.ngroups, 2); /* 1001 and staff */
+    user_free(&u);
+
+    /* a FIFO: no hang, an error for names, numeric ids still work */
+    _cleanup_free_ char *pw = xasprintf("%s/passwd", etc);
+    _cleanup_free_ char *gr = xasprintf("%s/group", etc);
+    ck_assert_int_eq(unlink(pw), 0);
+    ck_assert_int_eq(mkfifo(pw, 0644), 0);
+    ck_assert_int_eq(user_resolve_in(root, "alice", NULL, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find user alice: /etc/passwd is not a regular file");
+    md_err_clear(&e);
+    ck_assert_int_eq(user_resolve_in(root, "1001:staff", NULL, &u, &e), 0);
+    ck_assert_uint_eq(u.gid, 50);
+    user_free(&u);
+
+    /* a symlink out of the tree resolves inside it (here: to nothing) */
+    ck_assert_int_eq(unlink(pw), 0);
+    ck_assert_int_eq(symlink("../../../../../nonexistent", pw), 0);
+    ck_assert_int_eq(user_resolve_in(root, "root", NULL, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find user root: no matching entries in passwd file");
+    md_err_clear(&e);
+
+    /* a group file over the cap */
+    FILE *f = fopen(gr, "w");
+    ck_assert_ptr_nonnull(f);
+    for (unsigned i = 0; i < USER_DB_MAX / 16 + 1; i++)
+        fputs("nogroup:x:65534:\n", f);
+    fclose(f);
+    ck_assert_int_eq(user_resolve_in(root, "0:staff", NULL, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find group staff: /etc/group is larger than 4 MiB");
+    md_err_clear(&e);
+    char *add[] = {"staff", NULL};
+    ck_assert_int_eq(user_resolve_in(root, "0", add, &u, &e), -1);
+    ck_assert_str_eq(e.msg, "unable to find group staff: /etc/group is larger than 4 MiB");
+    md_err_clear(&e);
+    close(root);
+    fs_rm_rf(dir, NULL);
+}
+END_TEST
+
+START_TEST(test_open_regular_at)
+{
+    char dir[] = "/tmp/md-reg-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    int d = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    put(dir, "f", "x");
+    _cleanup_free_ char *fifo = xasprintf("%s/p", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    struct stat st;
+    ck_assert_int_eq(fstatat(d, "f", &st, AT_SYMLINK_NOFOLLOW), 0);
+    int fd = fs_open_regular_at(d, "f", &st);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(fs_open_regular_at(d, "p", NULL), -1); /* at once, no hang */
+    ck_assert_int_eq(errno, EINVAL);
+    /* replaced since the lstat */
+    put(dir, "g", "y");
+    ck_assert_int_eq(renameat(d, "g", d, "f"), 0);
+    ck_assert_int_eq(fs_open_regular_at(d, "f", &st), -1);
+    ck_assert_int_eq(errno, ESTALE);
+    close(d);
+    fs_rm_rf(dir, NULL);
+}
+END_TEST
+
 /* Short lines (bug 8): the fields a line lacks are empty, never whatever the
  * previous line left in the field array. "daemon" follows a full line, so
  * a stale pointer would show up as its home "/root"; "first" comes before
@@ -794,6 +884,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_spec_errors);
     tcase_add_test(t, test_escape);
     tcase_add_test(t, test_user_resolve);
+    tcase_add_test(t, test_user_resolve_in_a_tree);
+    tcase_add_test(t, test_open_regular_at);
     tcase_add_test(t, test_user_short_lines);
     tcase_add_test(t, test_lookup);
     tcase_add_test(t, test_open_in_root);

@@ -15,8 +15,14 @@
 #include "daemon/daemon.h"
 #include "daemon/state/container.h"
 #include "common/netopts.h"
+#include "daemon/state/ctr_seccomp.h"
 #include "daemon/state/ctr_spec.h"
 #include "daemon/state/etc_files.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <seccomp.h>
+#include <unistd.h>
 
 static const char *ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -446,6 +452,195 @@ START_TEST(bad_requests_get_dockers_messages)
                      "\"bind\": invalid mount path: 'data' mount path must be absolute");
     ck_assert_str_eq(error_of(cmd, "{\"PortBindings\":{\"80\":[{\"HostPort\":\"8000-8010\"}]}}"),
                      "ok");
+    /* issue 14: what used to fail only at start (500) is a 400 at create */
+    ck_assert_str_eq(error_of(cmd, "{\"PidsLimit\":9223372036854775807}"),
+                     "invalid PidsLimit 9223372036854775807: the kernel's maximum is 4194304 (0 "
+                     "or -1: unlimited)");
+    ck_assert_str_eq(error_of(cmd, "{\"PidsLimit\":4194304}"), "ok");
+    ck_assert_str_eq(error_of(cmd, "{\"PidsLimit\":-1}"), "ok");
+    ck_assert_str_eq(error_of(cmd, "{\"GroupAdd\":[\"99999999999\"]}"),
+                     "group 99999999999: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of(cmd, "{\"GroupAdd\":[\"2147483648\"]}"),
+                     "group 2147483648: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of(cmd, "{\"GroupAdd\":[\"2147483647\",\"staff\"]}"), "ok");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"User\":\"2199023255552\"}", "{}"),
+                     "user 2199023255552: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"User\":\"0:4294967296\"}", "{}"),
+                     "group 4294967296: ids must be in range 0-2147483647");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"User\":\"nobody:nogroup\"}", "{}"), "ok");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"web\\n1.2.3.4 evil\"}", "{}"),
+                     "invalid hostname: it contains whitespace or a control character (byte 0x0a)");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"web-1.example\"}", "{}"), "ok");
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_max != RLIM_INFINITY) {
+        _cleanup_free_ char *hc =
+            xasprintf("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
+                      (unsigned long long)rl.rlim_max + 1);
+        _cleanup_free_ char *want =
+            xasprintf("ulimit nofile: hard limit %llu is above the daemon's hard limit %llu "
+                      "(minidock does not raise it)",
+                      (unsigned long long)rl.rlim_max + 1, (unsigned long long)rl.rlim_max);
+        ck_assert_str_eq(error_of(cmd, hc), want);
+        _cleanup_free_ char *at =
+            xasprintf("{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":1,\"Hard\":%llu}]}",
+                      (unsigned long long)rl.rlim_max);
+        ck_assert_str_eq(error_of(cmd, at), "ok");
+    }
+}
+END_TEST
+
+static struct ctr_spec *with_secopts(const char *opts_json)
+{
+    _cleanup_free_ char *hc = xasprintf("{\"SecurityOpt\":%s}", opts_json);
+    return build("{\"Cmd\":[\"true\"]}", hc, NULL);
+}
+
+START_TEST(security_opts_parsed_as_moby_does)
+{
+    struct ctr_spec *s = with_secopts("[]");
+    ck_assert(!s->no_new_privileges);
+    ck_assert_int_eq(s->seccomp, SECCOMP_DEFAULT);
+    ctr_spec_free(s);
+    const char *yes[] = {"\"no-new-privileges\"", "\"no-new-privileges:true\"",
+                         "\"no-new-privileges=1\"", "\"no-new-privileges=True\""};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        _cleanup_free_ char *o = xasprintf("[%s]", yes[i]);
+        s = with_secopts(o);
+        ck_assert_msg(s->no_new_privileges, "%s", yes[i]);
+        ctr_spec_free(s);
+    }
+    s = with_secopts("[\"no-new-privileges\",\"no-new-privileges=false\"]");
+    ck_assert(!s->no_new_privileges); /* the last one wins */
+    ctr_spec_free(s);
+    s = with_secopts("[\"seccomp=unconfined\",\"apparmor=unconfined\",\"label=disable\","
+                     "\"label:disable\",\"disable\"]");
+    ck_assert_int_eq(s->seccomp, SECCOMP_UNCONFINED);
+    ctr_spec_free(s);
+    s = with_secopts("[\"seccomp=builtin\"]");
+    ck_assert_int_eq(s->seccomp, SECCOMP_DEFAULT);
+    ctr_spec_free(s);
+    s = with_secopts("[\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_ALLOW\\\"}\"]");
+    ck_assert_int_eq(s->seccomp, SECCOMP_PROFILE);
+    ck_assert_ptr_nonnull(s->seccomp_profile);
+    struct ctr_spec *c = ctr_spec_copy(s);
+    ck_assert_ptr_ne(c->seccomp_profile, s->seccomp_profile);
+    ck_assert_uint_eq(c->seccomp_profile->default_action, SCMP_ACT_ALLOW);
+    ctr_spec_free(s);
+    ctr_spec_free(c);
+
+    const char *cmd = "{\"Cmd\":[\"true\"]}";
+    ck_assert_str_eq(error_of(cmd, "{\"SecurityOpt\":[\"foo=bar\"]}"),
+                     "invalid --security-opt 2: \"foo=bar\"");
+    ck_assert_str_eq(error_of(cmd, "{\"SecurityOpt\":[\"foo\"]}"),
+                     "invalid --security-opt 1: \"foo\"");
+    ck_assert_str_eq(error_of(cmd, "{\"SecurityOpt\":[\"no-new-privileges=yes\"]}"),
+                     "invalid --security-opt 2: \"no-new-privileges=yes\"");
+    ck_assert_str_eq(error_of(cmd, "{\"SecurityOpt\":[\"apparmor=docker-default\"]}"),
+                     "minidock does not support HostConfig.SecurityOpt=apparmor=docker-default: no "
+                     "AppArmor profile is applied (only apparmor=unconfined is accepted)");
+    ck_assert_str_eq(error_of(cmd, "{\"SecurityOpt\":[\"label=level:s0:c100\"]}"),
+                     "minidock does not support HostConfig.SecurityOpt=label=level:s0:c100: no "
+                     "SELinux label is applied (only label=disable is accepted)");
+}
+END_TEST
+
+static const char *profile_error(const char *json)
+{
+    static char buf[512];
+    struct seccomp_profile *p = NULL;
+    struct md_error err = {0};
+    int r = ctr_seccomp_parse(json, &p, &err);
+    snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
+    if (r < 0) {
+        ck_assert_int_eq(err.err, MD_EINVAL);
+        ck_assert_ptr_null(p);
+    }
+    md_err_clear(&err);
+    seccomp_profile_free(p);
+    return buf;
+}
+
+START_TEST(seccomp_profiles_in_docker_format)
+{
+    const char *json =
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,"
+        "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":"
+        "[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"]},{\"architecture\":\"SCMP_ARCH_AARCH64\","
+        "\"subArchitectures\":[\"SCMP_ARCH_ARM\"]}],"
+        "\"syscalls\":[{\"names\":[\"read\",\"write\",\"exit_group\"],\"action\":"
+        "\"SCMP_ACT_ALLOW\"},"
+        "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+        "\"value\":0,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"value\":8,\"op\":"
+        "\"SCMP_CMP_EQ\"}]},"
+        "{\"names\":[\"bpf\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":"
+        "[\"CAP_SYS_ADMIN\"]}},"
+        "{\"names\":[\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\",\"excludes\":{\"caps\":"
+        "[\"CAP_SYS_PTRACE\"]}},"
+        "{\"names\":[\"ioperm\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"arches\":"
+        "[\"s390x\"]}},"
+        "{\"name\":\"not_a_syscall\",\"action\":\"SCMP_ACT_KILL\"}]}";
+    struct seccomp_profile *p = NULL;
+    struct md_error err = {0};
+    ck_assert_msg(ctr_seccomp_parse(json, &p, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_uint_eq(p->default_action, SCMP_ACT_ERRNO(38));
+    if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+        ck_assert_uint_eq(p->narches, 3);
+        ck_assert_uint_eq(p->arches[1], SCMP_ARCH_X86);
+        ck_assert_uint_eq(p->nrules, 5); /* ioperm: for s390x only */
+    }
+    ck_assert_str_eq(p->rules[0].names[1], "write");
+    ck_assert_uint_eq(p->rules[1].nargs, 2);
+    ck_assert_uint_eq(p->rules[1].args[1].value, 8);
+    ck_assert_uint_eq(p->rules[2].caps_all, 1ULL << CAP_SYS_ADMIN);
+    ck_assert_uint_eq(p->rules[3].caps_none, 1ULL << CAP_SYS_PTRACE);
+    ck_assert_uint_eq(p->rules[4].action, SCMP_ACT_KILL_THREAD);
+    /* it compiles, with or without the capabilities its rules depend on */
+    char path[] = "/tmp/md-bpf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_msg(seccomp_export_profile(p, 0, fd, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_msg(seccomp_export_profile(p, ~0ULL, fd, &err) == 0, "%s", md_err_msg(&err));
+    ck_assert_int_gt(lseek(fd, 0, SEEK_CUR), 0);
+    close(fd);
+    unlink(path);
+    seccomp_profile_free(p);
+
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\"}"), "ok");
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":null}"),
+                     "ok");
+    ck_assert_str_eq(profile_error("{oops"),
+                     "Decoding seccomp profile failed: string or '}' expected near 'oops'");
+    ck_assert_str_eq(profile_error("[]"),
+                     "Decoding seccomp profile failed: the profile is not a JSON object");
+    ck_assert_str_eq(profile_error("{}"), "Decoding seccomp profile failed: missing action");
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_MAYBE\"}"),
+                     "seccomp profile: unknown action SCMP_ACT_MAYBE");
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_NOTIFY\"}"),
+                     "seccomp profile: minidock does not support SCMP_ACT_NOTIFY (no listener)");
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
+                                   "[\"SCMP_ARCH_PDP11\"]}"),
+                     "seccomp profile: unknown architecture SCMP_ARCH_PDP11");
+    ck_assert_str_eq(
+        profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86\"],"
+                      "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\"}]}"),
+        "both 'architectures' and 'archMap' are specified in the seccomp profile, use either "
+        "'architectures' or 'archMap'");
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+                                   "[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":"
+                                   "6,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}"),
+                     "seccomp profile: argument index 6 out of range (0 to 5)");
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+                                   "[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":"
+                                   "0,\"value\":1,\"op\":\"SCMP_CMP_ABOUT\"}]}]}"),
+                     "seccomp profile: unknown operator SCMP_CMP_ABOUT");
+    ck_assert_str_eq(profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+                                   "[\"mkdir\"],\"action\":\"SCMP_ACT_KILL\",\"errnoRet\":1}]}"),
+                     "seccomp profile: errnoRet is only valid with SCMP_ACT_ERRNO and "
+                     "SCMP_ACT_TRACE, not SCMP_ACT_KILL");
+    ck_assert_str_eq(
+        profile_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\"}"),
+        "seccomp profile: minidock does not support listenerPath");
 }
 END_TEST
 
@@ -695,6 +890,8 @@ int main(void)
     tcase_add_test(tc, option_syntax_as_the_cli_checks_it);
     tcase_add_test(tc, resolv_conf_as_docker_writes_it);
     tcase_add_test(tc, hosts_lines_and_link_variables);
+    tcase_add_test(tc, security_opts_parsed_as_moby_does);
+    tcase_add_test(tc, seccomp_profiles_in_docker_format);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
