@@ -436,6 +436,8 @@ static int cmd_start(int argc, char **argv)
     "      --cap-drop list                Drop Linux capabilities\n"                               \
     "  -c, --cpu-shares int               CPU shares (relative weight)\n"                          \
     "      --cpus decimal                 Number of CPUs\n"                                        \
+    "      --device list                  Add a host device to the container\n"                    \
+    "      --device-cgroup-rule list      Add a rule to the cgroup allowed devices list\n"         \
     "      --entrypoint string            Overwrite the default ENTRYPOINT of the image\n"         \
     "  -e, --env list                     Set environment variables\n"                             \
     "      --env-file list                Read in a file of environment variables\n"               \
@@ -445,6 +447,7 @@ static int cmd_start(int argc, char **argv)
     "      --init                         Run an init inside the container that forwards "         \
     "signals and reaps processes\n"                                                                \
     "  -i, --interactive                  Keep STDIN open even if not attached\n"                  \
+    "      --ipc string                   IPC mode to use\n"                                       \
     "  -l, --label list                   Set meta data on a container\n"                          \
     "      --log-driver string            Logging driver for the container\n"                      \
     "      --log-opt list                 Log driver options\n"                                    \
@@ -453,6 +456,8 @@ static int cmd_start(int argc, char **argv)
     "unlimited swap\n"                                                                             \
     "      --name string                  Assign a name to the container\n"                        \
     "      --network network              Connect a container to a network\n"                      \
+    "      --oom-score-adj int            Tune host's OOM preferences (-1000 to 1000)\n"           \
+    "      --pid string                   PID namespace to use\n"                                  \
     "      --pids-limit int               Tune container pids limit (set -1 for unlimited)\n"      \
     "      --privileged                   Give extended privileges to this container\n"            \
     "  -p, --publish list                 Publish a container's port(s) to the host\n"             \
@@ -465,11 +470,14 @@ static int cmd_start(int argc, char **argv)
     "(default \"no\")\n"                                                                           \
     "      --rm                           Automatically remove the container and its associated "  \
     "anonymous volumes when it exits\n"                                                            \
+    "      --shm-size bytes               Size of /dev/shm\n"                                      \
     "      --stop-signal string           Signal to stop the container\n"                          \
     "      --stop-timeout int             Timeout (in seconds) to stop a container\n"              \
+    "      --sysctl map                   Sysctl options (default map[])\n"                        \
     "  -t, --tty                          Allocate a pseudo-TTY\n"                                 \
     "      --ulimit ulimit                Ulimit options (default [])\n"                           \
     "  -u, --user string                  Username or UID (format: <name|uid>[:<group|gid>])\n"    \
+    "      --uts string                   UTS namespace to use\n"                                  \
     "  -v, --volume list                  Bind mount a volume\n"                                   \
     "  -w, --workdir string               Working directory inside the container\n"
 

@@ -31,6 +31,9 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->group_add);
     strv_free(o->attach);
     strv_free(o->log_opts);
+    strv_free(o->sysctls);
+    strv_free(o->devices);
+    strv_free(o->device_cgroup_rules);
     for (size_t i = 0; i < o->nulimits; i++)
         free(o->ulimits[i].name);
     free(o->ulimits);
@@ -182,6 +185,14 @@ enum {
     O_PUBLISH_ALL,
     O_LOG_DRIVER,
     O_LOG_OPT,
+    O_PID,
+    O_IPC,
+    O_UTS,
+    O_SHM_SIZE,
+    O_SYSCTL,
+    O_DEVICE,
+    O_DEVICE_CGROUP_RULE,
+    O_OOM_SCORE_ADJ,
 };
 
 static const struct option create_longopts[] = {
@@ -223,6 +234,14 @@ static const struct option create_longopts[] = {
     {"log-driver", required_argument, 0, O_LOG_DRIVER},
     {"log-opt", required_argument, 0, O_LOG_OPT},
     {"quiet", no_argument, 0, 'q'},
+    {"pid", required_argument, 0, O_PID},
+    {"ipc", required_argument, 0, O_IPC},
+    {"uts", required_argument, 0, O_UTS},
+    {"shm-size", required_argument, 0, O_SHM_SIZE},
+    {"sysctl", required_argument, 0, O_SYSCTL},
+    {"device", required_argument, 0, O_DEVICE},
+    {"device-cgroup-rule", required_argument, 0, O_DEVICE_CGROUP_RULE},
+    {"oom-score-adj", required_argument, 0, O_OOM_SCORE_ADJ},
     /* run only (checked below) */
     {"detach-keys", required_argument, 0, O_DETACH_KEYS},
     {"sig-proxy", optional_argument, 0, O_SIG_PROXY},
@@ -248,6 +267,76 @@ static int add_ulimit(struct create_opts *o, const char *val)
     o->ulimits = xrealloc(o->ulimits, (o->nulimits + 1) * sizeof *o->ulimits);
     o->ulimits[o->nulimits++] = (struct ulimit){name, s, h};
     return 0;
+}
+
+/* opts.ValidateSysctl: the namespaced sysctls docker lets a container set */
+static int sysctl_check(const char *val)
+{
+    static const char *const known[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                        "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                        "kernel.shmmni", "kernel.shm_rmid_forced"};
+    const char *eq = strchr(val, '=');
+    if (eq) {
+        _cleanup_free_ char *k = xstrndup(val, (size_t)(eq - val));
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+            if (!strcmp(k, known[i]))
+                return 0;
+        if (!strncmp(k, "net.", 4) || !strncmp(k, "fs.mqueue.", 10))
+            return 0;
+    }
+    _cleanup_free_ char *why = xasprintf("sysctl '%s' is not whitelisted", val);
+    return bad_value(val, "--sysctl", why);
+}
+
+/* validDeviceMode: one to three of r, w, m, none twice */
+static bool device_mode(const char *m)
+{
+    if (!*m || strlen(m) > 3 || strspn(m, "rwm") != strlen(m))
+        return false;
+    for (const char *c = m; *c; c++)
+        if (strchr(c + 1, *c))
+            return false;
+    return true;
+}
+
+/* validateLinuxPath(val, validDeviceMode): the --device flag's own check */
+static int device_check(const char *val)
+{
+    _cleanup_free_ char *why = NULL;
+    size_t colons = 0;
+    for (const char *c = val; *c; c++)
+        colons += *c == ':';
+    _cleanup_free_ char *copy = xstrdup(val);
+    char *f[3] = {copy, NULL, NULL};
+    for (size_t i = 1; i < 3 && f[i - 1] && (f[i] = strchr(f[i - 1], ':')); i++)
+        *f[i]++ = 0;
+    const char *ctr = f[0];
+    if (colons > 2 || !*f[0])
+        why = xasprintf("bad format for path: %s", val);
+    else if (f[2] && !device_mode(f[2]))
+        why = xasprintf("bad mode specified: %s", f[2]);
+    else if (f[1])
+        ctr = f[2] || !device_mode(f[1]) ? f[1] : f[0];
+    if (!why && ctr[0] != '/')
+        why = xasprintf("%s is not an absolute path", ctr);
+    return why ? bad_value(val, "--device", why) : 0;
+}
+
+/* opts.ValidateDeviceCgroupRule: ^[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}$ */
+static int cgroup_rule_check(const char *val)
+{
+    bool ok = val[0] && strchr("acb", val[0]) && val[1] == ' ';
+    const char *p = ok ? val + 2 : val;
+    for (int part = 0; ok && part < 2; part++) {
+        size_t n = *p == '*' ? 1 : strspn(p, "0123456789");
+        ok = n > 0 && p[n] == (part ? ' ' : ':');
+        p += n + 1;
+    }
+    size_t n = ok ? strspn(p, "rwm") : 0;
+    if (ok && n >= 1 && n <= 3 && !p[n])
+        return 0;
+    _cleanup_free_ char *why = xasprintf("invalid device cgroup format '%s'", val);
+    return bad_value(val, "--device-cgroup-rule", why);
 }
 
 int create_opts_parse(int argc, char **argv, struct create_opts *o)
@@ -404,6 +493,36 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
         }
         case O_PULL:
             o->pull = optarg;
+            break;
+        case O_PID:
+            o->pid = optarg;
+            break;
+        case O_IPC:
+            o->ipc = optarg;
+            break;
+        case O_UTS:
+            o->uts = optarg;
+            break;
+        case O_SHM_SIZE:
+            r = size_flag(optarg, "--shm-size", false, &o->shm_size);
+            break;
+        case O_SYSCTL:
+            r = sysctl_check(optarg);
+            if (!r)
+                strv_push(&o->sysctls, optarg);
+            break;
+        case O_DEVICE:
+            r = device_check(optarg);
+            if (!r)
+                strv_push(&o->devices, optarg);
+            break;
+        case O_DEVICE_CGROUP_RULE:
+            r = cgroup_rule_check(optarg);
+            if (!r)
+                strv_push(&o->device_cgroup_rules, optarg);
+            break;
+        case O_OOM_SCORE_ADJ:
+            r = int_flag(optarg, "--oom-score-adj", &o->oom_score_adj);
             break;
         case O_DETACH_KEYS:
             if (!o->run)
@@ -657,6 +776,55 @@ json_t *create_body(struct create_opts *o, int *code)
         return NULL;
     }
 
+    /* parse(): the namespace modes, then the devices (parseDevice) */
+    const char *pid = o->pid ? o->pid : "", *ipc = o->ipc ? o->ipc : "",
+               *uts = o->uts ? o->uts : "";
+    bool pid_ok = !*pid || !strcmp(pid, "host") || (!strncmp(pid, "container:", 10) && pid[10]);
+    bool ipc_ok = !*ipc || !strcmp(ipc, "host") || !strcmp(ipc, "none") ||
+                  !strcmp(ipc, "private") || !strcmp(ipc, "shareable") ||
+                  (!strncmp(ipc, "container:", 10) && ipc[10]);
+    if (!pid_ok || !ipc_ok || (*uts && strcmp(uts, "host"))) {
+        json_decref(log_cfg);
+        json_decref(labels);
+        with_help(125, "%s", !pid_ok   ? "--pid: invalid PID mode"
+                             : !ipc_ok ? "--ipc: invalid IPC mode"
+                                       : "--uts: invalid UTS mode");
+        return NULL;
+    }
+    json_t *devices = json_array();
+    for (char **d = o->devices; d && *d; d++) {
+        _cleanup_free_ char *copy = xstrdup(*d);
+        char *f[4] = {copy, NULL, NULL, NULL};
+        size_t n = 1;
+        for (; n < 4 && (f[n] = strchr(f[n - 1], ':')); n++)
+            *f[n]++ = 0;
+        const char *src = f[0], *dst = "", *perms = "rwm";
+        if (n > 3) {
+            json_decref(devices);
+            json_decref(log_cfg);
+            json_decref(labels);
+            with_help(125, "invalid device specification: %s", *d);
+            return NULL;
+        }
+        if (n == 3)
+            perms = f[2];
+        if (n >= 2) {
+            if (n == 2 && device_mode(f[1]))
+                perms = f[1];
+            else
+                dst = f[1];
+        }
+        json_array_append_new(devices, json_pack("{s:s,s:s,s:s}", "PathOnHost", src,
+                                                 "PathInContainer", *dst ? dst : src,
+                                                 "CgroupPermissions", perms));
+    }
+    json_t *sysctls = json_object();
+    for (char **k = o->sysctls; k && *k; k++) {
+        const char *eq = strchr(*k, '=');
+        _cleanup_free_ char *key = xstrndup(*k, (size_t)(eq - *k));
+        json_object_set_new(sysctls, key, json_string(eq + 1));
+    }
+
     json_t *body = json_object();
     json_object_set_new(body, "Hostname", json_string(o->hostname ? o->hostname : ""));
     json_object_set_new(body, "Domainname", json_string(""));
@@ -722,19 +890,21 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(hc, "DnsSearch", json_array());
     json_object_set_new(hc, "ExtraHosts", json_null());
     json_object_set_new(hc, "GroupAdd", strv_or_null(o->group_add));
-    static const char *const empty_str1[] = {"IpcMode", "Cgroup"};
-    for (size_t i = 0; i < 2; i++)
-        json_object_set_new(hc, empty_str1[i], json_string(""));
+    json_object_set_new(hc, "IpcMode", json_string(ipc));
+    json_object_set_new(hc, "Cgroup", json_string(""));
     json_object_set_new(hc, "Links", json_null());
-    json_object_set_new(hc, "OomScoreAdj", json_integer(0));
-    json_object_set_new(hc, "PidMode", json_string(""));
+    json_object_set_new(hc, "OomScoreAdj", json_integer(o->oom_score_adj));
+    json_object_set_new(hc, "PidMode", json_string(pid));
     json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
     json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
     json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
     json_object_set_new(hc, "SecurityOpt", json_null());
-    json_object_set_new(hc, "UTSMode", json_string(""));
+    json_object_set_new(hc, "UTSMode", json_string(uts));
     json_object_set_new(hc, "UsernsMode", json_string(""));
-    json_object_set_new(hc, "ShmSize", json_integer(0));
+    json_object_set_new(hc, "ShmSize", json_integer(o->shm_size));
+    if (json_object_size(sysctls))
+        json_object_set_new(hc, "Sysctls", sorted_object(json_incref(sysctls)));
+    json_decref(sysctls);
     json_object_set_new(hc, "Isolation", json_string(""));
     json_object_set_new(hc, "CpuShares", json_integer(o->cpu_shares));
     json_object_set_new(hc, "Memory", json_integer(o->memory));
@@ -752,8 +922,8 @@ json_t *create_body(struct create_opts *o, int *code)
         json_object_set_new(hc, cpu0[i], json_integer(0));
     json_object_set_new(hc, "CpusetCpus", json_string(""));
     json_object_set_new(hc, "CpusetMems", json_string(""));
-    json_object_set_new(hc, "Devices", json_array());
-    json_object_set_new(hc, "DeviceCgroupRules", json_null());
+    json_object_set_new(hc, "Devices", devices);
+    json_object_set_new(hc, "DeviceCgroupRules", strv_or_null(o->device_cgroup_rules));
     json_object_set_new(hc, "DeviceRequests", json_null());
     json_object_set_new(hc, "MemoryReservation", json_integer(0));
     json_object_set_new(hc, "MemorySwap", json_integer(o->memory_swap));

@@ -16,6 +16,9 @@ struct create_opts {
     bool init_set, init, stop_timeout_set, entrypoint_set;
     const char *name, *workdir, *user, *hostname, *entrypoint, *network, *restart;
     const char *stop_signal, *detach_keys, *pull, *log_driver;
+    const char *pid, *ipc, *uts;
+    char **sysctls, **devices, **device_cgroup_rules;
+    int64_t shm_size, oom_score_adj;
     char **log_opts;
     char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
     char **group_add, **attach;

@@ -6,6 +6,7 @@
 #include "common/portspec.h"
 #include "daemon/daemon.h"
 #include "daemon/net/net.h"
+#include "daemon/state/ctr_ns.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@ static const char *primary_network(const struct container *c)
     const char *nm = c->spec->network_mode;
     if (!strcmp(nm, "default"))
         return "bridge";
-    if (!strcmp(nm, "none") || !strcmp(nm, "host"))
+    if (!strcmp(nm, "none") || !strcmp(nm, "host") || ctr_ns_shares_net(c->spec))
         return NULL;
     return nm;
 }

@@ -16,6 +16,7 @@
 #include "daemon/runtime/runtime.h"
 #include "daemon/net/net.h"
 #include "daemon/state/ctr_net.h"
+#include "daemon/state/ctr_ns.h"
 #include "daemon/state/ctr_volumes.h"
 #include "daemon/state/events.h"
 #include "daemon/state/plan.h"
@@ -161,7 +162,8 @@ static int create_networks(struct container *c, json_t *netcfg, struct md_error 
     const char *nm = c->spec->network_mode;
     const char *net = !strcmp(nm, "default") ? "bridge" : nm;
     char name[64] = "", id[65] = "";
-    if (strcmp(net, "none") && strcmp(net, "host") && net_lookup(net, name, id, err) < 0) {
+    if (strcmp(net, "none") && strcmp(net, "host") && !ctr_ns_shares_net(c->spec) &&
+        net_lookup(net, name, id, err) < 0) {
         err->err = MD_EINVAL; /* a 404 would make the CLI try to pull the image */
         return -1;
     }
@@ -414,6 +416,10 @@ static int start_locked(struct container *c, struct md_error *err)
     struct rt_plan *plan = NULL;
     if (plan_build(c->spec, c->id, layers, &plan, err) < 0)
         return -1;
+    if (ctr_ns_plan(c, plan, err) < 0) {
+        rt_plan_free(plan);
+        return -1;
+    }
     ctr_volumes_plan(c, plan);
     if (create_bind_sources(plan, err) < 0 || ctr_volumes_start(c, plan, err) < 0) {
         rt_plan_free(plan);

@@ -216,10 +216,10 @@ START_TEST(refusals_name_the_field)
     const struct schema *c = &schema_container_create;
     ck_refused(c, "{\"HostConfig\":{\"Tmpfs\":{\"/x\":\"\"}}}",
                "minidock does not support HostConfig.Tmpfs");
-    ck_refused(c, "{\"HostConfig\":{\"PidMode\":\"host\"}}",
-               "minidock does not support HostConfig.PidMode=host");
-    ck_refused(c, "{\"HostConfig\":{\"networkmode\":\"container:web\"}}",
-               "minidock does not support HostConfig.NetworkMode=container:web");
+    ck_refused(c, "{\"HostConfig\":{\"UsernsMode\":\"private\"}}",
+               "minidock does not support HostConfig.UsernsMode=private");
+    ck_refused(c, "{\"HostConfig\":{\"cgroupnsmode\":\"host\"}}",
+               "minidock does not support HostConfig.CgroupnsMode=host");
     ck_refused(c, "{\"HostConfig\":{\"SecurityOpt\":[\"label=disable\",\"seccomp=unconfined\"]}}",
                "minidock does not support HostConfig.SecurityOpt=seccomp=unconfined");
     ck_refused(c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/y\"}]}}",
@@ -227,8 +227,8 @@ START_TEST(refusals_name_the_field)
     ck_refused(
         c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"TmpfsOptions\":{\"Mode\":1}}]}}",
         "minidock does not support HostConfig.Mounts.TmpfsOptions");
-    ck_refused(c, "{\"HostConfig\":{\"Devices\":[{\"PathOnHost\":\"/dev/null\"}]}}",
-               "minidock does not support HostConfig.Devices");
+    ck_refused(c, "{\"HostConfig\":{\"DeviceRequests\":[{\"Driver\":\"nvidia\"}]}}",
+               "minidock does not support HostConfig.DeviceRequests");
     ck_refused(c, "{\"HostConfig\":{\"MemorySwappiness\":60}}",
                "minidock does not support HostConfig.MemorySwappiness");
     ck_refused(c, "{\"Domainname\":\"example.org\"}",
