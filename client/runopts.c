@@ -284,7 +284,7 @@ static int sysctl_check(const char *val)
         if (!strncmp(k, "net.", 4) || !strncmp(k, "fs.mqueue.", 10))
             return 0;
     }
-    _cleanup_free_ char *why = xasprintf("sysctl '%s' is not whitelisted", val);
+    _cleanup_free_ char *why = xasprintf("sysctl '%s' is not allowed", val);
     return bad_value(val, "--sysctl", why);
 }
 
@@ -776,19 +776,15 @@ json_t *create_body(struct create_opts *o, int *code)
         return NULL;
     }
 
-    /* parse(): the namespace modes, then the devices (parseDevice) */
+    /* parse(): the PID and UTS modes (docker 28 leaves IpcMode to the
+     * daemon), then the devices (parseDevice) */
     const char *pid = o->pid ? o->pid : "", *ipc = o->ipc ? o->ipc : "",
                *uts = o->uts ? o->uts : "";
     bool pid_ok = !*pid || !strcmp(pid, "host") || (!strncmp(pid, "container:", 10) && pid[10]);
-    bool ipc_ok = !*ipc || !strcmp(ipc, "host") || !strcmp(ipc, "none") ||
-                  !strcmp(ipc, "private") || !strcmp(ipc, "shareable") ||
-                  (!strncmp(ipc, "container:", 10) && ipc[10]);
-    if (!pid_ok || !ipc_ok || (*uts && strcmp(uts, "host"))) {
+    if (!pid_ok || (*uts && strcmp(uts, "host"))) {
         json_decref(log_cfg);
         json_decref(labels);
-        with_help(125, "%s", !pid_ok   ? "--pid: invalid PID mode"
-                             : !ipc_ok ? "--ipc: invalid IPC mode"
-                                       : "--uts: invalid UTS mode");
+        with_help(125, "%s", !pid_ok ? "--pid: invalid PID mode" : "--uts: invalid UTS mode");
         return NULL;
     }
     json_t *devices = json_array();

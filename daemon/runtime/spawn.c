@@ -3,6 +3,7 @@
 #include "daemon/runtime/runtime.h"
 #include "daemon/runtime/caps.h"
 #include "daemon/runtime/cgroup.h"
+#include "daemon/runtime/lookup.h"
 #include "daemon/runtime/seccomp.h"
 #include "daemon/runtime/proto.h"
 #include "daemon/runtime/shimctl.h"
@@ -297,9 +298,10 @@ static char **device_rules(const struct rt_plan *p, struct md_error *err)
         const struct rt_device *d = &p->devices[i];
         struct stat st;
         if (stat(d->source, &st) < 0) {
-            md_errno(err, errno,
-                     "error gathering device information while adding custom device \"%s\"",
-                     d->source);
+            int e = errno;
+            md_err(err, e,
+                   "error gathering device information while adding custom device \"%s\": %s",
+                   d->source, rt_go_strerror(e));
             strv_free(rules);
             return NULL;
         }
