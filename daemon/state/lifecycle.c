@@ -173,6 +173,10 @@ static int create_networks(struct container *c, json_t *netcfg, struct md_error 
     json_t *mine = json_object_get(eps, nm);
     if (!mine)
         mine = json_object_get(eps, name);
+    if (ctr_ns_shares_net(c->spec)) {
+        c->net_settings = json_pack("{s:{},s:{}}", "Ports", "Networks");
+        return 0;
+    }
     json_t *entry = json_is_object(mine) ? json_deep_copy(mine) : json_object();
     c->net_settings = json_pack("{s:{},s:{s:o}}", "Ports", "Networks", name, entry);
     return 0;

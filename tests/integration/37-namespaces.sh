@@ -98,6 +98,12 @@ scenario_uts_net() {
     expect_eq "$c: ... X's hostname" "donorhost" "$($c run --rm --network "container:netd-$c" busybox hostname)"
     expect_eq "$c: ... inspect HostConfig.NetworkMode" "container:netd-$c" \
         "$($c inspect -f '{{.HostConfig.NetworkMode}}' "$($c create --network "container:netd-$c" busybox true)")"
+    $c run -d --name "netj-$c" --network "container:netd-$c" busybox sleep 1000 >/dev/null
+    expect_eq "$c: ... inspect shows no network of its own" "map[]" \
+        "$($c inspect -f '{{.NetworkSettings.Networks}}' "netj-$c")"
+    expect_rc "$c: network connect of a container:X one" 1 $c network connect bridge "netj-$c"
+    expect_match "$c: ... docker's message" "container sharing network namespace with another container or host cannot be connected to any other network" "$OUT"
+    $c rm -f "netj-$c" >/dev/null
     expect_rc "$c: --network container:X with -p" 125 $c run --rm --network "container:netd-$c" -p 80:80 busybox true
     expect_match "$c: ... docker's message" "conflicting options: port publishing and the container type network mode" "$OUT"
     expect_rc "$c: --network container:X with -h" 125 $c run --rm --network "container:netd-$c" -h x busybox true
