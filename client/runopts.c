@@ -299,10 +299,10 @@ static bool device_mode(const char *m)
     return true;
 }
 
-/* validateLinuxPath(val, validDeviceMode): the --device flag's own check */
-static int device_check(const char *val)
+/* validateLinuxPath(val, validDeviceMode), which parse() runs on each
+ * --device: NULL, or docker's reason (heap) */
+static char *device_check(const char *val)
 {
-    _cleanup_free_ char *why = NULL;
     size_t colons = 0;
     for (const char *c = val; *c; c++)
         colons += *c == ':';
@@ -312,14 +312,12 @@ static int device_check(const char *val)
         *f[i]++ = 0;
     const char *ctr = f[0];
     if (colons > 2 || !*f[0])
-        why = xasprintf("bad format for path: %s", val);
-    else if (f[2] && !device_mode(f[2]))
-        why = xasprintf("bad mode specified: %s", f[2]);
-    else if (f[1])
+        return xasprintf("bad format for path: %s", val);
+    if (f[2] && !device_mode(f[2]))
+        return xasprintf("bad mode specified: %s", f[2]);
+    if (f[1])
         ctr = f[2] || !device_mode(f[1]) ? f[1] : f[0];
-    if (!why && ctr[0] != '/')
-        why = xasprintf("%s is not an absolute path", ctr);
-    return why ? bad_value(val, "--device", why) : 0;
+    return ctr[0] != '/' ? xasprintf("%s is not an absolute path", ctr) : NULL;
 }
 
 /* opts.ValidateDeviceCgroupRule: ^[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}$ */
@@ -512,9 +510,7 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
                 strv_push(&o->sysctls, optarg);
             break;
         case O_DEVICE:
-            r = device_check(optarg);
-            if (!r)
-                strv_push(&o->devices, optarg);
+            strv_push(&o->devices, optarg);
             break;
         case O_DEVICE_CGROUP_RULE:
             r = cgroup_rule_check(optarg);
@@ -789,6 +785,14 @@ json_t *create_body(struct create_opts *o, int *code)
     }
     json_t *devices = json_array();
     for (char **d = o->devices; d && *d; d++) {
+        _cleanup_free_ char *why = device_check(*d);
+        if (why) {
+            json_decref(devices);
+            json_decref(log_cfg);
+            json_decref(labels);
+            with_help(125, "%s", why);
+            return NULL;
+        }
         _cleanup_free_ char *copy = xstrdup(*d);
         char *f[4] = {copy, NULL, NULL, NULL};
         size_t n = 1;
