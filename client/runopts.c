@@ -8,6 +8,7 @@
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/jsonutil.h"
+#include "common/kernopts.h"
 #include "common/portspec.h"
 #include "common/strbuf.h"
 #include "common/units.h"
@@ -272,31 +273,12 @@ static int add_ulimit(struct create_opts *o, const char *val)
 /* opts.ValidateSysctl: the namespaced sysctls docker lets a container set */
 static int sysctl_check(const char *val)
 {
-    static const char *const known[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                        "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-                                        "kernel.shmmni", "kernel.shm_rmid_forced"};
     const char *eq = strchr(val, '=');
-    if (eq) {
-        _cleanup_free_ char *k = xstrndup(val, (size_t)(eq - val));
-        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
-            if (!strcmp(k, known[i]))
-                return 0;
-        if (!strncmp(k, "net.", 4) || !strncmp(k, "fs.mqueue.", 10))
-            return 0;
-    }
+    _cleanup_free_ char *k = eq ? xstrndup(val, (size_t)(eq - val)) : NULL;
+    if (k && kopt_sysctl_ns(k) != KOPT_SYSCTL_NONE)
+        return 0;
     _cleanup_free_ char *why = xasprintf("sysctl '%s' is not allowed", val);
     return bad_value(val, "--sysctl", why);
-}
-
-/* validDeviceMode: one to three of r, w, m, none twice */
-static bool device_mode(const char *m)
-{
-    if (!*m || strlen(m) > 3 || strspn(m, "rwm") != strlen(m))
-        return false;
-    for (const char *c = m; *c; c++)
-        if (strchr(c + 1, *c))
-            return false;
-    return true;
 }
 
 /* validateLinuxPath(val, validDeviceMode), which parse() runs on each
@@ -313,25 +295,17 @@ static char *device_check(const char *val)
     const char *ctr = f[0];
     if (colons > 2 || !*f[0])
         return xasprintf("bad format for path: %s", val);
-    if (f[2] && !device_mode(f[2]))
+    if (f[2] && !kopt_device_mode_valid(f[2]))
         return xasprintf("bad mode specified: %s", f[2]);
     if (f[1])
-        ctr = f[2] || !device_mode(f[1]) ? f[1] : f[0];
+        ctr = f[2] || !kopt_device_mode_valid(f[1]) ? f[1] : f[0];
     return ctr[0] != '/' ? xasprintf("%s is not an absolute path", ctr) : NULL;
 }
 
-/* opts.ValidateDeviceCgroupRule: ^[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}$ */
+/* opts.ValidateDeviceCgroupRule */
 static int cgroup_rule_check(const char *val)
 {
-    bool ok = val[0] && strchr("acb", val[0]) && val[1] == ' ';
-    const char *p = ok ? val + 2 : val;
-    for (int part = 0; ok && part < 2; part++) {
-        size_t n = *p == '*' ? 1 : strspn(p, "0123456789");
-        ok = n > 0 && p[n] == (part ? ' ' : ':');
-        p += n + 1;
-    }
-    size_t n = ok ? strspn(p, "rwm") : 0;
-    if (ok && n >= 1 && n <= 3 && !p[n])
+    if (kopt_cgroup_rule_valid(val))
         return 0;
     _cleanup_free_ char *why = xasprintf("invalid device cgroup format '%s'", val);
     return bad_value(val, "--device-cgroup-rule", why);
@@ -809,14 +783,14 @@ json_t *create_body(struct create_opts *o, int *code)
         if (n == 3)
             perms = f[2];
         if (n >= 2) {
-            if (n == 2 && device_mode(f[1]))
+            if (n == 2 && kopt_device_mode_valid(f[1]))
                 perms = f[1];
             else
                 dst = f[1];
         }
-        json_array_append_new(devices, json_pack("{s:s,s:s,s:s}", "PathOnHost", src,
-                                                 "PathInContainer", *dst ? dst : src,
-                                                 "CgroupPermissions", perms));
+        json_array_append_new(devices,
+                              json_pack("{s:s,s:s,s:s}", "PathOnHost", src, "PathInContainer",
+                                        *dst ? dst : src, "CgroupPermissions", perms));
     }
     json_t *sysctls = json_object();
     for (char **k = o->sysctls; k && *k; k++) {

@@ -189,7 +189,8 @@ static const struct devnode devnodes[] = {
 static int setup_shm(const struct rt_plan *p, int rootfd, struct md_error *err)
 {
     if (!p->shm_from) {
-        _cleanup_free_ char *opts = xasprintf("mode=1777,size=%lldk", (long long)(p->shm_size / 1024));
+        _cleanup_free_ char *opts =
+            xasprintf("mode=1777,size=%lldk", (long long)(p->shm_size / 1024));
         return mount_in(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts,
                         true, err);
     }
@@ -206,7 +207,8 @@ static int setup_shm(const struct rt_plan *p, int rootfd, struct md_error *err)
      * before pivot_root) */
     if (setns(donor, CLONE_NEWNS) < 0)
         return md_errno(err, errno, "join the mount namespace %s", p->shm_from);
-    int tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    int tree =
+        (int)syscall(SYS_open_tree, AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     int saved = errno;
     if (setns(mine, CLONE_NEWNS) < 0)
         return md_errno(err, errno, "return to our mount namespace");
@@ -216,7 +218,8 @@ static int setup_shm(const struct rt_plan *p, int rootfd, struct md_error *err)
     _cleanup_close_ int dst = mnt_open_in_root(rootfd, "/dev/shm", true, true, err);
     if (dst < 0)
         return -1;
-    if (syscall(SYS_move_mount, t, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (syscall(SYS_move_mount, t, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+        0)
         return md_errno(err, errno, "mount the shared /dev/shm");
     return 0;
 }

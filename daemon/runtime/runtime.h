@@ -82,7 +82,7 @@ struct rt_plan {
     char **cap_drop;
     uint16_t console_h, console_w; /* initial pty size when tty (0 = leave the default) */
     struct rt_limits limits;
-    char *netns_path;    /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
+    char *netns_path; /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
     /* the other namespaces, the same way: NULL new, "host", or a path
      * (/proc/PID/ns/pid of the container whose namespace is joined) */
     char *pidns_path;

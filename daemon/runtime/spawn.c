@@ -306,8 +306,9 @@ static char **device_rules(const struct rt_plan *p, struct md_error *err)
             return NULL;
         }
         if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
-            md_err(err, MD_EINVAL, "error gathering device information while adding custom "
-                                   "device \"%s\": not a device node",
+            md_err(err, MD_EINVAL,
+                   "error gathering device information while adding custom "
+                   "device \"%s\": not a device node",
                    d->source);
             strv_free(rules);
             return NULL;

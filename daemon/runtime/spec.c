@@ -69,9 +69,9 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     if (s->ndevices) {
         d->devices = xcalloc(s->ndevices, sizeof *d->devices);
         for (size_t i = 0; i < s->ndevices; i++)
-            d->devices[i] = (struct rt_device){xstrdup(s->devices[i].source),
-                                               xstrdup(s->devices[i].dest),
-                                               xstrdup(s->devices[i].perms)};
+            d->devices[i] =
+                (struct rt_device){xstrdup(s->devices[i].source), xstrdup(s->devices[i].dest),
+                                   xstrdup(s->devices[i].perms)};
     }
     d->ndevices = s->ndevices;
     d->device_rules = s->device_rules ? strv_dup(s->device_rules) : NULL;
@@ -236,8 +236,7 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
             return md_err(err, MD_EINVAL, "invalid device \"%s\"", d->source ? d->source : "");
     }
     if (p->oom_score_adj < -1000 || p->oom_score_adj > 1000)
-        return md_err(err, MD_EINVAL,
-                      "Invalid value %d, range for oom score adj is [-1000, 1000]",
+        return md_err(err, MD_EINVAL, "Invalid value %d, range for oom score adj is [-1000, 1000]",
                       p->oom_score_adj);
     if (!is_abs(p->exec_dir))
         return md_err(err, MD_EINVAL, "exec dir is not an absolute path");

@@ -4,6 +4,7 @@
 #include "daemon/state/ctr_spec.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
+#include "common/kernopts.h"
 #include "common/signals.h"
 #include "common/volspec.h"
 #include "daemon/state/plan.h"
@@ -17,15 +18,30 @@
 /* The spec's plain pointer members: free and copy walk these tables, so a
  * new string field is one line here. */
 #define STR(f) offsetof(struct ctr_spec, f)
-static const size_t str_fields[] = {STR(user),        STR(workdir),      STR(hostname),
-                                    STR(domainname),  STR(network_mode), STR(ipv4),
-                                    STR(cpuset_cpus), STR(cpuset_mems),  STR(log_type),
-                                    STR(pid_ns.container), STR(ipc_ns.container),
-                                    STR(uts_ns.container), STR(net_ns.container)};
-static const size_t strv_fields[] = {STR(argv),      STR(env),          STR(labels),
-                                     STR(group_add), STR(aliases),      STR(cap_add),
-                                     STR(cap_drop),  STR(security_opt), STR(log_config),
-                                     STR(sysctls),   STR(device_cgroup_rules)};
+static const size_t str_fields[] = {STR(user),
+                                    STR(workdir),
+                                    STR(hostname),
+                                    STR(domainname),
+                                    STR(network_mode),
+                                    STR(ipv4),
+                                    STR(cpuset_cpus),
+                                    STR(cpuset_mems),
+                                    STR(log_type),
+                                    STR(pid_ns.container),
+                                    STR(ipc_ns.container),
+                                    STR(uts_ns.container),
+                                    STR(net_ns.container)};
+static const size_t strv_fields[] = {STR(argv),
+                                     STR(env),
+                                     STR(labels),
+                                     STR(group_add),
+                                     STR(aliases),
+                                     STR(cap_add),
+                                     STR(cap_drop),
+                                     STR(security_opt),
+                                     STR(log_config),
+                                     STR(sysctls),
+                                     STR(device_cgroup_rules)};
 #undef STR
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
@@ -507,67 +523,26 @@ int ctr_spec_ns_parse(const char *which, const char *v, struct ctr_ns *out, stru
     return md_err(err, MD_EINVAL, "invalid %s mode: %s", which, v);
 }
 
-bool ctr_spec_cgroup_rule_valid(const char *r)
-{
-    /* ^[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}$ (docker's) */
-    if (!strchr("acb", r[0]) || !r[0] || r[1] != ' ')
-        return false;
-    const char *p = r + 2;
-    for (int part = 0; part < 2; part++) {
-        if (*p == '*')
-            p++;
-        else if (*p >= '0' && *p <= '9')
-            p += strspn(p, "0123456789");
-        else
-            return false;
-        if (*p++ != (part ? ' ' : ':'))
-            return false;
-    }
-    size_t n = strspn(p, "rwm");
-    return n >= 1 && n <= 3 && !p[n];
-}
-
-static bool sysctl_is_ipc(const char *k)
-{
-    static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                      "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-                                      "kernel.shmmni", "kernel.shm_rmid_forced"};
-    for (size_t i = 0; i < NELEM(ipc); i++)
-        if (!strcmp(k, ipc[i]))
-            return true;
-    return !strncmp(k, "fs.mqueue.", 10);
-}
-
 int ctr_spec_sysctl_check(const char *k, bool host_net, bool host_ipc, struct md_error *err)
 {
     /* the key becomes a path under /proc/sys ('.' -> '/'): nothing else
      * than names and single dots, so it cannot climb out */
-    bool name_ok = *k && strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
-                             strlen(k) &&
+    bool name_ok = *k &&
+                   strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+                       strlen(k) &&
                    !strstr(k, "..") && k[strlen(k) - 1] != '.';
-    if (name_ok && !strncmp(k, "net.", 4)) {
+    if (name_ok && kopt_sysctl_ns(k) == KOPT_SYSCTL_NET) {
         if (host_net)
             return md_err(err, MD_EINVAL, "sysctl '%s' is not allowed in host network namespace",
                           k);
         return 0;
     }
-    if (name_ok && sysctl_is_ipc(k)) {
+    if (name_ok && kopt_sysctl_ns(k) == KOPT_SYSCTL_IPC) {
         if (host_ipc)
             return md_err(err, MD_EINVAL, "sysctl '%s' is not allowed in host IPC namespace", k);
         return 0;
     }
     return md_err(err, MD_EINVAL, "sysctl '%s' is not whitelisted", k);
-}
-
-static bool device_mode_valid(const char *m)
-{
-    /* docker's validDeviceMode: one or more of r, w, m, none twice */
-    if (!m || !*m || strlen(m) > 3 || strspn(m, "rwm") != strlen(m))
-        return false;
-    for (const char *c = m; *c; c++)
-        if (strchr(c + 1, *c))
-            return false;
-    return true;
 }
 
 static int parse_devices(struct ctr_spec *s, json_t *hc, struct md_error *err)
@@ -584,11 +559,10 @@ static int parse_devices(struct ctr_spec *s, json_t *hc, struct md_error *err)
         if (!perms || !*perms)
             perms = "rwm";
         if (!host || host[0] != '/')
-            return md_err(err, MD_EINVAL, "invalid device path on host: \"%s\"",
-                          host ? host : "");
+            return md_err(err, MD_EINVAL, "invalid device path on host: \"%s\"", host ? host : "");
         if (path[0] != '/')
             return md_err(err, MD_EINVAL, "%s is not an absolute path", path);
-        if (!device_mode_valid(perms))
+        if (!kopt_device_mode_valid(perms))
             return md_err(err, MD_EINVAL, "invalid device mode: %s", perms);
         s->devices = xrealloc(s->devices, (s->ndevices + 1) * sizeof *s->devices);
         s->devices[s->ndevices++] = (struct ctr_device){
@@ -597,7 +571,7 @@ static int parse_devices(struct ctr_spec *s, json_t *hc, struct md_error *err)
     json_array_foreach(json_object_get(hc, "DeviceCgroupRules"), i, v)
     {
         const char *r = json_string_value(v);
-        if (!r || !ctr_spec_cgroup_rule_valid(r))
+        if (!r || !kopt_cgroup_rule_valid(r))
             return md_err(err, MD_EINVAL, "invalid device cgroup rule format: '%s'", r ? r : "");
         strv_push(&s->device_cgroup_rules, r);
     }
@@ -624,7 +598,8 @@ static int parse_namespaces(struct ctr_spec *s, json_t *hc, struct md_error *err
     json_t *oom = json_object_get(hc, "OomScoreAdj");
     int64_t adj = json_integer_value(oom);
     if (adj < -1000 || adj > 1000)
-        return md_err(err, MD_EINVAL, "Invalid value %lld, range for oom score adj is [-1000, 1000]",
+        return md_err(err, MD_EINVAL,
+                      "Invalid value %lld, range for oom score adj is [-1000, 1000]",
                       (long long)adj);
     s->oom_score_adj = (int)adj;
     bool host_net = !strcmp(s->network_mode, "host");

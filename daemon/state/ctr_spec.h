@@ -102,10 +102,10 @@ struct ctr_spec {
 
     /* namespaces and kernel settings */
     struct ctr_ns pid_ns, ipc_ns, uts_ns;
-    struct ctr_ns net_ns;  /* CTR_NS_CONTAINER for "container:X", else PRIVATE
-                            * (network_mode says which network) */
-    int64_t shm_size;      /* bytes; docker's default 64 MiB */
-    char **sysctls;        /* key, value, ... (the namespaced ones docker allows) */
+    struct ctr_ns net_ns; /* CTR_NS_CONTAINER for "container:X", else PRIVATE
+                           * (network_mode says which network) */
+    int64_t shm_size;     /* bytes; docker's default 64 MiB */
+    char **sysctls;       /* key, value, ... (the namespaced ones docker allows) */
 
     /* lifecycle */
     enum ctr_restart restart;
@@ -155,8 +155,6 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s);
 /* Parse PidMode/IpcMode/UTSMode/NetworkMode-like values; exposed for tests.
  * which: "PID", "IPC", "UTS". MD_EINVAL "invalid PID mode: x". */
 int ctr_spec_ns_parse(const char *which, const char *v, struct ctr_ns *out, struct md_error *err);
-/* A --device-cgroup-rule: "c 1:3 rwm", "a *:* m"; true when valid. */
-bool ctr_spec_cgroup_rule_valid(const char *rule);
 /* A sysctl docker lets a container set (namespaced); MD_EINVAL with docker's
  * message otherwise. host_net / host_ipc: the namespace is the host's. */
 int ctr_spec_sysctl_check(const char *key, bool host_net, bool host_ipc, struct md_error *err);

@@ -260,8 +260,7 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->ndevices = s->ndevices;
     p->devices = s->ndevices ? xcalloc(s->ndevices, sizeof *p->devices) : NULL;
     for (size_t i = 0; i < s->ndevices; i++)
-        p->devices[i] = (struct rt_device){xstrdup(s->devices[i].host),
-                                           xstrdup(s->devices[i].path),
+        p->devices[i] = (struct rt_device){xstrdup(s->devices[i].host), xstrdup(s->devices[i].path),
                                            xstrdup(s->devices[i].perms)};
     p->device_rules = strv_dup(s->device_cgroup_rules);
     p->oom_score_adj = s->oom_score_adj;

@@ -140,7 +140,8 @@ START_TEST(test_spec_roundtrip)
     strv_push(&p->sysctls, "kernel.sem");
     strv_push(&p->sysctls, "250 32000 32 128");
     p->devices = xcalloc(1, sizeof *p->devices);
-    p->devices[0] = (struct rt_device){xstrdup("/dev/null"), xstrdup("/dev/my null"), xstrdup("rw")};
+    p->devices[0] =
+        (struct rt_device){xstrdup("/dev/null"), xstrdup("/dev/my null"), xstrdup("rw")};
     p->ndevices = 1;
     strv_push(&p->device_rules, "c 1:3 rwm");
     p->oom_score_adj = -500;

@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/jsonutil.h"
+#include "common/kernopts.h"
 #include "daemon/daemon.h"
 #include "daemon/state/container.h"
 #include "daemon/state/ctr_spec.h"
@@ -315,9 +316,9 @@ START_TEST(namespace_refusals_get_dockers_messages)
                      "conflicting options: hostname and the UTS mode");
     ck_assert_str_eq(error_of(cmd, "{\"NetworkMode\":\"container:\"}"),
                      "Invalid network mode: invalid container format container:<name|id>");
-    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"h\"}",
-                              "{\"NetworkMode\":\"container:x\"}"),
-                     "conflicting options: hostname and the network mode");
+    ck_assert_str_eq(
+        error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"h\"}", "{\"NetworkMode\":\"container:x\"}"),
+        "conflicting options: hostname and the network mode");
     ck_assert_str_eq(error_of(cmd, "{\"NetworkMode\":\"container:x\",\"Dns\":[\"1.1.1.1\"]}"),
                      "conflicting options: dns and the network mode");
     ck_assert_str_eq(
@@ -332,10 +333,12 @@ START_TEST(namespace_refusals_get_dockers_messages)
     ck_assert_str_eq(error_of(cmd, "{\"OomScoreAdj\":1000}"), "ok");
     ck_assert_str_eq(error_of(cmd, "{\"Sysctls\":{\"kernel.hostname\":\"x\"}}"),
                      "sysctl 'kernel.hostname' is not whitelisted");
-    ck_assert_str_eq(error_of(cmd, "{\"NetworkMode\":\"host\",\"Sysctls\":{\"net.ipv4.ip_forward\":\"1\"}}"),
-                     "sysctl 'net.ipv4.ip_forward' is not allowed in host network namespace");
-    ck_assert_str_eq(error_of(cmd, "{\"IpcMode\":\"host\",\"Sysctls\":{\"fs.mqueue.msg_max\":\"1\"}}"),
-                     "sysctl 'fs.mqueue.msg_max' is not allowed in host IPC namespace");
+    ck_assert_str_eq(
+        error_of(cmd, "{\"NetworkMode\":\"host\",\"Sysctls\":{\"net.ipv4.ip_forward\":\"1\"}}"),
+        "sysctl 'net.ipv4.ip_forward' is not allowed in host network namespace");
+    ck_assert_str_eq(
+        error_of(cmd, "{\"IpcMode\":\"host\",\"Sysctls\":{\"fs.mqueue.msg_max\":\"1\"}}"),
+        "sysctl 'fs.mqueue.msg_max' is not allowed in host IPC namespace");
     ck_assert_str_eq(error_of(cmd, "{\"Devices\":[{\"PathOnHost\":\"/dev/null\","
                                    "\"CgroupPermissions\":\"rr\"}]}"),
                      "invalid device mode: rr");
@@ -352,15 +355,17 @@ END_TEST
 START_TEST(sysctl_and_cgroup_rule_checks)
 {
     static const char *const good_rules[] = {"c 1:3 rwm", "a *:* m", "b 8:* r", "c *:5 wr"};
-    static const char *const bad_rules[] = {"", "c", "d 1:3 r", "c 1:3", "c 1:3 ", "c 1 r",
-                                            "c x:3 r", "c 1:3 rwmr", "c  1:3 r", "c 1:3 rq"};
+    static const char *const bad_rules[] = {"",         "c",       "d 1:3 r", "c 1:3",
+                                            "c 1:3 ",   "c 1 r",   "c x:3 r", "c 1:3 rwmr",
+                                            "c  1:3 r", "c 1:3 rq"};
     for (size_t i = 0; i < sizeof good_rules / sizeof *good_rules; i++)
-        ck_assert_msg(ctr_spec_cgroup_rule_valid(good_rules[i]), "%s", good_rules[i]);
+        ck_assert_msg(kopt_cgroup_rule_valid(good_rules[i]), "%s", good_rules[i]);
     for (size_t i = 0; i < sizeof bad_rules / sizeof *bad_rules; i++)
-        ck_assert_msg(!ctr_spec_cgroup_rule_valid(bad_rules[i]), "%s", bad_rules[i]);
+        ck_assert_msg(!kopt_cgroup_rule_valid(bad_rules[i]), "%s", bad_rules[i]);
     /* the key becomes a path under /proc/sys: nothing that climbs out */
-    static const char *const bad_keys[] = {"net..core", "net./../kernel/x", "net.core.",
-                                           "kernel.shmmax.", "net.a/b", "", "vm.swappiness"};
+    static const char *const bad_keys[] = {"net..core",      "net./../kernel/x", "net.core.",
+                                           "kernel.shmmax.", "net.a/b",          "",
+                                           "vm.swappiness"};
     for (size_t i = 0; i < sizeof bad_keys / sizeof *bad_keys; i++)
         ck_assert_msg(ctr_spec_sysctl_check(bad_keys[i], false, false, NULL) < 0, "%s",
                       bad_keys[i]);
