@@ -341,8 +341,9 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, 
     }
     if (join_netns(p->netns_path, &e) < 0 || join_ipcns(p->ipcns_path, &e) < 0)
         fail(&e, 1);
-    /* before the capabilities go: lowering it needs CAP_SYS_RESOURCE */
-    if (p->oom_score_adj && set_oom_score_adj(p->oom_score_adj, &e) < 0)
+    /* always, as docker (0 too: not the shim's value, which came from the
+     * daemon's); before the capabilities go, lowering needs CAP_SYS_RESOURCE */
+    if (set_oom_score_adj(p->oom_score_adj, &e) < 0)
         fail(&e, 1);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         md_errno(&e, errno, "make mounts private");

@@ -189,8 +189,9 @@ static const struct devnode devnodes[] = {
 static int setup_shm(const struct rt_plan *p, int rootfd, struct md_error *err)
 {
     if (!p->shm_from) {
-        _cleanup_free_ char *opts =
-            xasprintf("mode=1777,size=%lldk", (long long)(p->shm_size / 1024));
+        /* bytes, as docker passes ShmSize; 0 would be an unlimited tmpfs */
+        long long size = p->shm_size > 0 ? (long long)p->shm_size : 64LL << 20;
+        _cleanup_free_ char *opts = xasprintf("mode=1777,size=%lld", size);
         return mount_in(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts,
                         true, err);
     }

@@ -92,8 +92,8 @@ struct rt_plan {
      * "none" no mount (IpcMode none); else a mount namespace path whose
      * /dev/shm is bound (an IPC donor's) */
     char *shm_from;
-    int64_t shm_size;
-    char **sysctls; /* key, value, ...: written under /proc/sys before the command runs */
+    int64_t shm_size; /* bytes; 0: docker's 64 MiB */
+    char **sysctls;   /* key, value, ...: written under /proc/sys before the command runs */
     struct rt_device *devices;
     size_t ndevices;
     char **device_rules; /* --device-cgroup-rule "c 1:3 rwm" */

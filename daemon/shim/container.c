@@ -340,16 +340,17 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     /* fork-like clone (no new stack): the child runs child_main on a copy
      * of our memory; the shim is single-threaded, so that is safe */
     pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
-    if (pid < 0) {
-        md_errno(&e, errno, "clone the container process");
-        shim_tell_error(daemon_fd, &e);
-        return -1;
-    }
-    if (pid > 0 && own_pidns >= 0) {
+    int clone_errno = errno;
+    if (pid != 0 && own_pidns >= 0) {
         /* back home: the exec shims we fork must not land in X's namespace */
         if (setns(own_pidns, CLONE_NEWPID) < 0)
             log_warn("return to the shim's PID namespace: %s", strerror(errno));
         close(own_pidns);
+    }
+    if (pid < 0) {
+        md_errno(&e, clone_errno, "clone the container process");
+        shim_tell_error(daemon_fd, &e);
+        return -1;
     }
     if (pid == 0) {
         close(sp[0]);

@@ -123,6 +123,8 @@ scenario_kernel() {
     local c=$CLI
     expect_match "$c: default /dev/shm is 64 MiB" "^shm +65536 " "$($c run --rm busybox df -k /dev/shm | tail -n1)"
     expect_match "$c: --shm-size 128m" "^shm +131072 " "$($c run --rm --shm-size 128m busybox df -k /dev/shm | tail -n1)"
+    expect_match "$c: --shm-size in bytes (tmpfs rounds up to pages)" "^shm +980 " \
+        "$($c run --rm --shm-size 1000000 busybox df -k /dev/shm | tail -n1)"
     expect_eq "$c: ... inspect HostConfig.ShmSize" "134217728 67108864" \
         "$($c inspect -f '{{.HostConfig.ShmSize}}' "$($c create --shm-size 128m busybox true)") $($c inspect -f '{{.HostConfig.ShmSize}}' "$($c create busybox true)")"
     expect_rc "$c: --shm-size bogus" 125 $c run --rm --shm-size lots busybox true
