@@ -13,12 +13,12 @@ DESTDIR ?=
 CC      ?= cc
 B       := build
 
-PKGS_DAEMON := libmicrohttpd jansson libarchive libcurl libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables openssl
+PKGS_DAEMON := libmicrohttpd jansson libarchive zlib libcurl libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables openssl
 PKGS_CLIENT := jansson
 
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS_DAEMON) 2>/dev/null)
 LIBS_DAEMON = $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lpthread
-LIBS_SHIM   = $(shell pkg-config --libs libseccomp libcap 2>/dev/null)
+LIBS_SHIM   = $(shell pkg-config --libs libseccomp libcap zlib 2>/dev/null)
 LIBS_CLIENT = $(shell pkg-config --libs $(PKGS_CLIENT) 2>/dev/null)
 LIBS_CHECK  = $(shell pkg-config --libs check 2>/dev/null)
 

@@ -5,6 +5,7 @@
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
+#include "client/prune.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/filters.h"
@@ -293,68 +294,30 @@ static int cmd_prune(int argc, char **argv)
     static const struct option opts[] = {
         {"force", no_argument, 0, 'f'}, {"filter", required_argument, 0, 'F'}, {0, 0, 0, 0}};
     bool force = false;
-    struct filters *f = filters_new();
+    _cleanup_filters_ struct filters *f = filters_new();
     int c;
     while ((c = cli_getopt(argc, argv, "f", opts)) != -1) {
-        if (c == 'f') {
+        if (c == 'f')
             force = true;
-        } else if (c == 'F') {
-            struct md_error err = {0};
-            if (filters_add(f, optarg, &err) < 0) {
-                int r = cli_usage_error("invalid argument \"%s\" for \"--filter\" flag: %s", optarg,
-                                        md_err_msg(&err));
-                md_err_clear(&err);
-                filters_free(f);
-                return r;
-            }
-        } else {
-            filters_free(f);
+        else if (c == 'F') {
+            if (prune_filter_flag(f))
+                return 125;
+        } else
             return cli_bad_flag(c, argc, argv);
-        }
     }
-    if (cli_want_args(argc - optind, 0, 0)) {
-        filters_free(f);
+    if (cli_want_args(argc - optind, 0, 0))
         return 1;
-    }
     if (!force) {
         printf("WARNING! This will remove all stopped containers.\n"
                "Are you sure you want to continue? [y/N] ");
-        fflush(stdout);
-        char line[256] = "";
-        bool yes = false;
-        if (fgets(line, sizeof line, stdin)) {
-            _cleanup_free_ char *a = trim_space(line);
-            yes = !strcasecmp(a, "y");
-        }
-        if (!yes) {
-            filters_free(f);
+        if (!cli_confirmed())
             return 0; /* docker neither prints its cancelled error nor fails */
-        }
     }
-    _cleanup_free_ char *fj = filters_to_json(f);
-    filters_free(f);
-    _cleanup_free_ char *path = NULL;
-    if (*fj) {
-        _cleanup_free_ char *e = query_escape(fj);
-        path = xasprintf("/containers/prune?filters=%s", e);
-    } else {
-        path = xstrdup("/containers/prune");
-    }
-    _cleanup_json_ json_t *resp = NULL;
-    if (api_call("POST", path, NULL, &resp) < 0)
+    long long space;
+    _cleanup_free_ char *out = NULL;
+    if (prune_call(PRUNE_CONTAINERS, false, f, &space, &out))
         return 1;
-    json_t *del = json_object_get(resp, "ContainersDeleted");
-    double space = 0;
-    if (json_array_size(del)) {
-        printf("Deleted Containers:\n");
-        size_t i;
-        json_t *v;
-        json_array_foreach(del, i, v) printf("%s\n", json_string_value(v));
-        printf("\n");
-        space = (double)jint(resp, "SpaceReclaimed");
-    }
-    _cleanup_free_ char *h = cli_human_size(space, 4);
-    printf("Total reclaimed space: %s\n", h);
+    prune_print(out, true, space);
     return 0;
 }
 

@@ -5,6 +5,8 @@
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
+#include "client/prune.h"
+#include "client/listing.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/filters.h"
@@ -106,7 +108,7 @@ static int bad_filter(const char *v, struct md_error *err)
 
 /* ---- images ---- */
 
-static const char *images_header(const char *field)
+const char *images_header(const char *field)
 {
     static const char *const map[][2] = {
         {"ID", "IMAGE ID"},
@@ -127,8 +129,7 @@ static const char *images_header(const char *field)
     return NULL;
 }
 
-static json_t *image_row(json_t *img, const char *repo, const char *tag, const char *digest,
-                         bool trunc)
+json_t *image_row(json_t *img, const char *repo, const char *tag, const char *digest, bool trunc)
 {
     long long created = jint(img, "Created");
     long long size = jint(img, "Size");
@@ -415,6 +416,11 @@ static char *missing_key(const char *format, json_t *data)
     return NULL;
 }
 
+static char *image_json_path(const char *ref)
+{
+    return image_path(ref, "/json");
+}
+
 static int cmd_image_inspect(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
@@ -430,75 +436,9 @@ static int cmd_image_inspect(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 1, -1))
         return 1;
-    struct tmpl *t = NULL;
-    bool json_fmt = !*format || !strcmp(format, "json");
-    if (!json_fmt) {
-        struct md_error err = {0};
-        if (tmpl_parse(format, &t, &err) < 0) {
-            fprintf(stderr, "template parsing error: %s\n", md_err_msg(&err));
-            md_err_clear(&err);
-            return 64;
-        }
-    }
-    struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
-    _cleanup_strv_ char **errs = NULL;
-    int n = 0;
-    for (int i = optind; i < argc; i++) {
-        _cleanup_free_ char *path = image_path(argv[i], "/json");
-        struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
-        struct http_conn *hc = http_send(&req);
-        size_t len;
-        _cleanup_free_ char *body = http_read_all(hc, &len);
-        int st = http_status(hc);
-        http_close(hc);
-        _cleanup_json_ json_t *j = json_loadb(body, len, JSON_DECODE_ANY, NULL);
-        if (st != 200) {
-            if (!j)
-                j = json_pack("{s:s}", "message", body);
-            _cleanup_free_ char *e = daemon_error(j);
-            strv_push(&errs, e);
-            continue;
-        }
-        if (json_fmt) {
-            if (n++)
-                sb_addc(&raw, ',');
-            sb_addn(&raw, body, len);
-            continue;
-        }
-        char *miss = missing_key(format, j);
-        if (miss) {
-            strv_push(&errs, miss);
-            free(miss);
-            continue;
-        }
-        char *line = NULL;
-        struct md_error err = {0};
-        if (tmpl_render(t, j, &line, &err) < 0) {
-            _cleanup_free_ char *e = xasprintf("template parsing error: %s", md_err_msg(&err));
-            md_err_clear(&err);
-            strv_push(&errs, e);
-            continue;
-        }
-        sb_add(&out, line);
-        sb_addc(&out, '\n');
-        free(line);
-    }
-    if (json_fmt) {
-        if (!n) {
-            fputs("[]\n", stdout);
-        } else {
-            _cleanup_free_ char *arr = xasprintf("[%s]", raw.s);
-            _cleanup_free_ char *ind = cli_json_indent(arr, strlen(arr), "    ");
-            printf("%s\n", ind ? ind : arr);
-        }
-    } else {
-        fputs(out.len ? out.s : "\n", stdout);
-    }
-    sb_free(&raw);
-    sb_free(&out);
-    tmpl_free(t);
-    fflush(stdout);
-    return print_errors(errs);
+    static const struct inspect_kind images = {
+        .path_for = image_json_path, .missing_key = missing_key, .newline_when_empty = true};
+    return inspect_objects(argv + optind, argc - optind, format, &images);
 }
 
 /* ---- history ---- */
@@ -987,78 +927,35 @@ static int cmd_image_prune(int argc, char **argv)
                                          {"filter", required_argument, 0, 'F'},
                                          {0, 0, 0, 0}};
     bool all = false, force = false;
-    struct filters *f = filters_new();
-    struct md_error err = {0};
+    _cleanup_filters_ struct filters *f = filters_new();
     int c;
     while ((c = cli_getopt(argc, argv, "af", opts)) != -1) {
-        switch (c) {
-        case 'a':
+        if (c == 'a')
             all = true;
-            break;
-        case 'f':
+        else if (c == 'f')
             force = true;
-            break;
-        case 'F':
-            if (filters_add(f, optarg, &err) < 0) {
-                filters_free(f);
-                int r = cli_usage_error("invalid argument \"%s\" for \"--filter\" flag: %s", optarg,
-                                        md_err_msg(&err));
-                md_err_clear(&err);
-                return r;
-            }
-            break;
-        default:
-            filters_free(f);
+        else if (c == 'F') {
+            if (prune_filter_flag(f))
+                return 125;
+        } else
             return cli_bad_flag(c, argc, argv);
-        }
     }
-    if (cli_want_args(argc - optind, 0, 0)) {
-        filters_free(f);
+    if (cli_want_args(argc - optind, 0, 0))
         return 1;
-    }
-    filters_add(f, all ? "dangling=false" : "dangling=true", NULL);
-    _cleanup_free_ char *fj = filters_to_json(f);
-    filters_free(f);
     if (!force) {
         fputs(all ? "WARNING! This will remove all images without at least one container "
                     "associated to them.\nAre you sure you want to continue? [y/N] "
                   : "WARNING! This will remove all dangling images.\nAre you sure you want to "
                     "continue? [y/N] ",
               stdout);
-        fflush(stdout);
-        char line[256] = "";
-        if (!fgets(line, sizeof line, stdin))
-            line[0] = '\0';
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        s[strcspn(s, " \t\r\n")] = '\0';
-        if (strcasecmp(s, "y") != 0)
+        if (!cli_confirmed())
             return 0; /* cancelled: nothing more printed, exit 0, like docker */
     }
-    _cleanup_free_ char *ef = query_escape(fj);
-    _cleanup_free_ char *path = xasprintf("/images/prune?filters=%s", ef);
-    _cleanup_json_ json_t *out = NULL;
-    if (api_call("POST", path, NULL, &out) < 0)
+    long long space;
+    _cleanup_free_ char *out = NULL;
+    if (prune_call(PRUNE_IMAGES, all, f, &space, &out))
         return 1;
-    json_t *del = json_object_get(out, "ImagesDeleted");
-    long long reclaimed = 0;
-    if (json_array_size(del)) {
-        printf("Deleted Images:\n");
-        size_t i;
-        json_t *d;
-        json_array_foreach(del, i, d)
-        {
-            if (*jstr(d, "Untagged"))
-                printf("untagged: %s\n", jstr(d, "Untagged"));
-            else
-                printf("deleted: %s\n", jstr(d, "Deleted"));
-        }
-        printf("\n");
-        reclaimed = jint(out, "SpaceReclaimed");
-    }
-    _cleanup_free_ char *h = cli_human_size((double)reclaimed, 4);
-    printf("Total reclaimed space: %s\n", h);
+    prune_print(out, true, space);
     return 0;
 }
 

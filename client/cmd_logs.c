@@ -15,28 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* timetypes.GetTimestamp: durations become unix seconds before now, dates
- * "%d.%09d", and a unix timestamp goes through unchanged. */
-static char *get_timestamp(const char *value, char **err)
-{
-    int64_t d, now = time_now_ns(), ns;
-    if (strcmp(value, "0") && parse_go_duration(value, &d) == 0) {
-        int64_t t = now - d;
-        int64_t sec = t / 1000000000 - (t % 1000000000 < 0);
-        return xasprintf("%lld", (long long)sec);
-    }
-    bool dateish = strchr(value, '-') || strchr(value, 'T') || strchr(value, ':');
-    if (time_parse_since(value, now, &ns) < 0) {
-        *err = dateish ? xasprintf("parsing time \"%s\": cannot parse", value)
-                       : xasprintf("failed to parse value as time or duration: \"%s\"", value);
-        return NULL;
-    }
-    if (!dateish)
-        return xstrdup(value);
-    int64_t sec = ns / 1000000000 - (ns % 1000000000 < 0);
-    return xasprintf("%lld.%09lld", (long long)sec, (long long)(ns - sec * 1000000000));
-}
-
 static void logs_out(void *ctx, int stream, const void *data, size_t len)
 {
     struct strbuf *syserr = ctx;
@@ -104,7 +82,7 @@ static int cmd_logs(int argc, char **argv)
         sb_add(&q, "&follow=1");
     if (since && *since) {
         _cleanup_free_ char *e = NULL;
-        _cleanup_free_ char *v = get_timestamp(since, &e);
+        _cleanup_free_ char *v = api_timestamp(since, &e);
         if (!v) {
             fprintf(stderr, "invalid value for \"since\": %s\n", e);
             sb_free(&q);
@@ -120,7 +98,7 @@ static int cmd_logs(int argc, char **argv)
         sb_add(&q, "&timestamps=1");
     if (until && *until) {
         _cleanup_free_ char *e = NULL;
-        _cleanup_free_ char *v = get_timestamp(until, &e);
+        _cleanup_free_ char *v = api_timestamp(until, &e);
         if (!v) {
             fprintf(stderr, "invalid value for \"until\": %s\n", e);
             sb_free(&q);

@@ -3,6 +3,7 @@
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
+#include "client/prune.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/filters.h"
@@ -288,7 +289,8 @@ static int cmd_inspect(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 1, -1))
         return 1;
-    return inspect_objects(argv + optind, argc - optind, format, net_path_of);
+    static const struct inspect_kind kind = {.path_for = net_path_of};
+    return inspect_objects(argv + optind, argc - optind, format, &kind);
 }
 
 /* ---- rm ---- */
@@ -397,31 +399,19 @@ static int cmd_prune(int argc, char **argv)
     static const struct option opts[] = {
         {"force", no_argument, 0, 'f'}, {"filter", required_argument, 0, 'F'}, {0, 0, 0, 0}};
     bool force = false;
-    struct filters *f = filters_new();
-    struct md_error err = {0};
+    _cleanup_filters_ struct filters *f = filters_new();
     int c;
     while ((c = cli_getopt(argc, argv, "f", opts)) != -1) {
-        if (c == 'f') {
+        if (c == 'f')
             force = true;
-        } else if (c == 'F') {
-            if (filters_add(f, optarg, &err) < 0) {
-                filters_free(f);
-                int r = cli_usage_error("invalid argument \"%s\" for \"--filter\" flag: %s", optarg,
-                                        md_err_msg(&err));
-                md_err_clear(&err);
-                return r;
-            }
-        } else {
-            filters_free(f);
+        else if (c == 'F') {
+            if (prune_filter_flag(f))
+                return 125;
+        } else
             return cli_bad_flag(c, argc, argv);
-        }
     }
-    if (cli_want_args(argc - optind, 0, 0)) {
-        filters_free(f);
+    if (cli_want_args(argc - optind, 0, 0))
         return 1;
-    }
-    _cleanup_free_ char *fj = filters_to_json(f);
-    filters_free(f);
     if (!force) {
         fputs("WARNING! This will remove all custom networks not used by at least one container.\n"
               "Are you sure you want to continue? [y/N] ",
@@ -429,25 +419,11 @@ static int cmd_prune(int argc, char **argv)
         if (!cli_confirmed())
             return 0;
     }
-    _cleanup_free_ char *path = NULL;
-    if (*fj) {
-        _cleanup_free_ char *e = query_escape(fj);
-        path = xasprintf("/networks/prune?filters=%s", e);
-    } else {
-        path = xstrdup("/networks/prune");
-    }
-    json_t *out = NULL;
-    if (api_call("POST", path, NULL, &out) < 0)
+    long long space;
+    _cleanup_free_ char *out = NULL;
+    if (prune_call(PRUNE_NETWORKS, false, f, &space, &out))
         return 1;
-    json_t *del = json_object_get(out, "NetworksDeleted");
-    if (json_array_size(del)) {
-        printf("Deleted Networks:\n");
-        size_t i;
-        json_t *d;
-        json_array_foreach(del, i, d) printf("%s\n", json_string_value(d));
-        printf("\n");
-    }
-    json_decref(out);
+    prune_print(out, false, 0); /* docker prints no total for networks */
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
+#include "client/listing.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/filters.h"
@@ -22,7 +23,7 @@
 static const char default_table[] =
     "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 
-static const char *header_for(const char *field)
+const char *ps_header(const char *field)
 {
     static const char *const map[][2] = {
         {"ID", "CONTAINER ID"},
@@ -176,10 +177,9 @@ static char *networks_field(json_t *ns)
 }
 
 /* The ContainerContext fields; check_fields accepts exactly these. */
-static const char *const ctx_fields[] = {"ID",        "Names",        "Image",    "Command",
-                                         "CreatedAt", "RunningFor",   "Ports",    "State",
-                                         "Status",    "Size",         "Labels",   "Label",
-                                         "Mounts",    "LocalVolumes", "Networks", "Platform"};
+static const char *const ctx_fields[] = {
+    "ID",     "Names", "Image",  "Command", "CreatedAt", "RunningFor",   "Ports",    "State",
+    "Status", "Size",  "Labels", "Label",   "Mounts",    "LocalVolumes", "Networks", "Platform"};
 #define N_CTX_FIELDS (sizeof ctx_fields / sizeof ctx_fields[0])
 
 /* Which fields the template reads, a bit per ctx_fields entry: a row is
@@ -225,7 +225,7 @@ static bool wants(unsigned used, const char *field)
 
 /* One ContainerContext as a JSON object, keys in json.Marshal's order;
  * only the fields in used (see fields_used). */
-static json_t *ps_row(json_t *c, bool trunc, unsigned used)
+static json_t *ps_row_of(json_t *c, bool trunc, unsigned used)
 {
     json_t *row = json_object();
 #define WANT(f) wants(used, f)
@@ -294,6 +294,11 @@ static json_t *ps_row(json_t *c, bool trunc, unsigned used)
     return row;
 }
 
+json_t *ps_row(json_t *c, bool trunc)
+{
+    return ps_row_of(c, trunc, ~field_bit("Label")); /* as {{json .}} shows it */
+}
+
 /* "{{json .}}" on a ContainerContext goes through its MarshalJSON, i.e.
  * json.Marshal with HTML escaping; the template's json function does not
  * escape, so that one case is printed here. */
@@ -356,7 +361,8 @@ static int check_fields(const char *format)
                 n++;
             bool ok = false;
             for (size_t k = 0; k < N_CTX_FIELDS; k++)
-                ok = ok || (strlen(ctx_fields[k]) == n - 1 && !strncmp(ctx_fields[k], q + 1, n - 1));
+                ok =
+                    ok || (strlen(ctx_fields[k]) == n - 1 && !strncmp(ctx_fields[k], q + 1, n - 1));
             if (!ok) {
                 fprintf(stderr,
                         "failed to execute template: template: :%d:%d: executing \"\" at "
@@ -401,14 +407,14 @@ static char *label_headers(const char *fmt)
 
 struct ps_walk {
     bool trunc;
-    unsigned used;  /* fields_used */
+    unsigned used;        /* fields_used */
     struct rows_out *out; /* NULL: "{{json .}}", printed as it comes */
 };
 
 static int ps_each(json_t *ctr, void *ctx)
 {
     struct ps_walk *w = ctx;
-    _cleanup_json_ json_t *row = ps_row(ctr, w->trunc, w->used);
+    _cleanup_json_ json_t *row = ps_row_of(ctr, w->trunc, w->used);
     if (w->out) {
         rows_add(w->out, row);
     } else {
@@ -556,7 +562,7 @@ static int cmd_ps(int argc, char **argv)
     _cleanup_free_ char *hfmt = NULL;
     if (!is_json_dot(fmt)) {
         hfmt = label_headers(fmt);
-        w.out = rows_begin(fmt, hfmt, header_for);
+        w.out = rows_begin(fmt, hfmt, ps_header);
         if (!w.out)
             return 1;
     }

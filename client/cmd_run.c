@@ -431,6 +431,7 @@ static int cmd_start(int argc, char **argv)
 }
 
 #define RUN_OPTIONS                                                                                \
+    "      --add-host list                Add a custom host-to-IP mapping (host:ip)\n"             \
     "  -a, --attach list                  Attach to STDIN, STDOUT or STDERR\n"                     \
     "      --cap-add list                 Add Linux capabilities\n"                                \
     "      --cap-drop list                Drop Linux capabilities\n"                               \
@@ -438,6 +439,10 @@ static int cmd_start(int argc, char **argv)
     "      --cpus decimal                 Number of CPUs\n"                                        \
     "      --device list                  Add a host device to the container\n"                    \
     "      --device-cgroup-rule list      Add a rule to the cgroup allowed devices list\n"         \
+    "      --dns list                     Set custom DNS servers\n"                                \
+    "      --dns-option list              Set DNS options\n"                                       \
+    "      --dns-search list              Set custom DNS search domains\n"                         \
+    "      --domainname string            Container NIS domain name\n"                             \
     "      --entrypoint string            Overwrite the default ENTRYPOINT of the image\n"         \
     "  -e, --env list                     Set environment variables\n"                             \
     "      --env-file list                Read in a file of environment variables\n"               \
@@ -449,13 +454,17 @@ static int cmd_start(int argc, char **argv)
     "  -i, --interactive                  Keep STDIN open even if not attached\n"                  \
     "      --ipc string                   IPC mode to use\n"                                       \
     "  -l, --label list                   Set meta data on a container\n"                          \
+    "      --link list                    Add link to another container\n"                         \
     "      --log-driver string            Logging driver for the container\n"                      \
     "      --log-opt list                 Log driver options\n"                                    \
+    "      --mac-address string           Container MAC address (e.g., 92:d0:c6:0a:29:33)\n"       \
     "  -m, --memory bytes                 Memory limit\n"                                          \
     "      --memory-swap bytes            Swap limit equal to memory plus swap: '-1' to enable "   \
     "unlimited swap\n"                                                                             \
+    "      --mount mount                  Attach a filesystem mount to the container\n"            \
     "      --name string                  Assign a name to the container\n"                        \
     "      --network network              Connect a container to a network\n"                      \
+    "      --network-alias list           Add network-scoped alias for the container\n"            \
     "      --oom-score-adj int            Tune host's OOM preferences (-1000 to 1000)\n"           \
     "      --pid string                   PID namespace to use\n"                                  \
     "      --pids-limit int               Tune container pids limit (set -1 for unlimited)\n"      \
@@ -474,6 +483,7 @@ static int cmd_start(int argc, char **argv)
     "      --stop-signal string           Signal to stop the container\n"                          \
     "      --stop-timeout int             Timeout (in seconds) to stop a container\n"              \
     "      --sysctl map                   Sysctl options (default map[])\n"                        \
+    "      --tmpfs list                   Mount a tmpfs directory\n"                               \
     "  -t, --tty                          Allocate a pseudo-TTY\n"                                 \
     "      --ulimit ulimit                Ulimit options (default [])\n"                           \
     "  -u, --user string                  Username or UID (format: <name|uid>[:<group|gid>])\n"    \

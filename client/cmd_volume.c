@@ -3,6 +3,7 @@
 #include "client/cli.h"
 #include "client/container.h"
 #include "client/http.h"
+#include "client/prune.h"
 #include "common/cleanup.h"
 #include "common/cliutil.h"
 #include "common/filters.h"
@@ -213,7 +214,8 @@ static int cmd_inspect(int argc, char **argv)
     }
     if (cli_want_args(argc - optind, 1, -1))
         return 1;
-    return inspect_objects(argv + optind, argc - optind, format, vol_path);
+    static const struct inspect_kind kind = {.path_for = vol_path};
+    return inspect_objects(argv + optind, argc - optind, format, &kind);
 }
 
 /* ---- rm ---- */
@@ -258,34 +260,26 @@ static int cmd_prune(int argc, char **argv)
                                          {"filter", required_argument, 0, 'F'},
                                          {0, 0, 0, 0}};
     bool force = false, all = false;
-    struct filters *f = filters_new();
+    _cleanup_filters_ struct filters *f = filters_new();
     int c;
     while ((c = cli_getopt(argc, argv, "af", opts)) != -1) {
-        if (c == 'f') {
+        if (c == 'f')
             force = true;
-        } else if (c == 'a') {
+        else if (c == 'a')
             all = true;
-        } else if (c == 'F') {
-            if (add_filter(f, "--filter") != 0) {
-                filters_free(f);
+        else if (c == 'F') {
+            if (prune_filter_flag(f))
                 return 125;
-            }
-        } else {
-            filters_free(f);
+        } else
             return cli_bad_flag(c, argc, argv);
-        }
     }
     if (all) {
         if (filters_has(f, "all")) {
-            filters_free(f);
             fprintf(stderr, "conflicting options: cannot specify both --all and --filter all=1\n");
             return 1;
         }
-        struct md_error err = {0};
-        filters_add(f, "all=true", &err);
+        filters_add(f, "all=true", NULL);
     }
-    _cleanup_free_ char *path = filtered_path("/volumes/prune", f);
-    filters_free(f);
     if (cli_want_args(argc - optind, 0, 0))
         return 1;
     if (!force) {
@@ -295,22 +289,11 @@ static int cmd_prune(int argc, char **argv)
         if (!cli_confirmed())
             return 0;
     }
-    json_t *out = NULL;
-    int st = api_json("POST", path, NULL, &out);
-    if (st != 200)
-        return fail_daemon(out);
-    json_t *del = json_object_get(out, "VolumesDeleted");
-    if (json_array_size(del)) {
-        printf("Deleted Volumes:\n");
-        size_t i;
-        json_t *d;
-        json_array_foreach(del, i, d) printf("%s\n", json_string_value(d));
-        printf("\n");
-    }
-    _cleanup_free_ char *space =
-        human_size((double)json_integer_value(json_object_get(out, "SpaceReclaimed")));
-    printf("Total reclaimed space: %s\n", space);
-    json_decref(out);
+    long long space;
+    _cleanup_free_ char *out = NULL;
+    if (prune_call(PRUNE_VOLUMES, false, f, &space, &out))
+        return 1;
+    prune_print(out, true, space);
     return 0;
 }
 

@@ -7,6 +7,8 @@
 #include "common/strbuf.h"
 #include "common/tabwriter.h"
 #include "common/template.h"
+#include "common/timefmt.h"
+#include "common/units.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -380,7 +382,7 @@ const char *go_strerror(int e)
     return buf;
 }
 
-int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(const char *ref))
+int inspect_objects(char **refs, int n, const char *format, const struct inspect_kind *kind)
 {
     struct tmpl *t = NULL;
     bool json_fmt = !*format || !strcmp(format, "json");
@@ -396,7 +398,7 @@ int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(co
     _cleanup_strv_ char **errs = NULL;
     int nok = 0;
     for (int i = 0; i < n; i++) {
-        _cleanup_free_ char *path = path_for(refs[i]);
+        _cleanup_free_ char *path = kind->path_for(refs[i]);
         struct http_req req = {.method = "GET", .path = path, .body_fd = -1};
         struct http_conn *hc = http_send(&req);
         size_t len;
@@ -415,6 +417,12 @@ int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(co
             if (nok++)
                 sb_addc(&raw, ',');
             sb_addn(&raw, body, len);
+            continue;
+        }
+        char *miss = kind->missing_key ? kind->missing_key(format, j) : NULL;
+        if (miss) {
+            strv_push(&errs, miss);
+            free(miss);
             continue;
         }
         char *line = NULL;
@@ -437,8 +445,8 @@ int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(co
             _cleanup_free_ char *ind = cli_json_indent(arr, strlen(arr), "    ");
             printf("%s\n", ind ? ind : arr);
         }
-    } else if (out.len) {
-        fputs(out.s, stdout);
+    } else if (out.len || kind->newline_when_empty) {
+        fputs(out.len ? out.s : "\n", stdout);
     }
     sb_free(&raw);
     sb_free(&out);
@@ -458,4 +466,24 @@ bool cli_confirmed(void)
         s++;
     s[strcspn(s, " \t\r\n")] = '\0';
     return strcasecmp(s, "y") == 0;
+}
+
+char *api_timestamp(const char *value, char **err)
+{
+    int64_t d, now = time_now_ns(), ns;
+    if (strcmp(value, "0") && parse_go_duration(value, &d) == 0) {
+        int64_t t = now - d;
+        int64_t sec = t / 1000000000 - (t % 1000000000 < 0);
+        return xasprintf("%lld", (long long)sec);
+    }
+    bool dateish = strchr(value, '-') || strchr(value, 'T') || strchr(value, ':');
+    if (time_parse_since(value, now, &ns) < 0) {
+        *err = dateish ? xasprintf("parsing time \"%s\": cannot parse", value)
+                       : xasprintf("failed to parse value as time or duration: \"%s\"", value);
+        return NULL;
+    }
+    if (!dateish)
+        return xstrdup(value);
+    int64_t sec = ns / 1000000000 - (ns % 1000000000 < 0);
+    return xasprintf("%lld.%09lld", (long long)sec, (long long)(ns - sec * 1000000000));
 }

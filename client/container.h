@@ -31,10 +31,17 @@ char *daemon_error(json_t *body);
  * after the successes were printed; returns 1 if there were any. */
 int print_errors(char **errs);
 
-/* The inspect commands' loop (network, volume): GET each ref's path; print
- * the bodies as one indented JSON array, or each through the --format
+/* The inspect commands' loop (image, network, volume): GET each ref's path;
+ * print the bodies as one indented JSON array, or each through the --format
  * template; the errors after, as docker does. Returns the exit code. */
-int inspect_objects(char **refs, int n, const char *format, char *(*path_for)(const char *ref));
+struct inspect_kind {
+    char *(*path_for)(const char *ref);
+    /* NULL, or an error text when the template reads a key the object lacks
+     * (image inspect: Go's "map has no entry for key") */
+    char *(*missing_key)(const char *format, json_t *obj);
+    bool newline_when_empty; /* a template's empty result still prints "\n" */
+};
+int inspect_objects(char **refs, int n, const char *format, const struct inspect_kind *kind);
 
 /* The answer to a prune's "[y/N]" question (already printed) on stdin. */
 bool cli_confirmed(void);
@@ -80,3 +87,7 @@ struct rows_out *rows_begin(const char *format, const char *header_format,
                             const char *(*header_for)(const char *field));
 void rows_add(struct rows_out *o, json_t *row);
 int rows_end(struct rows_out *o);
+/* timetypes.GetTimestamp for --since/--until: durations become unix seconds
+ * before now, dates "%d.%09d", and a unix timestamp goes through unchanged.
+ * NULL with docker's *err. Malloc'd. */
+char *api_timestamp(const char *value, char **err);

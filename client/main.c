@@ -15,7 +15,13 @@ extern const struct cli_cmd cli_cmds_images[];  /* cmd_images.c */
 extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
 extern const struct cli_cmd cli_cmds_cp[];      /* cmd_cp.c */
 extern const struct cli_cmd cli_cmds_volume[];  /* cmd_volume.c */
+extern const struct cli_cmd cli_cmds_commit[];  /* cmd_commit.c */
+extern const struct cli_cmd cli_cmds_update[];  /* cmd_update.c */
+extern const struct cli_cmd cli_cmds_prune[];   /* prune.c */
+extern const struct cli_cmd cli_cmds_df[];      /* cmd_df.c */
+extern const struct cli_cmd cli_cmds_events[];  /* cmd_events.c */
 
+/* one per line: tables get added by separate changes */
 static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
     cli_cmds_run,
@@ -30,6 +36,11 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_network,
     cli_cmds_cp,
     cli_cmds_volume,
+    cli_cmds_commit,
+    cli_cmds_update,
+    cli_cmds_prune,
+    cli_cmds_df,
+    cli_cmds_events,
     NULL,
 };
 
@@ -119,8 +130,8 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
     if (c == -1 || idx < 0 || optind < 1)
         return c;
     /* the element that held it: the one before optind, or the one before its value */
-    const char *el = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
-                                                                         : argv[optind - 1];
+    const char *el =
+        optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
     if (strncmp(el, "--", 2))
         return c;
     size_t n = strcspn(el + 2, "=");

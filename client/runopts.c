@@ -9,12 +9,15 @@
 #include "common/cliutil.h"
 #include "common/jsonutil.h"
 #include "common/kernopts.h"
+#include "common/mountopt.h"
+#include "common/netopts.h"
 #include "common/portspec.h"
 #include "common/strbuf.h"
 #include "common/units.h"
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +38,14 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->sysctls);
     strv_free(o->devices);
     strv_free(o->device_cgroup_rules);
+    strv_free(o->tmpfs);
+    json_decref(o->mounts);
+    strv_free(o->dns);
+    strv_free(o->dns_search);
+    strv_free(o->dns_options);
+    strv_free(o->add_hosts);
+    strv_free(o->aliases);
+    strv_free(o->links);
     for (size_t i = 0; i < o->nulimits; i++)
         free(o->ulimits[i].name);
     free(o->ulimits);
@@ -84,7 +95,7 @@ int bool_flag(const char *arg, const char *flag, bool *out)
     return 0;
 }
 
-static int int_flag(const char *arg, const char *flag, int64_t *out)
+int int_flag(const char *arg, const char *flag, int64_t *out)
 {
     char *end;
     errno = 0;
@@ -103,8 +114,33 @@ static int int_flag(const char *arg, const char *flag, int64_t *out)
     return 0;
 }
 
+/* pflag's DurationVar: Go's time.ParseDuration and its messages */
+static int duration_flag(const char *arg, const char *flag, int64_t *out)
+{
+    if (parse_go_duration(arg, out) == 0)
+        return 0;
+    const char *p = arg + (*arg == '-' || *arg == '+');
+    while (isdigit((unsigned char)*p) || *p == '.')
+        p++;
+    _cleanup_free_ char *why = NULL;
+    if (p > arg && !*p) {
+        why = xasprintf("time: missing unit in duration \"%s\"", arg);
+    } else if (p > arg && isalpha((unsigned char)*p)) {
+        size_t n = strcspn(p, "0123456789.");
+        static const char *const units[] = {"ns", "us", "ms", "s", "m", "h"};
+        bool known = false;
+        for (size_t i = 0; i < 6; i++)
+            known |= strlen(units[i]) == n && !strncmp(p, units[i], n);
+        if (!known)
+            why = xasprintf("time: unknown unit \"%.*s\" in duration \"%s\"", (int)n, p, arg);
+    }
+    if (!why)
+        why = xasprintf("time: invalid duration \"%s\"", arg);
+    return bad_value(arg, flag, why);
+}
+
 /* opts.NanoCPUs.Set: a rational number, at most nanosecond precision */
-static int cpus_flag(const char *arg, int64_t *out)
+int cpus_flag(const char *arg, int64_t *out)
 {
     const char *p = arg;
     bool neg = *p == '-';
@@ -128,7 +164,7 @@ static int cpus_flag(const char *arg, int64_t *out)
     return 0;
 }
 
-static int size_flag(const char *arg, const char *flag, bool swap, int64_t *out)
+int size_flag(const char *arg, const char *flag, bool swap, int64_t *out)
 {
     if (swap && !strcmp(arg, "-1")) {
         *out = -1;
@@ -194,6 +230,23 @@ enum {
     O_DEVICE,
     O_DEVICE_CGROUP_RULE,
     O_OOM_SCORE_ADJ,
+    O_MOUNT,
+    O_TMPFS,
+    O_HEALTH_CMD,
+    O_HEALTH_INTERVAL,
+    O_HEALTH_TIMEOUT,
+    O_HEALTH_RETRIES,
+    O_HEALTH_START_PERIOD,
+    O_HEALTH_START_INTERVAL,
+    O_NO_HEALTHCHECK,
+    O_DNS,
+    O_DNS_SEARCH,
+    O_DNS_OPTION,
+    O_ADD_HOST,
+    O_ALIAS,
+    O_LINK,
+    O_MAC,
+    O_DOMAINNAME,
 };
 
 static const struct option create_longopts[] = {
@@ -213,6 +266,8 @@ static const struct option create_longopts[] = {
     {"publish-all", optional_argument, 0, O_PUBLISH_ALL},
     {"expose", required_argument, 0, O_EXPOSE},
     {"volume", required_argument, 0, 'v'},
+    {"mount", required_argument, 0, O_MOUNT},
+    {"tmpfs", required_argument, 0, O_TMPFS},
     {"memory", required_argument, 0, 'm'},
     {"memory-swap", required_argument, 0, O_MEMORY_SWAP},
     {"cpus", required_argument, 0, O_CPUS},
@@ -243,11 +298,46 @@ static const struct option create_longopts[] = {
     {"device", required_argument, 0, O_DEVICE},
     {"device-cgroup-rule", required_argument, 0, O_DEVICE_CGROUP_RULE},
     {"oom-score-adj", required_argument, 0, O_OOM_SCORE_ADJ},
+    {"health-cmd", required_argument, 0, O_HEALTH_CMD},
+    {"health-interval", required_argument, 0, O_HEALTH_INTERVAL},
+    {"health-timeout", required_argument, 0, O_HEALTH_TIMEOUT},
+    {"health-retries", required_argument, 0, O_HEALTH_RETRIES},
+    {"health-start-period", required_argument, 0, O_HEALTH_START_PERIOD},
+    {"health-start-interval", required_argument, 0, O_HEALTH_START_INTERVAL},
+    {"no-healthcheck", optional_argument, 0, O_NO_HEALTHCHECK},
+    {"dns", required_argument, 0, O_DNS},
+    {"dns-search", required_argument, 0, O_DNS_SEARCH},
+    {"dns-option", required_argument, 0, O_DNS_OPTION},
+    {"dns-opt", required_argument, 0, O_DNS_OPTION}, /* hidden, as in docker */
+    {"add-host", required_argument, 0, O_ADD_HOST},
+    {"network-alias", required_argument, 0, O_ALIAS},
+    {"net-alias", required_argument, 0, O_ALIAS},
+    {"link", required_argument, 0, O_LINK},
+    {"mac-address", required_argument, 0, O_MAC},
+    {"domainname", required_argument, 0, O_DOMAINNAME},
     /* run only (checked below) */
     {"detach-keys", required_argument, 0, O_DETACH_KEYS},
     {"sig-proxy", optional_argument, 0, O_SIG_PROXY},
     {0, 0, 0, 0},
 };
+
+static int mount_flag(struct create_opts *o, const char *val)
+{
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        strcpy(cwd, "/");
+    json_t *m = NULL;
+    char *why = NULL;
+    if (mountopt_parse(val, cwd, &m, &why) < 0) {
+        int r = bad_value(val, "--mount", why);
+        free(why);
+        return r;
+    }
+    if (!o->mounts)
+        o->mounts = json_array();
+    json_array_append_new(o->mounts, m);
+    return 0;
+}
 
 static int add_ulimit(struct create_opts *o, const char *val)
 {
@@ -403,6 +493,12 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
         case 'v':
             strv_push(&o->volumes, optarg);
             break;
+        case O_MOUNT:
+            r = mount_flag(o, optarg);
+            break;
+        case O_TMPFS:
+            strv_push(&o->tmpfs, optarg);
+            break;
         case 'm':
             r = size_flag(optarg, "-m, --memory", false, &o->memory);
             break;
@@ -427,6 +523,27 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
             break;
         case O_STOP_SIGNAL:
             o->stop_signal = optarg;
+            break;
+        case O_HEALTH_CMD:
+            o->health_cmd = optarg;
+            break;
+        case O_HEALTH_INTERVAL:
+            r = duration_flag(optarg, "--health-interval", &o->health_interval);
+            break;
+        case O_HEALTH_TIMEOUT:
+            r = duration_flag(optarg, "--health-timeout", &o->health_timeout);
+            break;
+        case O_HEALTH_START_PERIOD:
+            r = duration_flag(optarg, "--health-start-period", &o->health_start_period);
+            break;
+        case O_HEALTH_START_INTERVAL:
+            r = duration_flag(optarg, "--health-start-interval", &o->health_start_interval);
+            break;
+        case O_HEALTH_RETRIES:
+            r = int_flag(optarg, "--health-retries", &o->health_retries);
+            break;
+        case O_NO_HEALTHCHECK:
+            r = bool_flag(optarg, "--no-healthcheck", &o->no_healthcheck);
             break;
         case O_STOP_TIMEOUT:
             o->stop_timeout_set = true;
@@ -493,6 +610,58 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
             break;
         case O_OOM_SCORE_ADJ:
             r = int_flag(optarg, "--oom-score-adj", &o->oom_score_adj);
+            break;
+        case O_DNS:
+            if (!netopt_ip_valid(optarg)) {
+                _cleanup_free_ char *why =
+                    xasprintf("IP address is not correctly formatted: %s", optarg);
+                r = bad_value(optarg, "--dns", why);
+            } else {
+                strv_push(&o->dns, optarg);
+            }
+            break;
+        case O_DNS_SEARCH:
+            if (!netopt_dns_search_valid(optarg)) {
+                _cleanup_free_ char *why = xasprintf("%s is not a valid domain", optarg);
+                r = bad_value(optarg, "--dns-search", why);
+            } else {
+                strv_push(&o->dns_search, optarg);
+            }
+            break;
+        case O_DNS_OPTION:
+            strv_push(&o->dns_options, optarg);
+            break;
+        case O_ADD_HOST: {
+            char *why = NULL;
+            _cleanup_free_ char *h = netopt_add_host_flag(optarg, &why);
+            if (!h) {
+                r = bad_value(optarg, "--add-host", why);
+                free(why);
+            } else {
+                strv_push(&o->add_hosts, h);
+            }
+            break;
+        }
+        case O_ALIAS:
+            strv_push(&o->aliases, optarg);
+            break;
+        case O_LINK: {
+            char *why = NULL, *n = NULL, *a = NULL;
+            if (netopt_link(optarg, &n, &a, &why) < 0) {
+                r = bad_value(optarg, "--link", why);
+                free(why);
+            } else {
+                strv_push(&o->links, optarg);
+            }
+            free(n);
+            free(a);
+            break;
+        }
+        case O_MAC:
+            o->mac_address = optarg;
+            break;
+        case O_DOMAINNAME:
+            o->domainname = optarg;
             break;
         case O_DETACH_KEYS:
             if (!o->run)
@@ -587,6 +756,50 @@ static json_t *empty_endpoint(void)
 
 /* runconfig parse(): the create body, field for field in docker's order.
  * Returns NULL after printing docker's message (exit 125) on bad input. */
+/* The CLI's Healthcheck (opts.go): NONE for --no-healthcheck, else the
+ * --health-* values when any is set; *out stays NULL without either. */
+static int health_config(const struct create_opts *o, json_t **out)
+{
+    bool any = (o->health_cmd && *o->health_cmd) || o->health_interval || o->health_timeout ||
+               o->health_start_period || o->health_retries || o->health_start_interval;
+    if (o->no_healthcheck) {
+        if (any)
+            return with_help(125, "--no-healthcheck conflicts with --health-* options"), -1;
+        *out = json_pack("{s:[s]}", "Test", "NONE");
+        return 0;
+    }
+    if (!any)
+        return 0;
+    static const struct {
+        const char *flag;
+        size_t off;
+    } negs[] = {
+        {"--health-interval", offsetof(struct create_opts, health_interval)},
+        {"--health-timeout", offsetof(struct create_opts, health_timeout)},
+        {"--health-retries", offsetof(struct create_opts, health_retries)},
+        {"--health-start-period", offsetof(struct create_opts, health_start_period)},
+        {"--health-start-interval", offsetof(struct create_opts, health_start_interval)},
+    };
+    for (size_t i = 0; i < sizeof negs / sizeof *negs; i++)
+        if (*(const int64_t *)((const char *)o + negs[i].off) < 0)
+            return with_help(125, "%s cannot be negative", negs[i].flag), -1;
+    json_t *h = json_object();
+    if (o->health_cmd && *o->health_cmd)
+        json_object_set_new(h, "Test", json_pack("[s,s]", "CMD-SHELL", o->health_cmd));
+    if (o->health_interval)
+        json_object_set_new(h, "Interval", json_integer(o->health_interval));
+    if (o->health_timeout)
+        json_object_set_new(h, "Timeout", json_integer(o->health_timeout));
+    if (o->health_start_period)
+        json_object_set_new(h, "StartPeriod", json_integer(o->health_start_period));
+    if (o->health_start_interval)
+        json_object_set_new(h, "StartInterval", json_integer(o->health_start_interval));
+    if (o->health_retries)
+        json_object_set_new(h, "Retries", json_integer(o->health_retries));
+    *out = h;
+    return 0;
+}
+
 json_t *create_body(struct create_opts *o, int *code)
 {
     *code = 125;
@@ -600,6 +813,9 @@ json_t *create_body(struct create_opts *o, int *code)
         a_in = true;
     if (!o->attach)
         a_out = a_err = true;
+    const char *nm = o->network && *o->network ? o->network : "default";
+    bool user_net = strcmp(nm, "default") && strcmp(nm, "bridge") && strcmp(nm, "host") &&
+                    strcmp(nm, "none") && strncmp(nm, "container:", 10);
 
     /* -v: binds, or anonymous volumes */
     json_t *binds = NULL, *volumes = json_object();
@@ -799,9 +1015,37 @@ json_t *create_body(struct create_opts *o, int *code)
         json_object_set_new(sysctls, key, json_string(eq + 1));
     }
 
+    /* parseNetworkAttachmentOpt's checks */
+    if (o->aliases && !user_net) {
+        json_decref(devices);
+        json_decref(sysctls);
+        json_decref(log_cfg);
+        json_decref(labels);
+        with_help(125, "network-scoped aliases are only supported for user-defined networks");
+        return NULL;
+    }
+    char mac[18], *mac_why = NULL;
+    if (o->mac_address && netopt_mac(o->mac_address, mac, &mac_why) < 0) {
+        free(mac_why);
+        json_decref(devices);
+        json_decref(sysctls);
+        json_decref(log_cfg);
+        json_decref(labels);
+        with_help(125, "%s is not a valid mac address", o->mac_address);
+        return NULL;
+    }
+    json_t *health = NULL;
+    if (health_config(o, &health) < 0) {
+        json_decref(devices);
+        json_decref(sysctls);
+        json_decref(log_cfg);
+        json_decref(labels);
+        return NULL;
+    }
+
     json_t *body = json_object();
     json_object_set_new(body, "Hostname", json_string(o->hostname ? o->hostname : ""));
-    json_object_set_new(body, "Domainname", json_string(""));
+    json_object_set_new(body, "Domainname", json_string(o->domainname ? o->domainname : ""));
     json_object_set_new(body, "User", json_string(o->user ? o->user : ""));
     json_object_set_new(body, "AttachStdin", json_boolean(a_in));
     json_object_set_new(body, "AttachStdout", json_boolean(a_out));
@@ -813,6 +1057,8 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(body, "StdinOnce", json_boolean(o->interactive && a_in));
     json_object_set_new(body, "Env", strv_or_null(env));
     json_object_set_new(body, "Cmd", strv_or_null(*o->args ? o->args : NULL));
+    if (health)
+        json_object_set_new(body, "Healthcheck", health);
     json_object_set_new(body, "Image", json_string(o->image));
     json_object_set(body, "Volumes", volumes);
     json_object_set_new(body, "WorkingDir", json_string(o->workdir ? o->workdir : ""));
@@ -820,6 +1066,7 @@ json_t *create_body(struct create_opts *o, int *code)
         json_object_set_new(body, "Entrypoint", json_pack("[s]", o->entrypoint));
     else
         json_object_set_new(body, "Entrypoint", json_null());
+    /* Config.MacAddress: the docker 28 client drops it for API >= 1.44 */
     json_object_set_new(body, "OnBuild", json_null());
     json_object_set_new(body, "Labels", labels);
     if (o->stop_signal && *o->stop_signal)
@@ -859,20 +1106,33 @@ json_t *create_body(struct create_opts *o, int *code)
     json_object_set_new(hc, "CapAdd", caps_json(o->cap_add));
     json_object_set_new(hc, "CapDrop", caps_json(o->cap_drop));
     json_object_set_new(hc, "CgroupnsMode", json_string(""));
-    json_object_set_new(hc, "Dns", json_array());
-    json_object_set_new(hc, "DnsOptions", json_array());
-    json_object_set_new(hc, "DnsSearch", json_array());
-    json_object_set_new(hc, "ExtraHosts", json_null());
+    json_object_set_new(hc, "Dns", o->dns ? strv_or_null(o->dns) : json_array());
+    json_object_set_new(hc, "DnsOptions",
+                        o->dns_options ? strv_or_null(o->dns_options) : json_array());
+    json_object_set_new(hc, "DnsSearch",
+                        o->dns_search ? strv_or_null(o->dns_search) : json_array());
+    json_object_set_new(hc, "ExtraHosts", strv_or_null(o->add_hosts));
     json_object_set_new(hc, "GroupAdd", strv_or_null(o->group_add));
     json_object_set_new(hc, "IpcMode", json_string(ipc));
     json_object_set_new(hc, "Cgroup", json_string(""));
-    json_object_set_new(hc, "Links", json_null());
+    /* --link: on a user-defined network, also the endpoint's Links */
+    json_object_set_new(hc, "Links", strv_or_null(o->links));
     json_object_set_new(hc, "OomScoreAdj", json_integer(o->oom_score_adj));
     json_object_set_new(hc, "PidMode", json_string(pid));
     json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
     json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
     json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
     json_object_set_new(hc, "SecurityOpt", json_null());
+    if (o->tmpfs) {
+        /* "/run:size=64m": the path, and the options after its first colon */
+        json_t *t = json_object();
+        for (char **e = o->tmpfs; *e; e++) {
+            const char *colon = strchr(*e, ':');
+            _cleanup_free_ char *k = colon ? xstrndup(*e, (size_t)(colon - *e)) : xstrdup(*e);
+            json_object_set_new(t, k, json_string(colon ? colon + 1 : ""));
+        }
+        json_object_set_new(hc, "Tmpfs", sorted_object(t));
+    }
     json_object_set_new(hc, "UTSMode", json_string(uts));
     json_object_set_new(hc, "UsernsMode", json_string(""));
     json_object_set_new(hc, "ShmSize", json_integer(o->shm_size));
@@ -909,6 +1169,8 @@ json_t *create_body(struct create_opts *o, int *code)
                                         "IOMaximumBandwidth"};
     for (size_t i = 0; i < 4; i++)
         json_object_set_new(hc, tail0[i], json_integer(0));
+    if (o->mounts)
+        json_object_set(hc, "Mounts", o->mounts);
     json_object_set_new(hc, "MaskedPaths", json_null());
     json_object_set_new(hc, "ReadonlyPaths", json_null());
     if (o->init_set)
@@ -918,8 +1180,16 @@ json_t *create_body(struct create_opts *o, int *code)
     /* parseNetworkOpts: an endpoint for "default" without --network; one
      * network given without endpoint options gets none */
     json_t *eps = json_object();
-    if (!o->network)
-        json_object_set_new(eps, "default", empty_endpoint());
+    if (!o->network || o->aliases || o->mac_address || (user_net && o->links)) {
+        json_t *ep = empty_endpoint();
+        if (o->aliases)
+            json_object_set_new(ep, "Aliases", strv_or_null(o->aliases));
+        if (user_net && o->links)
+            json_object_set_new(ep, "Links", strv_or_null(o->links));
+        if (o->mac_address)
+            json_object_set_new(ep, "MacAddress", json_string(o->mac_address));
+        json_object_set_new(eps, netmode, ep);
+    }
     json_object_set_new(body, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", eps));
     *code = 0;
     return body;

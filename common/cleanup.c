@@ -106,3 +106,33 @@ char **strv_dup(char *const *v)
         r[i] = xstrdup(v[i]);
     return r;
 }
+
+static int strv_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **v)
+{
+    if (v)
+        qsort(v, strv_len(v), sizeof *v, strv_cmp);
+}
+
+char *strv_join(char *const *v, const char *sep)
+{
+    size_t n = 1, seplen = strlen(sep);
+    for (char *const *p = v; p && *p; p++)
+        n += strlen(*p) + seplen;
+    char *out = xmalloc(n), *o = out;
+    *o = 0;
+    for (char *const *p = v; p && *p; p++) {
+        if (p != v) {
+            memcpy(o, sep, seplen);
+            o += seplen;
+        }
+        size_t l = strlen(*p);
+        memcpy(o, *p, l + 1);
+        o += l;
+    }
+    return out;
+}

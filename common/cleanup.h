@@ -81,3 +81,7 @@ size_t strv_len(char *const *v);
 /* Append a copy of s; *v may be NULL. */
 void strv_push(char ***v, const char *s);
 char **strv_dup(char *const *v);
+/* In place, by strcmp. */
+void strv_sort(char **v);
+/* "a,b,c"; "" for an empty or NULL v. Malloc'd. */
+char *strv_join(char *const *v, const char *sep);

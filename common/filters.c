@@ -64,11 +64,6 @@ static void add_value(struct filters *f, const char *key, const char *value)
     e->n++;
 }
 
-static void cleanup_filtersp(struct filters **f)
-{
-    filters_free(*f);
-}
-
 /* One key's value in either form. Go decodes the map form into
  * map[string]map[string]bool and, failing that, the legacy form into
  * map[string][]string, so a document mixing the two is rejected; null stands
@@ -109,7 +104,7 @@ static int add_json_values(struct filters *f, const char *key, json_t *v, bool l
 
 static int parse_form(json_t *root, bool legacy, struct filters **out)
 {
-    __attribute__((cleanup(cleanup_filtersp))) struct filters *f = filters_new();
+    _cleanup_filters_ struct filters *f = filters_new();
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v)

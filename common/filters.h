@@ -12,6 +12,11 @@ struct filters;
 
 struct filters *filters_new(void);
 void filters_free(struct filters *f);
+static inline void cleanup_filtersp(struct filters **f)
+{
+    filters_free(*f);
+}
+#define _cleanup_filters_ __attribute__((cleanup(cleanup_filtersp)))
 /* NULL or "" gives an empty set. Malformed input: MD_EINVAL "invalid filter". */
 int filters_parse(const char *json, struct filters **out, struct md_error *err);
 /* Every key must be in the NULL-terminated allowed_keys: "invalid filter 'foo'". */

@@ -1,6 +1,7 @@
 /* -p / --expose parsing, following go-connections' nat package step by step
  * so that the accepted forms and the first error reported match docker's. */
 #include "common/portspec.h"
+#include "common/netopts.h"
 #include "common/cleanup.h"
 #include "common/strbuf.h"
 
@@ -126,14 +127,6 @@ static int strip_brackets(const char *ip, char **host, char **why)
     return 0;
 }
 
-/* net.ParseIP: dotted IPv4 without leading zeros or an IPv6 literal without
- * a zone; glibc's inet_pton has the same rules. */
-static bool valid_ip(const char *s)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 static bool valid_proto(const char *p)
 {
     return strcmp(p, "tcp") == 0 || strcmp(p, "udp") == 0 || strcmp(p, "sctp") == 0;
@@ -184,7 +177,7 @@ int portspec_parse(const char *spec, struct port_map **out, size_t *n, struct md
         free(ip);
         ip = host;
     }
-    if (ip[0] && !valid_ip(ip))
+    if (ip[0] && !netopt_ip_valid(ip))
         return md_err(err, MD_EINVAL, "invalid IP address: %s", ip);
     if (!ctr_port[0])
         return md_err(err, MD_EINVAL, "no port specified: %s<empty>", spec);

@@ -4,6 +4,7 @@
 #include "common/cleanup.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 char *human_duration(int64_t seconds)
@@ -104,7 +105,8 @@ static int64_t scale_decimal(const struct decimal *d, int64_t mul)
     return v > INT64_MAX ? -1 : (int64_t)v;
 }
 
-int parse_ram_size(const char *s, int64_t *out)
+/* go-units parseSize: mul_base 1024 (RAMInBytes) or 1000 (FromHumanSize) */
+static int parse_size(const char *s, int64_t base, int64_t *out)
 {
     if (!s)
         return -1;
@@ -123,7 +125,8 @@ int parse_ram_size(const char *s, int64_t *out)
     int64_t mul = 1;
     const char *u = *p ? strchr(prefixes, *p | 0x20) : NULL;
     if (u) {
-        mul = 1LL << (10 * (u - prefixes + 1));
+        for (const char *k = prefixes; k <= u; k++)
+            mul *= base;
         p++;
     }
     if (*p == 'i' || *p == 'I')
@@ -137,6 +140,16 @@ int parse_ram_size(const char *s, int64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int parse_ram_size(const char *s, int64_t *out)
+{
+    return parse_size(s, 1024, out);
+}
+
+int parse_human_size(const char *s, int64_t *out)
+{
+    return parse_size(s, 1000, out);
 }
 
 int parse_nano_cpus(const char *s, int64_t *out)
@@ -268,4 +281,53 @@ int parse_go_duration(const char *s, int64_t *ns)
         return -1;
     *ns = (int64_t)total;
     return 0;
+}
+
+/* v's digits with prec of them after a point, trailing zeros and a bare
+ * point dropped (Go's fmtFrac and fmtInt together). */
+static void frac_digits(char *out, size_t n, uint64_t v, int prec)
+{
+    uint64_t p = 1;
+    for (int i = 0; i < prec; i++)
+        p *= 10;
+    uint64_t whole = v / p, frac = v % p;
+    int digits = prec;
+    while (digits > 0 && frac % 10 == 0) {
+        frac /= 10;
+        digits--;
+    }
+    if (digits)
+        snprintf(out, n, "%llu.%0*llu", (unsigned long long)whole, digits,
+                 (unsigned long long)frac);
+    else
+        snprintf(out, n, "%llu", (unsigned long long)whole);
+}
+
+char *go_duration_string(int64_t ns)
+{
+    bool neg = ns < 0;
+    uint64_t u = neg ? -(uint64_t)ns : (uint64_t)ns;
+    const char *sign = neg ? "-" : "";
+    char num[64];
+    if (u == 0)
+        return xstrdup("0s");
+    if (u < 1000000000ULL) {
+        /* below a second: the largest unit that keeps a whole part */
+        if (u < 1000ULL)
+            return xasprintf("%s%lluns", sign, (unsigned long long)u);
+        if (u < 1000000ULL) {
+            frac_digits(num, sizeof num, u, 3);
+            return xasprintf("%s%s\u00b5s", sign, num);
+        }
+        frac_digits(num, sizeof num, u, 6);
+        return xasprintf("%s%sms", sign, num);
+    }
+    frac_digits(num, sizeof num, u % 60000000000ULL, 9);
+    uint64_t min = u / 60000000000ULL;
+    if (!min)
+        return xasprintf("%s%ss", sign, num);
+    if (min < 60)
+        return xasprintf("%s%llum%ss", sign, (unsigned long long)min, num);
+    return xasprintf("%s%lluh%llum%ss", sign, (unsigned long long)(min / 60),
+                     (unsigned long long)(min % 60), num);
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 /* Go's path.Clean. */
-static char *path_clean(const char *p)
+char *volspec_path_clean(const char *p)
 {
     if (!*p)
         return xstrdup(".");
@@ -106,6 +106,22 @@ static bool mode_has(const char *mode, enum mode_class cls, const char *only)
             p++;
     }
     return false;
+}
+
+const char *volspec_mode_propagation(const char *mode)
+{
+    static const char *const props[] = {"private", "rprivate", "slave",
+                                        "rslave",  "shared",   "rshared"};
+    for (const char *p = mode ? mode : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        for (size_t i = 0; i < sizeof props / sizeof *props; i++)
+            if (strlen(props[i]) == n && !memcmp(props[i], p, n))
+                return props[i];
+        p += n;
+        if (*p)
+            p++;
+    }
+    return NULL;
 }
 
 static bool valid_volume_name_char(char c, bool first)
@@ -212,7 +228,7 @@ int volspec_parse(const char *spec, struct vol_spec *out, struct md_error *err)
     const char *m = mode ? mode : "";
     if (!*target)
         return mount_config_err(err, spec, type, "field Target must not be empty");
-    _cleanup_free_ char *dest = path_clean(target);
+    _cleanup_free_ char *dest = volspec_path_clean(target);
     if (strcmp(dest, "/") == 0)
         return mount_config_err(err, spec, type, "invalid specification: destination can't be '/'");
     if (target[0] != '/') {
@@ -228,7 +244,7 @@ int volspec_parse(const char *spec, struct vol_spec *out, struct md_error *err)
         return -1;
 
     out->type = bind ? VOL_BIND : source ? VOL_NAMED : VOL_ANON;
-    out->source = bind ? path_clean(source) : steal_ptr(&source);
+    out->source = bind ? volspec_path_clean(source) : steal_ptr(&source);
     out->dest = steal_ptr(&dest);
     out->readonly = mode_has(m, M_RW, "ro");
     out->mode = steal_ptr(&mode);

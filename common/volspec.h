@@ -24,3 +24,7 @@ void volspec_free(struct vol_spec *v);
  * when the daemon creates a volume; the message starts with the
  * "create <name>: " that docker users see. */
 int volspec_check_name(const char *name, struct md_error *err);
+/* Go's path.Clean: "/a//b/../c/" -> "/a/c", "" -> ".". Malloc'd. */
+char *volspec_path_clean(const char *p);
+/* The propagation named in a -v mode ("ro,rshared" -> "rshared"), or NULL. */
+const char *volspec_mode_propagation(const char *mode);

@@ -7,10 +7,10 @@ set -eu
 # build: compiler, pkg-config and the libraries the binaries link: libmicrohttpd (the API
 # server), jansson (JSON), libarchive (image tars), libcurl (registry client), libseccomp,
 # libcap, libnl (links, veth, addresses, routes), libnftables (NAT, published ports),
-# libssl (sha256)
+# libssl (sha256), zlib (json-file logs: compress)
 BUILD="build-essential pkg-config libmicrohttpd-dev libjansson-dev libarchive-dev
 libcurl4-openssl-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev
-libssl-dev"
+libssl-dev zlib1g-dev"
 # tests: unit tests (check), fuzzing (clang + its runtime), host tools the integration suites
 # use (tests/host-commands.tsv says which command comes from which; tests/deps-audit.sh checks
 # it), image recipes (mmdebstrap, skopeo; the image's busybox comes via `apt-get download`),

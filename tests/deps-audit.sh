@@ -18,6 +18,10 @@ SCRIPTS=(tests/run.sh tests/unit/run.sh tests/integration/*.sh $(ls contrib/*.sh
 # programs run inside a container (busybox applets) there, never on the host.
 NOT_HOST_COMMANDS=" as w top write view size more init shutdown man dir route strip column file "
 NOT_HOST_COMMANDS+=" netstat wget hostname idle ping ex sudo node ed "
+# names in data and messages, programs of docker.io that `make bench` installs
+NOT_HOST_COMMANDS+=" ctr runc docker-init "
+# the tail of flags (--log-opt, --dns-opt) where llvm is installed
+NOT_HOST_COMMANDS+=" opt "
 
 deps=" $(contrib/install-deps.sh --list | tr '|\n' '  ') "
 declare -A pkg_of

@@ -12,6 +12,8 @@
 #include "daemon/api/schema.h"
 #include "daemon/api/server.h"
 #include "daemon/daemon.h"
+#include "daemon/state/ctr_update.h"
+#include "daemon/image/image.h"
 #include "daemon/state/ctr_volumes.h"
 #include "daemon/state/exec.h"
 #include "daemon/state/lifecycle.h"
@@ -112,6 +114,8 @@ static json_t *command_string(const struct container *c)
     return j;
 }
 
+/* docker's MountPoints as inspect shows them; --tmpfs mounts are not
+ * mount points there (HostConfig.Tmpfs shows them). */
 json_t *ctr_mounts_json(const struct container *c)
 {
     static const char *const types[] = {
@@ -119,12 +123,19 @@ json_t *ctr_mounts_json(const struct container *c)
     json_t *out = json_array();
     for (size_t i = 0; i < c->spec->nmounts; i++) {
         const struct ctr_mount *m = &c->spec->mounts[i];
-        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s}", "Type", types[m->type],
-                                             "Source", m->source ?: "", "Destination", m->target,
-                                             "Mode", m->mode ?: "", "RW", !m->readonly,
-                                             "Propagation", m->propagation ?: ""));
+        if (m->origin == CTR_FROM_TMPFS)
+            continue;
+        json_t *e = json_pack("{s:s}", "Type", types[m->type]);
+        if (m->type == CTR_MOUNT_VOLUME)
+            ctr_volumes_mount_json(c, m, e);
+        else
+            json_object_set_new(e, "Source", json_string(m->source ?: ""));
+        json_object_set_new(e, "Destination", json_string(m->target));
+        json_object_set_new(e, "Mode", json_string(m->mode ?: ""));
+        json_object_set_new(e, "RW", json_boolean(!m->readonly));
+        json_object_set_new(e, "Propagation", json_string(m->propagation ?: ""));
+        json_array_append_new(out, e);
     }
-    ctr_volumes_mounts_json(c, out);
     return out;
 }
 
@@ -153,6 +164,22 @@ static const char *list_fixed(struct container *c)
     return s;
 }
 
+/* SizeRw: the bytes in the container's upper directory; SizeRootFs: those
+ * and its image's (moby's getSize: the whole layer chain). */
+static void put_sizes(json_t *j, const struct container *c)
+{
+    long long rw = ctr_size_rw(c), root = rw;
+    struct image *im;
+    struct md_error e = {0};
+    if (image_lookup(c->image_id, &im, &e) == 0) {
+        root += image_size(im);
+        image_put(im);
+    }
+    md_err_clear(&e);
+    json_object_set_new(j, "SizeRw", json_integer(rw));
+    json_object_set_new(j, "SizeRootFs", json_integer(root));
+}
+
 /* One ps entry onto out: the fixed members, then what changes (name,
  * state, ports, networks). */
 static void list_entry(struct strbuf *out, struct container *c, int64_t now, bool size)
@@ -167,10 +194,8 @@ static void list_entry(struct strbuf *out, struct container *c, int64_t now, boo
     json_t *nets = json_object_get(c->net_settings, "Networks");
     json_object_set_new(j, "NetworkSettings",
                         json_pack("{s:O}", "Networks", nets ? nets : json_object()));
-    if (size) {
-        json_object_set_new(j, "SizeRw", json_integer(ctr_size_rw(c)));
-        json_object_set_new(j, "SizeRootFs", json_integer(ctr_size_rw(c)));
-    }
+    if (size)
+        put_sizes(j, c);
     sb_addc(out, '{');
     sb_add(out, list_fixed(c));
     sb_addc(out, ',');
@@ -246,6 +271,12 @@ static bool m_ancestor(const struct container *c, const char *v)
     return !strncmp(v, c->image_ref, n) && !strcmp(v + n, ":latest");
 }
 
+/* moby's view: "none" for a container that never had a healthcheck */
+static bool m_health(const struct container *c, const char *v)
+{
+    return !strcmp(c->health ? health_status_name(c->health->status) : "none", v);
+}
+
 static bool m_network(const struct container *c, const char *v)
 {
     json_t *nets = json_object_get(c->net_settings, "Networks");
@@ -273,6 +304,14 @@ static void list(struct api_req *r)
         if (!valid) {
             api_reply_msg(r, 400, "invalid filter 'status=%s'", *s);
             filters_free(f); /* *s lives in f */
+            return;
+        }
+    }
+    for (char **h = filters_get(f, "health"); h && *h; h++) {
+        if (strcmp(*h, "starting") && strcmp(*h, "healthy") && strcmp(*h, "unhealthy") &&
+            strcmp(*h, "none")) {
+            api_reply_msg(r, 400, "Unrecognised filter value for health: %s", *h);
+            filters_free(f);
             return;
         }
     }
@@ -316,6 +355,7 @@ static void list(struct api_req *r)
             !any_match(filters_get(f, "exited"), m_exited, c) ||
             !any_match(filters_get(f, "ancestor"), m_ancestor, c) ||
             !any_match(filters_get(f, "network"), m_network, c) ||
+            !any_match(filters_get(f, "health"), m_health, c) ||
             !filters_match_label(f, json_object_get(c->config, "Labels")))
             continue;
         if (limit > 0 && (long long)count >= limit)
@@ -355,6 +395,8 @@ json_t *ctr_inspect_json(const struct container *c)
     json_object_set_new(state, "Error", json_string(c->error ? c->error : ""));
     json_object_set_new(state, "StartedAt", json_string(started));
     json_object_set_new(state, "FinishedAt", json_string(finished));
+    if (c->health)
+        json_object_set_new(state, "Health", health_to_json(c->health));
 
     json_t *j = json_object();
     json_object_set_new(j, "Id", json_string(c->id));
@@ -409,10 +451,8 @@ static void inspect(struct api_req *r)
         return;
     cstore_lock();
     json_t *j = ctr_inspect_json(c);
-    if (api_query_bool(r, "size", false)) {
-        json_object_set_new(j, "SizeRw", json_integer(ctr_size_rw(c)));
-        json_object_set_new(j, "SizeRootFs", json_integer(ctr_size_rw(c)));
-    }
+    if (api_query_bool(r, "size", false))
+        put_sizes(j, c);
     cstore_unlock();
     ctr_put(c);
     api_reply_json(r, 200, j);
@@ -538,6 +578,27 @@ static void remove_(struct api_req *r)
                                  .volumes = api_query_bool(r, "v", false)});
 }
 
+json_t *ctr_list_sized(void)
+{
+    size_t n;
+    struct container **v = cstore_list(&n);
+    int64_t now = time_now_ns();
+    struct strbuf out = {0};
+    sb_addc(&out, '[');
+    cstore_lock();
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_addc(&out, ',');
+        list_entry(&out, v[i], now, true);
+    }
+    cstore_unlock();
+    cstore_list_free(v, n);
+    sb_addc(&out, ']');
+    json_t *j = json_loads(out.s, 0, NULL);
+    sb_free(&out);
+    return j ? j : json_array();
+}
+
 static const char *const prune_filters[] = {"until", "label", "label!", NULL};
 
 static void prune(struct api_req *r)
@@ -587,7 +648,33 @@ static void prune(struct api_req *r)
                   "SpaceReclaimed", reclaimed));
 }
 
+/* ---- update ---- */
+
+static void update(struct api_req *r)
+{
+    struct md_error err = {0};
+    _cleanup_json_ json_t *body = api_body_decode(r, &schema_container_update, false, &err);
+    struct ctr_update u;
+    if (!body || ctr_update_parse(body, &u, &err) < 0) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    struct container *c = api_find_container(r);
+    if (!c)
+        return;
+    int rc = ctr_update(c, &u, &err);
+    ctr_put(c);
+    if (rc < 0) {
+        api_reply_error(r, &err);
+        md_err_clear(&err);
+        return;
+    }
+    api_reply_json(r, 200, json_pack("{s:[]}", "Warnings"));
+}
+
 const struct api_route api_routes_containers[] = {
+    {"POST", "/containers/{id}/update", update, 0},
     {"POST", "/containers/create", create, 0},
     {"GET", "/containers/json", list, 0},
     {"POST", "/containers/prune", prune, 0},

@@ -16,6 +16,8 @@ json_t *ctr_inspect_json(const struct container *c);
 json_t *ctr_mounts_json(const struct container *c);
 /* Bytes in the container's writable layer. */
 long long ctr_size_rw(const struct container *c);
+/* Every container as GET /containers/json?all=1&size=1 lists it (system df). */
+json_t *ctr_list_sized(void);
 extern const struct api_route api_routes_ctr_info[];
 /* ctr_archive.c: docker cp (archive HEAD/GET/PUT) and export */
 extern const struct api_route api_routes_ctr_archive[];

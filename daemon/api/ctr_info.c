@@ -4,6 +4,7 @@
 #include "common/jsonutil.h"
 #include "common/timefmt.h"
 #include "daemon/api/containers.h"
+#include "daemon/ctrfs/ctrfs.h"
 #include "daemon/daemon.h"
 #include "daemon/image/image.h"
 #include "daemon/runtime/runtime.h"
@@ -260,18 +261,6 @@ static bool in_layers(char *const *layers, const char *rel)
     return false;
 }
 
-/* Mount points the runtime creates for every container: docker keeps them in
- * an "init" layer that diff never reports. */
-static bool init_path(const char *rel)
-{
-    static const char *const paths[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf", "dev",
-                                        "proc",         "sys",       ".dockerenv",      "etc/mtab"};
-    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
-        if (!strcmp(rel, paths[i]))
-            return true;
-    return false;
-}
-
 /* Adds the changes under rel to out (if out) and their bytes to size (if
  * size); returns how many entries it reported. */
 static size_t walk_upper(const char *root, const char *rel, char *const *layers, json_t *out,
@@ -298,7 +287,7 @@ static size_t walk_upper(const char *root, const char *rel, char *const *layers,
         }
         bool whiteout = S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
         bool existed = !whiteout && in_layers(layers, r);
-        if (!existed && init_path(r))
+        if (!existed && ctrfs_init_path(r))
             continue;
         _cleanup_free_ char *path = xasprintf("/%s", r);
         size_t below =

@@ -15,6 +15,9 @@
 
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 /* ---- wait ---- */
 
@@ -331,23 +334,141 @@ static bool ctr_live(struct container *c)
     return live;
 }
 
+/* One line (with its newline) from a rotated file, plain or gzip'ed
+ * (zlib reads both); -1 at the end. */
+static ssize_t gz_getline(gzFile g, char **line, size_t *cap)
+{
+    size_t len = 0;
+    for (;;) {
+        if (*cap - len < 2) {
+            *cap = *cap ? *cap * 2 : 4096;
+            *line = xrealloc(*line, *cap);
+        }
+        if (!gzgets(g, *line + len, (int)(*cap - len)))
+            return len ? (ssize_t)len : -1;
+        len += strlen(*line + len);
+        if (len && (*line)[len - 1] == '\n')
+            return (ssize_t)len;
+    }
+}
+
+/* The rotated files of a json-file log, oldest first: path.N[.gz] ...
+ * path.1[.gz] (while a .1 is being gzip'ed both exist: the .gz, complete
+ * once it has its name, is taken). */
+static char **rotated_logs(const char *path)
+{
+    char **v = NULL;
+    for (int i = 1;; i++) {
+        _cleanup_free_ char *gz = xasprintf("%s.%d.gz", path, i);
+        _cleanup_free_ char *raw = xasprintf("%s.%d", path, i);
+        if (access(gz, F_OK) == 0)
+            strv_push(&v, gz);
+        else if (access(raw, F_OK) == 0)
+            strv_push(&v, raw);
+        else
+            break;
+    }
+    size_t n = strv_len(v);
+    for (size_t i = 0; i < n / 2; i++) {
+        char *t = v[i];
+        v[i] = v[n - 1 - i];
+        v[n - 1 - i] = t;
+    }
+    return v;
+}
+
+/* Every whole line of a rotated file, after the first *skip; -1 when the
+ * client is gone. count: only count them into *skip (negative). */
+static int read_rotated(struct logs_ctx *l, int fd, const char *file, long long *skip, bool count,
+                        char **line, size_t *cap)
+{
+    gzFile g = gzopen(file, "rb");
+    if (!g)
+        return 0; /* rotated away meanwhile */
+    int r = 0;
+    ssize_t n;
+    while ((n = gz_getline(g, line, cap)) > 0) {
+        if ((*line)[n - 1] != '\n')
+            break;
+        if (count) {
+            (*skip)--;
+        } else if (*skip > 0) {
+            (*skip)--;
+        } else if (emit_line(l, fd, *line) < 0) {
+            r = -1;
+            break;
+        }
+    }
+    gzclose(g);
+    return r;
+}
+
+static bool same_file(FILE *f, const char *path)
+{
+    struct stat a, b;
+    return fstat(fileno(f), &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
+}
+
+/* A follower that finds its file rotated away read it to the end; if the
+ * writer rotated more than once since, the files after it (found by the
+ * inode it had: a rename keeps it) come next, oldest first. */
+static int read_newer(struct logs_ctx *l, int fd, const char *path, const struct stat *old,
+                      char **line, size_t *cap)
+{
+    _cleanup_strv_ char **rotated = rotated_logs(path);
+    size_t n = strv_len(rotated), at = n;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(rotated[i], &st) == 0 && st.st_ino == old->st_ino && st.st_dev == old->st_dev)
+            at = i;
+    }
+    long long skip = 0;
+    for (size_t i = at + 1; i < n; i++)
+        if (read_rotated(l, fd, rotated[i], &skip, false, line, cap) < 0)
+            return -1;
+    return 0;
+}
+
+/* The rest of f's whole lines; -1 when the client is gone. */
+static int drain(struct logs_ctx *l, int fd, FILE *f, char **line, size_t *cap)
+{
+    clearerr(f);
+    ssize_t k;
+    while ((k = getline(line, cap, f)) > 0 && (*line)[k - 1] == '\n')
+        if (emit_line(l, fd, *line) < 0)
+            return -1;
+    return 0;
+}
+
 static void logs_producer(void *p, int fd)
 {
     struct logs_ctx *l = p;
     _cleanup_free_ char *path = md_data_path("containers/%s/%s-json.log", l->c->id, l->c->id);
+    _cleanup_strv_ char **rotated = rotated_logs(path);
     _cleanup_fclose_ FILE *f = fopen(path, "r");
-    /* tail: count lines first, then skip all but the last N */
-    long long skip = 0;
-    if (f && l->tail >= 0) {
-        long long total = 0;
-        int ch;
-        while ((ch = fgetc(f)) != EOF)
-            total += ch == '\n';
-        skip = total > l->tail ? total - l->tail : 0;
-        rewind(f);
-    }
     char *line = NULL;
     size_t cap = 0;
+    /* tail: count the lines of every file first, then skip all but the
+     * last N */
+    long long skip = 0;
+    if (l->tail >= 0) {
+        long long total = 0;
+        for (char **r = rotated; r && *r; r++)
+            read_rotated(l, fd, *r, &total, true, &line, &cap);
+        total = -total;
+        int ch;
+        while (f && (ch = fgetc(f)) != EOF)
+            total += ch == '\n';
+        skip = total > l->tail ? total - l->tail : 0;
+        if (f)
+            rewind(f);
+    }
+    for (char **r = rotated; r && *r; r++)
+        if (read_rotated(l, fd, *r, &skip, false, &line, &cap) < 0) {
+            free(line);
+            return;
+        }
     for (;;) {
         ssize_t n = f ? getline(&line, &cap, f) : -1;
         if (n > 0 && line[n - 1] == '\n') {
@@ -367,20 +488,28 @@ static void logs_producer(void *p, int fd)
         if (!ctr_live(l->c)) {
             /* drain what the shim wrote before it exited, then stop */
             if (f)
-                clearerr(f);
-            ssize_t k;
-            while (f && (k = getline(&line, &cap, f)) > 0 && line[k - 1] == '\n')
-                if (emit_line(l, fd, line) < 0)
-                    break;
+                drain(l, fd, f, &line, &cap);
             break;
         }
         if (time_now_ns() > l->until)
             break;
         usleep(50 * 1000);
-        if (!f)
+        if (!f) {
             f = fopen(path, "r");
-        else
+        } else if (!same_file(f, path)) {
+            /* rotated: the rest of the old file (now .1), any rotated
+             * after it, then the new one. Compressed ones have new inodes:
+             * with compress, a reader slower than two rotations loses the
+             * files between. */
+            struct stat old;
+            fstat(fileno(f), &old);
+            if (drain(l, fd, f, &line, &cap) < 0 || read_newer(l, fd, path, &old, &line, &cap) < 0)
+                break;
+            fclose(f);
+            f = fopen(path, "r");
+        } else {
             clearerr(f);
+        }
     }
     free(line);
 }

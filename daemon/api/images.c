@@ -17,12 +17,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static inline void cleanup_filtersp(struct filters **f)
-{
-    filters_free(*f);
-}
-#define _cleanup_filters_ __attribute__((cleanup(cleanup_filtersp)))
-
 static int parse_filters(struct api_req *r, struct filters **f, struct md_error *err)
 {
     return filters_parse(api_query(r, "filters"), f, err);
@@ -37,7 +31,9 @@ static void list(struct api_req *r)
         md_err_clear(&err);
         return;
     }
-    json_t *j = image_list_json(api_query_bool(r, "all", false), f, &err);
+    /* shared-size came with API 1.42 (moby getImagesJSON) */
+    bool shared = r->api_minor >= 42 && api_query_bool(r, "shared-size", false);
+    json_t *j = image_list_json(api_query_bool(r, "all", false), f, shared, &err);
     if (!j) {
         api_reply_error(r, &err);
         md_err_clear(&err);

@@ -11,12 +11,6 @@
 
 #include <string.h>
 
-static inline void cleanup_filtersp(struct filters **f)
-{
-    filters_free(*f);
-}
-#define _cleanup_filters_ __attribute__((cleanup(cleanup_filtersp)))
-
 static void reply_err(struct api_req *r, struct md_error *e)
 {
     /* docker answers 403 for "pre-defined network" and overlapping pools;

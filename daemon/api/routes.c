@@ -8,13 +8,23 @@ extern const struct api_route api_routes_events[];
 extern const struct api_route api_routes_networks[];
 extern const struct api_route api_routes_exec[];
 extern const struct api_route api_routes_volumes[];
+extern const struct api_route api_routes_commit[];
+extern const struct api_route api_routes_df[];
 
+/* one per line: tables get added by separate changes */
 const struct api_route *const api_route_tables[] = {
-    api_routes_system,      api_routes_events,
-    api_routes_containers,  api_routes_ctr_io,
-    api_routes_ctr_info,    api_routes_exec,
-    api_routes_images,      api_routes_networks,
-    api_routes_ctr_archive, api_routes_volumes,
+    api_routes_system,
+    api_routes_events,
+    api_routes_containers,
+    api_routes_ctr_io,
+    api_routes_ctr_info,
+    api_routes_exec,
+    api_routes_images,
+    api_routes_networks,
+    api_routes_ctr_archive,
+    api_routes_volumes,
+    api_routes_commit,
+    api_routes_df,
     NULL,
 };
 
@@ -36,17 +46,13 @@ const struct api_route *const api_route_tables[] = {
 
 /* Every route of the 1.50 swagger that no table above serves. */
 const struct api_missing_route api_missing_routes[] = {
-    TODO("POST", "/containers/{id}/update", "container update"),
     TODO("GET", "/containers/{id}/attach/ws", "attach over a websocket"),
-    TODO("POST", "/commit", "container commit"),
     TODO("POST", "/build", "image build"),
-    TODO("POST", "/build/prune", "build cache prune"),
     TODO("POST", "/session", "build sessions"),
     TODO("GET", "/images/search", "image search"),
     TODO("POST", "/images/{name*}/push", "image push"),
     TODO("GET", "/distribution/{name*}/json", "registry distribution inspect"),
     TODO("POST", "/auth", "registry login"),
-    TODO("GET", "/system/df", "disk usage (system df)"),
     /* only cluster volumes can be updated (moby putVolumesUpdate) */
     {"PUT", "/volumes/{name}", "cluster volumes", 503,
      "volume update only valid for cluster volumes, but swarm is not enabled"},

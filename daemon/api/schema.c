@@ -30,13 +30,13 @@
 
 static const struct schema_field health_fields[] = {
     {"Test", SK_STRINGS, "[]string", NULL,
-     ONLY("minidock runs no health checks; NONE (--no-healthcheck) is what it does anyway",
-          "NONE")},
-    {"Interval", SK_INT, "time.Duration", NULL, REFUSED},
-    {"Timeout", SK_INT, "time.Duration", NULL, REFUSED},
-    {"StartPeriod", SK_INT, "time.Duration", NULL, REFUSED},
-    {"StartInterval", SK_INT, "time.Duration", NULL, REFUSED},
-    {"Retries", SK_INT, "int", NULL, REFUSED},
+     APPLIED("CMD argv or CMD-SHELL under /bin/sh -c, run as an exec; NONE: off; the image's "
+             "when empty")},
+    {"Interval", SK_INT, "time.Duration", NULL, APPLIED("0: 30s; else at least 1ms")},
+    {"Timeout", SK_INT, "time.Duration", NULL, APPLIED("0: 30s; a probe past it is killed")},
+    {"StartPeriod", SK_INT, "time.Duration", NULL, APPLIED("failures inside it do not count")},
+    {"StartInterval", SK_INT, "time.Duration", NULL, APPLIED("0: 5s, while starting")},
+    {"Retries", SK_INT, "int", NULL, APPLIED("0: 3; negative refused")},
     END,
 };
 static const struct schema health_config = {"HealthConfig", "container.HealthConfig", health_fields,
@@ -44,7 +44,7 @@ static const struct schema health_config = {"HealthConfig", "container.HealthCon
 
 static const struct schema_field config_fields[] = {
     {"Hostname", SK_STRING, "string", NULL, APPLIED(NULL)},
-    {"Domainname", SK_STRING, "string", NULL, REFUSED},
+    {"Domainname", SK_STRING, "string", NULL, APPLIED("UTS domain name, own /etc/hosts line")},
     {"User", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"AttachStdin", SK_BOOL, "bool", NULL, APPLIED("recorded; the client attaches")},
     {"AttachStdout", SK_BOOL, "bool", NULL, APPLIED("recorded; the client attaches")},
@@ -58,13 +58,12 @@ static const struct schema_field config_fields[] = {
     {"Healthcheck", SK_STRUCT, "container.HealthConfig", &health_config, APPLIED("see its fields")},
     {"ArgsEscaped", SK_BOOL, "bool", NULL, IGNORED("Windows only; docker ignores it on Linux")},
     {"Image", SK_STRING, "string", NULL, APPLIED(NULL)},
-    {"Volumes", SK_MAP_ANY, "map[string]struct {}", NULL,
-     APPLIED("anonymous volumes")},
+    {"Volumes", SK_MAP_ANY, "map[string]struct {}", NULL, APPLIED("anonymous volumes")},
     {"WorkingDir", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"Entrypoint", SK_STRSLICE, "strslice.StrSlice", NULL, APPLIED(NULL)},
     {"NetworkDisabled", SK_BOOL, "bool", NULL, REFUSED},
     {"MacAddress", SK_STRING, "string", NULL,
-     REFUSED_WHY("deprecated here; EndpointSettings.MacAddress")},
+     APPLIED("deprecated: the main network's EndpointSettings.MacAddress")},
     {"OnBuild", SK_STRINGS, "[]string", NULL, REFUSED_WHY("kept by commit, which minidock lacks")},
     {"Labels", SK_MAP_STRING, "map[string]string", NULL, APPLIED(NULL)},
     {"StopSignal", SK_STRING, "string", NULL, APPLIED(NULL)},
@@ -80,7 +79,8 @@ static const struct schema_field log_fields[] = {
     {"Type", SK_STRING, "string", NULL,
      APPLIED("json-file and none; other drivers refused with docker's 'no log driver named'")},
     {"Config", SK_MAP_STRING, "map[string]string", NULL,
-     REFUSED_WHY("log options (max-size, ...)")},
+     APPLIED("json-file: max-size, max-file, compress, labels, labels-regex, env, env-regex, "
+             "tag; mode=blocking. none: ignored, as docker does")},
     END,
 };
 static const struct schema log_config = {"LogConfig", "container.LogConfig", log_fields, NULL,
@@ -186,11 +186,12 @@ static const struct schema resources = {"Resources", "container.Resources", reso
                                         NULL};
 
 static const struct schema_field bind_options_fields[] = {
-    {"Propagation", SK_STRING, "mount.Propagation", NULL, REFUSED},
-    {"NonRecursive", SK_BOOL, "bool", NULL, REFUSED},
-    {"CreateMountpoint", SK_BOOL, "bool", NULL, REFUSED},
-    {"ReadOnlyNonRecursive", SK_BOOL, "bool", NULL, REFUSED},
-    {"ReadOnlyForceRecursive", SK_BOOL, "bool", NULL, REFUSED},
+    {"Propagation", SK_STRING, "mount.Propagation", NULL, APPLIED(NULL)},
+    {"NonRecursive", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"CreateMountpoint", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"ReadOnlyNonRecursive", SK_BOOL, "bool", NULL, APPLIED(NULL)},
+    {"ReadOnlyForceRecursive", SK_BOOL, "bool", NULL,
+     APPLIED("fails where the kernel has no mount_setattr")},
     END,
 };
 static const struct schema bind_options = {"BindOptions", "mount.BindOptions", bind_options_fields,
@@ -221,9 +222,9 @@ static const struct schema image_options = {"ImageOptions", "mount.ImageOptions"
                                             image_options_fields, NULL, NULL};
 
 static const struct schema_field tmpfs_options_fields[] = {
-    {"SizeBytes", SK_INT, "int64", NULL, REFUSED},
-    {"Mode", SK_UINT, "fs.FileMode", NULL, REFUSED},
-    {"Options", SK_STRINGS2, "[][]string", NULL, REFUSED},
+    {"SizeBytes", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"Mode", SK_UINT, "fs.FileMode", NULL, APPLIED(NULL)},
+    {"Options", SK_STRINGS2, "[][]string", NULL, APPLIED("exec and noexec, as docker")},
     END,
 };
 static const struct schema tmpfs_options = {"TmpfsOptions", "mount.TmpfsOptions",
@@ -231,16 +232,16 @@ static const struct schema tmpfs_options = {"TmpfsOptions", "mount.TmpfsOptions"
 
 static const struct schema_field mount_fields[] = {
     {"Type", SK_STRING, "mount.Type", NULL,
-     ONLY("volume and bind; tmpfs, image, npipe, cluster refused", "volume", "bind")},
+     ONLY("volume, bind and tmpfs; image, npipe, cluster refused", "volume", "bind", "tmpfs")},
     {"Source", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"Target", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"ReadOnly", SK_BOOL, "bool", NULL, APPLIED(NULL)},
     {"Consistency", SK_STRING, "mount.Consistency", NULL,
      IGNORED("macOS only; docker ignores it on Linux")},
-    {"BindOptions", SK_STRUCT, "mount.BindOptions", &bind_options, REFUSED},
+    {"BindOptions", SK_STRUCT, "mount.BindOptions", &bind_options, APPLIED("see its fields")},
     {"VolumeOptions", SK_STRUCT, "mount.VolumeOptions", &volume_options, APPLIED("see its fields")},
     {"ImageOptions", SK_STRUCT, "mount.ImageOptions", &image_options, REFUSED},
-    {"TmpfsOptions", SK_STRUCT, "mount.TmpfsOptions", &tmpfs_options, REFUSED},
+    {"TmpfsOptions", SK_STRUCT, "mount.TmpfsOptions", &tmpfs_options, APPLIED("see its fields")},
     {"ClusterOptions", SK_ANY, "mount.ClusterOptions", NULL, REFUSED},
     END,
 };
@@ -263,16 +264,16 @@ static const struct schema_field host_fields[] = {
     {"CapDrop", SK_STRSLICE, "strslice.StrSlice", NULL, APPLIED(NULL)},
     {"CgroupnsMode", SK_STRING, "container.CgroupnsMode", NULL,
      ONLY("every container has its own cgroup namespace", "", "private")},
-    {"Dns", SK_STRINGS, "[]string", NULL, REFUSED},
-    {"DnsOptions", SK_STRINGS, "[]string", NULL, REFUSED},
-    {"DnsSearch", SK_STRINGS, "[]string", NULL, REFUSED},
-    {"ExtraHosts", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"Dns", SK_STRINGS, "[]string", NULL, APPLIED("/etc/resolv.conf")},
+    {"DnsOptions", SK_STRINGS, "[]string", NULL, APPLIED("/etc/resolv.conf")},
+    {"DnsSearch", SK_STRINGS, "[]string", NULL, APPLIED("/etc/resolv.conf")},
+    {"ExtraHosts", SK_STRINGS, "[]string", NULL, APPLIED("/etc/hosts; host-gateway")},
     {"GroupAdd", SK_STRINGS, "[]string", NULL, APPLIED(NULL)},
     {"IpcMode", SK_STRING, "container.IpcMode", NULL,
      APPLIED("private, shareable, none, host, container:X (a shareable one)")},
     {"Cgroup", SK_STRING, "container.CgroupSpec", NULL, REFUSED},
     {"Links", SK_STRINGS, "[]string", NULL,
-     REFUSED_WHY("legacy links; user-defined networks resolve names")},
+     APPLIED("legacy links on the default bridge: /etc/hosts and variables")},
     {"OomScoreAdj", SK_INT, "int", NULL, APPLIED(NULL)},
     {"PidMode", SK_STRING, "container.PidMode", NULL, APPLIED("host, container:X")},
     {"Privileged", SK_BOOL, "bool", NULL, APPLIED(NULL)},
@@ -284,7 +285,9 @@ static const struct schema_field host_fields[] = {
           "apparmor=unconfined", "apparmor:unconfined", "label=disable", "label:disable",
           "no-new-privileges=false", "no-new-privileges:false")},
     {"StorageOpt", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
-    {"Tmpfs", SK_MAP_STRING, "map[string]string", NULL, REFUSED},
+    {"Tmpfs", SK_MAP_STRING, "map[string]string", NULL,
+     APPLIED("docker's options: size, mode, uid, gid, nr_inodes, nr_blocks, mpol and mount "
+             "flags")},
     {"UTSMode", SK_STRING, "container.UTSMode", NULL, APPLIED("host (docker has no container:X)")},
     {"UsernsMode", SK_STRING, "container.UsernsMode", NULL,
      ONLY("no user namespace remapping: host is what minidock does", "", "host")},
@@ -326,7 +329,7 @@ static const struct schema_field endpoint_fields[] = {
     {"EndpointID", SK_STRING, "string", NULL, IGNORED("operational data, filled in by the daemon")},
     {"Gateway", SK_STRING, "string", NULL, IGNORED("operational data, filled in by the daemon")},
     {"IPAddress", SK_STRING, "string", NULL, IGNORED("operational data, filled in by the daemon")},
-    {"MacAddress", SK_STRING, "string", NULL, REFUSED},
+    {"MacAddress", SK_STRING, "string", NULL, APPLIED(NULL)},
     {"IPPrefixLen", SK_INT, "int", NULL, IGNORED("operational data, filled in by the daemon")},
     {"IPv6Gateway", SK_STRING, "string", NULL,
      IGNORED("operational data, filled in by the daemon")},
@@ -359,6 +362,57 @@ static const struct schema_field create_fields[] = {
 static const struct schema *const create_embeds[] = {&schema_container_config, NULL};
 const struct schema schema_container_create = {"CreateRequest", "container.CreateRequest",
                                                create_fields, create_embeds, NULL};
+
+/* ---- container.UpdateConfig (docker update) ---- */
+
+/* Resources as an update takes them: what docker's update changes on a
+ * container, applied to its cgroup when it runs and to its next start. */
+static const struct schema_field update_resources_fields[] = {
+    {"CpuShares", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"Memory", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"NanoCpus", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"MemorySwap", SK_INT, "int64", NULL, APPLIED(NULL)},
+    {"PidsLimit", SK_INT, "int64", NULL, APPLIED("0 and -1: unlimited")},
+    {"CgroupParent", SK_STRING, "string", NULL, REFUSED},
+    {"BlkioWeight", SK_UINT, "uint16", NULL, REFUSED},
+    {"BlkioWeightDevice", SK_STRUCTS, "[]*blkiodev.WeightDevice", &weight_device, REFUSED},
+    {"BlkioDeviceReadBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceWriteBps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceReadIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"BlkioDeviceWriteIOps", SK_STRUCTS, "[]*blkiodev.ThrottleDevice", &throttle_device, REFUSED},
+    {"CpuPeriod", SK_INT, "int64", NULL, REFUSED_WHY("refused at create too")},
+    {"CpuQuota", SK_INT, "int64", NULL, REFUSED_WHY("refused at create too")},
+    {"CpuRealtimePeriod", SK_INT, "int64", NULL, REFUSED},
+    {"CpuRealtimeRuntime", SK_INT, "int64", NULL, REFUSED},
+    {"CpusetCpus", SK_STRING, "string", NULL, REFUSED_WHY("refused at create too")},
+    {"CpusetMems", SK_STRING, "string", NULL, REFUSED_WHY("refused at create too")},
+    {"Devices", SK_STRUCTS, "[]container.DeviceMapping", &device_mapping, REFUSED},
+    {"DeviceCgroupRules", SK_STRINGS, "[]string", NULL, REFUSED},
+    {"DeviceRequests", SK_STRUCTS, "[]container.DeviceRequest", &device_request, REFUSED},
+    {"KernelMemoryTCP", SK_INT, "int64", NULL, REFUSED},
+    {"MemoryReservation", SK_INT, "int64", NULL, REFUSED_WHY("refused at create too")},
+    {"MemorySwappiness", SK_INT, "int64", NULL,
+     REFUSED_BUT("-1 (the CLI's default) means not set", "-1")},
+    {"OomKillDisable", SK_BOOL, "bool", NULL, REFUSED},
+    {"Ulimits", SK_STRUCTS, "[]*units.Ulimit", &ulimit,
+     REFUSED_WHY("docker's update leaves them as they are")},
+    {"CpuCount", SK_INT, "int64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"CpuPercent", SK_INT, "int64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"IOMaximumIOps", SK_UINT, "uint64", NULL, REFUSED_WHY("Windows only in docker")},
+    {"IOMaximumBandwidth", SK_UINT, "uint64", NULL, REFUSED_WHY("Windows only in docker")},
+    END,
+};
+static const struct schema update_resources = {"Resources", "container.Resources",
+                                               update_resources_fields, NULL, NULL};
+
+static const struct schema_field update_fields[] = {
+    {"RestartPolicy", SK_STRUCT, "container.RestartPolicy", &restart_policy,
+     APPLIED("an empty Name leaves the policy as it is")},
+    END,
+};
+static const struct schema *const update_embeds[] = {&update_resources, NULL};
+const struct schema schema_container_update = {"UpdateConfig", "container.UpdateConfig",
+                                               update_fields, update_embeds, NULL};
 
 /* ---- exec ---- */
 
@@ -997,6 +1051,7 @@ char *schema_coverage_markdown(void)
         const struct schema *s;
     } bodies[] = {
         {"POST /containers/create", &schema_container_create},
+        {"POST /containers/{id}/update", &schema_container_update},
         {"POST /containers/{id}/exec", &schema_exec_create},
         {"POST /exec/{id}/start", &schema_exec_start},
         {"POST /networks/create", &schema_network_create},
@@ -1008,7 +1063,7 @@ char *schema_coverage_markdown(void)
                "Generated by `minidockd --api-coverage` from the tables in "
                "daemon/api/schema.c; edit those, not this file.\n\n"
                "A refused field fails the request with 400 and `minidock does not support "
-               "HostConfig.Tmpfs` (with `=value` where only some values are refused) before "
+               "HostConfig.Sysctls` (with `=value` where only some values are refused) before "
                "anything is created, unless its value means \"not set\": null, false, 0, "
                "\"\", [] or {}. Fields of a refused struct are not listed; the struct is "
                "refused as a whole.\n");

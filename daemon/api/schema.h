@@ -70,6 +70,7 @@ struct schema {
 extern const struct schema schema_container_create;   /* container.CreateRequest */
 extern const struct schema schema_container_config;   /* container.Config */
 extern const struct schema schema_host_config;        /* container.HostConfig */
+extern const struct schema schema_container_update;   /* container.UpdateConfig */
 extern const struct schema schema_exec_create;        /* container.ExecOptions */
 extern const struct schema schema_exec_start;         /* container.ExecStartOptions */
 extern const struct schema schema_network_create;     /* network.CreateRequest */

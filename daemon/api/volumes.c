@@ -9,12 +9,6 @@
 
 #include <string.h>
 
-static inline void cleanup_filtersp(struct filters **f)
-{
-    filters_free(*f);
-}
-#define _cleanup_filters_ __attribute__((cleanup(cleanup_filtersp)))
-
 static void reply_err(struct api_req *r, struct md_error *e)
 {
     api_reply_error(r, e);
@@ -134,10 +128,14 @@ static void del(struct api_req *r)
     api_reply_status(r, 204);
 }
 
-/* Which volumes prune takes: unused ones, only anonymous ones unless
- * all=true (docker 23+, API 1.42+), narrowed by label filters. */
+/* Which volumes prune takes: unused ones without mount options, only
+ * anonymous ones unless all=true (docker 23+, API 1.42+), narrowed by
+ * label filters. */
 static bool prune_takes(const struct filters *f, bool all, json_t *v)
 {
+    /* moby skips volumes with mount options: removing them frees nothing */
+    if (json_object_size(json_object_get(v, "Options")))
+        return false;
     json_t *labels = json_object_get(v, "Labels");
     if (!all && !json_object_get(labels, VOL_ANON_LABEL))
         return false;
@@ -186,10 +184,10 @@ static void prune(struct api_req *r)
         md_err_clear(&e);
     }
     json_decref(vols);
-    api_reply_json(r, 200,
-                   json_pack("{s:o,s:I}", "VolumesDeleted",
-                             json_array_size(gone) ? gone : (json_decref(gone), json_null()),
-                             "SpaceReclaimed", (json_int_t)space));
+    /* moby's report starts with an empty list: [] when nothing went */
+    api_reply_json(
+        r, 200,
+        json_pack("{s:o,s:I}", "VolumesDeleted", gone, "SpaceReclaimed", (json_int_t)space));
 }
 
 const struct api_route api_routes_volumes[] = {

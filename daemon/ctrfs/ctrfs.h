@@ -57,6 +57,14 @@ char *ctrfs_stat_header(const struct ctrfs_stat *st);
 int ctrfs_tar_path(const struct ctrfs_root *root, const char *path, int fd, struct md_error *err);
 /* export: the whole rootfs, entry names relative ("bin/", "etc/passwd"). */
 int ctrfs_export(const struct ctrfs_root *root, int fd, struct md_error *err);
+/* commit: an overlay upper directory as a layer tar onto fd, overlayfs's
+ * whiteouts (0/0 character devices, trusted.overlay.opaque) spelled as
+ * ".wh.NAME" and ".wh..wh..opq" entries, file capabilities kept. */
+int ctrfs_tar_layer(int upperfd, int fd, struct md_error *err);
+/* The mount points the runtime makes in every container ("etc/hosts",
+ * "proc", ...; rel is relative to the root): docker keeps them in an "init"
+ * layer, so diff does not report them and commit does not take them. */
+bool ctrfs_init_path(const char *rel);
 
 struct ctrfs_put_opts {
     bool no_overwrite_dir_nondir; /* refuse to replace a dir by a non-dir and back */

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/pathutil.h"
 #include "daemon/image/fsutil.h"
+#include "daemon/image/whiteout.h"
 #include "common/fsutil.h"
 
 static inline void cleanup_archive_writep(struct archive **a)
@@ -54,6 +56,7 @@ struct tw {
     char *io;
     struct hardlink *links; /* first name of each multiply-linked file seen */
     size_t nlinks;
+    bool layer; /* an overlay upper dir written as a layer (ctrfs_tar_layer) */
     struct md_error *err;
 };
 
@@ -84,6 +87,47 @@ static int tw_data(struct tw *w, int fd, int64_t size, const char *name)
         left -= n;
     }
     return 0;
+}
+
+/* The file capability of a layer's entry: the one xattr moby's layer tars
+ * carry (ReadSecurityXattrToTarHeader). */
+static int tw_layer_entry(struct tw *w, int dirfd, const char *name, const char *tarname,
+                          const struct stat *st, struct archive_entry *e)
+{
+    if (!S_ISREG(st->st_mode))
+        return 0;
+    _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", dirfd, name);
+    char cap[256];
+    ssize_t n = lgetxattr(path, "security.capability", cap, sizeof cap);
+    if (n >= 0)
+        archive_entry_xattr_add_entry(e, "security.capability", cap, (size_t)n);
+    else if (errno != ENODATA && errno != ENOTSUP)
+        return md_errno(w->err, errno, "read the capabilities of %s", tarname);
+    return 0;
+}
+
+/* A layer's whiteout entry: an empty regular file named tarname, with the
+ * owner of st and the given mode (moby's overlay whiteout converter). */
+static int tw_whiteout(struct tw *w, const char *tarname, const struct stat *st, mode_t perm)
+{
+    _cleanup_entry_ struct archive_entry *e = archive_entry_new();
+    archive_entry_copy_pathname(e, tarname);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, perm);
+    archive_entry_set_uid(e, st->st_uid);
+    archive_entry_set_gid(e, st->st_gid);
+    archive_entry_set_mtime(e, st->st_mtim.tv_sec, 0);
+    archive_entry_set_size(e, 0);
+    if (archive_write_header(w->a, e) < ARCHIVE_WARN)
+        return tw_fail(w, "write header of", tarname);
+    return 0;
+}
+
+static bool is_opaque_dir(int dirfd, const char *name)
+{
+    _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", dirfd, name);
+    char v[2];
+    return lgetxattr(path, WH_OPAQUE_XATTR, v, sizeof v) == 1 && v[0] == 'y';
 }
 
 /* One entry: name below dirfd ("" = dirfd itself, a directory), written as
@@ -125,6 +169,8 @@ static int tw_entry(struct tw *w, int dirfd, const char *name, const char *tarna
     }
     if (!data)
         archive_entry_set_size(e, 0);
+    if (w->layer && tw_layer_entry(w, dirfd, name, tarname, st, e) < 0)
+        return -1;
     _cleanup_close_ int fd = -1;
     if (data) {
         fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -160,10 +206,25 @@ static int tw_dir(struct tw *w, int dfd, const char *prefix)
             return md_errno(w->err, errno, "stat %s%s", prefix, names[i]);
         }
         _cleanup_free_ char *tarname = xasprintf("%s%s", prefix, names[i]);
+        if (w->layer && ctrfs_init_path(tarname))
+            continue;
+        if (w->layer && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+            /* overlayfs's whiteout: ".wh.NAME" in a layer */
+            _cleanup_free_ char *wh = xasprintf("%s%s%s", prefix, WH_PREFIX, names[i]);
+            if (tw_whiteout(w, wh, &st, 0600) < 0)
+                return -1;
+            continue;
+        }
         if (tw_entry(w, dfd, names[i], tarname, &st) < 0)
             return -1;
         if (!S_ISDIR(st.st_mode))
             continue;
+        if (w->layer && is_opaque_dir(dfd, names[i])) {
+            /* the lower layers' content of this directory is hidden */
+            _cleanup_free_ char *wh = xasprintf("%s/%s", tarname, WH_OPAQUE);
+            if (tw_whiteout(w, wh, &st, st.st_mode & 07777) < 0)
+                return -1;
+        }
         _cleanup_close_ int cfd =
             openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (cfd < 0)
@@ -236,6 +297,25 @@ int ctrfs_export(const struct ctrfs_root *root, int fd, struct md_error *err)
     if (tw_begin(&w, fd, err) < 0)
         return tw_end(&w, -1);
     return tw_end(&w, tw_dir(&w, root->fd, ""));
+}
+
+bool ctrfs_init_path(const char *rel)
+{
+    static const char *const paths[] = {"etc/hostname", "etc/hosts", "etc/resolv.conf", "dev",
+                                        "proc",         "sys",       ".dockerenv",      "etc/mtab"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (!strcmp(rel, paths[i]))
+            return true;
+    return false;
+}
+
+int ctrfs_tar_layer(int upperfd, int fd, struct md_error *err)
+{
+    struct tw w;
+    if (tw_begin(&w, fd, err) < 0)
+        return tw_end(&w, -1);
+    w.layer = true;
+    return tw_end(&w, tw_dir(&w, upperfd, ""));
 }
 
 /* ---- in ---- */

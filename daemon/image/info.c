@@ -88,7 +88,75 @@ static int64_t unix_secs(int64_t ns)
     return ns == TIME_ZERO ? 0 : ns / 1000000000;
 }
 
-json_t *image_list_json(bool all, const struct filters *f, struct md_error *err)
+/* Every layer pointer the images use, sorted, once per image using it:
+ * moby's layerRefs, from which SharedSize and LayersSize come. */
+struct layer_refs {
+    struct layer **v;
+    size_t n;
+};
+
+static int ptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (struct layer *const *)a,
+              y = (uintptr_t) * (struct layer *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static struct layer_refs layer_refs_of(struct image **imgs, size_t n)
+{
+    struct layer_refs r = {0};
+    for (size_t i = 0; i < n; i++)
+        r.n += imgs[i]->nlayers;
+    r.v = xcalloc(r.n + 1, sizeof *r.v);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < imgs[i]->nlayers; j++)
+            r.v[k++] = imgs[i]->layers[j];
+    qsort(r.v, r.n, sizeof *r.v, ptr_cmp);
+    return r;
+}
+
+static size_t layer_ref_count(const struct layer_refs *r, const struct layer *l)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) { /* the first entry >= l */
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)r->v[mid] < (uintptr_t)l)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t c = 0;
+    while (lo + c < r->n && r->v[lo + c] == l)
+        c++;
+    return c;
+}
+
+/* The bytes of the image's layers that other images use too. */
+static int64_t shared_size(const struct layer_refs *r, const struct image *im)
+{
+    int64_t s = 0;
+    for (size_t j = 0; j < im->nlayers; j++)
+        if (layer_ref_count(r, im->layers[j]) > 1)
+            s += im->layers[j]->size;
+    return s;
+}
+
+int64_t image_layers_size(void)
+{
+    size_t n;
+    struct image **imgs = store_all_images(&n);
+    struct layer_refs r = layer_refs_of(imgs, n);
+    int64_t total = 0;
+    for (size_t i = 0; i < r.n; i++)
+        if (i == 0 || r.v[i] != r.v[i - 1])
+            total += r.v[i]->size;
+    free(r.v);
+    store_images_free(imgs, n);
+    return total;
+}
+
+json_t *image_list_json(bool all, const struct filters *f, bool shared, struct md_error *err)
 {
     (void)all; /* no parent chains yet: every image is a head */
     static const char *const allowed[] = {"dangling",  "label", "before", "since",
@@ -116,6 +184,7 @@ json_t *image_list_json(bool all, const struct filters *f, struct md_error *err)
 
     size_t n;
     struct image **imgs = store_all_images(&n);
+    struct layer_refs refs = shared ? layer_refs_of(imgs, n) : (struct layer_refs){0};
     struct row *rows = xcalloc(n + 1, sizeof *rows);
     size_t nrows = 0;
     for (size_t i = 0; i < n; i++) {
@@ -150,10 +219,11 @@ json_t *image_list_json(bool all, const struct filters *f, struct md_error *err)
         json_object_set_new(j, "ParentId", json_string(""));
         json_object_set_new(j, "RepoDigests", familiar_array(digests));
         json_object_set_new(j, "RepoTags", familiar_array(tags));
-        json_object_set_new(j, "SharedSize", json_integer(-1));
+        json_object_set_new(j, "SharedSize", json_integer(shared ? shared_size(&refs, im) : -1));
         json_object_set_new(j, "Size", json_integer(im->size));
         rows[nrows++] = (struct row){j, im->created_ns == TIME_ZERO ? 0 : im->created_ns};
     }
+    free(refs.v);
     store_images_free(imgs, n);
     qsort(rows, nrows, sizeof *rows, row_cmp);
     json_t *out = json_array();

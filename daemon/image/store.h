@@ -104,8 +104,11 @@ json_t *store_delete(const char *name, bool force, bool prune, struct md_error *
 /* POST /images/prune: {"ImagesDeleted":[..]|null,"SpaceReclaimed":n}. */
 json_t *store_prune(const struct filters *f, struct md_error *err);
 
-/* JSON views (info.c). */
-json_t *image_list_json(bool all, const struct filters *f, struct md_error *err);
+/* JSON views (info.c). shared: fill SharedSize (the bytes of an image's
+ * layers that other images use too), else -1 as moby without shared-size. */
+json_t *image_list_json(bool all, const struct filters *f, bool shared, struct md_error *err);
+/* Bytes of every layer some image uses, each counted once (LayersSize). */
+int64_t image_layers_size(void);
 /* The list's shape for older clients ("<none>:<none>" before 1.43,
  * VirtualSize before 1.44). */
 void image_list_compat(json_t *list, int api_minor);

@@ -690,9 +690,12 @@ static char **dns_names(const struct net_request *rq)
     char **v = xcalloc(1, sizeof *v);
     char shortid[13];
     id_short(rq->id, shortid);
-    const char *cand[] = {rq->name, shortid};
-    for (size_t i = 0; i < 2; i++) {
-        if (cand[i] && *cand[i])
+    const char *cand[] = {rq->name, shortid, rq->hostname};
+    for (size_t i = 0; i < 3; i++) {
+        bool seen = false;
+        for (char **d = v; *d && cand[i] && !seen; d++)
+            seen = !strcmp(*d, cand[i]);
+        if (cand[i] && *cand[i] && !seen)
             strv_push(&v, cand[i]);
         /* aliases after the name, as docker lists them */
         for (char **a = rq->aliases; i == 0 && a && *a; a++) {
@@ -776,7 +779,10 @@ static int connect_locked(const struct net_request *rq, struct network *n, struc
     u.lease = true;
     ipv4_fmt(u.ip, ep->ip);
     ipv4_fmt(n->pool.gateway, ep->gateway);
-    ipv4_mac(u.ip, ep->mac);
+    if (rq->mac && *rq->mac)
+        snprintf(ep->mac, sizeof ep->mac, "%s", rq->mac);
+    else
+        ipv4_mac(u.ip, ep->mac);
     ep->prefix = n->pool.subnet.prefix;
 
     /* host ports: the check that can fail for ordinary reasons comes
@@ -905,7 +911,7 @@ int net_connect(const struct net_request *rq, struct net_endpoint *ep, struct md
     struct endpoint *e = xcalloc(1, sizeof *e);
     snprintf(e->ctr, sizeof e->ctr, "%s", rq->id);
     e->name = xstrdup(rq->name ? rq->name : "");
-    e->hostname = xstrdup(rq->hostname ? rq->hostname : "");
+    e->hostname = xstrdup(rq->own_names ? rq->own_names : rq->hostname ? rq->hostname : "");
     struct net_endpoint *p = &e->ep;
     _cleanup_free_ char *nsp = netns_path_of(rq->id);
     snprintf(p->netns_path, sizeof p->netns_path, "%s", nsp);
@@ -1335,12 +1341,26 @@ json_t *net_ports_json(const struct net_endpoint *ep, const struct port_key *exp
     return j;
 }
 
+/* Whether name is one of the blank-separated words of list. */
+static bool has_word(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == n && !strncmp(p, name, n))
+            return true;
+        p += w;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
 static void add_names(struct strbuf *b, const char *ip, const char *first, char **names)
 {
     sb_printf(b, "%s\t%s", ip, first ? first : "");
     bool sep = first && *first;
     for (char **n = names; n && *n; n++) {
-        if (first && !strcmp(*n, first))
+        if (has_word(first, *n))
             continue;
         sb_printf(b, "%s%s", sep ? " " : "", *n);
         sep = true;

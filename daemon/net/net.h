@@ -33,7 +33,9 @@ struct net_request {
     const char *id;       /* container id (64 hex) */
     const char *name;     /* container name without '/' (peers resolve it; error messages) */
     const char *network;  /* "bridge" ("default" too), or a user network's name, id or id prefix */
-    const char *hostname; /* own /etc/hosts line */
+    const char *hostname; /* Config.Hostname (one of its DNSNames on user networks) */
+    const char *own_names; /* its own /etc/hosts names ("h.example.com h"); NULL: hostname */
+    const char *mac;      /* NULL/"": 02:42 + the address; else "xx:xx:xx:xx:xx:xx" */
     char **aliases;       /* NULL-terminated or NULL: more names for peers on user networks */
     const char *ipv4;     /* NULL/"": from IPAM; else EndpointConfig.IPAMConfig.IPv4Address */
     /* HostConfig.PortBindings via common/portspec. host_port "" = the next
@@ -56,7 +58,7 @@ struct net_endpoint {
     struct net_port *ports;
     size_t nports;
     char **aliases;   /* as requested (NULL-terminated or NULL) */
-    char **dns_names; /* user networks: name, aliases, short id (peers' /etc/hosts) */
+    char **dns_names; /* user networks: name, aliases, short id, hostname (peers' /etc/hosts) */
 };
 
 /* Bridge md_cfg.bridge with md_cfg.bip (the next free /16 of 172.17-31 when

@@ -572,6 +572,11 @@ void cgroup_release_parents(const char *parent)
     cgroup_paths_free(&p);
 }
 
+int cgroup_update(const struct cg_paths *p, const struct rt_limits *l, struct md_error *err)
+{
+    return limits_backend()->set_resources(p, l, err);
+}
+
 int cgroup_freeze(const struct cg_paths *p, bool freeze, struct md_error *err)
 {
     return freeze_backend(p)->freeze(p, freeze, err);

@@ -28,6 +28,9 @@ struct cg_backend {
     const char *name;
     int (*set_limits)(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
                       struct md_error *err);
+    /* the resource limits alone (an update of a live cgroup: the device
+     * rules stay as they are) */
+    int (*set_resources)(const struct cg_paths *p, const struct rt_limits *l, struct md_error *err);
     int (*freeze)(const struct cg_paths *p, bool freeze, struct md_error *err);
     int (*kill)(const struct cg_paths *p, struct md_error *err);
     int (*stats)(const struct cg_paths *p, struct rt_stats *out, struct md_error *err);
@@ -67,6 +70,8 @@ int cgroup_destroy(const struct cg_paths *p, struct md_error *err);
 /* rmdir the containers' parent in every hierarchy if it is empty (at daemon
  * exit; live containers keep it). */
 void cgroup_release_parents(const char *parent);
+/* Rewrite the limits of a live cgroup (docker update). */
+int cgroup_update(const struct cg_paths *p, const struct rt_limits *l, struct md_error *err);
 int cgroup_freeze(const struct cg_paths *p, bool freeze, struct md_error *err);
 int cgroup_kill(const struct cg_paths *p, struct md_error *err);
 int cgroup_stats(const struct cg_paths *p, struct rt_stats *out, struct md_error *err);

@@ -40,29 +40,41 @@ static int need(const char *dir, const char *ctrl, struct md_error *err)
     return 0;
 }
 
-static int v1_set_limits(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
-                         struct md_error *err)
+static int v1_set_memsw(const char *mem, const struct rt_limits *l, struct md_error *err)
+{
+    char v[64];
+    snprintf(v, sizeof v, "%" PRId64, l->memory_swap);
+    _cleanup_free_ char *f = xasprintf("%s/memory.memsw.limit_in_bytes", mem);
+    if (!cgroup_is_fake() && access(f, F_OK) < 0) {
+        log_warn("cgroup %s: no swap accounting, memory swap limit ignored", mem);
+        return 0;
+    }
+    return cg_write(mem, "memory.memsw.limit_in_bytes", v, err);
+}
+
+static int v1_set_resources(const struct cg_paths *p, const struct rt_limits *l,
+                            struct md_error *err)
 {
     char v[64];
     const char *mem = dir_of(p, "memory");
+    bool memsw = l->memory_swap == -1 || (l->memory_swap > 0 && l->memory > 0);
+    if ((l->memory > 0 || memsw) && need(mem, "memory", err) < 0)
+        return -1;
     if (l->memory > 0) {
-        if (need(mem, "memory", err) < 0)
-            return -1;
         snprintf(v, sizeof v, "%" PRId64, l->memory);
-        if (cg_write(mem, "memory.limit_in_bytes", v, err) < 0)
-            return -1;
+        /* memsw must stay >= the limit: written after it, unless the limit
+         * grows past the memsw already set (an update), then before */
+        if (cg_write(mem, "memory.limit_in_bytes", v, err) < 0) {
+            if (!memsw)
+                return -1;
+            md_err_clear(err);
+            if (v1_set_memsw(mem, l, err) < 0 || cg_write(mem, "memory.limit_in_bytes", v, err) < 0)
+                return -1;
+            memsw = false;
+        }
     }
-    if (l->memory_swap == -1 || (l->memory_swap > 0 && l->memory > 0)) {
-        if (need(mem, "memory", err) < 0)
-            return -1;
-        snprintf(v, sizeof v, "%" PRId64, l->memory_swap);
-        _cleanup_free_ char *f = xasprintf("%s/memory.memsw.limit_in_bytes", mem);
-        /* memsw must be >= limit, so it is written after memory.limit_in_bytes */
-        if (!cgroup_is_fake() && access(f, F_OK) < 0)
-            log_warn("cgroup %s: no swap accounting, memory swap limit ignored", mem);
-        else if (cg_write(mem, "memory.memsw.limit_in_bytes", v, err) < 0)
-            return -1;
-    }
+    if (memsw && v1_set_memsw(mem, l, err) < 0)
+        return -1;
     const char *cpu = dir_of(p, "cpu");
     if (l->nano_cpus > 0) {
         if (need(cpu, "cpu", err) < 0)
@@ -95,6 +107,14 @@ static int v1_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
         if (cg_write(pids, "pids.max", v, err) < 0)
             return -1;
     }
+    return 0;
+}
+
+static int v1_set_limits(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
+                         struct md_error *err)
+{
+    if (v1_set_resources(p, l, err) < 0)
+        return -1;
     const char *dev = dir_of(p, "devices");
     if (dev) {
         if (privileged)
@@ -204,6 +224,7 @@ static char *v1_oom_file(const struct cg_paths *p)
 const struct cg_backend cg_v1_backend = {
     .name = "cgroup v1",
     .set_limits = v1_set_limits,
+    .set_resources = v1_set_resources,
     .freeze = v1_freeze,
     .kill = v1_kill,
     .stats = v1_stats,

@@ -23,8 +23,8 @@ static int set(const char *d, const char *file, const char *v, struct md_error *
     return cg_write(d, file, v, err);
 }
 
-static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
-                         struct md_error *err)
+static int v2_set_resources(const struct cg_paths *p, const struct rt_limits *l,
+                            struct md_error *err)
 {
     const char *d = p->v2;
     char v[64];
@@ -66,6 +66,15 @@ static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
         if (set(d, "pids.max", v, err) < 0)
             return -1;
     }
+    return 0;
+}
+
+static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bool privileged,
+                         struct md_error *err)
+{
+    const char *d = p->v2;
+    if (v2_set_resources(p, l, err) < 0)
+        return -1;
     if (!privileged && !cgroup_is_fake() && cg_v2_attach_device_filter(d, l->device_rules, err) < 0)
         return -1;
     return 0;
@@ -149,6 +158,7 @@ static char *v2_oom_file(const struct cg_paths *p)
 const struct cg_backend cg_v2_backend = {
     .name = "cgroup2",
     .set_limits = v2_set_limits,
+    .set_resources = v2_set_resources,
     .freeze = v2_freeze,
     .kill = v2_kill,
     .stats = v2_stats,

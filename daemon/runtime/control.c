@@ -67,6 +67,17 @@ int rt_freeze(const char *id, const char *cgroup_parent, bool freeze, struct md_
     return 0;
 }
 
+int rt_update_limits(const char *id, const char *cgroup_parent, const struct rt_limits *l,
+                     struct md_error *err)
+{
+    struct cg_paths cg;
+    if (cgroup_paths(id, cgroup_parent, &cg, err) < 0)
+        return -1;
+    int r = cgroup_update(&cg, l, err);
+    cgroup_paths_free(&cg);
+    return r;
+}
+
 int rt_stats(const char *id, const char *cgroup_parent, struct rt_stats *out, struct md_error *err)
 {
     struct cg_paths cg;

@@ -369,6 +369,10 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, 
         md_errno(&e, errno, "sethostname %s", p->hostname);
         fail(&e, 1);
     }
+    if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0) {
+        md_errno(&e, errno, "setdomainname %s", p->domainname);
+        fail(&e, 1);
+    }
     int master = -1;
     if (p->tty) {
         master = setup_pty(p, true, &e);

@@ -103,7 +103,7 @@ static char *put(char *o, const char *s, size_t n)
 }
 
 size_t logfmt_json_into(char *out, const char *data, size_t len, const char *stream,
-                        const char *time, size_t time_len)
+                        const char *attrs, const char *time, size_t time_len)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, esc_init);
@@ -142,7 +142,13 @@ size_t logfmt_json_into(char *out, const char *data, size_t len, const char *str
     }
     o = put(o, "\",\"stream\":\"", 12);
     o = put(o, stream, strlen(stream));
-    o = put(o, "\",\"time\":\"", 10);
+    if (attrs) {
+        o = put(o, "\",\"attrs\":", 10);
+        o = put(o, attrs, strlen(attrs));
+        o = put(o, ",\"time\":\"", 9);
+    } else {
+        o = put(o, "\",\"time\":\"", 10);
+    }
     o = put(o, time, time_len);
     o = put(o, "\"}\n", 3);
     return (size_t)(o - out);
@@ -188,7 +194,7 @@ char *logfmt_json(const char *data, size_t len, const char *stream, int64_t ns, 
     char t[40];
     size_t tl = logfmt_time(&c, ns, t);
     char *out = xmalloc(logfmt_json_max(len) + strlen(stream));
-    size_t n = logfmt_json_into(out, data, len, stream, t, tl);
+    size_t n = logfmt_json_into(out, data, len, stream, NULL, t, tl);
     out[n] = 0;
     if (outlen)
         *outlen = n;

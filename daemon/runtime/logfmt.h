@@ -14,9 +14,12 @@
 char *logfmt_json(const char *data, size_t len, const char *stream, int64_t ns, size_t *outlen);
 
 /* The same record written at out, which has room for logfmt_json_max(len)
- * bytes; returns its length. time: from logfmt_time. */
+ * bytes plus strlen(attrs); returns its length. time: from logfmt_time.
+ * attrs: NULL, or a JSON object's text put in as json-file's "attrs"
+ * (--log-opt labels, env, env-regex, tag), between stream and time as
+ * moby writes it. */
 size_t logfmt_json_into(char *out, const char *data, size_t len, const char *stream,
-                        const char *time, size_t time_len);
+                        const char *attrs, const char *time, size_t time_len);
 #define logfmt_json_max(len) ((len)*6 + 128)
 
 /* Go's RFC3339Nano for ns (UTC), into out (40 bytes); returns the length.

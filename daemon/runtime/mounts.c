@@ -141,36 +141,83 @@ static int remount_ro(const char *p, const char *what, struct md_error *err)
     return 0;
 }
 
-/* Recursive read-only where the kernel has mount_setattr (5.12), so
- * submounts of a read-only bind are read-only too. */
-static int make_ro(int fd, const char *what, struct md_error *err)
+/* Read-only: recursively where the kernel has mount_setattr (5.12), so
+ * submounts of a read-only bind are read-only too; docker's
+ * ReadOnlyNonRecursive asks for the top mount alone, ReadOnlyForceRecursive
+ * for the recursive form or nothing. */
+static int make_ro(int fd, enum rt_ro_mode mode, const char *what, struct md_error *err)
 {
+    if (mode != RT_RO_NONRECURSIVE) {
 #ifdef SYS_mount_setattr
-    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
-    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) == 0)
-        return 0;
-    if (errno != ENOSYS)
-        return md_errno(err, errno, "make %s read-only", what);
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) == 0)
+            return 0;
+        if (errno != ENOSYS || mode == RT_RO_FORCE_RECURSIVE)
+            return md_errno(err, errno, "make %s recursively read-only", what);
+#else
+        if (mode == RT_RO_FORCE_RECURSIVE)
+            return md_errno(err, ENOSYS, "make %s recursively read-only", what);
 #endif
+    }
     _cleanup_free_ char *p = fdpath(fd);
     return remount_ro(p, what, err);
 }
 
-static int bind_in(int rootfd, const char *src, const char *target, bool ro, struct md_error *err)
+static int bind_in(int rootfd, const struct rt_mount *m, struct md_error *err)
 {
     struct stat st;
-    if (stat(src, &st) < 0)
-        return md_errno(err, errno, "bind source %s", src);
+    if (stat(m->source, &st) < 0)
+        return md_errno(err, errno, "bind source %s", m->source);
     bool dir = S_ISDIR(st.st_mode);
-    if (mount_in(rootfd, src, target, NULL, MS_BIND | MS_REC, NULL, dir, err) < 0)
+    unsigned long rec = m->nonrecursive ? 0 : MS_REC;
+    if (mount_in(rootfd, m->source, m->dest, NULL, MS_BIND | rec, NULL, dir, err) < 0)
         return -1;
-    if (!ro)
+    if (!m->readonly && !m->propagation)
         return 0;
     /* reopen: the fd must name the new mount, not the dir below it */
-    _cleanup_close_ int fd = mnt_open_in_root(rootfd, target, dir, false, err);
+    _cleanup_close_ int fd = mnt_open_in_root(rootfd, m->dest, dir, false, err);
     if (fd < 0)
         return -1;
-    return make_ro(fd, target, err);
+    if (m->propagation) {
+        _cleanup_free_ char *p = fdpath(fd);
+        if (mount(NULL, p, NULL, m->propagation, NULL) < 0)
+            return md_errno(err, errno, "set the propagation of %s", m->dest);
+    }
+    return m->readonly ? make_ro(fd, m->ro_mode, m->dest, err) : 0;
+}
+
+static int tmpfs_in(int rootfd, const struct rt_mount *m, struct md_error *err)
+{
+    /* a new tmpfs has no peers: rprivate, whatever the options said */
+    return mount_in(rootfd, "tmpfs", m->dest, "tmpfs", m->flags, m->data, true, err);
+}
+
+static size_t depth(const char *path)
+{
+    size_t n = 0;
+    for (const char *c = path; *c; c++)
+        n += *c == '/' && c[1] && c[1] != '/';
+    return n;
+}
+
+/* The user's mounts, parents before children (docker sorts them so: a
+ * tmpfs on /x must not hide a bind on /x/y); equal depths keep their order. */
+static int user_mounts(const struct rt_plan *p, int rootfd, struct md_error *err)
+{
+    size_t maxd = 0;
+    for (size_t i = 0; i < p->nmounts; i++)
+        if (depth(p->mounts[i].dest) > maxd)
+            maxd = depth(p->mounts[i].dest);
+    for (size_t d = 0; d <= maxd; d++)
+        for (size_t i = 0; i < p->nmounts; i++) {
+            const struct rt_mount *m = &p->mounts[i];
+            if (depth(m->dest) != d)
+                continue;
+            int r = m->kind == RT_MOUNT_TMPFS ? tmpfs_in(rootfd, m, err) : bind_in(rootfd, m, err);
+            if (r < 0)
+                return -1;
+        }
+    return 0;
 }
 
 struct devnode {
@@ -197,8 +244,11 @@ static int setup_shm(const struct rt_plan *p, int rootfd, struct md_error *err)
     }
     if (!strcmp(p->shm_from, "none"))
         return 0;
-    if (!strcmp(p->shm_from, "host"))
-        return bind_in(rootfd, "/dev/shm", "/dev/shm", false, err);
+    if (!strcmp(p->shm_from, "host")) {
+        char shm[] = "/dev/shm";
+        struct rt_mount m = {.source = shm, .dest = shm};
+        return bind_in(rootfd, &m, err);
+    }
     _cleanup_close_ int mine = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
     _cleanup_close_ int donor = open(p->shm_from, O_RDONLY | O_CLOEXEC);
     if (mine < 0 || donor < 0)
@@ -369,12 +419,12 @@ int mnt_setup_rootfs(const struct rt_spec *s, int rootfd, struct md_error *err)
         if (access(src, F_OK) < 0)
             continue;
         _cleanup_free_ char *dst = xasprintf("/etc/%s", etc_files[i]);
-        if (bind_in(rootfd, src, dst, false, err) < 0)
+        struct rt_mount m = {.source = src, .dest = dst};
+        if (bind_in(rootfd, &m, err) < 0)
             return -1;
     }
-    for (size_t i = 0; i < p->nbinds; i++)
-        if (bind_in(rootfd, p->binds[i].source, p->binds[i].dest, p->binds[i].readonly, err) < 0)
-            return -1;
+    if (user_mounts(p, rootfd, err) < 0)
+        return -1;
     return setup_devices(p, rootfd, err);
 }
 

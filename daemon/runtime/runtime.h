@@ -20,11 +20,28 @@
 
 #include "common/error.h"
 
-struct rt_bind {
-    char *source; /* host path, file or directory (trusted: it comes from the user);
-                   * created as a directory when missing, like docker -v */
+/* What goes into the container's filesystem besides the rootfs: binds
+ * (host paths and volumes' data dirs) and tmpfs instances. Mounted parents
+ * first (by the depth of dest), whatever the order here. */
+enum rt_mount_kind { RT_MOUNT_BIND, RT_MOUNT_TMPFS };
+
+/* A read-only bind's submounts: read-only too where the kernel can
+ * (mount_setattr, 5.12), left as they are, or the mount fails without it. */
+enum rt_ro_mode { RT_RO_RECURSIVE_IF_POSSIBLE, RT_RO_NONRECURSIVE, RT_RO_FORCE_RECURSIVE };
+
+struct rt_mount {
+    char *source; /* bind: host path, file or directory (trusted: it comes from the user);
+                   * created as a directory when missing, like docker -v, unless must_exist;
+                   * tmpfs: NULL */
     char *dest;   /* absolute path inside the container; missing mount points are created */
     bool readonly;
+    enum rt_mount_kind kind;
+    bool must_exist;           /* bind: a missing source is an error (--mount) */
+    bool nonrecursive;         /* bind: MS_BIND without MS_REC */
+    enum rt_ro_mode ro_mode;   /* bind, readonly */
+    unsigned long propagation; /* bind: MS_PRIVATE, MS_SHARED, ... | MS_REC; 0 = rprivate */
+    unsigned long flags;       /* tmpfs: MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY, ... */
+    char *data;                /* tmpfs: "size=64m,mode=1777"; may be NULL */
 };
 
 struct rt_ulimit {
@@ -68,9 +85,10 @@ struct rt_plan {
     char *user;       /* "", "uid", "uid:gid", "name", "name:group" (resolved in the child) */
     char **group_add; /* extra supplementary groups: names or gids; may be NULL */
     char *hostname;   /* the caller passes the default (first 12 chars of id) */
+    char *domainname; /* NULL: none (the UTS namespace's "(none)") */
     char *etc_dir; /* containers/<id>: hostname, hosts, resolv.conf bound over /etc/ when present */
-    struct rt_bind *binds;
-    size_t nbinds;
+    struct rt_mount *mounts;
+    size_t nmounts;
     struct rt_ulimit *ulimits; /* clamped to the current hard limit, never raised above it */
     size_t nulimits;
     bool tty, open_stdin, stdin_once, init;
@@ -100,6 +118,14 @@ struct rt_plan {
     int oom_score_adj;   /* written to /proc/self/oom_score_adj of PID 1 */
     char *exec_dir;      /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
     char *log_path;      /* json-file log, appended */
+    /* json-file rotation, in the shim as docker's log writer does it: once
+     * the log holds log_max_size bytes (<= 0: never) the next record goes
+     * to a new file; log_path.1 ... log_path.<max_file-1> keep the older
+     * ones (gzip'ed to .N.gz when log_compress). */
+    int64_t log_max_size;
+    int log_max_file;
+    bool log_compress;
+    char *log_attrs;     /* NULL, or a JSON object's text, each record's "attrs" */
     char *cgroup_parent; /* NULL/"" = "minidock"; absolute: from each hierarchy's root;
                           * relative: beneath the daemon's own cgroup in each hierarchy */
     int stop_signal;     /* recorded for the API layer; the runtime does not use it */
@@ -149,6 +175,12 @@ int rt_seccomp_cache(const char *dir, struct md_error *err);
 const char *rt_cgroup_version(void); /* "2" or "1" (what `docker info` calls CgroupVersion) */
 const char *rt_cgroup_mode(void);    /* "unified", "hybrid", "legacy" */
 
+/* Write new limits into a running container's cgroups (docker update); the
+ * device rules stay. */
+int rt_update_limits(const char *id, const char *cgroup_parent, const struct rt_limits *l,
+                     struct md_error *err);
+/* docker's checks of a set of limits, with its messages. */
+int rt_limits_validate(const struct rt_limits *l, struct md_error *err);
 /* Structural checks only (no filesystem access): MD_EINVAL with a message. */
 int rt_plan_validate(const struct rt_plan *p, struct md_error *err);
 /* Frees every field of a heap plan (and the plan itself). */

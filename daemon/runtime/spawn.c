@@ -342,10 +342,12 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struc
 
     /* docker -v: a missing host directory is created (--mount refuses a
      * missing source; that check belongs to the API layer) */
-    for (size_t i = 0; i < p->nbinds; i++) {
+    for (size_t i = 0; i < p->nmounts; i++) {
         struct stat sb;
-        if (lstat(p->binds[i].source, &sb) < 0 && errno == ENOENT &&
-            fs_mkdir_p(p->binds[i].source, 0755, err) < 0) {
+        if (p->mounts[i].kind != RT_MOUNT_BIND || p->mounts[i].must_exist)
+            continue; /* a missing one fails in bind_in, with its name */
+        if (lstat(p->mounts[i].source, &sb) < 0 && errno == ENOENT &&
+            fs_mkdir_p(p->mounts[i].source, 0755, err) < 0) {
             fs_rm_rf(p->exec_dir, NULL);
             return md_err_wrap(err, "create bind source");
         }

@@ -31,16 +31,18 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->user = dup_or_null(s->user);
     d->group_add = s->group_add ? strv_dup(s->group_add) : NULL;
     d->hostname = dup_or_null(s->hostname);
+    d->domainname = dup_or_null(s->domainname);
     d->etc_dir = dup_or_null(s->etc_dir);
-    if (s->nbinds) {
-        d->binds = xcalloc(s->nbinds, sizeof *d->binds);
-        for (size_t i = 0; i < s->nbinds; i++) {
-            d->binds[i].source = xstrdup(s->binds[i].source);
-            d->binds[i].dest = xstrdup(s->binds[i].dest);
-            d->binds[i].readonly = s->binds[i].readonly;
+    if (s->nmounts) {
+        d->mounts = xcalloc(s->nmounts, sizeof *d->mounts);
+        for (size_t i = 0; i < s->nmounts; i++) {
+            d->mounts[i] = s->mounts[i];
+            d->mounts[i].source = dup_or_null(s->mounts[i].source);
+            d->mounts[i].dest = xstrdup(s->mounts[i].dest);
+            d->mounts[i].data = dup_or_null(s->mounts[i].data);
         }
     }
-    d->nbinds = s->nbinds;
+    d->nmounts = s->nmounts;
     if (s->nulimits) {
         d->ulimits = xcalloc(s->nulimits, sizeof *d->ulimits);
         memcpy(d->ulimits, s->ulimits, s->nulimits * sizeof *d->ulimits);
@@ -79,6 +81,10 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->limits.device_rules = NULL;
     d->exec_dir = dup_or_null(s->exec_dir);
     d->log_path = dup_or_null(s->log_path);
+    d->log_max_size = s->log_max_size;
+    d->log_max_file = s->log_max_file;
+    d->log_compress = s->log_compress;
+    d->log_attrs = dup_or_null(s->log_attrs);
     d->cgroup_parent = dup_or_null(s->cgroup_parent);
     d->stop_signal = s->stop_signal;
 }
@@ -95,12 +101,14 @@ void plan_clear(struct rt_plan *p)
     free(p->user);
     strv_free(p->group_add);
     free(p->hostname);
+    free(p->domainname);
     free(p->etc_dir);
-    for (size_t i = 0; i < p->nbinds; i++) {
-        free(p->binds[i].source);
-        free(p->binds[i].dest);
+    for (size_t i = 0; i < p->nmounts; i++) {
+        free(p->mounts[i].source);
+        free(p->mounts[i].dest);
+        free(p->mounts[i].data);
     }
-    free(p->binds);
+    free(p->mounts);
     free(p->ulimits);
     strv_free(p->cap_add);
     strv_free(p->cap_drop);
@@ -119,6 +127,7 @@ void plan_clear(struct rt_plan *p)
     strv_free(p->device_rules);
     free(p->exec_dir);
     free(p->log_path);
+    free(p->log_attrs);
     free(p->cgroup_parent);
     memset(p, 0, sizeof *p);
 }
@@ -143,6 +152,30 @@ static bool has_dotdot(const char *s)
         if ((p == s || p[-1] == '/') && (p[2] == 0 || p[2] == '/'))
             return true;
     return false;
+}
+
+int rt_limits_validate(const struct rt_limits *l, struct md_error *err)
+{
+    if (l->memory < 0)
+        return md_err(err, MD_EINVAL, "invalid memory limit %" PRId64, l->memory);
+    if (l->memory > 0 && l->memory < 6 * 1024 * 1024)
+        return md_err(err, MD_EINVAL, "Minimum memory limit allowed is 6MB");
+    if (l->memory_swap < -1)
+        return md_err(err, MD_EINVAL, "invalid memory swap limit %" PRId64, l->memory_swap);
+    if (l->memory_swap > 0 && l->memory_swap < l->memory)
+        return md_err(err, MD_EINVAL,
+                      "Minimum memoryswap limit should be larger than memory limit, see usage");
+    if (l->memory_swap > 0 && l->memory == 0)
+        return md_err(err, MD_EINVAL,
+                      "You should always set the Memory limit when using Memoryswap limit, see "
+                      "usage");
+    if (l->nano_cpus < 0 || (l->nano_cpus > 0 && l->nano_cpus < 1000000))
+        return md_err(err, MD_EINVAL, "Range of CPUs is from 0.01 to the number of CPUs");
+    if (l->cpu_shares < 0)
+        return md_err(err, MD_EINVAL, "invalid CPU shares %" PRId64, l->cpu_shares);
+    if (l->pids_limit < -1)
+        return md_err(err, MD_EINVAL, "invalid pids limit %" PRId64, l->pids_limit);
+    return 0;
 }
 
 int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
@@ -176,9 +209,14 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
                       p->cwd);
     if (p->hostname && strlen(p->hostname) > 64)
         return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", p->hostname);
-    for (size_t i = 0; i < p->nbinds; i++) {
-        const struct rt_bind *b = &p->binds[i];
-        if (!is_abs(b->source))
+    if (p->domainname && strlen(p->domainname) > 64)
+        return md_err(err, MD_EINVAL, "invalid domainname \"%s\": longer than 64 bytes",
+                      p->domainname);
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const struct rt_mount *b = &p->mounts[i];
+        if (b->kind != RT_MOUNT_BIND && b->kind != RT_MOUNT_TMPFS)
+            return md_err(err, MD_EINVAL, "invalid mount kind %d", (int)b->kind);
+        if (b->kind == RT_MOUNT_BIND && !is_abs(b->source))
             return md_err(err, MD_EINVAL, "invalid mount config: source \"%s\" is not absolute",
                           b->source ? b->source : "");
         if (!is_abs(b->dest))
@@ -195,26 +233,8 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
         if (u->soft > u->hard)
             return md_err(err, MD_EINVAL, "ulimit soft limit must be less than hard limit");
     }
-    const struct rt_limits *l = &p->limits;
-    if (l->memory < 0)
-        return md_err(err, MD_EINVAL, "invalid memory limit %" PRId64, l->memory);
-    if (l->memory > 0 && l->memory < 6 * 1024 * 1024)
-        return md_err(err, MD_EINVAL, "Minimum memory limit allowed is 6MB");
-    if (l->memory_swap < -1)
-        return md_err(err, MD_EINVAL, "invalid memory swap limit %" PRId64, l->memory_swap);
-    if (l->memory_swap > 0 && l->memory_swap < l->memory)
-        return md_err(err, MD_EINVAL,
-                      "Minimum memoryswap limit should be larger than memory limit, see usage");
-    if (l->memory_swap > 0 && l->memory == 0)
-        return md_err(err, MD_EINVAL,
-                      "You should always set the Memory limit when using Memoryswap limit, see "
-                      "usage");
-    if (l->nano_cpus < 0 || (l->nano_cpus > 0 && l->nano_cpus < 1000000))
-        return md_err(err, MD_EINVAL, "Range of CPUs is from 0.01 to the number of CPUs");
-    if (l->cpu_shares < 0)
-        return md_err(err, MD_EINVAL, "invalid CPU shares %" PRId64, l->cpu_shares);
-    if (l->pids_limit < -1)
-        return md_err(err, MD_EINVAL, "invalid pids limit %" PRId64, l->pids_limit);
+    if (rt_limits_validate(&p->limits, err) < 0)
+        return -1;
     if (p->netns_path && strcmp(p->netns_path, "host") && !is_abs(p->netns_path))
         return md_err(err, MD_EINVAL, "network namespace \"%s\" is not an absolute path",
                       p->netns_path);
@@ -316,10 +336,20 @@ char *spec_format(const struct rt_spec *s)
     put_str(&b, "user", p->user);
     put_strv(&b, "group_add", p->group_add);
     put_str(&b, "hostname", p->hostname);
+    put_str(&b, "domainname", p->domainname);
     put_str(&b, "etc_dir", p->etc_dir);
-    for (size_t i = 0; i < p->nbinds; i++)
-        put(&b, "bind", 3, p->binds[i].source, p->binds[i].dest,
-            p->binds[i].readonly ? "ro" : "rw");
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const struct rt_mount *m = &p->mounts[i];
+        char kind[16], ro_mode[16], must[4], nonrec[4], prop[32], flags[32];
+        snprintf(kind, sizeof kind, "%d", (int)m->kind);
+        snprintf(ro_mode, sizeof ro_mode, "%d", (int)m->ro_mode);
+        snprintf(must, sizeof must, "%d", m->must_exist);
+        snprintf(nonrec, sizeof nonrec, "%d", m->nonrecursive);
+        snprintf(prop, sizeof prop, "%lu", m->propagation);
+        snprintf(flags, sizeof flags, "%lu", m->flags);
+        put(&b, "mount", 10, kind, m->source ? m->source : "", m->dest, m->readonly ? "ro" : "rw",
+            ro_mode, must, nonrec, prop, flags, m->data ? m->data : "");
+    }
     for (size_t i = 0; i < p->nulimits; i++) {
         char r[16], so[32], h[32];
         snprintf(r, sizeof r, "%d", p->ulimits[i].resource);
@@ -358,6 +388,10 @@ char *spec_format(const struct rt_spec *s)
     put_i64(&b, "oom_score_adj", p->oom_score_adj);
     put_str(&b, "exec_dir", p->exec_dir);
     put_str(&b, "log_path", p->log_path);
+    put_i64(&b, "log_max_size", p->log_max_size);
+    put_i64(&b, "log_max_file", p->log_max_file);
+    put_i64(&b, "log_compress", p->log_compress);
+    put_str(&b, "log_attrs", p->log_attrs);
     put_str(&b, "cgroup_parent", p->cgroup_parent);
     put_i64(&b, "stop_signal", p->stop_signal);
     put_strv(&b, "cgroup_dir", s->cgroup_dirs);
@@ -481,6 +515,8 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&p->user, f, n);
         } else if (!strcmp(k, "hostname")) {
             r = set_str(&p->hostname, f, n);
+        } else if (!strcmp(k, "domainname")) {
+            r = set_str(&p->domainname, f, n);
         } else if (!strcmp(k, "etc_dir")) {
             r = set_str(&p->etc_dir, f, n);
         } else if (!strcmp(k, "netns_path")) {
@@ -506,21 +542,35 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&p->exec_dir, f, n);
         } else if (!strcmp(k, "log_path")) {
             r = set_str(&p->log_path, f, n);
+        } else if (!strcmp(k, "log_attrs")) {
+            r = set_str(&p->log_attrs, f, n);
         } else if (!strcmp(k, "cgroup_parent")) {
             r = set_str(&p->cgroup_parent, f, n);
         } else if (!strcmp(k, "oom_file")) {
             r = set_str(&s->oom_file, f, n);
         } else if (!strcmp(k, "seccomp_bpf")) {
             r = set_str(&s->seccomp_bpf, f, n);
-        } else if (!strcmp(k, "bind")) {
-            if (n != 4 || (strcmp(f[3], "ro") && strcmp(f[3], "rw"))) {
+        } else if (!strcmp(k, "mount")) {
+            int64_t kind, ro_mode, must, nonrec;
+            uint64_t prop, flags;
+            if (n != 11 || parse_i64(f[1], &kind) || (strcmp(f[4], "ro") && strcmp(f[4], "rw")) ||
+                parse_i64(f[5], &ro_mode) || parse_i64(f[6], &must) || parse_i64(f[7], &nonrec) ||
+                parse_u64(f[8], &prop) || parse_u64(f[9], &flags)) {
                 r = -1;
             } else {
-                p->binds = xrealloc(p->binds, (p->nbinds + 1) * sizeof *p->binds);
-                p->binds[p->nbinds].source = xstrdup(f[1]);
-                p->binds[p->nbinds].dest = xstrdup(f[2]);
-                p->binds[p->nbinds].readonly = !strcmp(f[3], "ro");
-                p->nbinds++;
+                p->mounts = xrealloc(p->mounts, (p->nmounts + 1) * sizeof *p->mounts);
+                p->mounts[p->nmounts++] = (struct rt_mount){
+                    .kind = (enum rt_mount_kind)kind,
+                    .source = *f[2] ? xstrdup(f[2]) : NULL,
+                    .dest = xstrdup(f[3]),
+                    .readonly = !strcmp(f[4], "ro"),
+                    .ro_mode = (enum rt_ro_mode)ro_mode,
+                    .must_exist = must,
+                    .nonrecursive = nonrec,
+                    .propagation = prop,
+                    .flags = flags,
+                    .data = *f[10] ? xstrdup(f[10]) : NULL,
+                };
             }
         } else if (!strcmp(k, "ulimit")) {
             struct rt_ulimit u;
@@ -570,6 +620,12 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
                 p->shm_size = iv;
             else if (!strcmp(k, "oom_score_adj"))
                 p->oom_score_adj = (int)iv;
+            else if (!strcmp(k, "log_max_size"))
+                p->log_max_size = iv;
+            else if (!strcmp(k, "log_max_file"))
+                p->log_max_file = (int)iv;
+            else if (!strcmp(k, "log_compress"))
+                p->log_compress = iv;
             else if (!strcmp(k, "cgroup2_ns"))
                 s->cgroup2_ns = iv;
             else

@@ -285,13 +285,9 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
         .winsize_fd = -1,
         .sig_fd = -1,
     };
-    if (p->log_path && p->log_path[0]) {
-        io.log_fd = open(p->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (io.log_fd < 0) {
-            md_errno(&e, errno, "open log file %s", p->log_path);
-            shim_tell_error(daemon_fd, &e);
-            return -1;
-        }
+    if (p->log_path && p->log_path[0] && shim_log_open(&io, p, &e) < 0) {
+        shim_tell_error(daemon_fd, &e);
+        return -1;
     }
     io.listen_fd = shim_listen_attach(exec_dir, &e);
     if (io.listen_fd < 0) {

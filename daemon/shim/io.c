@@ -97,6 +97,7 @@ static void log_flush(struct shim_io *io)
         }
         p += w;
         n -= (size_t)w;
+        io->log_size += w;
     }
     io->loglen = 0;
 }
@@ -110,7 +111,14 @@ static void emit_log(const char *line, size_t len, int64_t ns, void *arg)
 {
     struct emit_ctx *x = arg;
     struct shim_io *io = x->io;
-    size_t need = logfmt_json_max(len) + strlen(x->stream);
+    /* docker checks the size before each record: a file ends up at most
+     * one record over max-size */
+    if (io->log_max_size > 0 && io->log_size + (int64_t)io->loglen >= io->log_max_size) {
+        log_flush(io);
+        shim_log_rotate(io);
+    }
+    size_t need =
+        logfmt_json_max(len) + strlen(x->stream) + (io->log_attrs ? strlen(io->log_attrs) + 10 : 0);
     if (io->loglen && io->loglen + need > io->logcap)
         log_flush(io);
     if (io->loglen + need > io->logcap) {
@@ -127,7 +135,8 @@ static void emit_log(const char *line, size_t len, int64_t ns, void *arg)
     }
     char t[40];
     size_t tl = logfmt_time(&io->clock, ns, t);
-    io->loglen += logfmt_json_into(io->logbuf + io->loglen, line, len, x->stream, t, tl);
+    io->loglen +=
+        logfmt_json_into(io->logbuf + io->loglen, line, len, x->stream, io->log_attrs, t, tl);
     if (io->loglen >= LOG_FLUSH)
         log_flush(io);
 }
@@ -416,6 +425,8 @@ static void reap_children(struct shim_io *io)
         pid_t w = waitpid(-1, &st, WNOHANG);
         if (w <= 0)
             return;
+        if (w == io->compress_pid)
+            io->compress_pid = 0;
         if (w == io->pid && !io->exited) {
             io->exited = true;
             io->status = st;
@@ -668,6 +679,8 @@ int shim_io_run(struct shim_io *io)
     /* output still buffered in a pty or pipe that we gave up on is lost,
      * like docker after its drain timeout */
     flush_logs(io);
+    /* a removal right after the exit must find no gzip still writing */
+    shim_log_wait_compress(io);
     if (io->on_exit)
         io->on_exit(io, io->on_exit_arg);
     final_flush(io);

@@ -24,7 +24,7 @@ struct shim_io {
     int stdin_fd;   /* our write end (pipe or pty master); -1: none */
     int out_fd[2];  /* read ends: stdout, stderr (tty: master, -1) */
     int listen_fd;  /* attach socket */
-    int log_fd;     /* json-file log; -1: none */
+    int log_fd;     /* json-file log; -1: none (see shim_log_open) */
     int sync_fd;    /* PID 1's sync socket: release and exec result; -1: released */
     pid_t pid;      /* the process whose exit ends the loop */
     int winsize_fd; /* pty master for resize, or -1 */
@@ -69,12 +69,28 @@ struct shim_io {
     bool go_seen;
     char *logbuf; /* json-file records not yet written */
     size_t loglen, logcap;
+    /* rotation (logfile.c): log_path is NULL when nothing rotates */
+    const char *log_path, *log_attrs;
+    int64_t log_size, log_max_size;
+    int log_max_file;
+    bool log_compress;
+    pid_t compress_pid; /* the child gzip'ing the last rotated file, 0: none */
     int sig_fd;
 };
 
 /* Serve until pid has exited and its output is drained; then flush and
  * close every client. Returns 0, or -1 on a setup failure. */
 int shim_io_run(struct shim_io *io);
+
+/* The json-file log of plan p (log_path set): opened for appending, with
+ * its rotation settings, into io. */
+struct rt_plan;
+struct md_error;
+int shim_log_open(struct shim_io *io, const struct rt_plan *p, struct md_error *err);
+/* The log reached max-size: rotate it as docker does (logfile.c). */
+void shim_log_rotate(struct shim_io *io);
+/* Wait for the child compressing the last rotated file, if any. */
+void shim_log_wait_compress(struct shim_io *io);
 
 /* Container start: clone PID 1 from the spec in exec_dir and fill io.
  * Reports to the daemon on daemon_fd. */

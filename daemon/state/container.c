@@ -92,8 +92,13 @@ static void ctr_free(struct container *c)
     free(c->name);
     free(c->image_ref);
     free(c->list_fixed);
+    free(c->link_hosts);
     free(c->image_id);
     ctr_spec_free(c->spec);
+    health_free(c->health);
+    for (size_t i = 0; i < c->nretired; i++)
+        ctr_spec_free(c->retired[i]);
+    free(c->retired);
     json_decref(c->config);
     json_decref(c->host_config);
     json_decref(c->net_settings);
@@ -174,6 +179,8 @@ json_t *ctr_to_json(const struct container *c)
     json_object_set_new(st, "RestartCount", json_integer(c->restart_count));
     json_object_set_new(st, "ManualStop", json_boolean(c->manual_stop));
     json_object_set_new(st, "HasRun", json_boolean(c->has_run));
+    if (c->health)
+        json_object_set_new(st, "Health", health_to_json(c->health));
     json_object_set_new(j, "State", st);
     return j;
 }
@@ -223,6 +230,7 @@ static struct container *ctr_from_json(json_t *j, struct md_error *err)
     c->restart_count = (int)json_integer_value(json_object_get(st, "RestartCount"));
     c->manual_stop = json_is_true(json_object_get(st, "ManualStop"));
     c->has_run = json_is_true(json_object_get(st, "HasRun"));
+    c->health = health_from_json(json_object_get(st, "Health"));
     return c;
 }
 
@@ -425,7 +433,11 @@ char *ctr_status_text(const struct container *c, int64_t now_ns)
     case CTR_RUNNING:
     case CTR_PAUSED: {
         _cleanup_free_ char *d = human_duration((now_ns - c->started_ns) / 1000000000);
-        return xasprintf("Up %s%s", d, c->status == CTR_PAUSED ? " (Paused)" : "");
+        if (c->status == CTR_PAUSED)
+            return xasprintf("Up %s (Paused)", d);
+        if (c->health) /* moby: "Up 3 seconds (healthy)", "(health: starting)" */
+            return xasprintf("Up %s (%s)", d, health_ps_text(c->health));
+        return xasprintf("Up %s", d);
     }
     case CTR_RESTARTING: {
         _cleanup_free_ char *d = human_duration((now_ns - c->finished_ns) / 1000000000);

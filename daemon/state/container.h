@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "daemon/state/ctr_spec.h"
+#include "daemon/state/health.h"
 
 enum ctr_status {
     CTR_CREATED,
@@ -32,13 +33,14 @@ struct container {
     int64_t created_ns;
     char *image_ref;       /* as the user typed it ("busybox") */
     char *image_id;        /* "sha256:..." */
-    struct ctr_spec *spec; /* what it runs, typed; never changes (no lock needed) */
+    struct ctr_spec *spec; /* what it runs, typed; swapped by update under the
+                            * store lock, never changed in place (ctr_spec.h) */
     /* Config and HostConfig as docker's inspect shows them, the JSON the
      * spec was parsed from: only inspect, ps and persistence read these */
     json_t *config;       /* Config (image defaults merged) */
     json_t *host_config;  /* HostConfig as sent (with defaults filled in) */
     json_t *net_settings; /* NetworkSettings (ports, networks) */
-    json_t *mount_points; /* its volumes and Mounts binds (state/ctr_volumes.c) */
+    json_t *mount_points; /* the volume each volume mount got (state/ctr_volumes.c) */
     char *path;           /* resolved argv[0] as docker's Path */
     json_t *args;         /* the rest, docker's Args */
 
@@ -52,6 +54,8 @@ struct container {
     int restart_count;
     bool manual_stop; /* stopped by a user: unless-stopped stays down */
     bool has_run;     /* started at least once (restart policies, ps) */
+    /* State.Health; NULL: never had a probe */
+    struct ctr_health *health;
 
     /* in memory only */
     int refs;
@@ -65,6 +69,12 @@ struct container {
     int net_busy;       /* network connects/disconnects of a running one in flight */
     int watch_fd;       /* while running: the shim's exit socket or pidfd; else -1 */
     char *list_fixed;   /* the ps entry's unchanging members (api/containers.c) */
+    /* its healthcheck monitor while one runs (state/health.c) */
+    struct health_mon *health_mon;
+    char *link_hosts;   /* /etc/hosts lines of its legacy links, set at start */
+    /* the specs an update replaced: freed with the record */
+    struct ctr_spec **retired;
+    size_t nretired;
     pthread_mutex_t op_lock;
 };
 

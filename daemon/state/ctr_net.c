@@ -1,12 +1,17 @@
 /* Container networking glue: the lifecycle's view of daemon/net. */
 #include "daemon/state/ctr_net.h"
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
+#include "common/netopts.h"
 #include "common/portspec.h"
+#include "common/strbuf.h"
 #include "daemon/daemon.h"
 #include "daemon/net/net.h"
+#include "daemon/runtime/spec.h"
 #include "daemon/state/ctr_ns.h"
+#include "daemon/state/etc_files.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -32,12 +37,102 @@ static const char *primary_network(const struct container *c)
     return nm;
 }
 
+/* The default bridge's gateway: docker's host-gateway (its default
+ * host-gateway-ip is the bridge's address). NULL when unknown. */
+static char *bridge_gateway(void)
+{
+    struct md_error err = {0};
+    _cleanup_json_ json_t *n = net_network_inspect("bridge", &err);
+    md_err_clear(&err);
+    const char *gw = json_str(
+        json_array_get(json_object_get(json_object_get(n, "IPAM"), "Config"), 0), "Gateway");
+    return gw && *gw ? xstrdup(gw) : NULL;
+}
+
 char *ctr_net_hosts(struct container *c)
 {
+    const struct ctr_spec *s = c->spec;
+    _cleanup_free_ char *gw = s->extra_hosts ? bridge_gateway() : NULL;
+    _cleanup_free_ char *extra = etc_extra_hosts(s->extra_hosts, gw);
+    /* host network: the host's file, unless extra hosts are asked for
+     * (then one the container's own, so they can override the host's) */
+    if (!strcmp(s->network_mode, "host") && !s->extra_hosts) {
+        char *text = fs_read_file("/etc/hosts", NULL);
+        if (text && *text)
+            return text;
+        free(text);
+    }
     _cleanup_free_ char *entries = NULL;
-    if (net_hosts_entries(c->id, &entries) < 0 || !entries)
-        return xstrdup(base_hosts);
-    return xasprintf("%s%s", base_hosts, entries);
+    if (net_hosts_entries(c->id, &entries) < 0)
+        entries = NULL;
+    cstore_lock();
+    _cleanup_free_ char *links = xstrdup(c->link_hosts ? c->link_hosts : "");
+    cstore_unlock();
+    return xasprintf("%s%s%s%s", base_hosts, extra, entries ? entries : "", links);
+}
+
+/* Legacy links (HostConfig.Links, default bridge only): each linked
+ * container must be running; its address, hostname and name go in this
+ * one's /etc/hosts, docker's ALIAS_* variables before Config.Env in
+ * plan->env. After ctr_net_start (the child's address is on its record). */
+int ctr_net_links(struct container *c, struct rt_plan *plan, struct md_error *err)
+{
+    const struct ctr_spec *s = c->spec;
+    if (!s->links)
+        return 0;
+    char **env = NULL;
+    struct strbuf hosts = STRBUF_INIT;
+    sb_add(&hosts, "");
+    cstore_lock();
+    _cleanup_free_ char *me = xstrdup(c->name);
+    cstore_unlock();
+    int r = 0;
+    for (char **l = s->links; r == 0 && l[0] && l[1]; l += 2) {
+        struct container *child = NULL;
+        if (cstore_find(l[0], &child, err) < 0) {
+            r = md_err_wrap(err, "could not get container for %s", l[0]);
+            err->err = MD_EINVAL;
+            break;
+        }
+        _cleanup_free_ char *link_name = xasprintf("/%s/%s", me, l[1]);
+        cstore_lock();
+        bool running = child->status == CTR_RUNNING || child->status == CTR_PAUSED;
+        const char *ip =
+            json_str(json_object_get(json_object_get(child->net_settings, "Networks"), "bridge"),
+                     "IPAddress");
+        _cleanup_free_ char *child_ip = xstrdup(ip ? ip : "");
+        _cleanup_free_ char *child_name = xstrdup(child->name);
+        cstore_unlock();
+        if (!running)
+            r = md_err(err, MD_EINVAL, "Cannot link to a non running container: /%s AS %s",
+                       child_name, link_name);
+        else if (!*child_ip)
+            r = md_err(err, MD_EINVAL,
+                       "Cannot link to /%s, as it does not belong to the default network",
+                       child_name);
+        if (r == 0) {
+            const struct ctr_spec *cs = child->spec;
+            etc_link_env(&env, link_name, child_ip, cs->env, cs->exposed, cs->nexposed);
+            _cleanup_free_ char *line =
+                etc_link_hosts_line(child_ip, l[1], cs->hostname, child_name);
+            sb_add(&hosts, line);
+        }
+        ctr_put(child);
+    }
+    if (r < 0) {
+        strv_free(env);
+        sb_free(&hosts);
+        return -1;
+    }
+    char **merged = env_replace_or_append(env, plan->env);
+    strv_free(env);
+    strv_free(plan->env);
+    plan->env = merged;
+    cstore_lock();
+    free(c->link_hosts);
+    c->link_hosts = sb_steal(&hosts);
+    cstore_unlock();
+    return 0;
 }
 
 /* Rewrite in place: the file is bind-mounted into the running container, a
@@ -125,10 +220,16 @@ static int connect_one(struct container *c, const char *network, json_t *want, b
     struct port_map *ports = with_ports ? port_maps(s, &nports) : NULL;
     _cleanup_strv_ char **aliases = json_to_strv(json_object_get(want, "Aliases"));
     const char *ipv4 = json_str(json_object_get(want, "IPAMConfig"), "IPv4Address");
+    /* the network it starts on: the MAC of the create request (the
+     * record's entry shows the address in use); others: connect's */
+    const char *mac = with_ports ? s->mac : json_str(want, "MacAddress");
+    _cleanup_free_ char *own = etc_own_names(s->hostname, s->domainname);
     struct net_request rq = {.id = c->id,
                              .name = name,
                              .network = network,
                              .hostname = s->hostname,
+                             .own_names = own,
+                             .mac = mac,
                              .aliases = aliases,
                              .ipv4 = ipv4,
                              .ports = ports,
@@ -354,8 +455,38 @@ static bool still_there(struct container *c, const char *ref, struct md_error *e
     return !removed;
 }
 
+/* What connect's EndpointConfig asks for that docker checks first. */
+static int check_endpoint_config(const char *network, json_t *ec, struct md_error *err)
+{
+    size_t i;
+    json_t *a;
+    bool aliases = false;
+    json_array_foreach(json_object_get(ec, "Aliases"), i, a)
+    {
+        const char *s = json_string_value(a);
+        if (!s || !*s || strpbrk(s, " \t\r\n"))
+            return md_err(err, MD_EINVAL, "invalid network alias \"%s\"", s ? s : "");
+        aliases = true;
+    }
+    if (aliases &&
+        (!strcmp(network, "bridge") || !strcmp(network, "host") || !strcmp(network, "none")))
+        return md_err(err, MD_EINVAL,
+                      "network-scoped alias is supported only for containers in user defined "
+                      "networks");
+    const char *mac = json_str(ec, "MacAddress");
+    char norm[18], *why = NULL;
+    if (mac && *mac && netopt_mac(mac, norm, &why) < 0) {
+        md_err(err, MD_EINVAL, "%s", why);
+        free(why);
+        return -1;
+    }
+    return 0;
+}
+
 static int hook_connect(const char *network, const char *ref, json_t *ec, struct md_error *err)
 {
+    if (check_endpoint_config(network, ec, err) < 0)
+        return -1;
     struct container *c = NULL;
     if (cstore_find(ref, &c, err) < 0)
         return -1;

@@ -16,5 +16,11 @@ int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *er
 /* At exit and rm: disconnect everything; inspect keeps the networks with
  * empty addresses, as docker's does for a stopped container. */
 void ctr_net_stop(struct container *c);
-/* The /etc/hosts text for the container (base lines + network entries). */
+/* The /etc/hosts text for the container: base lines, ExtraHosts, its own
+ * and its peers' entries, legacy links (host network without ExtraHosts:
+ * the host's file). */
 char *ctr_net_hosts(struct container *c);
+/* Legacy links at start, after ctr_net_start: docker's variables into
+ * plan->env, the hosts lines kept for ctr_net_hosts. A linked container
+ * that is not running: MD_EINVAL with docker's message. */
+int ctr_net_links(struct container *c, struct rt_plan *plan, struct md_error *err);

@@ -5,10 +5,15 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/kernopts.h"
+#include "common/netopts.h"
 #include "common/signals.h"
+#include "common/template.h"
+#include "common/units.h"
 #include "common/volspec.h"
 #include "daemon/state/plan.h"
 
+#include <errno.h>
+#include <regex.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@ static const size_t str_fields[] = {STR(user),
                                     STR(domainname),
                                     STR(network_mode),
                                     STR(ipv4),
+                                    STR(mac),
                                     STR(cpuset_cpus),
                                     STR(cpuset_mems),
                                     STR(log_type),
@@ -31,17 +37,11 @@ static const size_t str_fields[] = {STR(user),
                                     STR(ipc_ns.container),
                                     STR(uts_ns.container),
                                     STR(net_ns.container)};
-static const size_t strv_fields[] = {STR(argv),
-                                     STR(env),
-                                     STR(labels),
-                                     STR(group_add),
-                                     STR(aliases),
-                                     STR(cap_add),
-                                     STR(cap_drop),
-                                     STR(security_opt),
-                                     STR(log_config),
-                                     STR(sysctls),
-                                     STR(device_cgroup_rules)};
+static const size_t strv_fields[] = {
+    STR(argv),         STR(env),        STR(labels),     STR(group_add),
+    STR(aliases),      STR(dns),        STR(dns_search), STR(dns_options),
+    STR(extra_hosts),  STR(links),      STR(cap_add),    STR(cap_drop),
+    STR(security_opt), STR(log_config), STR(sysctls),    STR(device_cgroup_rules)};
 #undef STR
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
@@ -54,15 +54,6 @@ static char **str_at(struct ctr_spec *s, size_t off)
 static char ***strv_at(struct ctr_spec *s, size_t off)
 {
     return (char ***)((char *)s + off);
-}
-
-static void mount_free(struct ctr_mount *m)
-{
-    free(m->source);
-    free(m->target);
-    free(m->mode);
-    free(m->propagation);
-    free(m->options);
 }
 
 static void device_free(struct ctr_device *d)
@@ -81,7 +72,7 @@ void ctr_spec_free(struct ctr_spec *s)
     for (size_t i = 0; i < NELEM(strv_fields); i++)
         strv_free(*strv_at(s, strv_fields[i]));
     for (size_t i = 0; i < s->nmounts; i++)
-        mount_free(&s->mounts[i]);
+        ctr_mount_free(&s->mounts[i]);
     free(s->mounts);
     free(s->exposed);
     port_maps_free(s->bindings, s->nbindings);
@@ -117,17 +108,13 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s)
     *c = *s;
     for (size_t i = 0; i < NELEM(str_fields); i++)
         *str_at(c, str_fields[i]) = dup_opt(*str_at((struct ctr_spec *)s, str_fields[i]));
-    for (size_t i = 0; i < NELEM(strv_fields); i++)
-        *strv_at(c, strv_fields[i]) = strv_dup(*strv_at((struct ctr_spec *)s, strv_fields[i]));
-    c->mounts = dup_mem(s->mounts, s->nmounts * sizeof *s->mounts);
-    for (size_t i = 0; i < s->nmounts; i++) {
-        struct ctr_mount *m = &c->mounts[i];
-        m->source = dup_opt(m->source);
-        m->target = dup_opt(m->target);
-        m->mode = dup_opt(m->mode);
-        m->propagation = dup_opt(m->propagation);
-        m->options = dup_opt(m->options);
+    for (size_t i = 0; i < NELEM(strv_fields); i++) {
+        char **v = *strv_at((struct ctr_spec *)s, strv_fields[i]);
+        *strv_at(c, strv_fields[i]) = v ? strv_dup(v) : NULL; /* NULL means "not given" */
     }
+    c->mounts = s->nmounts ? xcalloc(s->nmounts, sizeof *c->mounts) : NULL;
+    for (size_t i = 0; i < s->nmounts; i++)
+        ctr_mount_copy(&c->mounts[i], &s->mounts[i]);
     c->exposed = dup_mem(s->exposed, s->nexposed * sizeof *s->exposed);
     c->bindings = dup_mem(s->bindings, s->nbindings * sizeof *s->bindings);
     for (size_t i = 0; i < s->nbindings; i++) {
@@ -167,6 +154,11 @@ static char *str_or_null(json_t *o, const char *k)
 {
     const char *s = json_str(o, k);
     return s && *s ? xstrdup(s) : NULL;
+}
+
+static bool has_space(const char *s)
+{
+    return strpbrk(s, " \t\r\n\v\f") != NULL;
 }
 
 /* A map of strings as key, value, ... (sorted by key: jansson's order is
@@ -254,37 +246,6 @@ static int parse_ports(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_er
     return 0;
 }
 
-/* ---- mounts ---- */
-
-static int parse_binds(struct ctr_spec *s, json_t *hc, struct md_error *err)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(hc, "Binds"), i, v)
-    {
-        if (!json_is_string(v))
-            return md_err(err, MD_EINVAL, "invalid bind: not a string");
-        struct vol_spec vs = {0};
-        if (volspec_parse(json_string_value(v), &vs, err) < 0)
-            return -1;
-        if (vs.type != VOL_BIND) {
-            volspec_free(&vs); /* a volume: the record's mount points (ctr_volumes) */
-            continue;
-        }
-        s->mounts = xrealloc(s->mounts, (s->nmounts + 1) * sizeof *s->mounts);
-        s->mounts[s->nmounts++] = (struct ctr_mount){
-            .type = CTR_MOUNT_BIND,
-            .source = steal_ptr(&vs.source),
-            .target = steal_ptr(&vs.dest),
-            .readonly = vs.readonly,
-            .mode = xstrdup(vs.mode ? vs.mode : ""),
-            .propagation = xstrdup("rprivate"),
-        };
-        volspec_free(&vs);
-    }
-    return 0;
-}
-
 /* ---- resources ---- */
 
 static const struct {
@@ -348,9 +309,9 @@ const char *ctr_spec_restart_name(enum ctr_restart r)
     return restart_names[r];
 }
 
-static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
+int ctr_spec_parse_restart(json_t *rp, enum ctr_restart *out, int64_t *max_out,
+                           struct md_error *err)
 {
-    json_t *rp = json_object_get(hc, "RestartPolicy");
     const char *name = json_str(rp, "Name");
     if (!name || !*name)
         name = "no";
@@ -368,11 +329,19 @@ static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
         return md_err(err, MD_EINVAL,
                       "invalid restart policy: maximum retry count can only be used with "
                       "'on-failure'");
+    *out = (enum ctr_restart)which;
+    *max_out = max;
+    return 0;
+}
+
+static int parse_restart(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (ctr_spec_parse_restart(json_object_get(hc, "RestartPolicy"), &s->restart, &s->restart_max,
+                               err) < 0)
+        return -1;
     s->autoremove = flag(hc, "AutoRemove");
-    if (which != CTR_RESTART_NO && s->autoremove)
+    if (s->restart != CTR_RESTART_NO && s->autoremove)
         return md_err(err, MD_EINVAL, "can't create 'AutoRemove' container with restart policy");
-    s->restart = (enum ctr_restart)which;
-    s->restart_max = max;
     return 0;
 }
 
@@ -392,6 +361,107 @@ static int parse_stop(struct ctr_spec *s, json_t *cfg, struct md_error *err)
     return 0;
 }
 
+/* docker's json-file options, and the two every driver takes (logger's
+ * builtInLogOpts). Values are checked here, at create, although docker
+ * reads them when the logger starts: a bad one then fails every start. */
+static const char *const json_file_opts[] = {
+    "max-file", "max-size",  "compress", "labels", "labels-regex",
+    "env",      "env-regex", "tag",      "mode",   "max-buffer-size"};
+
+const char *ctr_spec_log_opt(const struct ctr_spec *s, const char *key)
+{
+    for (char **l = s->log_config; l && l[0] && l[1]; l += 2)
+        if (!strcmp(l[0], key))
+            return l[1];
+    return NULL;
+}
+
+/* Go's strconv.ParseBool */
+static int go_parse_bool(const char *v, bool *out)
+{
+    static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < NELEM(t); i++) {
+        if (!strcmp(v, t[i]))
+            return *out = true, 0;
+        if (!strcmp(v, f[i]))
+            return *out = false, 0;
+    }
+    return -1;
+}
+
+static int check_regex(const char *re, struct md_error *err)
+{
+    regex_t r;
+    int rc = regcomp(&r, re, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+        char msg[128];
+        regerror(rc, &r, msg, sizeof msg);
+        return md_err(err, MD_EINVAL, "error parsing regexp: %s: `%s`", msg, re);
+    }
+    regfree(&r);
+    return 0;
+}
+
+static int parse_json_file_opts(struct ctr_spec *s, struct md_error *err)
+{
+    const char *mode = ctr_spec_log_opt(s, "mode");
+    if (mode && *mode && strcmp(mode, "blocking") && strcmp(mode, "non-blocking"))
+        return md_err(err, MD_EINVAL, "logger: logging mode not supported: %s", mode);
+    /* the shim writes each record before it reads more output: blocking is
+     * what it does; a ring buffer that drops output is not there */
+    if (mode && !strcmp(mode, "non-blocking"))
+        return md_err(err, MD_EINVAL,
+                      "minidock does not support HostConfig.LogConfig.Config=mode=non-blocking");
+    if (ctr_spec_log_opt(s, "max-buffer-size"))
+        return md_err(err, MD_EINVAL,
+                      "logger: max-buffer-size option is only supported with 'mode=non-blocking'");
+    for (char **l = s->log_config; l && l[0] && l[1]; l += 2) {
+        bool known = false;
+        for (size_t i = 0; i < NELEM(json_file_opts); i++)
+            known = known || !strcmp(l[0], json_file_opts[i]);
+        if (!known)
+            return md_err(err, MD_EINVAL, "unknown log opt '%s' for json-file log driver", l[0]);
+    }
+    const char *v = ctr_spec_log_opt(s, "max-size");
+    if (v) {
+        if (parse_human_size(v, &s->log_max_size) < 0)
+            return md_err(err, MD_EINVAL, "invalid size: '%s'", v);
+        if (s->log_max_size <= 0)
+            return md_err(err, MD_EINVAL, "max-size must be a positive number");
+    }
+    if ((v = ctr_spec_log_opt(s, "max-file"))) {
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || errno || n != (int)n)
+            return md_err(err, MD_EINVAL, "strconv.Atoi: parsing \"%s\": %s", v,
+                          errno ? "value out of range" : "invalid syntax");
+        if (n < 1)
+            return md_err(err, MD_EINVAL, "max-file cannot be less than 1");
+        s->log_max_file = (int)n;
+    }
+    if ((v = ctr_spec_log_opt(s, "compress"))) {
+        if (go_parse_bool(v, &s->log_compress) < 0)
+            return md_err(err, MD_EINVAL, "strconv.ParseBool: parsing \"%s\": invalid syntax", v);
+        if (s->log_compress && (s->log_max_file == 1 || s->log_max_size < 0))
+            return md_err(err, MD_EINVAL,
+                          "compress cannot be true when max-file is less than 2 "
+                          "or max-size is not set");
+    }
+    if ((v = ctr_spec_log_opt(s, "labels-regex")) && check_regex(v, err) < 0)
+        return -1;
+    if ((v = ctr_spec_log_opt(s, "env-regex")) && *v && check_regex(v, err) < 0)
+        return -1;
+    if ((v = ctr_spec_log_opt(s, "tag"))) {
+        struct tmpl *t = NULL;
+        if (tmpl_parse(v, &t, err) < 0)
+            return -1;
+        tmpl_free(t);
+    }
+    return 0;
+}
+
 static int parse_log(struct ctr_spec *s, json_t *hc, struct md_error *err)
 {
     json_t *lc = json_object_get(hc, "LogConfig");
@@ -405,10 +475,128 @@ static int parse_log(struct ctr_spec *s, json_t *hc, struct md_error *err)
                       t);
     s->log_type = xstrdup(t);
     s->log_config = kv_strv(json_object_get(lc, "Config"));
-    return 0;
+    s->log_max_size = -1;
+    s->log_max_file = 1;
+    /* docker checks no option of the none driver */
+    return strcmp(t, "json-file") ? 0 : parse_json_file_opts(s, err);
+}
+
+static bool regex_match(const char *re, const char *s)
+{
+    regex_t r;
+    if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB))
+        return false;
+    bool m = regexec(&r, s, 0, NULL, 0) == 0;
+    regfree(&r);
+    return m;
+}
+
+/* Each name of a comma list present in kv (key, value, ...) into attrs. */
+static void attrs_named(json_t *attrs, const char *list, char **kv)
+{
+    _cleanup_free_ char *copy = xstrdup(list);
+    char *save = NULL;
+    for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save))
+        for (char **p = kv; p && p[0] && p[1]; p += 2)
+            if (!strcmp(p[0], n))
+                json_object_set_new(attrs, n, json_string(p[1]));
+}
+
+static void attrs_matching(json_t *attrs, const char *re, char **kv)
+{
+    for (char **p = kv; p && p[0] && p[1]; p += 2)
+        if (regex_match(re, p[0]))
+            json_object_set_new(attrs, p[0], json_string(p[1]));
+}
+
+char *ctr_spec_log_attrs(const struct ctr_spec *s, const char *id, const char *name,
+                         const char *image_id, const char *image_name)
+{
+    if (strcmp(s->log_type, "json-file"))
+        return NULL;
+    _cleanup_json_ json_t *attrs = json_object();
+    const char *labels = ctr_spec_log_opt(s, "labels");
+    if (labels && *labels)
+        attrs_named(attrs, labels, s->labels);
+    /* moby's ExtraAttributes tests labels, not labels-regex, before it
+     * applies labels-regex: without labels it does nothing */
+    const char *labels_re = ctr_spec_log_opt(s, "labels-regex");
+    if (labels_re && labels && *labels)
+        attrs_matching(attrs, labels_re, s->labels);
+    /* the environment as key, value pairs */
+    _cleanup_strv_ char **env = NULL;
+    for (char **e = s->env; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        _cleanup_free_ char *k = xstrndup(*e, (size_t)(eq - *e));
+        strv_push(&env, k);
+        strv_push(&env, eq + 1);
+    }
+    const char *envs = ctr_spec_log_opt(s, "env");
+    if (envs && *envs)
+        attrs_named(attrs, envs, env);
+    const char *env_re = ctr_spec_log_opt(s, "env-regex");
+    if (env_re && *env_re)
+        attrs_matching(attrs, env_re, env);
+    const char *tag = ctr_spec_log_opt(s, "tag");
+    if (tag && *tag) {
+        /* loggerutils.ParseLogTag: the template over logger.Info's methods */
+        _cleanup_json_ json_t *info = json_pack(
+            "{s:s%, s:s, s:s, s:s%, s:s, s:s, s:s}", "ID", id, (size_t)12, "FullID", id, "Name",
+            name, "ImageID", image_id, strlen(image_id) < 12 ? strlen(image_id) : (size_t)12,
+            "ImageFullID", image_id, "ImageName", image_name, "DaemonName", "docker");
+        struct tmpl *t = NULL;
+        char *out = NULL;
+        if (tmpl_parse(tag, &t, NULL) == 0 && tmpl_render(t, info, &out, NULL) == 0)
+            json_object_set_new(attrs, "tag", json_string(out));
+        free(out);
+        tmpl_free(t);
+    }
+    if (!json_object_size(attrs))
+        return NULL;
+    return json_dumps(attrs, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 /* ---- process ---- */
+
+/* moby's validateHealthCheck, in its order and words (MinimumDuration is
+ * 1ms; 0 means the default). */
+static int parse_healthcheck(struct ctr_spec *s, json_t *hcheck, struct md_error *err)
+{
+    if (!json_is_object(hcheck))
+        return 0;
+    static const struct {
+        const char *key, *name;
+        size_t off;
+    } durations[] = {
+        {"Interval", "Interval", offsetof(struct ctr_healthcheck, interval)},
+        {"Timeout", "Timeout", offsetof(struct ctr_healthcheck, timeout)},
+        {"StartPeriod", "StartPeriod", offsetof(struct ctr_healthcheck, start_period)},
+        {"StartInterval", "StartInterval", offsetof(struct ctr_healthcheck, start_interval)},
+    };
+    struct ctr_healthcheck h = {.retries = (int)num(hcheck, "Retries")};
+    for (size_t i = 0; i < NELEM(durations); i++) {
+        int64_t v = num(hcheck, durations[i].key);
+        if (v != 0 && v < 1000000)
+            return md_err(err, MD_EINVAL, "%s in Healthcheck cannot be less than 1ms",
+                          durations[i].name);
+        *(int64_t *)((char *)&h + durations[i].off) = v;
+        if (i == 1 && h.retries < 0) /* moby checks Retries after Timeout */
+            return md_err(err, MD_EINVAL, "Retries in Healthcheck cannot be negative");
+    }
+    h.test = json_to_strv(json_object_get(hcheck, "Test"));
+    s->healthcheck = dup_mem(&h, sizeof h);
+    return 0;
+}
+
+bool ctr_spec_has_probe(const struct ctr_spec *s)
+{
+    const struct ctr_healthcheck *h = s->healthcheck;
+    return h && h->test && h->test[0] &&
+           ((!strcmp(h->test[0], "CMD") && h->test[1]) ||
+            (!strcmp(h->test[0], "CMD-SHELL") && h->test[1]));
+}
 
 static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_error *err)
 {
@@ -430,6 +618,9 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
     if (strlen(s->hostname) > 64)
         return md_err(err, MD_EINVAL, "invalid hostname \"%s\": longer than 64 bytes", s->hostname);
     s->domainname = str_or_null(cfg, "Domainname");
+    /* the kernel's limit (__NEW_UTS_LEN) for both names */
+    if (s->domainname && (strlen(s->domainname) > 64 || has_space(s->domainname)))
+        return md_err(err, MD_EINVAL, "invalid domainname \"%s\"", s->domainname);
     s->labels = kv_strv(json_object_get(cfg, "Labels"));
     s->tty = flag(cfg, "Tty");
     s->open_stdin = flag(cfg, "OpenStdin");
@@ -442,18 +633,7 @@ static int parse_process(struct ctr_spec *s, json_t *cfg, json_t *hc, struct md_
         s->console_h = (uint16_t)json_integer_value(json_array_get(cs, 0));
         s->console_w = (uint16_t)json_integer_value(json_array_get(cs, 1));
     }
-    json_t *hcheck = json_object_get(cfg, "Healthcheck");
-    if (json_is_object(hcheck)) {
-        s->healthcheck = xcalloc(1, sizeof *s->healthcheck);
-        *s->healthcheck = (struct ctr_healthcheck){
-            .test = json_to_strv(json_object_get(hcheck, "Test")),
-            .interval = num(hcheck, "Interval"),
-            .timeout = num(hcheck, "Timeout"),
-            .start_period = num(hcheck, "StartPeriod"),
-            .start_interval = num(hcheck, "StartInterval"),
-            .retries = (int)num(hcheck, "Retries"),
-        };
-    }
+    return parse_healthcheck(s, json_object_get(cfg, "Healthcheck"), err);
     return 0;
 }
 
@@ -478,16 +658,169 @@ static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
     return 0;
 }
 
-static void parse_network(struct ctr_spec *s, json_t *hc, json_t *netcfg)
+/* A user-defined network (not default, bridge, host, none). */
+static bool user_network(const char *mode)
+{
+    return strcmp(mode, "default") && strcmp(mode, "bridge") && strcmp(mode, "host") &&
+           strcmp(mode, "none");
+}
+
+/* A strv member that is not a list of strings: docker's decoder would have
+ * refused the body already; the schema check makes this unreachable. */
+static int str_list(json_t *o, const char *k, char ***out, struct md_error *err)
+{
+    json_t *a = json_object_get(o, k);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v))
+            return md_err(err, MD_EINVAL, "invalid %s: not a list of strings", k);
+    }
+    *out = json_array_size(a) ? json_to_strv(a) : NULL;
+    return 0;
+}
+
+/* The entries of list k, each split in two by split (netopts: docker's
+ * syntax and message), appended to *out as pairs. Blank parts would break
+ * the lines of /etc/hosts they end up in: "bad format for <what>". */
+static int parse_pairs(json_t *hc, const char *k,
+                       int (*split)(const char *, char **, char **, char **), const char *what,
+                       char ***out, struct md_error *err)
+{
+    _cleanup_strv_ char **list = NULL;
+    if (str_list(hc, k, &list, err) < 0)
+        return -1;
+    bool quoted = !strcmp(what, "add-host");
+    for (char **e = list; e && *e; e++) {
+        char *a = NULL, *b = NULL, *why = NULL;
+        int r = split(*e, &a, &b, &why);
+        if (r < 0)
+            md_err(err, MD_EINVAL, "%s", why);
+        else if (!*a || !*b || has_space(a) || has_space(b))
+            r = md_err(err, MD_EINVAL,
+                       quoted ? "bad format for %s: \"%s\"" : "bad format for %s: %s", what, *e);
+        if (r == 0) {
+            strv_push(out, a);
+            strv_push(out, b);
+        }
+        free(a);
+        free(b);
+        free(why);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_dns(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (str_list(hc, "Dns", &s->dns, err) < 0 ||
+        str_list(hc, "DnsSearch", &s->dns_search, err) < 0 ||
+        str_list(hc, "DnsOptions", &s->dns_options, err) < 0)
+        return -1;
+    for (char **d = s->dns; d && *d; d++)
+        if (!netopt_ip_valid(*d))
+            return md_err(err, MD_EINVAL, "IP address is not correctly formatted: %s", *d);
+    for (char **d = s->dns_search; d && *d; d++)
+        if (!netopt_dns_search_valid(*d))
+            return md_err(err, MD_EINVAL, "%s is not a valid domain", *d);
+    /* one word each: a blank would end the options line of resolv.conf */
+    for (char **d = s->dns_options; d && *d; d++)
+        if (!**d || has_space(*d))
+            return md_err(err, MD_EINVAL, "invalid DNS option \"%s\": it must be one word", *d);
+    return parse_pairs(hc, "ExtraHosts", netopt_extra_host, "add-host", &s->extra_hosts, err);
+}
+
+static int parse_links(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (!json_array_size(json_object_get(hc, "Links")))
+        return 0;
+    if (!strcmp(s->network_mode, "host"))
+        return md_err(err, MD_EINVAL,
+                      "conflicting options: host type networking can't be used with links. This "
+                      "would result in undefined behavior");
+    /* docker keeps them but makes nothing of them off the default bridge */
+    if (strcmp(s->network_mode, "default") && strcmp(s->network_mode, "bridge"))
+        return md_err(err, MD_EINVAL,
+                      "legacy links (HostConfig.Links) need the default bridge network, not "
+                      "network mode %s; on a user-defined network, peers resolve container "
+                      "names and aliases",
+                      s->network_mode);
+    return parse_pairs(hc, "Links", netopt_link, "links", &s->links, err);
+}
+
+/* EndpointsConfig of the network the container starts on. */
+static json_t *primary_endpoint(const char *mode, json_t *netcfg)
+{
+    json_t *eps = json_object_get(netcfg, "EndpointsConfig");
+    json_t *mine = json_object_get(eps, mode);
+    if (!mine && !strcmp(mode, "default"))
+        mine = json_object_get(eps, "bridge");
+    if (!mine && !strcmp(mode, "bridge"))
+        mine = json_object_get(eps, "default");
+    return mine;
+}
+
+static int parse_network(struct ctr_spec *s, json_t *cfg, json_t *hc, json_t *netcfg,
+                         struct md_error *err)
 {
     const char *nm = json_str(hc, "NetworkMode");
     s->network_mode = xstrdup(nm && *nm ? nm : "default");
-    json_t *eps = json_object_get(netcfg, "EndpointsConfig");
-    json_t *mine = json_object_get(eps, s->network_mode);
-    if (!mine && !strcmp(s->network_mode, "default"))
-        mine = json_object_get(eps, "bridge");
-    s->aliases = json_to_strv(json_object_get(mine, "Aliases"));
+    json_t *mine = primary_endpoint(s->network_mode, netcfg);
+    if (str_list(mine, "Aliases", &s->aliases, err) < 0)
+        return -1;
+    for (char **a = s->aliases; a && *a; a++)
+        if (!**a || has_space(*a))
+            return md_err(err, MD_EINVAL, "invalid network alias \"%s\"", *a);
     s->ipv4 = str_or_null(json_object_get(mine, "IPAMConfig"), "IPv4Address");
+    /* Config.MacAddress: ctr_spec_build moved the endpoint's there */
+    const char *mac = json_str(cfg, "MacAddress");
+    if (mac && *mac) {
+        if (strcmp(s->network_mode, "default") && !user_network(s->network_mode) &&
+            strcmp(s->network_mode, "bridge"))
+            return md_err(err, MD_EINVAL, "conflicting options: mac-address and the network mode");
+        char norm[18], *why = NULL;
+        if (netopt_mac(mac, norm, &why) < 0) {
+            md_err(err, MD_EINVAL, "%s", why);
+            free(why);
+            return -1;
+        }
+        s->mac = xstrdup(norm);
+    }
+    return parse_dns(s, hc, err) < 0 || parse_links(s, hc, err) < 0 ? -1 : 0;
+}
+
+/* Create only (records of earlier versions may hold such aliases): docker
+ * refuses aliases where there is no name resolution. */
+static int check_aliases(json_t *hc, json_t *netcfg, struct md_error *err)
+{
+    const char *nm = json_str(hc, "NetworkMode");
+    const char *mode = nm && *nm ? nm : "default";
+    if (user_network(mode) ||
+        !json_array_size(json_object_get(primary_endpoint(mode, netcfg), "Aliases")))
+        return 0;
+    return md_err(err, MD_EINVAL,
+                  "network-scoped alias is supported only for containers in user defined networks");
+}
+
+/* API 1.44 moved the MAC address to EndpointsConfig; docker 28 still takes
+ * Config.MacAddress, and inspect shows the endpoint's there. One place in
+ * the record: Config.MacAddress. */
+static int merge_mac(json_t *cfg, json_t *hc, json_t *netcfg, struct md_error *err)
+{
+    const char *nm = json_str(hc, "NetworkMode");
+    json_t *mine = primary_endpoint(nm && *nm ? nm : "default", netcfg);
+    const char *ep = json_str(mine, "MacAddress");
+    const char *top = json_str(cfg, "MacAddress");
+    if (!ep || !*ep)
+        return 0;
+    if (top && *top && strcmp(top, ep))
+        return md_err(err, MD_EINVAL,
+                      "the container-wide MAC address must match the endpoint-specific MAC "
+                      "address for the main network, or be left empty");
+    json_object_set_new(cfg, "MacAddress", json_string(ep));
+    return 0;
 }
 
 /* ---- namespaces and kernel settings ---- */
@@ -659,14 +992,14 @@ int ctr_spec_parse(json_t *cfg, json_t *hc, json_t *netcfg, struct ctr_spec **ou
 {
     struct ctr_spec *s = xcalloc(1, sizeof *s);
     if (parse_process(s, cfg, hc, err) < 0 || parse_stop(s, cfg, err) < 0 ||
-        parse_restart(s, hc, err) < 0 || parse_log(s, hc, err) < 0 || parse_binds(s, hc, err) < 0 ||
-        parse_security(s, hc, err) < 0 || parse_ulimits(s, hc, err) < 0 ||
-        parse_ports(s, cfg, hc, err) < 0) {
+        parse_restart(s, hc, err) < 0 || parse_log(s, hc, err) < 0 ||
+        ctr_spec_parse_mounts(s, cfg, hc, err) < 0 || parse_security(s, hc, err) < 0 ||
+        parse_ulimits(s, hc, err) < 0 || parse_ports(s, cfg, hc, err) < 0 ||
+        parse_network(s, cfg, hc, netcfg, err) < 0) {
         ctr_spec_free(s);
         return -1;
     }
     parse_resources(s, hc);
-    parse_network(s, hc, netcfg);
     if (parse_namespaces(s, hc, err) < 0) {
         ctr_spec_free(s);
         return -1;
@@ -680,7 +1013,16 @@ int ctr_spec_build(json_t *config, json_t *host_config, json_t *netcfg, json_t *
 {
     if (check_ns_conflicts(config, host_config, err) < 0 ||
         plan_merge_image(config, image_config, id, err) < 0 ||
-        plan_check_host_config(host_config, config, err) < 0)
+        plan_check_host_config(host_config, config, err) < 0 ||
+        merge_mac(config, host_config, netcfg, err) < 0 ||
+        check_aliases(host_config, netcfg, err) < 0)
         return -1;
-    return ctr_spec_parse(config, host_config, netcfg, out, err);
+    if (ctr_spec_parse(config, host_config, netcfg, out, err) < 0)
+        return -1;
+    if (ctr_spec_check_sources(*out, err) < 0) {
+        ctr_spec_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }

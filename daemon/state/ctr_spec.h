@@ -4,7 +4,11 @@
  * JSON stays on the record only for inspect and persistence.
  *
  * A spec never changes once built (network connect/disconnect change the
- * record's NetworkSettings, not this), so readers need no lock for it. */
+ * record's NetworkSettings, not this). An update (docker update) builds a
+ * new one and swaps the record's pointer under the store lock; the old one
+ * lives on (the record's retired list) until the record is freed, so a
+ * reader that took the pointer without the lock reads a whole spec, if
+ * perhaps the one before the update. */
 #pragma once
 #include <jansson.h>
 #include <stdbool.h>
@@ -16,14 +20,41 @@
 
 enum ctr_mount_type { CTR_MOUNT_BIND, CTR_MOUNT_VOLUME, CTR_MOUNT_TMPFS };
 
+/* Where a mount was asked for: docker's rules and inspect differ by it. */
+enum ctr_mount_origin {
+    CTR_FROM_BINDS,   /* HostConfig.Binds (-v) */
+    CTR_FROM_MOUNTS,  /* HostConfig.Mounts (--mount) */
+    CTR_FROM_VOLUMES, /* Config.Volumes, the image's VOLUMEs included: anonymous */
+    CTR_FROM_TMPFS    /* HostConfig.Tmpfs (--tmpfs): not in inspect's Mounts */
+};
+
+enum ctr_ro_mode { CTR_RO_DEFAULT, CTR_RO_NONRECURSIVE, CTR_RO_FORCE_RECURSIVE };
+
+/* One entry of the container's filesystem besides the rootfs. A volume's
+ * name for an anonymous one is chosen at create and kept on the record
+ * (ctr_volumes); everything else is here. */
 struct ctr_mount {
     enum ctr_mount_type type;
-    char *source; /* bind: clean absolute host path; volume: its name (NULL: anonymous) */
+    enum ctr_mount_origin origin;
+    char *source; /* bind: clean absolute host path; volume: its name (NULL: anonymous);
+                   * tmpfs: NULL */
     char *target; /* clean absolute path in the container */
     bool readonly;
-    char *mode;        /* -v's options as given ("ro,z"); "" when none (inspect's Mode) */
-    char *propagation; /* "rprivate" unless asked otherwise */
-    char *options;     /* tmpfs: mount options ("size=64m"); else NULL */
+    char *mode;        /* inspect's Mode: -v's options as given ("ro,z"), "z", or "" */
+    char *propagation; /* bind: "rprivate" unless asked otherwise; else "" */
+    /* bind */
+    bool create_source; /* a missing source becomes a directory (-v, CreateMountpoint) */
+    bool nonrecursive;
+    enum ctr_ro_mode ro_mode;
+    /* volume */
+    bool nocopy;
+    char *subpath;     /* NULL: the volume's root */
+    char *driver;      /* NULL: local */
+    char **vol_labels; /* key, value, ... for a volume the mount creates */
+    char **vol_opts;   /* its driver options, key, value, ... */
+    /* tmpfs */
+    unsigned long tmpfs_flags; /* MS_* */
+    char *options;             /* tmpfs: mount data ("size=64m,mode=1777"); else NULL */
 };
 
 enum ctr_restart {
@@ -39,8 +70,9 @@ struct ctr_ulimit {
     int64_t soft, hard;
 };
 
-/* Config.Healthcheck, kept typed although nothing runs it yet. Durations in
- * nanoseconds, 0 = docker's default. test NULL: inherit; ["NONE"]: off. */
+/* Config.Healthcheck after the image merge (state/health.c runs it).
+ * Durations in nanoseconds, 0 = docker's default; retries 0 = 3.
+ * test: ["CMD", argv...], ["CMD-SHELL", "cmd"], ["NONE"] (off), or NULL. */
 struct ctr_healthcheck {
     char **test;
     int64_t interval, timeout, start_period, start_interval;
@@ -99,6 +131,14 @@ struct ctr_spec {
     /* NetworkingConfig.EndpointsConfig for network_mode's network */
     char **aliases;
     char *ipv4;
+    char *mac; /* its MacAddress (or the deprecated Config.MacAddress), "xx:..:xx"; NULL: derived */
+
+    /* names and DNS: /etc/resolv.conf and /etc/hosts */
+    char **dns;         /* HostConfig.Dns: addresses (checked); NULL: the host's */
+    char **dns_search;  /* HostConfig.DnsSearch; NULL: the host's */
+    char **dns_options; /* HostConfig.DnsOptions; NULL: the host's */
+    char **extra_hosts; /* ExtraHosts as name, ip, name, ip, ... (ip may be "host-gateway") */
+    char **links;       /* HostConfig.Links as container, alias, container, alias, ... */
 
     /* namespaces and kernel settings */
     struct ctr_ns pid_ns, ipc_ns, uts_ns;
@@ -133,8 +173,11 @@ struct ctr_spec {
     bool no_new_privileges; /* SecurityOpt "no-new-privileges[:true]" */
 
     /* logging */
-    char *log_type;    /* "json-file" or "none" */
-    char **log_config; /* key, value, ... */
+    char *log_type;       /* "json-file" or "none" */
+    char **log_config;    /* key, value, ... (labels, env, env-regex, tag: plan time) */
+    int64_t log_max_size; /* json-file max-size in bytes; -1: not set, never rotated */
+    int log_max_file;     /* max-file: files kept, the written one included (1) */
+    bool log_compress;
 };
 
 /* Everything a create asks for, in one step: the image's config merged into
@@ -152,6 +195,8 @@ int ctr_spec_parse(json_t *config, json_t *host_config, json_t *netcfg, struct c
 void ctr_spec_free(struct ctr_spec *s);
 struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s);
 
+/* A healthcheck that runs a probe: CMD or CMD-SHELL with a command. */
+bool ctr_spec_has_probe(const struct ctr_spec *s);
 /* Parse PidMode/IpcMode/UTSMode/NetworkMode-like values; exposed for tests.
  * which: "PID", "IPC", "UTS". MD_EINVAL "invalid PID mode: x". */
 int ctr_spec_ns_parse(const char *which, const char *v, struct ctr_ns *out, struct md_error *err);
@@ -160,5 +205,28 @@ int ctr_spec_ns_parse(const char *which, const char *v, struct ctr_ns *out, stru
 int ctr_spec_sysctl_check(const char *key, bool host_net, bool host_ipc, struct md_error *err);
 
 const char *ctr_spec_restart_name(enum ctr_restart r);
+
+/* The mounts of a spec (daemon/state/spec_mounts.c), for ctr_spec_parse:
+ * HostConfig.Binds, Mounts and Tmpfs, then Config.Volumes where nothing
+ * else is mounted. */
+int ctr_spec_parse_mounts(struct ctr_spec *s, json_t *config, json_t *host_config,
+                          struct md_error *err);
+/* At create only (a record's sources may have gone since): a Mounts bind's
+ * source must exist unless CreateMountpoint. */
+int ctr_spec_check_sources(const struct ctr_spec *s, struct md_error *err);
+void ctr_mount_free(struct ctr_mount *m);
+void ctr_mount_copy(struct ctr_mount *dst, const struct ctr_mount *src);
+/* "rshared" -> MS_SHARED | MS_REC; rprivate (the namespace's own) -> 0. */
+unsigned long ctr_mount_propagation_flags(const char *name);
+/* A RestartPolicy object (NULL: "no"), with docker's checks. */
+int ctr_spec_parse_restart(json_t *rp, enum ctr_restart *out, int64_t *max, struct md_error *err);
+/* A LogConfig.Config value, or NULL. */
+const char *ctr_spec_log_opt(const struct ctr_spec *s, const char *key);
+/* json-file's "attrs" for each record, as docker computes them when the
+ * logger starts: the labels and env variables named by --log-opt labels,
+ * env (comma lists), labels-regex, env-regex, and the rendered tag. JSON
+ * text with sorted keys, or NULL when there are none. */
+char *ctr_spec_log_attrs(const struct ctr_spec *s, const char *id, const char *name,
+                         const char *image_id, const char *image_name);
 /* A label's value, or NULL. */
 const char *ctr_spec_label(const struct ctr_spec *s, const char *key);

@@ -1,13 +1,16 @@
-/* Container <-> volume glue: mount points from the create request, their
- * binds in the plan, mounts and copy-up at start, anonymous volume removal.
- * Each mount point is an object of the record's MountPoints:
- *   {Type: "volume", Name, Destination, RW, Mode, Anonymous, NoCopy, Subpath}
- *   {Type: "bind", Source, Destination, RW}   (HostConfig.Mounts binds) */
+/* Container <-> volume glue: the volumes the spec's mounts name (created
+ * or found at create), their binds in the plan, mounting and copy-up at
+ * start, anonymous volume removal. What a volume mount is comes from the
+ * spec (c->spec->mounts); the record's MountPoints only keep the state
+ * that create chose, one object per volume:
+ *   {Type: "volume", Name, Destination, Driver, Anonymous, New (until the
+ *    record is saved)}
+ * Records of earlier versions also hold Mode, RW, NoCopy, Subpath and
+ * "bind" entries: read where they still mean something, ignored else. */
 #include "daemon/state/ctr_volumes.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
-#include "common/volspec.h"
 #include "daemon/runtime/mounts.h"
 #include "daemon/volume/volume.h"
 
@@ -18,157 +21,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool dest_taken(json_t *mps, const char *dest)
+static json_t *kv_json(char **kv)
 {
-    size_t i;
-    json_t *m;
-    json_array_foreach(mps, i, m)
-    {
-        if (!strcmp(json_str(m, "Destination"), dest))
-            return true;
-    }
-    return false;
+    if (!kv)
+        return NULL;
+    json_t *o = json_object();
+    for (char **p = kv; p[0] && p[1]; p += 2)
+        json_object_set_new(o, p[0], json_string(p[1]));
+    return o;
 }
 
-/* Create (or find) the volume and add its mount point. name NULL:
- * anonymous. The volume stays held until the record references it. */
-static int add_volume(json_t *mps, const char *name, const char *dest, bool rw, const char *mode,
-                      json_t *vopts, struct md_error *err)
+/* Create (or find) the volume and add its mount point. The volume stays
+ * held until the record references it. */
+static int add_volume(json_t *mps, const struct ctr_mount *m, struct md_error *err)
 {
-    if (dest_taken(mps, dest))
-        return md_err(err, MD_EINVAL, "Duplicate mount point: %s", dest);
-    json_t *dc = json_object_get(vopts, "DriverConfig");
     char vname[256];
     bool created = false;
-    if (vol_create(name, json_str(dc, "Name"), json_object_get(vopts, "Labels"),
-                   json_object_get(dc, "Options"), true, vname, &created, err) < 0)
+    _cleanup_json_ json_t *labels = kv_json(m->vol_labels);
+    _cleanup_json_ json_t *opts = kv_json(m->vol_opts);
+    if (vol_create(m->source, m->driver, labels, opts, true, vname, &created, err) < 0)
         return -1;
-    const char *sub = json_str(vopts, "Subpath");
-    json_array_append_new(mps, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:b,s:b,s:s,s:b}", "Type",
-                                         "volume", "Name", vname, "Destination", dest, "Driver",
-                                         "local", "RW", rw, "Mode", mode, "Propagation", "",
-                                         "Anonymous", !name || !*name, "NoCopy",
-                                         json_is_true(json_object_get(vopts, "NoCopy")), "Subpath",
-                                         sub ? sub : "", "New", created));
+    json_array_append_new(mps, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "Type", "volume", "Name",
+                                         vname, "Destination", m->target, "Driver",
+                                         m->driver ? m->driver : "local", "Anonymous", !m->source,
+                                         "New", created));
     return 0;
-}
-
-static char *clean_target(const char *t)
-{
-    /* volspec's path rules: the spec "/x:T" gives T's cleaned form */
-    struct vol_spec vs;
-    _cleanup_free_ char *spec = xasprintf("/x:%s", t);
-    if (volspec_parse(spec, &vs, NULL) < 0)
-        return NULL;
-    char *d = steal_ptr(&vs.dest);
-    volspec_free(&vs);
-    return d;
-}
-
-static int mount_err(struct md_error *err, const char *type, const char *why)
-{
-    return md_err(err, MD_EINVAL, "invalid mount config for type \"%s\": %s", type, why);
-}
-
-static int add_mount(json_t *mps, json_t *m, struct md_error *err)
-{
-    const char *type = json_str(m, "Type");
-    const char *src = json_str(m, "Source");
-    const char *target = json_str(m, "Target");
-    bool ro = json_is_true(json_object_get(m, "ReadOnly"));
-    if (!type || !*type)
-        return md_err(err, MD_EINVAL,
-                      "invalid mount config: must use either propagation mode "
-                      "\"rprivate\" or a type");
-    if (strcmp(type, "volume") && strcmp(type, "bind"))
-        return md_err(err, MD_EINVAL, "mount type \"%s\" is not supported yet", type);
-    if (!target || !*target)
-        return mount_err(err, type, "field Target must not be empty");
-    _cleanup_free_ char *dest = clean_target(target);
-    if (!dest || target[0] != '/') {
-        _cleanup_free_ char *why =
-            xasprintf("invalid mount path: '%s' mount path must be absolute", target);
-        return mount_err(err, type, why);
-    }
-    if (!strcmp(type, "bind")) {
-        if (!src || !*src)
-            return mount_err(err, type, "field Source must not be empty");
-        if (json_object_get(m, "VolumeOptions"))
-            return mount_err(err, type, "field VolumeOptions must not be specified");
-        struct stat st;
-        if (src[0] != '/' || stat(src, &st) < 0) {
-            _cleanup_free_ char *why = xasprintf("bind source path does not exist: %s", src);
-            return mount_err(err, type, why);
-        }
-        if (dest_taken(mps, dest))
-            return md_err(err, MD_EINVAL, "Duplicate mount point: %s", dest);
-        json_array_append_new(mps, json_pack("{s:s,s:s,s:s,s:b,s:s,s:s}", "Type", "bind", "Source",
-                                             src, "Destination", dest, "RW", !ro, "Mode", "",
-                                             "Propagation", "rprivate"));
-        return 0;
-    }
-    if (json_object_get(m, "BindOptions"))
-        return mount_err(err, type, "field BindOptions must not be specified");
-    json_t *vo = json_object_get(m, "VolumeOptions");
-    const char *sub = json_str(vo, "Subpath");
-    if (sub && *sub) {
-        if (sub[0] == '/' || strstr(sub, ".."))
-            return mount_err(err, type, "subpath must be a relative path within the volume");
-    }
-    return add_volume(mps, src, dest, !ro, "z", vo, err);
 }
 
 int ctr_volumes_create(struct container *c, struct md_error *err)
 {
     json_t *mps = json_array();
-    size_t i;
-    json_t *v;
     int r = 0;
-    /* Binds first: its host paths are not mount points of ours, but their
-     * destinations are taken */
-    json_t *binds_seen = json_array();
-    json_array_foreach(json_object_get(c->host_config, "Binds"), i, v)
-    {
-        struct vol_spec vs;
-        if (r < 0 || volspec_parse(json_string_value(v), &vs, err) < 0) {
-            r = -1;
-            break;
-        }
-        if (dest_taken(mps, vs.dest) || dest_taken(binds_seen, vs.dest))
-            r = md_err(err, MD_EINVAL, "Duplicate mount point: %s", vs.dest);
-        else if (vs.type == VOL_BIND)
-            json_array_append_new(binds_seen, json_pack("{s:s}", "Destination", vs.dest));
-        else {
-            bool nocopy = vs.mode && strstr(vs.mode, "nocopy");
-            json_t *opts = json_pack("{s:b}", "NoCopy", nocopy);
-            r = add_volume(mps, vs.type == VOL_NAMED ? vs.source : NULL, vs.dest, !vs.readonly,
-                           vs.mode ? vs.mode : (vs.type == VOL_NAMED ? "z" : ""), opts, err);
-            json_decref(opts);
-        }
-        volspec_free(&vs);
-    }
-    json_array_foreach(json_object_get(c->host_config, "Mounts"), i, v)
-    {
-        if (r == 0)
-            r = add_mount(mps, v, err);
-    }
-    /* Config.Volumes (-v /data, the image's VOLUME): anonymous, unless a
-     * bind or a volume already covers the path */
-    const char *k;
-    json_t *x;
-    json_object_foreach(json_object_get(c->config, "Volumes"), k, x)
-    {
-        if (r < 0)
-            break;
-        _cleanup_free_ char *dest = clean_target(k);
-        if (!dest || k[0] != '/') {
-            r = md_err(err, MD_EINVAL, "invalid volume specification: '%s'", k);
-            break;
-        }
-        if (!dest_taken(mps, dest) && !dest_taken(binds_seen, dest))
-            r = add_volume(mps, NULL, dest, true, "", NULL, err);
-    }
-    json_decref(binds_seen);
+    for (size_t i = 0; r == 0 && i < c->spec->nmounts; i++)
+        if (c->spec->mounts[i].type == CTR_MOUNT_VOLUME)
+            r = add_volume(mps, &c->spec->mounts[i], err);
     json_decref(c->mount_points);
     c->mount_points = mps;
     if (r < 0) {
@@ -176,6 +62,27 @@ int ctr_volumes_create(struct container *c, struct md_error *err)
         return -1;
     }
     return 0;
+}
+
+/* The record's mount point of a volume mount (its name), or NULL. */
+static json_t *mount_point(const struct container *c, const struct ctr_mount *m)
+{
+    size_t i;
+    json_t *mp;
+    json_array_foreach(c->mount_points, i, mp)
+    {
+        const char *type = json_str(mp, "Type"), *dest = json_str(mp, "Destination");
+        if (type && !strcmp(type, "volume") && dest && !strcmp(dest, m->target))
+            return mp;
+    }
+    return NULL;
+}
+
+const char *ctr_volumes_name(const struct container *c, const struct ctr_mount *m)
+{
+    if (m->type != CTR_MOUNT_VOLUME)
+        return NULL;
+    return json_str(mount_point(c, m), "Name");
 }
 
 static void each_volume(const struct container *c, void (*fn)(json_t *m))
@@ -219,36 +126,28 @@ void ctr_volumes_undo(struct container *c)
 
 void ctr_volumes_plan(const struct container *c, struct rt_plan *p)
 {
-    size_t i;
-    json_t *m;
-    json_array_foreach(c->mount_points, i, m)
-    {
-        const char *type = json_str(m, "Type");
-        char *src;
-        if (!strcmp(type, "bind")) {
-            src = xstrdup(json_str(m, "Source"));
-        } else {
-            _cleanup_free_ char *data = vol_data_path(json_str(m, "Name"));
-            const char *sub = json_str(m, "Subpath");
-            src = sub && *sub ? xasprintf("%s/%s", data, sub) : xstrdup(data);
-        }
-        p->binds = xrealloc(p->binds, (p->nbinds + 1) * sizeof *p->binds);
-        p->binds[p->nbinds++] = (struct rt_bind){
-            .source = src,
-            .dest = xstrdup(json_str(m, "Destination")),
-            .readonly = !json_is_true(json_object_get(m, "RW")),
+    for (size_t i = 0; i < c->spec->nmounts; i++) {
+        const struct ctr_mount *m = &c->spec->mounts[i];
+        const char *name = ctr_volumes_name(c, m);
+        if (!name)
+            continue; /* not a volume (or a record without it: nothing to bind) */
+        _cleanup_free_ char *data = vol_data_path(name);
+        p->mounts = xrealloc(p->mounts, (p->nmounts + 1) * sizeof *p->mounts);
+        p->mounts[p->nmounts++] = (struct rt_mount){
+            .kind = RT_MOUNT_BIND,
+            .source = m->subpath ? xasprintf("%s/%s", data, m->subpath) : xstrdup(data),
+            .dest = xstrdup(m->target),
+            .readonly = m->readonly,
         };
     }
 }
 
 /* The image's content at dest (through the container's rootfs, symlinks
  * resolved inside it) into the volume, when the volume is empty. */
-static int copy_up(json_t *m, int rootfd, struct md_error *err)
+static int copy_up(const char *name, const char *dest, int rootfd, struct md_error *err)
 {
-    const char *name = json_str(m, "Name");
     struct md_error e = {0};
-    _cleanup_close_ int path =
-        mnt_open_in_root(rootfd, json_str(m, "Destination"), true, false, &e);
+    _cleanup_close_ int path = mnt_open_in_root(rootfd, dest, true, false, &e);
     if (path < 0) {
         /* nothing at that path in the image: nothing to copy */
         md_err_clear(&e);
@@ -262,12 +161,11 @@ static int copy_up(json_t *m, int rootfd, struct md_error *err)
     return vol_copy_up(name, dir, err);
 }
 
-static int check_subpath(json_t *m, struct md_error *err)
+static int check_subpath(const char *name, const char *sub, struct md_error *err)
 {
-    const char *sub = json_str(m, "Subpath");
-    if (!sub || !*sub)
+    if (!sub)
         return 0;
-    _cleanup_free_ char *data = vol_data_path(json_str(m, "Name"));
+    _cleanup_free_ char *data = vol_data_path(name);
     _cleanup_close_ int root = open(data, O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct md_error e = {0};
     _cleanup_close_ int fd = root < 0 ? -1 : mnt_open_in_root(root, sub, false, false, &e);
@@ -280,17 +178,18 @@ static int check_subpath(json_t *m, struct md_error *err)
 
 int ctr_volumes_start(struct container *c, const struct rt_plan *p, struct md_error *err)
 {
-    size_t n = json_array_size(c->mount_points), i;
+    const struct ctr_spec *s = c->spec;
+    size_t n = s->nmounts, i;
     bool copy = false;
+    int r = 0;
     for (i = 0; i < n; i++) {
-        json_t *m = json_array_get(c->mount_points, i);
-        if (strcmp(json_str(m, "Type"), "volume"))
+        const char *name = ctr_volumes_name(c, &s->mounts[i]);
+        if (!name)
             continue;
-        if (vol_acquire(json_str(m, "Name"), err) < 0)
+        if ((r = vol_acquire(name, err)) < 0)
             break;
-        copy |= !json_is_true(json_object_get(m, "NoCopy"));
+        copy |= !s->mounts[i].nocopy;
     }
-    int r = i < n ? -1 : 0;
     if (r == 0 && copy) {
         /* the container's own rootfs, as docker copies from it; rt_prepare
          * finds it mounted */
@@ -300,23 +199,22 @@ int ctr_volumes_start(struct container *c, const struct rt_plan *p, struct md_er
         if (r == 0 && rootfd < 0)
             r = md_errno(err, errno, "open %s", merged);
         for (size_t k = 0; r == 0 && k < n; k++) {
-            json_t *m = json_array_get(c->mount_points, k);
-            if (!strcmp(json_str(m, "Type"), "volume") &&
-                !json_is_true(json_object_get(m, "NoCopy")))
-                r = copy_up(m, rootfd, err);
+            const char *name = ctr_volumes_name(c, &s->mounts[k]);
+            if (name && !s->mounts[k].nocopy)
+                r = copy_up(name, s->mounts[k].target, rootfd, err);
         }
     }
     for (size_t k = 0; r == 0 && k < n; k++) {
-        json_t *m = json_array_get(c->mount_points, k);
-        if (!strcmp(json_str(m, "Type"), "volume"))
-            r = check_subpath(m, err);
+        const char *name = ctr_volumes_name(c, &s->mounts[k]);
+        if (name)
+            r = check_subpath(name, s->mounts[k].subpath, err);
     }
     if (r < 0) {
-        /* release what was taken: the first i volumes */
+        /* release what was taken: the volumes of the first i mounts */
         for (size_t k = 0; k < i; k++) {
-            json_t *m = json_array_get(c->mount_points, k);
-            if (!strcmp(json_str(m, "Type"), "volume"))
-                vol_release(json_str(m, "Name"));
+            const char *name = ctr_volumes_name(c, &s->mounts[k]);
+            if (name)
+                vol_release(name);
         }
     }
     return r;
@@ -393,26 +291,12 @@ void ctr_volumes_restore(void)
     vol_reconcile();
 }
 
-void ctr_volumes_mounts_json(const struct container *c, json_t *out)
+void ctr_volumes_mount_json(const struct container *c, const struct ctr_mount *m, json_t *e)
 {
-    size_t i;
-    json_t *m;
-    json_array_foreach(c->mount_points, i, m)
-    {
-        json_t *e = json_pack("{s:O}", "Type", json_object_get(m, "Type"));
-        if (!strcmp(json_str(m, "Type"), "volume")) {
-            _cleanup_free_ char *data = vol_data_path(json_str(m, "Name"));
-            json_object_set(e, "Name", json_object_get(m, "Name"));
-            json_object_set_new(e, "Source", json_string(data));
-        } else {
-            json_object_set(e, "Source", json_object_get(m, "Source"));
-        }
-        json_object_set(e, "Destination", json_object_get(m, "Destination"));
-        if (!strcmp(json_str(m, "Type"), "volume"))
-            json_object_set(e, "Driver", json_object_get(m, "Driver"));
-        json_object_set(e, "Mode", json_object_get(m, "Mode"));
-        json_object_set(e, "RW", json_object_get(m, "RW"));
-        json_object_set(e, "Propagation", json_object_get(m, "Propagation"));
-        json_array_append_new(out, e);
-    }
+    const char *name = ctr_volumes_name(c, m);
+    json_t *mp = mount_point(c, m);
+    _cleanup_free_ char *data = name ? vol_data_path(name) : NULL;
+    json_object_set_new(e, "Name", json_string(name ? name : ""));
+    json_object_set_new(e, "Source", json_string(data ? data : ""));
+    json_object_set_new(e, "Driver", json_string(json_str(mp, "Driver") ?: "local"));
 }

@@ -10,10 +10,9 @@
 #include "daemon/runtime/runtime.h"
 #include "daemon/state/container.h"
 
-/* At create, after HostConfig was checked: resolve the mount points into
- * c->mount_points and create the volumes they name (held until
- * ctr_volumes_created). MD_EINVAL with docker's message for a bad Mounts
- * entry or a duplicate destination; nothing is left on failure. */
+/* At create, after the spec was built: create (or find) the volumes of
+ * its volume mounts, recording their names in c->mount_points (held until
+ * ctr_volumes_created). Nothing is left on failure. */
 int ctr_volumes_create(struct container *c, struct md_error *err);
 /* The record is in the store: its volumes are referenced from now on. */
 void ctr_volumes_created(struct container *c);
@@ -31,5 +30,8 @@ void ctr_volumes_remove_anonymous(struct container *c);
 /* At daemon start, after the records were restored: running containers
  * take their volumes again; the rest are unmounted. */
 void ctr_volumes_restore(void);
-/* inspect's Mounts entries of the container's mount points. */
-void ctr_volumes_mounts_json(const struct container *c, json_t *out);
+/* The name of the volume a volume mount of c's spec uses (an anonymous
+ * one's was chosen at create); NULL for other mounts. */
+const char *ctr_volumes_name(const struct container *c, const struct ctr_mount *m);
+/* inspect's Name, Source and Driver of a volume mount, set on e. */
+void ctr_volumes_mount_json(const struct container *c, const struct ctr_mount *m, json_t *e);

@@ -20,13 +20,36 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static char *ring[EVENTS_KEEP];
 static uint64_t last_seq; /* seq of the newest event; ring[seq % KEEP] */
 
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Go marshals the Attributes map with its keys sorted; clients that print
+ * the JSON (docker events --format '{{json .}}') show that order. Steals
+ * attributes. */
+static json_t *sorted_object(json_t *attributes)
+{
+    size_t n = json_object_size(attributes), i = 0;
+    const char **keys = xcalloc(n + 1, sizeof *keys);
+    const char *k;
+    json_t *v;
+    json_object_foreach(attributes, k, v) keys[i++] = k;
+    qsort(keys, n, sizeof *keys, key_cmp);
+    json_t *out = json_object();
+    for (i = 0; i < n; i++)
+        json_object_set(out, keys[i], json_object_get(attributes, keys[i]));
+    free(keys);
+    json_decref(attributes);
+    return out;
+}
+
 void events_emit(const char *type, const char *action, const char *id, json_t *attributes)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     json_int_t ns = (json_int_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    if (!attributes)
-        attributes = json_object();
+    attributes = attributes ? sorted_object(attributes) : json_object();
     json_t *ev = json_object();
     /* compose and docker-py read the legacy status/id/from fields too */
     if (!strcmp(type, "container") || !strcmp(type, "image")) {

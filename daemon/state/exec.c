@@ -453,6 +453,7 @@ int exec_prepare(struct exec_inst *e, uint16_t h, uint16_t w, struct md_error *e
     }
     cstore_lock();
     e->pid = st.pid;
+    e->pid_start = st.pid_start;
     e->prepared = true;
     cstore_broadcast();
     cstore_unlock();
@@ -480,6 +481,18 @@ void exec_wait_exit(struct exec_inst *e, int timeout_ms)
         cstore_wait(left > 250 ? 250 : (int)left);
     }
     cstore_unlock();
+}
+
+void exec_kill(struct exec_inst *e, int sig)
+{
+    cstore_lock();
+    struct rt_state st = {.pid = e->pid, .pid_start = e->pid_start};
+    bool live = e->prepared && !e->has_exit;
+    cstore_unlock();
+    struct md_error err = {0};
+    if (live && rt_kill(&st, sig, &err) < 0 && err.err != MD_ECONFLICT)
+        log_warn("exec %.12s: %s", e->id, md_err_msg(&err));
+    md_err_clear(&err);
 }
 
 int exec_resize(struct exec_inst *e, uint16_t h, uint16_t w, struct md_error *err)

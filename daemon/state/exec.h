@@ -43,6 +43,7 @@ struct exec_inst {
     int exit_code;
     bool can_remove;
     pid_t pid;
+    uint64_t pid_start; /* guards exec_kill against pid reuse */
     int64_t ended_ms;
     int refs;
 };
@@ -72,6 +73,9 @@ int exec_release(struct exec_inst *e, struct md_error *err);
 /* After the output stream ended: wait up to timeout_ms for the exit code,
  * which the shim sends before it ends any stream. */
 void exec_wait_exit(struct exec_inst *e, int timeout_ms);
+/* Signal the process while it runs (a healthcheck's probe past its
+ * timeout); nothing once it has ended. */
+void exec_kill(struct exec_inst *e, int sig);
 /* Resize its pty; waits (like moby, up to 10 s) for the process to start. */
 int exec_resize(struct exec_inst *e, uint16_t h, uint16_t w, struct md_error *err);
 /* exec-root/<container>/exec/<id>. Caller frees. */

@@ -18,6 +18,7 @@
 #include "daemon/state/ctr_net.h"
 #include "daemon/state/ctr_ns.h"
 #include "daemon/state/ctr_volumes.h"
+#include "daemon/state/etc_files.h"
 #include "daemon/state/events.h"
 #include "daemon/state/plan.h"
 
@@ -34,7 +35,7 @@ static int epfd = -1;
 static pthread_t monitor;
 static volatile bool stopping;
 
-static void emit(struct container *c, const char *action, json_t *extra)
+void ctr_emit(struct container *c, const char *action, json_t *extra)
 {
     cstore_lock();
     json_t *attrs = json_pack("{s:s,s:s}", "image", c->image_ref, "name", c->name);
@@ -75,49 +76,18 @@ static int write_file(const char *dir, const char *name, const char *text, struc
 
 /* The host's resolv.conf without loopback nameservers, which mean nothing
  * inside a network namespace (docker's rule); Google's when none remain. */
-static char *container_resolv_conf(bool host_net)
-{
-    _cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "r");
-    char *out = xstrdup("");
-    bool have_ns = false;
-    char line[1024];
-    while (f && fgets(line, sizeof line, f)) {
-        char ns[256];
-        if (!host_net && sscanf(line, " nameserver %255s", ns) == 1) {
-            if (!strncmp(ns, "127.", 4) || !strcmp(ns, "::1"))
-                continue;
-            have_ns = true;
-        } else if (sscanf(line, " nameserver %255s", ns) == 1) {
-            have_ns = true;
-        }
-        char *n = xasprintf("%s%s", out, line);
-        free(out);
-        out = n;
-    }
-    if (!have_ns) {
-        char *n = xasprintf("%snameserver 8.8.8.8\nnameserver 8.8.4.4\n", out);
-        free(out);
-        out = n;
-    }
-    return out;
-}
-
 static int write_etc_files(struct container *c, struct md_error *err)
 {
+    const struct ctr_spec *s = c->spec;
     _cleanup_free_ char *dir = ctr_dir(c);
-    bool host_net = !strcmp(c->spec->network_mode, "host");
-    _cleanup_free_ char *h = xasprintf("%s\n", c->spec->hostname);
-    _cleanup_free_ char *resolv = container_resolv_conf(host_net);
+    _cleanup_free_ char *h = xasprintf("%s\n", s->hostname);
+    _cleanup_free_ char *host_resolv = fs_read_file("/etc/resolv.conf", NULL);
+    _cleanup_free_ char *resolv =
+        etc_resolv_conf(host_resolv, "/etc/resolv.conf", s->dns, s->dns_search, s->dns_options,
+                        !strcmp(s->network_mode, "host"));
     _cleanup_free_ char *hosts = ctr_net_hosts(c);
     if (write_file(dir, "hostname", h, err) < 0 || write_file(dir, "resolv.conf", resolv, err) < 0)
         return -1;
-    if (host_net) {
-        _cleanup_fclose_ FILE *f = fopen("/etc/hosts", "r");
-        char buf[65536];
-        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-        buf[n] = '\0';
-        return write_file(dir, "hosts", n ? buf : hosts, err);
-    }
     return write_file(dir, "hosts", hosts, err);
 }
 
@@ -182,6 +152,38 @@ static int create_networks(struct container *c, json_t *netcfg, struct md_error 
     return 0;
 }
 
+/* Legacy links name existing containers; HostConfig.Links is kept the way
+ * docker's inspect shows it, "/web:/me/db". */
+static int create_links(struct container *c, struct md_error *err)
+{
+    if (!c->spec->links)
+        return 0;
+    json_t *shown = json_array();
+    for (char **l = c->spec->links; l[0] && l[1]; l += 2) {
+        struct container *child = NULL;
+        if (cstore_find(l[0], &child, err) < 0) {
+            json_decref(shown);
+            md_err_wrap(err, "could not get container for %s", l[0]);
+            err->err = MD_EINVAL; /* a 404 would make the CLI pull the image */
+            return -1;
+        }
+        cstore_lock();
+        _cleanup_free_ char *child_name = xstrdup(child->name);
+        cstore_unlock();
+        bool host = !strcmp(child->spec->network_mode, "host");
+        ctr_put(child);
+        if (host) {
+            json_decref(shown);
+            return md_err(err, MD_EINVAL,
+                          "conflicting options: host type networking can't be used with links. "
+                          "This would result in undefined behavior");
+        }
+        json_array_append_new(shown, json_sprintf("/%s:/%s/%s", child_name, c->name, l[1]));
+    }
+    json_object_set_new(c->host_config, "Links", shown);
+    return 0;
+}
+
 int ctr_create(json_t *body, const char *name, struct container **out, struct md_error *err)
 {
     const char *image = json_str(body, "Image");
@@ -207,6 +209,8 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
     int r =
         ctr_spec_build(c->config, c->host_config, netcfg, image_config(im), c->id, &c->spec, err);
     image_put(im);
+    if (r == 0)
+        r = create_links(c, err);
     if (r == 0)
         r = create_networks(c, netcfg, err);
     bool volumes = r == 0 && (r = ctr_volumes_create(c, err)) == 0;
@@ -239,7 +243,7 @@ int ctr_create(json_t *body, const char *name, struct container **out, struct md
         return -1;
     }
     ctr_volumes_created(c);
-    emit(c, "create", NULL);
+    ctr_emit(c, "create", NULL);
     *out = c;
     return 0;
 }
@@ -316,6 +320,9 @@ static void handle_exit(struct container *c)
     /* The state changes first, so ps and inspect are right at once; the
      * cleanup can take a moment (a zombie shim whose reaper is slow). */
     cstore_lock();
+    /* restore_one of a container the old daemon left restarting: its
+     * restart was counted at that exit */
+    bool counted = c->status == CTR_RESTARTING;
     if (c->watch_fd >= 0) {
         close(c->watch_fd);
         c->watch_fd = -1;
@@ -328,6 +335,8 @@ static void handle_exit(struct container *c)
     c->shim_pid = 0;
     c->exiting = true;
     cstore_unlock();
+    /* after the status: a health_update racing with this exit sees it */
+    health_stop(c);
     bool cleaned = rt_cleanup(c->id, rootfs, exec_dir, md_cfg.cgroup_parent, &err) == 0;
     if (!cleaned) {
         log_warn("clean up container %.12s: %s", c->id, md_err_msg(&err));
@@ -343,8 +352,14 @@ static void handle_exit(struct container *c)
     c->cleaned = cleaned;
     bool autoremove = c->spec->autoremove;
     bool restart = !autoremove && wants_restart(c);
-    if (restart)
+    /* moby counts a restart when it decides on it, at the exit: inspect
+     * never shows Restarting with the count of the run before, and a
+     * waiter woken by this exit reads the new count */
+    if (restart) {
         c->status = CTR_RESTARTING;
+        if (!counted)
+            c->restart_count++;
+    }
     cstore_broadcast();
     cstore_unlock();
     /* an --rm container's record is deleted next: no need to make it durable */
@@ -355,8 +370,8 @@ static void handle_exit(struct container *c)
     char code[16];
     snprintf(code, sizeof code, "%d", ex.code);
     if (ex.oom_killed)
-        emit(c, "oom", NULL);
-    emit(c, "die", json_pack("{s:s}", "exitCode", code));
+        ctr_emit(c, "oom", NULL);
+    ctr_emit(c, "die", json_pack("{s:s}", "exitCode", code));
     if (autoremove)
         spawn_worker(autoremove_worker, c);
     else if (restart)
@@ -380,15 +395,21 @@ static void *monitor_thread(void *arg)
 
 /* ---- start ---- */
 
-/* docker creates a missing bind source as a directory (-v /new:/x) */
+/* docker creates a missing bind source as a directory (-v /new:/x); a
+ * --mount bind's must exist (unless BindOptions.CreateMountpoint) */
 static int create_bind_sources(const struct rt_plan *p, struct md_error *err)
 {
-    for (size_t i = 0; i < p->nbinds; i++) {
-        const char *src = p->binds[i].source;
-        if (access(src, F_OK) == 0)
+    for (size_t i = 0; i < p->nmounts; i++) {
+        const struct rt_mount *m = &p->mounts[i];
+        if (m->kind != RT_MOUNT_BIND || access(m->source, F_OK) == 0)
             continue;
-        if (fs_mkdir_p(src, 0755, err) < 0)
-            return md_err_wrap(err, "create bind source %s", src);
+        if (m->must_exist)
+            return md_err(err, MD_EINVAL,
+                          "invalid mount config for type \"bind\": bind source path does not "
+                          "exist: %s",
+                          m->source);
+        if (fs_mkdir_p(m->source, 0755, err) < 0)
+            return md_err_wrap(err, "create bind source %s", m->source);
     }
     return 0;
 }
@@ -424,12 +445,17 @@ static int start_locked(struct container *c, struct md_error *err)
         rt_plan_free(plan);
         return -1;
     }
+    /* json-file's attrs name the container as it is called now (tag) */
+    cstore_lock();
+    plan->log_attrs = ctr_spec_log_attrs(c->spec, c->id, c->name, c->image_id, c->image_ref);
+    cstore_unlock();
     ctr_volumes_plan(c, plan);
     if (create_bind_sources(plan, err) < 0 || ctr_volumes_start(c, plan, err) < 0) {
         rt_plan_free(plan);
         return -1;
     }
-    if (ctr_net_start(c, plan, err) < 0 || write_etc_files(c, err) < 0) {
+    if (ctr_net_start(c, plan, err) < 0 || ctr_net_links(c, plan, err) < 0 ||
+        write_etc_files(c, err) < 0) {
         ctr_net_stop(c);
         ctr_volumes_stop(c);
         rt_plan_free(plan);
@@ -500,8 +526,9 @@ static int start_locked(struct container *c, struct md_error *err)
     if (ctr_save_state(c, err) < 0)
         log_warn("%s", md_err_msg(err));
     md_err_clear(err);
-    emit(c, "start", NULL);
+    ctr_emit(c, "start", NULL);
     watch_add(c);
+    health_init(c);
     return 0;
 }
 
@@ -520,8 +547,12 @@ int ctr_start(struct container *c, struct md_error *err)
 static void *restart_worker(void *arg)
 {
     struct container *c = arg;
-    /* docker's backoff: 100 ms doubling per consecutive restart, capped */
-    int n = c->restart_count < 10 ? c->restart_count : 10;
+    /* docker's backoff: 100 ms doubling per consecutive restart, capped;
+     * restart_count already counts this one */
+    cstore_lock();
+    int n = c->restart_count - 1;
+    cstore_unlock();
+    n = n < 0 ? 0 : n > 10 ? 10 : n;
     long delay_ms = 100L << n;
     if (delay_ms > 60000)
         delay_ms = 60000;
@@ -530,8 +561,6 @@ static void *restart_worker(void *arg)
     pthread_mutex_lock(&c->op_lock);
     cstore_lock();
     bool go = c->status == CTR_RESTARTING && !c->removed && !c->manual_stop && !stopping;
-    if (go)
-        c->restart_count++;
     cstore_unlock();
     if (go) {
         struct md_error err = {0};
@@ -542,7 +571,7 @@ static void *restart_worker(void *arg)
             cstore_broadcast();
             cstore_unlock();
         } else {
-            emit(c, "restart", NULL);
+            ctr_emit(c, "restart", NULL);
         }
         md_err_clear(&err);
     }
@@ -614,7 +643,7 @@ static int stop_locked(struct container *c, int timeout, int sig, struct md_erro
     md_err_clear(err);
     char signame[16];
     snprintf(signame, sizeof signame, "%d", sig);
-    emit(c, "kill", json_pack("{s:s}", "signal", signame));
+    ctr_emit(c, "kill", json_pack("{s:s}", "signal", signame));
     cstore_lock();
     bool gone = wait_exit_locked(c, (int64_t)timeout * 1000);
     cstore_unlock();
@@ -623,12 +652,12 @@ static int stop_locked(struct container *c, int timeout, int sig, struct md_erro
         if (rt_kill(&st, SIGKILL, err) < 0)
             log_debug("stop %.12s: %s", c->id, md_err_msg(err));
         md_err_clear(err);
-        emit(c, "kill", json_pack("{s:s}", "signal", "9"));
+        ctr_emit(c, "kill", json_pack("{s:s}", "signal", "9"));
         cstore_lock();
         wait_exit_locked(c, -1);
         cstore_unlock();
     }
-    emit(c, "stop", NULL);
+    ctr_emit(c, "stop", NULL);
     return 0;
 }
 
@@ -660,7 +689,7 @@ int ctr_kill(struct container *c, int sig, struct md_error *err)
     }
     char signame[16];
     snprintf(signame, sizeof signame, "%d", sig);
-    emit(c, "kill", json_pack("{s:s}", "signal", signame));
+    ctr_emit(c, "kill", json_pack("{s:s}", "signal", signame));
     if (sig != SIGKILL)
         return 0;
     /* docker answers a SIGKILL only once the container is dead, so that
@@ -691,6 +720,10 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
     else if (!pause && c->status != CTR_PAUSED)
         r = md_err(err, MD_EINTERNAL, "Container %s is not paused", c->id);
     cstore_unlock();
+    /* no probes while paused: stopped before the freeze, which would
+     * hold a running probe's process where SIGKILL cannot end it (v1) */
+    if (r == 0 && pause)
+        health_stop(c);
     if (r == 0)
         r = rt_freeze(c->id, md_cfg.cgroup_parent, pause, err);
     if (r == 0) {
@@ -700,8 +733,9 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err)
         cstore_unlock();
         ctr_save_state(c, err);
         md_err_clear(err);
-        emit(c, pause ? "pause" : "unpause", NULL);
+        ctr_emit(c, pause ? "pause" : "unpause", NULL);
     }
+    health_update(c); /* probing again after unpause, or a failed pause */
     pthread_mutex_unlock(&c->op_lock);
     return r;
 }
@@ -718,7 +752,7 @@ int ctr_restart(struct container *c, int timeout, struct md_error *err)
         r = start_locked(c, err);
     pthread_mutex_unlock(&c->op_lock);
     if (r == 0)
-        emit(c, "restart", NULL);
+        ctr_emit(c, "restart", NULL);
     return r;
 }
 
@@ -779,7 +813,7 @@ int ctr_remove(struct container *c, bool force, struct md_error *err)
         pthread_mutex_unlock(&c->op_lock);
         return md_err_wrap(err, "unable to remove container %s", c->name);
     }
-    emit(c, "destroy", NULL);
+    ctr_emit(c, "destroy", NULL);
     cstore_remove(c);
     pthread_mutex_unlock(&c->op_lock);
     return 0;
@@ -805,7 +839,7 @@ int ctr_rename(struct container *c, const char *name, struct md_error *err)
     if (ctr_save(c, err) < 0)
         return -1;
     _cleanup_free_ char *oldname = xasprintf("/%s", old);
-    emit(c, "rename", json_pack("{s:s}", "oldName", oldname));
+    ctr_emit(c, "rename", json_pack("{s:s}", "oldName", oldname));
     return 0;
 }
 
@@ -841,6 +875,7 @@ static void restore_one(struct container *c)
             cstore_unlock();
             log_info("container %.12s (%s) is still running (pid %d)", c->id, c->name, st.pid);
             watch_add(c);
+            health_init(c); /* moby resets a restored container's health too */
             return;
         }
     }

@@ -27,6 +27,9 @@ int ctr_pause(struct container *c, bool pause, struct md_error *err);
 int ctr_restart(struct container *c, int timeout, struct md_error *err);
 int ctr_remove(struct container *c, bool force, struct md_error *err);
 int ctr_rename(struct container *c, const char *name, struct md_error *err);
+/* A container event: image and name (and its labels) as attributes, plus
+ * extra's (stolen; may be NULL). */
+void ctr_emit(struct container *c, const char *action, json_t *extra);
 
 /* Attach streams that arrive before start register here; start lets PID 1
  * exec only once they are connected, so no output is lost. */

@@ -67,6 +67,34 @@ static void default_string(json_t *config, json_t *image_config, const char *key
         json_object_set_new(config, key, json_string(img));
 }
 
+/* moby's merge: no Healthcheck in the request takes the image's whole; one
+ * given takes the image's value for each field it leaves empty or zero. */
+static void merge_healthcheck(json_t *config, json_t *image_hc)
+{
+    if (!json_is_object(image_hc))
+        return;
+    json_t *hc = json_object_get(config, "Healthcheck");
+    if (!json_is_object(hc)) {
+        json_object_set_new(config, "Healthcheck", json_deep_copy(image_hc));
+        return;
+    }
+    /* rebuilt in HealthConfig's order, as docker's inspect prints it */
+    static const char *const fields[] = {"Test",        "Interval",      "Timeout",
+                                         "StartPeriod", "StartInterval", "Retries"};
+    json_t *merged = json_object();
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        json_t *v = json_object_get(hc, fields[i]);
+        bool empty = !v || json_is_null(v) || (json_is_array(v) && !json_array_size(v)) ||
+                     (json_is_integer(v) && !json_integer_value(v));
+        json_t *iv = json_object_get(image_hc, fields[i]);
+        if (empty)
+            v = iv; /* omitempty in moby's struct: a zero is not shown */
+        if (v && !json_is_null(v))
+            json_object_set(merged, fields[i], v);
+    }
+    json_object_set_new(config, "Healthcheck", merged);
+}
+
 int plan_merge_image(json_t *config, json_t *image_config, const char *id, struct md_error *err)
 {
     if (!json_is_object(image_config))
@@ -105,6 +133,7 @@ int plan_merge_image(json_t *config, json_t *image_config, const char *id, struc
         default_string(config, image_config, "WorkingDir");
         default_string(config, image_config, "User");
         default_string(config, image_config, "StopSignal");
+        merge_healthcheck(config, json_object_get(image_config, "Healthcheck"));
     }
     if (!is_set(json_object_get(config, "Env")))
         json_object_set_new(config, "Env", json_array());
@@ -154,6 +183,11 @@ static void default_restart_policy(json_t *hc)
         json_object_set_new(rp, "Name", json_string("no"));
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
 {
     int64_t mem = int_field(hc, "Memory");
@@ -187,10 +221,29 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
     default_restart_policy(hc);
     /* docker-py reads HostConfig.LogConfig.Type back; moby fills it in */
     json_t *lc = json_object_get(hc, "LogConfig");
+    if (!json_is_object(lc)) {
+        lc = json_object();
+        json_object_set_new(hc, "LogConfig", lc);
+    }
     const char *ld = json_str(lc, "Type");
     if (!ld || !*ld)
-        json_object_set_new(hc, "LogConfig",
-                            json_pack("{s:s,s:{}}", "Type", "json-file", "Config"));
+        json_object_set_new(lc, "Type", json_string("json-file"));
+    /* a Go map: inspect shows its keys sorted */
+    json_t *sorted = json_object();
+    _cleanup_free_ const char **keys = NULL;
+    size_t nkeys = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(lc, "Config"), k, v)
+    {
+        keys = xrealloc(keys, (nkeys + 1) * sizeof *keys);
+        keys[nkeys++] = k;
+    }
+    if (nkeys)
+        qsort(keys, nkeys, sizeof *keys, cmp_str);
+    for (size_t i = 0; i < nkeys; i++)
+        json_object_set(sorted, keys[i], json_object_get(json_object_get(lc, "Config"), keys[i]));
+    json_object_set_new(lc, "Config", sorted);
 
     /* docker's defaults, shown by inspect: a private IPC namespace, 64 MiB
      * of /dev/shm */
@@ -227,6 +280,7 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->user = dup_or_null(s->user);
     p->group_add = strv_dup(s->group_add);
     p->hostname = xstrdup(s->hostname);
+    p->domainname = dup_or_null(s->domainname);
     p->etc_dir = md_data_path("containers/%s", id);
     p->tty = s->tty;
     p->open_stdin = s->open_stdin;
@@ -266,17 +320,33 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
     p->oom_score_adj = s->oom_score_adj;
     p->exec_dir = md_exec_path("%s", id);
     /* --log-driver none: no log file at all (docker's nop logger) */
-    if (strcmp(s->log_type, "none"))
+    if (strcmp(s->log_type, "none")) {
         p->log_path = md_data_path("containers/%s/%s-json.log", id, id);
+        p->log_max_size = s->log_max_size;
+        p->log_max_file = s->log_max_file;
+        p->log_compress = s->log_compress;
+    }
     p->cgroup_parent = xstrdup(md_cfg.cgroup_parent);
     p->stop_signal = s->stop_signal;
     for (size_t i = 0; i < s->nmounts; i++) {
         const struct ctr_mount *m = &s->mounts[i];
-        if (m->type != CTR_MOUNT_BIND)
-            continue; /* volumes: ctr_volumes_plan adds theirs */
-        p->binds = xrealloc(p->binds, (p->nbinds + 1) * sizeof *p->binds);
-        p->binds[p->nbinds++] = (struct rt_bind){
-            .source = xstrdup(m->source), .dest = xstrdup(m->target), .readonly = m->readonly};
+        if (m->type == CTR_MOUNT_VOLUME)
+            continue; /* ctr_volumes_plan adds them: it knows their names */
+        p->mounts = xrealloc(p->mounts, (p->nmounts + 1) * sizeof *p->mounts);
+        p->mounts[p->nmounts++] = (struct rt_mount){
+            .kind = m->type == CTR_MOUNT_TMPFS ? RT_MOUNT_TMPFS : RT_MOUNT_BIND,
+            .source = m->type == CTR_MOUNT_BIND ? xstrdup(m->source) : NULL,
+            .dest = xstrdup(m->target),
+            .readonly = m->readonly,
+            .must_exist = m->type == CTR_MOUNT_BIND && !m->create_source,
+            .nonrecursive = m->nonrecursive,
+            .ro_mode = m->ro_mode == CTR_RO_NONRECURSIVE      ? RT_RO_NONRECURSIVE
+                       : m->ro_mode == CTR_RO_FORCE_RECURSIVE ? RT_RO_FORCE_RECURSIVE
+                                                              : RT_RO_RECURSIVE_IF_POSSIBLE,
+            .propagation = ctr_mount_propagation_flags(m->propagation),
+            .flags = m->tmpfs_flags,
+            .data = m->options ? xstrdup(m->options) : NULL,
+        };
     }
     p->ulimits = s->nulimits ? xcalloc(s->nulimits, sizeof *p->ulimits) : NULL;
     for (size_t i = 0; i < s->nulimits; i++)

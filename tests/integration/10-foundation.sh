@@ -44,8 +44,8 @@ for r in "GET /swarm" "GET /v1.50/nodes" "GET /services" "POST /v1.50/services/c
 done
 code=$(api -o "$T/body" -w '%{http_code}' -X POST 'http://x/v1.50/swarm/leave?force=1')
 expect_eq "POST /swarm/leave: 503 not part of a swarm" '503 {"message":"This node is not part of a swarm"}' "$code $(cat "$T/body")"
-code=$(api -o "$T/body" -w '%{http_code}' -X POST -d '{}' http://x/v1.50/containers/abc/update)
-expect_eq "POST /containers/{id}/update: 501 naming it" '501 {"message":"minidock does not implement container update yet"}' "$code $(cat "$T/body")"
+code=$(api -o "$T/body" -w '%{http_code}' http://x/v1.50/containers/abc/attach/ws)
+expect_eq "GET /containers/{id}/attach/ws: 501 naming it" '501 {"message":"minidock does not implement attach over a websocket yet"}' "$code $(cat "$T/body")"
 code=$(api -o "$T/body" -w '%{http_code}' -X POST http://x/images/library/busybox/push)
 expect_eq "POST /images/{name}/push: 501 naming it" '501 {"message":"minidock does not implement image push yet"}' "$code $(cat "$T/body")"
 code=$(api -o "$T/body" -w '%{http_code}' http://x/v1.50/plugins)

@@ -167,12 +167,14 @@ wait_restarting() {
     expect_eq "$c: wait on a restart=always container gives its exit code" 3 "$(cli_bounded 20 wait "$n")"
     expect_eq "$c: ... and wait?condition=next-exit answers at the next exit" '{"StatusCode":3,"Error":null}' \
         "$(timeout 20 curl -s --unix-socket "$SOCK" -X POST "http://x/v1.50/containers/$n/wait?condition=next-exit")"
-    # the restart delay doubles (100, 200, 400 ms...): catch it restarting
+    # the restart delay doubles (100, 200, 400 ms...): catch it restarting.
+    # Restarting and RestartCount from one inspect: a second one can come
+    # after the restart (the count is the restart decided at the last exit)
     for i in $(seq 1 200); do
-        api "http://x/v1.50/containers/$n/json" | grep -q '"Restarting":true' && break
+        read -r restarting before < <(api "http://x/v1.50/containers/$n/json" | jq -r '"\(.State.Restarting) \(.RestartCount)"')
+        [ "$restarting" = true ] && break
         sleep 0.02
     done
-    read -r restarting before < <(api "http://x/v1.50/containers/$n/json" | jq -r '"\(.State.Restarting) \(.RestartCount)"')
     out=$(timeout 20 curl -s --unix-socket "$SOCK" -X POST "http://x/v1.50/containers/$n/wait")
     after=$(api "http://x/v1.50/containers/$n/json" | jq .RestartCount)
     expect_eq "$c: a not-running wait begun while restarting answers at the next exit" \

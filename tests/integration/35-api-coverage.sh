@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every field a client can send is applied or refused (issue 11): each field
 # docs/api-coverage.md lists as refused, set to a value that means something,
-# fails with 400 naming it and creates nothing; the docker CLI flags users
+# fails with 400 naming it and creates (or updates) nothing; the docker CLI flags users
 # try first fail with exit 125 through both clients; what docker CLI 28 sends
 # for a plain run is accepted.
 . "$(dirname "$0")/lib.sh"
@@ -24,38 +24,21 @@ C='{"Image":"busybox","Cmd":["true"],'
 M='"Mounts":[{"Type":"volume","Target":"/v",'
 E='"NetworkingConfig":{"EndpointsConfig":{"bridge":'
 cases=$(cat <<EOF
-create	Config.Domainname	${C}"Domainname":"example.org"}
-create	Config.Healthcheck.Test	${C}"Healthcheck":{"Test":["CMD-SHELL","true"]}}
-create	Config.Healthcheck.Interval	${C}"Healthcheck":{"Interval":1000000000}}
-create	Config.Healthcheck.Timeout	${C}"Healthcheck":{"Timeout":1000000000}}
-create	Config.Healthcheck.StartPeriod	${C}"Healthcheck":{"StartPeriod":1000000000}}
-create	Config.Healthcheck.StartInterval	${C}"Healthcheck":{"StartInterval":1000000000}}
-create	Config.Healthcheck.Retries	${C}"Healthcheck":{"Retries":3}}
 create	Config.NetworkDisabled	${C}"NetworkDisabled":true}
-create	Config.MacAddress	${C}"MacAddress":"02:42:ac:11:00:09"}
 create	Config.OnBuild	${C}"OnBuild":["RUN true"]}
 create	Config.Shell	${C}"Shell":["/bin/sh","-c"]}
-create	HostConfig.LogConfig.Config	${C}"HostConfig":{"LogConfig":{"Type":"json-file","Config":{"max-size":"1m"}}}}
 create	HostConfig.VolumeDriver	${C}"HostConfig":{"VolumeDriver":"nfs"}}
 create	HostConfig.VolumesFrom	${C}"HostConfig":{"VolumesFrom":["web"]}}
 create	HostConfig.Annotations	${C}"HostConfig":{"Annotations":{"a":"b"}}}
 create	HostConfig.CgroupnsMode	${C}"HostConfig":{"CgroupnsMode":"host"}}
-create	HostConfig.Dns	${C}"HostConfig":{"Dns":["1.1.1.1"]}}
-create	HostConfig.DnsOptions	${C}"HostConfig":{"DnsOptions":["ndots:1"]}}
-create	HostConfig.DnsSearch	${C}"HostConfig":{"DnsSearch":["example.org"]}}
-create	HostConfig.ExtraHosts	${C}"HostConfig":{"ExtraHosts":["a:1.2.3.4"]}}
 create	HostConfig.Cgroup	${C}"HostConfig":{"Cgroup":"container:web"}}
-create	HostConfig.Links	${C}"HostConfig":{"Links":["web:w"]}}
 create	HostConfig.SecurityOpt	${C}"HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}
 create	HostConfig.StorageOpt	${C}"HostConfig":{"StorageOpt":{"size":"1G"}}}
-create	HostConfig.Tmpfs	${C}"HostConfig":{"Tmpfs":{"/x":""}}}
 create	HostConfig.UsernsMode	${C}"HostConfig":{"UsernsMode":"private"}}
 create	HostConfig.Runtime	${C}"HostConfig":{"Runtime":"runc"}}
 create	HostConfig.Isolation	${C}"HostConfig":{"Isolation":"hyperv"}}
-create	HostConfig.Mounts.Type	${C}"HostConfig":{"Mounts":[{"Type":"tmpfs","Target":"/y"}]}}
-create	HostConfig.Mounts.BindOptions	${C}"HostConfig":{${M}"BindOptions":{"Propagation":"shared"}}]}}
+create	HostConfig.Mounts.Type	${C}"HostConfig":{"Mounts":[{"Type":"image","Source":"busybox","Target":"/y"}]}}
 create	HostConfig.Mounts.ImageOptions	${C}"HostConfig":{${M}"ImageOptions":{"Subpath":"x"}}]}}
-create	HostConfig.Mounts.TmpfsOptions	${C}"HostConfig":{${M}"TmpfsOptions":{"SizeBytes":1048576}}]}}
 create	HostConfig.Mounts.ClusterOptions	${C}"HostConfig":{${M}"ClusterOptions":{"x":1}}]}}
 create	HostConfig.MaskedPaths	${C}"HostConfig":{"MaskedPaths":["/proc/kcore"]}}
 create	HostConfig.ReadonlyPaths	${C}"HostConfig":{"ReadonlyPaths":["/proc/sys"]}}
@@ -86,7 +69,6 @@ create	NetworkingConfig.EndpointsConfig.IPAMConfig.LinkLocalIPs	${C}${E}{"IPAMCo
 create	NetworkingConfig.EndpointsConfig.Links	${C}${E}{"Links":["web:w"]}}}}
 create	NetworkingConfig.EndpointsConfig.DriverOpts	${C}${E}{"DriverOpts":{"a":"b"}}}}}
 create	NetworkingConfig.EndpointsConfig.GwPriority	${C}${E}{"GwPriority":1}}}}
-create	NetworkingConfig.EndpointsConfig.MacAddress	${C}${E}{"MacAddress":"02:42:ac:11:00:09"}}}}
 network	Scope	{"Name":"NET","Scope":"swarm"}
 network	EnableIPv4	{"Name":"NET","EnableIPv4":false}
 network	EnableIPv6	{"Name":"NET","EnableIPv6":true}
@@ -97,12 +79,36 @@ network	Ingress	{"Name":"NET","Ingress":true}
 network	ConfigOnly	{"Name":"NET","ConfigOnly":true}
 network	ConfigFrom	{"Name":"NET","ConfigFrom":{"Network":"other"}}
 network	Options	{"Name":"NET","Options":{"com.docker.network.driver.mtu":"9000"}}
+update	CgroupParent	{"CgroupParent":"elsewhere"}
+update	BlkioWeight	{"BlkioWeight":100}
+update	BlkioWeightDevice	{"BlkioWeightDevice":[{"Path":"/dev/null","Weight":100}]}
+update	BlkioDeviceReadBps	{"BlkioDeviceReadBps":[{"Path":"/dev/null","Rate":1}]}
+update	BlkioDeviceWriteBps	{"BlkioDeviceWriteBps":[{"Path":"/dev/null","Rate":1}]}
+update	BlkioDeviceReadIOps	{"BlkioDeviceReadIOps":[{"Path":"/dev/null","Rate":1}]}
+update	BlkioDeviceWriteIOps	{"BlkioDeviceWriteIOps":[{"Path":"/dev/null","Rate":1}]}
+update	CpuPeriod	{"CpuPeriod":100000}
+update	CpuQuota	{"CpuQuota":50000}
+update	CpuRealtimePeriod	{"CpuRealtimePeriod":1000000}
+update	CpuRealtimeRuntime	{"CpuRealtimeRuntime":1000}
+update	CpusetCpus	{"CpusetCpus":"0"}
+update	CpusetMems	{"CpusetMems":"0"}
+update	Devices	{"Devices":[{"PathOnHost":"/dev/null","PathInContainer":"/dev/null","CgroupPermissions":"rwm"}]}
+update	DeviceCgroupRules	{"DeviceCgroupRules":["c 1:3 rwm"]}
+update	DeviceRequests	{"DeviceRequests":[{"Count":-1,"Capabilities":[["gpu"]]}]}
+update	KernelMemoryTCP	{"KernelMemoryTCP":1048576}
+update	MemoryReservation	{"MemoryReservation":10485760}
+update	MemorySwappiness	{"MemorySwappiness":10}
+update	OomKillDisable	{"OomKillDisable":true}
+update	Ulimits	{"Ulimits":[{"Name":"nofile","Soft":10,"Hard":10}]}
+update	CpuCount	{"CpuCount":1}
+update	CpuPercent	{"CpuPercent":50}
+update	IOMaximumIOps	{"IOMaximumIOps":100}
+update	IOMaximumBandwidth	{"IOMaximumBandwidth":1048576}
 connect	EndpointConfig.IPAMConfig.IPv6Address	{"Container":"CTR","EndpointConfig":{"IPAMConfig":{"IPv6Address":"fd00::2"}}}
 connect	EndpointConfig.IPAMConfig.LinkLocalIPs	{"Container":"CTR","EndpointConfig":{"IPAMConfig":{"LinkLocalIPs":["169.254.0.9"]}}}
 connect	EndpointConfig.Links	{"Container":"CTR","EndpointConfig":{"Links":["web:w"]}}
 connect	EndpointConfig.DriverOpts	{"Container":"CTR","EndpointConfig":{"DriverOpts":{"a":"b"}}}
 connect	EndpointConfig.GwPriority	{"Container":"CTR","EndpointConfig":{"GwPriority":1}}
-connect	EndpointConfig.MacAddress	{"Container":"CTR","EndpointConfig":{"MacAddress":"02:42:ac:11:00:09"}}
 EOF
 )
 
@@ -112,7 +118,7 @@ doc_refused() { # SECTION-ROUTE: the refusable fields of that section of the doc
     awk -v r="$1" '/^## /{on = index($0, r) > 0} on && /^\| `/ && $0 ~ /\| (refused|applied for the values listed, others refused|applied, the values listed refused) \|/' "$DOC" |
         sed -E 's/^\| `([^`]*)`.*/\1/' | sort
 }
-for pair in "create:POST /containers/create (" "network:POST /networks/create (" "connect:POST /networks/{id}/connect ("; do
+for pair in "create:POST /containers/create (" "update:POST /containers/{id}/update (" "network:POST /networks/create (" "connect:POST /networks/{id}/connect ("; do
     kind=${pair%%:*} route=${pair#*:}
     want=$(doc_refused "$route")
     have=$(awk -F'\t' -v k="$kind" '$1 == k {print $2}' <<<"$cases" | sort)
@@ -132,6 +138,7 @@ while IFS=$'\t' read -r kind field body; do
     create) post "/containers/create?name=cov-$n" "$body" ;;
     network) post /networks/create "${body/NET/cov-new-$TAG}" ;;
     connect) post "/networks/cov-$TAG/connect" "${body/CTR/cov-ctr}" ;;
+    update) post /containers/cov-ctr/update "$body" ;;
     esac
     msg=$(jq -r .message <<<"$BODY" 2>/dev/null)
     if [ "$STATUS" = 400 ] && [[ "$msg" == "minidock does not support $field"* ]]; then
@@ -144,18 +151,19 @@ expect_eq "no refused create left a container" "/cov-ctr" "$(md ps -a --format '
 expect_eq "no refused network create left a network" "$nets_before" "$(md network ls -q | sort)"
 expect_eq "no refused connect attached the container" "bridge" \
     "$(md inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' cov-ctr | xargs)"
+expect_eq "no refused update changed the container" '{"CpuPeriod":0,"CpusetCpus":"","Ulimits":[]}' \
+    "$(md inspect -f '{{json .HostConfig}}' cov-ctr | jq -c '{CpuPeriod, CpusetCpus, Ulimits}')"
 md rm cov-ctr >/dev/null
 md network rm "cov-$TAG" >/dev/null
 
 # What users type first. Each fails before anything is made, exit 125 as
 # docker's own refusals do, with the field in the message.
 flags=$(cat <<'EOF'
---tmpfs /x	HostConfig.Tmpfs
---mount type=tmpfs,dst=/x	HostConfig.Mounts.Type=tmpfs
---dns 1.1.1.1	HostConfig.Dns
---add-host a:1.2.3.4	HostConfig.ExtraHosts
 --security-opt seccomp=unconfined	HostConfig.SecurityOpt=seccomp=unconfined
---health-cmd true	Config.Healthcheck.Test=CMD-SHELL
+--cgroupns host	HostConfig.CgroupnsMode=host
+--storage-opt size=1G	HostConfig.StorageOpt
+--runtime runc	HostConfig.Runtime
+--volumes-from web	HostConfig.VolumesFrom
 EOF
 )
 # minidock's own client has none of these flags yet: it refuses them as

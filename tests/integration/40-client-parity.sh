@@ -95,6 +95,12 @@ parity "create, every run/create flag" create -e A=1 --env-file "$T/envf" -w /tm
     --network none --privileged --cap-add NET_ADMIN --cap-drop ALL --read-only \
     --ulimit nofile=100:200 --ulimit nproc=50 --group-add 10 busybox -c 'echo x <&>'
 parity "create, network forms" create --network bridge busybox
+parity "create, names and DNS flags" create --dns 10.0.0.1 --dns 10.0.0.2 --dns-search a.example \
+    --dns-option ndots:2 --dns-opt rotate --add-host db:10.1.1.1 --add-host v6=[fd00::1] \
+    --add-host gw:host-gateway --link web:db --link cache --mac-address 92:d0:c6:0a:29:33 \
+    --domainname example.org -h h busybox
+parity "create, aliases and links on a user network" create --network mynet --network-alias a1 \
+    --net-alias a2 --link web:w --mac-address 92:d0:c6:0a:29:33 busybox
 parity "create, relative bind source" create -v ./rel/../rel:/rel:ro busybox
 parity "create, restart/volume/limits" create --restart always -v named:/x --memory-swap -1 \
     --pids-limit -1 --ulimit core=5 --entrypoint= busybox
@@ -118,7 +124,9 @@ for bad in "-p x" "-p 99999:80" "-p 80/foo" "--expose 1:2" "--expose abc" "--res
     "--rm --restart always" "-d -a stdout" "--env-file /nonexistent" "-v :/x" "-it" "--pull bogus" \
     "--pid bogus" "--pid container:" "--uts container:x" "--shm-size lots" "--sysctl kernel.hostname=x" \
     "--sysctl net.core.somaxconn" "--device /dev/null:rel" "--device /dev/null:/x:rwx" "--device ::" \
-    "--device /a:/b:rw:x" "--device-cgroup-rule bogus" "--oom-score-adj x"; do
+    "--device /a:/b:rw:x" "--device-cgroup-rule bogus" "--oom-score-adj x" \
+    "--dns 1.2.3" "--dns-search -x-" "--add-host x" "--add-host x:1.2.3.999" "--link a:b:c" \
+    "--network-alias x" "--mac-address zz:zz"; do
     # shellcheck disable=SC2086
     parity "run $bad is refused like docker" run $bad busybox true
 done

@@ -134,6 +134,27 @@ START_TEST(test_parse_ram_size)
 }
 END_TEST
 
+/* json-file's max-size: the same syntax, decimal multipliers */
+START_TEST(test_parse_human_size)
+{
+    int64_t v = -1;
+    ck_assert_int_eq(parse_human_size("10k", &v), 0);
+    ck_assert_int_eq(v, 10000);
+    ck_assert_int_eq(parse_human_size("10KiB", &v), 0);
+    ck_assert_int_eq(v, 10000);
+    ck_assert_int_eq(parse_human_size("1.5m", &v), 0);
+    ck_assert_int_eq(v, 1500000);
+    ck_assert_int_eq(parse_human_size("2g", &v), 0);
+    ck_assert_int_eq(v, 2000000000);
+    ck_assert_int_eq(parse_human_size("123", &v), 0);
+    ck_assert_int_eq(v, 123);
+    ck_assert_int_eq(parse_human_size("lots", &v), -1);
+    ck_assert_int_eq(parse_human_size("-1k", &v), -1);
+    ck_assert_int_eq(parse_ram_size("10k", &v), 0);
+    ck_assert_int_eq(v, 10240);
+}
+END_TEST
+
 static void check_cpus(const char *s, int64_t want)
 {
     int64_t got = -42;
@@ -261,6 +282,32 @@ START_TEST(test_parse_go_duration)
     check_dur_bad("99999999999999999999h");
 }
 END_TEST
+START_TEST(test_go_duration_string)
+{
+    static const struct {
+        int64_t ns;
+        const char *want;
+    } cases[] = {
+        {0, "0s"},
+        {1, "1ns"},
+        {1100, "1.1\xc2\xb5s"},
+        {2200 * US, "2.2ms"},
+        {300 * MS, "300ms"},
+        {30 * SEC, "30s"},
+        {3 * SEC + 500 * MS, "3.5s"},
+        {90 * SEC, "1m30s"},
+        {2 * HR, "2h0m0s"},
+        {HR + 2 * MIN + 3 * SEC + 4 * MS, "1h2m3.004s"},
+        {-5 * SEC, "-5s"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = go_duration_string(cases[i].ns);
+        ck_assert_str_eq(got, cases[i].want);
+        free(got);
+    }
+}
+END_TEST
+
 
 static Suite *units_suite(void)
 {
@@ -269,8 +316,10 @@ static Suite *units_suite(void)
     tcase_add_test(tc, test_human_duration);
     tcase_add_test(tc, test_human_size);
     tcase_add_test(tc, test_parse_ram_size);
+    tcase_add_test(tc, test_parse_human_size);
     tcase_add_test(tc, test_parse_nano_cpus);
     tcase_add_test(tc, test_parse_go_duration);
+    tcase_add_test(tc, test_go_duration_string);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,7 @@
 /* docker's create rules: image defaults merged into Config, HostConfig
  * checks, and the container -> rt_plan translation. */
 #include <check.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,67 @@ START_TEST(host_config_checks)
 }
 END_TEST
 
+static const char *log_error(const char *config)
+{
+    static char hc[512];
+    snprintf(hc, sizeof hc, "{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":%s}}", config);
+    return host_error(hc);
+}
+
+START_TEST(log_options_checked_as_docker)
+{
+    ck_assert_str_eq(log_error("{\"max-size\":\"10k\",\"max-file\":\"3\"}"), "ok");
+    ck_assert_str_eq(log_error("{\"max-size\":\"10k\",\"max-file\":\"3\",\"compress\":\"true\"}"),
+                     "ok");
+    ck_assert_str_eq(log_error("{\"max-sise\":\"1k\"}"),
+                     "unknown log opt 'max-sise' for json-file log driver");
+    ck_assert_str_eq(log_error("{\"max-file\":\"0\"}"), "max-file cannot be less than 1");
+    ck_assert_str_eq(log_error("{\"max-file\":\"x\"}"),
+                     "strconv.Atoi: parsing \"x\": invalid syntax");
+    ck_assert_str_eq(log_error("{\"max-size\":\"lots\"}"), "invalid size: 'lots'");
+    ck_assert_str_eq(log_error("{\"max-size\":\"0\"}"), "max-size must be a positive number");
+    ck_assert_str_eq(log_error("{\"compress\":\"true\"}"),
+                     "compress cannot be true when max-file is less than 2 or max-size is not set");
+    ck_assert_str_eq(log_error("{\"compress\":\"yes\"}"),
+                     "strconv.ParseBool: parsing \"yes\": invalid syntax");
+    ck_assert_str_eq(log_error("{\"mode\":\"fast\"}"), "logger: logging mode not supported: fast");
+    ck_assert_str_eq(log_error("{\"mode\":\"blocking\"}"), "ok");
+    ck_assert(strstr(log_error("{\"env-regex\":\"(\"}"), "error parsing regexp"));
+    ck_assert(strstr(log_error("{\"tag\":\"{{.Name\"}"), "template"));
+    /* the none driver takes any option, as docker's */
+    ck_assert_str_eq(host_error("{\"LogConfig\":{\"Type\":\"none\",\"Config\":{\"x\":\"y\"}}}"),
+                     "ok");
+}
+END_TEST
+
+START_TEST(log_attrs_from_labels_env_tag)
+{
+    _cleanup_json_ json_t *cfg = J("{\"Cmd\":[\"true\"],\"Env\":[\"FOO=bar\",\"FOX=1\",\"BAZ=2\"],"
+                                   "\"Labels\":{\"team\":\"a\",\"other\":\"b\"}}");
+    _cleanup_json_ json_t *hc =
+        J("{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"labels\":\"team,nosuch\","
+          "\"env\":\"BAZ\",\"env-regex\":\"^FO\",\"tag\":\"{{.Name}}/{{.ID}}\"}}}");
+    struct ctr_spec *s = NULL;
+    struct md_error err = {0};
+    ck_assert_int_eq(ctr_spec_build(cfg, hc, NULL, NULL, ID, &s, &err), 0);
+    _cleanup_free_ char *a = ctr_spec_log_attrs(s, ID, "web", "sha256:abc", "busybox");
+    ck_assert_str_eq(a, "{\"BAZ\":\"2\",\"FOO\":\"bar\",\"FOX\":\"1\",\"tag\":\"web/"
+                        "0123456789ab\",\"team\":\"a\"}");
+    ck_assert_int_eq(s->log_max_size, -1);
+    ck_assert_int_eq(s->log_max_file, 1);
+    ctr_spec_free(s);
+    /* no option that adds attrs: none */
+    _cleanup_json_ json_t *hc2 = J("{\"LogConfig\":{\"Config\":{\"max-size\":\"1m\"}}}");
+    ck_assert_int_eq(ctr_spec_build(cfg, hc2, NULL, NULL, ID, &s, &err), 0);
+    ck_assert_ptr_null(ctr_spec_log_attrs(s, ID, "web", "sha256:abc", "busybox"));
+    ck_assert_int_eq(s->log_max_size, 1000000);
+    _cleanup_free_ char *kept =
+        json_dumps(json_object_get(json_object_get(hc2, "LogConfig"), "Config"), JSON_COMPACT);
+    ck_assert_str_eq(kept, "{\"max-size\":\"1m\"}");
+    ctr_spec_free(s);
+}
+END_TEST
+
 START_TEST(memory_swap_defaults_to_twice_memory)
 {
     _cleanup_json_ json_t *hc = J("{\"Memory\":67108864}");
@@ -244,10 +306,10 @@ START_TEST(build_plan_from_spec)
     ck_assert_int_eq(p->limits.nano_cpus, 1500000000);
     ck_assert_int_eq(p->limits.pids_limit, 20);
     /* volumes are the volume module's to resolve: only binds reach the runtime */
-    ck_assert_uint_eq(p->nbinds, 1);
-    ck_assert_str_eq(p->binds[0].source, "/srv/data");
-    ck_assert_str_eq(p->binds[0].dest, "/data");
-    ck_assert(p->binds[0].readonly);
+    ck_assert_uint_eq(p->nmounts, 1);
+    ck_assert_str_eq(p->mounts[0].source, "/srv/data");
+    ck_assert_str_eq(p->mounts[0].dest, "/data");
+    ck_assert(p->mounts[0].readonly);
     ck_assert_uint_eq(p->nulimits, 1);
     ck_assert_int_eq(p->ulimits[0].resource, RLIMIT_NOFILE);
     ck_assert_uint_eq(p->ulimits[0].hard, 2048);
@@ -281,7 +343,9 @@ START_TEST(volume_mount_points_become_binds)
     memcpy(c->id, ID, 65);
     c->name = xstrdup("web");
     c->config = J("{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Hostname\":\"box\"}");
-    c->host_config = J("{\"Binds\":[\"data:/data:ro\",\"/srv:/srv\"]}");
+    c->host_config = J("{\"Binds\":[\"data:/data:ro\",\"/srv:/srv\"],\"Mounts\":[{\"Type\":"
+                       "\"volume\",\"Source\":\"v2\",\"Target\":\"/sub\",\"VolumeOptions\":{"
+                       "\"Subpath\":\"a/b\"}}],\"Tmpfs\":{\"/run\":\"size=1m\"}}");
     c->mount_points =
         J("[{\"Type\":\"volume\",\"Name\":\"data\",\"Destination\":\"/data\",\"RW\":false},"
           "{\"Type\":\"volume\",\"Name\":\"v2\",\"Destination\":\"/sub\",\"RW\":true,"
@@ -293,13 +357,18 @@ START_TEST(volume_mount_points_become_binds)
                   md_err_msg(&err));
     ck_assert_msg(plan_build(c->spec, c->id, layers, &p, &err) == 0, "%s", md_err_msg(&err));
     ctr_volumes_plan(c, p);
-    ck_assert_uint_eq(p->nbinds, 3);
-    ck_assert_str_eq(p->binds[0].source, "/srv");
-    ck_assert_str_eq(p->binds[1].source, "/var/lib/minidock/volumes/data/_data");
-    ck_assert_str_eq(p->binds[1].dest, "/data");
-    ck_assert(p->binds[1].readonly);
-    ck_assert_str_eq(p->binds[2].source, "/var/lib/minidock/volumes/v2/_data/a/b");
-    ck_assert(!p->binds[2].readonly);
+    ck_assert_uint_eq(p->nmounts, 4);
+    ck_assert_str_eq(p->mounts[0].source, "/srv");
+    ck_assert(!p->mounts[0].must_exist); /* -v creates a missing source */
+    ck_assert_int_eq(p->mounts[1].kind, RT_MOUNT_TMPFS);
+    ck_assert_str_eq(p->mounts[1].dest, "/run");
+    ck_assert_str_eq(p->mounts[1].data, "size=1m");
+    ck_assert_uint_eq(p->mounts[1].flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    ck_assert_str_eq(p->mounts[2].source, "/var/lib/minidock/volumes/data/_data");
+    ck_assert_str_eq(p->mounts[2].dest, "/data");
+    ck_assert(p->mounts[2].readonly);
+    ck_assert_str_eq(p->mounts[3].source, "/var/lib/minidock/volumes/v2/_data/a/b");
+    ck_assert(!p->mounts[3].readonly);
     rt_plan_free(p);
     ctr_put(c);
 }
@@ -320,6 +389,8 @@ int main(void)
     tcase_add_test(tc, relative_workdir_rejected);
     tcase_add_test(tc, host_config_checks);
     tcase_add_test(tc, memory_swap_defaults_to_twice_memory);
+    tcase_add_test(tc, log_options_checked_as_docker);
+    tcase_add_test(tc, log_attrs_from_labels_env_tag);
     tcase_add_test(tc, build_plan_from_spec);
     tcase_add_test(tc, volume_mount_points_become_binds);
     suite_add_tcase(s, tc);

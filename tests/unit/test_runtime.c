@@ -86,9 +86,9 @@ START_TEST(test_plan_validate)
     p.cwd = xstrdup("tmp");
     expect_invalid(&p, "it needs to be an absolute path");
     good_plan(&p);
-    p.binds = xcalloc(1, sizeof *p.binds);
-    p.binds[0] = (struct rt_bind){xstrdup("/src"), xstrdup("data"), false};
-    p.nbinds = 1;
+    p.mounts = xcalloc(1, sizeof *p.mounts);
+    p.mounts[0] = (struct rt_mount){.source = xstrdup("/src"), .dest = xstrdup("data")};
+    p.nmounts = 1;
     expect_invalid(&p, "destination \"data\" is not absolute");
     good_plan(&p);
     free(p.exec_dir);
@@ -118,10 +118,21 @@ START_TEST(test_spec_roundtrip)
     strv_push(&p->group_add, "wheel");
     p->hostname = xstrdup("host");
     p->etc_dir = xstrdup("/var/lib/minidock/containers/x");
-    p->binds = xcalloc(2, sizeof *p->binds);
-    p->binds[0] = (struct rt_bind){xstrdup("/src dir"), xstrdup("/dst"), true};
-    p->binds[1] = (struct rt_bind){xstrdup("/a"), xstrdup("/b"), false};
-    p->nbinds = 2;
+    p->mounts = xcalloc(3, sizeof *p->mounts);
+    p->mounts[0] =
+        (struct rt_mount){.source = xstrdup("/src dir"), .dest = xstrdup("/dst"), .readonly = true};
+    p->mounts[1] = (struct rt_mount){.source = xstrdup("/a"),
+                                     .dest = xstrdup("/b"),
+                                     .must_exist = true,
+                                     .nonrecursive = true,
+                                     .readonly = true,
+                                     .ro_mode = RT_RO_FORCE_RECURSIVE,
+                                     .propagation = 0x104000};
+    p->mounts[2] = (struct rt_mount){.kind = RT_MOUNT_TMPFS,
+                                     .dest = xstrdup("/run"),
+                                     .flags = 14,
+                                     .data = xstrdup("size=64m,mode=1777")};
+    p->nmounts = 3;
     p->ulimits = xcalloc(1, sizeof *p->ulimits);
     p->ulimits[0] = (struct rt_ulimit){7, 1024, 4096};
     p->nulimits = 1;
@@ -168,10 +179,20 @@ START_TEST(test_spec_roundtrip)
     ck_assert_uint_eq(strv_len(r.plan.argv), 4);
     ck_assert_str_eq(r.plan.argv[3], "");
     ck_assert_str_eq(r.plan.group_add[0], "wheel");
-    ck_assert_uint_eq(r.plan.nbinds, 2);
-    ck_assert_str_eq(r.plan.binds[0].source, "/src dir");
-    ck_assert(r.plan.binds[0].readonly);
-    ck_assert(!r.plan.binds[1].readonly);
+    ck_assert_uint_eq(r.plan.nmounts, 3);
+    ck_assert_str_eq(r.plan.mounts[0].source, "/src dir");
+    ck_assert(r.plan.mounts[0].readonly);
+    ck_assert(!r.plan.mounts[0].must_exist);
+    const struct rt_mount *b = &r.plan.mounts[1];
+    ck_assert(b->readonly && b->must_exist && b->nonrecursive);
+    ck_assert_int_eq(b->ro_mode, RT_RO_FORCE_RECURSIVE);
+    ck_assert_uint_eq(b->propagation, 0x104000);
+    const struct rt_mount *t = &r.plan.mounts[2];
+    ck_assert_int_eq(t->kind, RT_MOUNT_TMPFS);
+    ck_assert_ptr_null(t->source);
+    ck_assert_str_eq(t->dest, "/run");
+    ck_assert_uint_eq(t->flags, 14);
+    ck_assert_str_eq(t->data, "size=64m,mode=1777");
     ck_assert_uint_eq(r.plan.nulimits, 1);
     ck_assert_uint_eq(r.plan.ulimits[0].hard, 4096);
     ck_assert(r.plan.tty && r.plan.open_stdin && r.plan.init && !r.plan.stdin_once);
@@ -205,7 +226,8 @@ START_TEST(test_spec_roundtrip)
     struct rt_plan c;
     plan_copy(&c, &r.plan);
     spec_free(&r);
-    ck_assert_str_eq(c.binds[0].dest, "/dst");
+    ck_assert_str_eq(c.mounts[0].dest, "/dst");
+    ck_assert_str_eq(c.mounts[2].data, "size=64m,mode=1777");
     plan_clear(&c);
     spec_free(&s);
 }
@@ -520,6 +542,15 @@ START_TEST(test_logfmt_json)
     _cleanup_free_ char *c = logfmt_json("x", 1, "stdout", 1704067200120000000LL, NULL);
     ck_assert_str_eq(c, "{\"log\":\"x\",\"stream\":\"stdout\",\"time\":"
                         "\"2024-01-01T00:00:00.12Z\"}\n");
+    /* --log-opt labels/env/tag: attrs between stream and time, as moby */
+    char out[256], t[40];
+    struct logfmt_clock clk = {0};
+    size_t tl = logfmt_time(&clk, 1704067200000000000LL, t);
+    const char *attrs = "{\"tag\":\"web\"}";
+    size_t len = logfmt_json_into(out, "x\n", 2, "stdout", attrs, t, tl);
+    out[len] = 0;
+    ck_assert_str_eq(out, "{\"log\":\"x\\n\",\"stream\":\"stdout\",\"attrs\":{\"tag\":\"web\"},"
+                          "\"time\":\"2024-01-01T00:00:00Z\"}\n");
 }
 END_TEST
 

@@ -214,27 +214,23 @@ END_TEST
 START_TEST(refusals_name_the_field)
 {
     const struct schema *c = &schema_container_create;
-    ck_refused(c, "{\"HostConfig\":{\"Tmpfs\":{\"/x\":\"\"}}}",
-               "minidock does not support HostConfig.Tmpfs");
     ck_refused(c, "{\"HostConfig\":{\"UsernsMode\":\"private\"}}",
                "minidock does not support HostConfig.UsernsMode=private");
     ck_refused(c, "{\"HostConfig\":{\"cgroupnsmode\":\"host\"}}",
                "minidock does not support HostConfig.CgroupnsMode=host");
     ck_refused(c, "{\"HostConfig\":{\"SecurityOpt\":[\"label=disable\",\"seccomp=unconfined\"]}}",
                "minidock does not support HostConfig.SecurityOpt=seccomp=unconfined");
-    ck_refused(c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/y\"}]}}",
-               "minidock does not support HostConfig.Mounts.Type=tmpfs");
-    ck_refused(
-        c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"TmpfsOptions\":{\"Mode\":1}}]}}",
-        "minidock does not support HostConfig.Mounts.TmpfsOptions");
+    ck_refused(c, "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"image\",\"Target\":\"/y\"}]}}",
+               "minidock does not support HostConfig.Mounts.Type=image");
+    ck_refused(c,
+               "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"ImageOptions\":{\"Subpath\":"
+               "\"a\"}}]}}",
+               "minidock does not support HostConfig.Mounts.ImageOptions");
     ck_refused(c, "{\"HostConfig\":{\"DeviceRequests\":[{\"Driver\":\"nvidia\"}]}}",
                "minidock does not support HostConfig.DeviceRequests");
     ck_refused(c, "{\"HostConfig\":{\"MemorySwappiness\":60}}",
                "minidock does not support HostConfig.MemorySwappiness");
-    ck_refused(c, "{\"Domainname\":\"example.org\"}",
-               "minidock does not support Config.Domainname");
-    ck_refused(c, "{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"true\"]}}",
-               "minidock does not support Config.Healthcheck.Test=CMD-SHELL");
+    ck_refused(c, "{\"NetworkDisabled\":true}", "minidock does not support Config.NetworkDisabled");
     ck_refused(c, "{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Links\":[\"a:b\"]}}}}",
                "minidock does not support NetworkingConfig.EndpointsConfig.Links");
     ck_refused(&schema_network_create, "{\"Name\":\"n\",\"EnableIPv4\":false}",

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -14,7 +15,9 @@
 #include "common/kernopts.h"
 #include "daemon/daemon.h"
 #include "daemon/state/container.h"
+#include "common/netopts.h"
 #include "daemon/state/ctr_spec.h"
+#include "daemon/state/etc_files.h"
 
 static const char *ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -39,26 +42,32 @@ static struct ctr_spec *build(const char *cfg_text, const char *hc_text, const c
     return s;
 }
 
-static const char *error_of(const char *cfg_text, const char *hc_text)
+/* The message a bad request gets ("ok" when it passes); net_text may be NULL. */
+static const char *net_error_of(const char *cfg_text, const char *hc_text, const char *net_text)
 {
     static char buf[512];
-    json_t *cfg = J(cfg_text);
-    json_t *hc = J(hc_text);
+    _cleanup_json_ json_t *cfg = J(cfg_text);
+    _cleanup_json_ json_t *hc = J(hc_text);
+    _cleanup_json_ json_t *net = net_text ? J(net_text) : NULL;
     struct ctr_spec *s = NULL;
     struct md_error err = {0};
-    int r = ctr_spec_build(cfg, hc, NULL, NULL, ID, &s, &err);
+    int r = ctr_spec_build(cfg, hc, net, NULL, ID, &s, &err);
     snprintf(buf, sizeof buf, "%s", r == 0 ? "ok" : err.msg);
     if (r < 0)
         ck_assert_int_eq(err.err, MD_EINVAL);
     md_err_clear(&err);
     ctr_spec_free(s);
-    json_decref(cfg);
-    json_decref(hc);
     return buf;
 }
 
+static const char *error_of(const char *cfg_text, const char *hc_text)
+{
+    return net_error_of(cfg_text, hc_text, NULL);
+}
+
 static const char FULL_CFG[] =
-    "{\"Image\":\"busybox\",\"Entrypoint\":[\"/init\"],\"Cmd\":[\"-v\"],\"Env\":[\"A=1\"],"
+    "{\"Image\":\"busybox\",\"MacAddress\":\"02:42:0A:05:00:09\",\"Entrypoint\":[\"/"
+    "init\"],\"Cmd\":[\"-v\"],\"Env\":[\"A=1\"],"
     "\"User\":\"nobody\",\"WorkingDir\":\"/srv\",\"Domainname\":\"example.org\","
     "\"Labels\":{\"app\":\"web\"},\"Tty\":true,\"OpenStdin\":true,\"StopTimeout\":3,"
     "\"ExposedPorts\":{\"53/udp\":{}},"
@@ -74,6 +83,9 @@ static const char FULL_HC[] =
     "\"Privileged\":false,\"CapAdd\":[\"NET_ADMIN\"],\"CapDrop\":[\"MKNOD\"],"
     "\"ReadonlyRootfs\":true,\"SecurityOpt\":[\"no-new-privileges\"],\"Init\":true,"
     "\"GroupAdd\":[\"audio\"],\"ConsoleSize\":[24,80],"
+    "\"Dns\":[\"10.0.0.53\",\"fd00::53\"],\"DnsSearch\":[\"example.org\",\".\"],"
+    "\"DnsOptions\":[\"ndots:2\"],\"ExtraHosts\":[\"db:10.1.2.3\",\"v6:fd00::1\","
+    "\"gw:host-gateway\"],"
     "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"1m\"}}}";
 static const char FULL_NET[] = "{\"EndpointsConfig\":{\"mynet\":{\"Aliases\":[\"db\"],"
                                "\"IPAMConfig\":{\"IPv4Address\":\"10.5.0.9\"}}}}";
@@ -130,6 +142,18 @@ static void check_full(const struct ctr_spec *s)
     ck_assert_str_eq(s->network_mode, "mynet");
     ck_assert_str_eq(s->aliases[0], "db");
     ck_assert_str_eq(s->ipv4, "10.5.0.9");
+    ck_assert_str_eq(s->mac, "02:42:0a:05:00:09");
+    /* names and DNS */
+    ck_assert_str_eq(s->dns[0], "10.0.0.53");
+    ck_assert_str_eq(s->dns[1], "fd00::53");
+    ck_assert_str_eq(s->dns_search[0], "example.org");
+    ck_assert_str_eq(s->dns_search[1], ".");
+    ck_assert_str_eq(s->dns_options[0], "ndots:2");
+    const char *const hosts[] = {"db", "10.1.2.3", "v6", "fd00::1", "gw", "host-gateway"};
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_str_eq(s->extra_hosts[i], hosts[i]);
+    ck_assert_ptr_null(s->extra_hosts[6]);
+    ck_assert_ptr_null(s->links);
     /* lifecycle */
     ck_assert_int_eq(s->restart, CTR_RESTART_ON_FAILURE);
     ck_assert_int_eq(s->restart_max, 4);
@@ -175,6 +199,8 @@ START_TEST(copy_is_deep)
     ck_assert_ptr_ne(c->mounts[0].source, s->mounts[0].source);
     ck_assert_ptr_ne(c->bindings[0].host_port, s->bindings[0].host_port);
     ck_assert_ptr_ne(c->healthcheck, s->healthcheck);
+    ck_assert_ptr_ne(c->extra_hosts, s->extra_hosts);
+    ck_assert_ptr_ne(c->mac, s->mac);
     ctr_spec_free(s); /* the copy must not need the original (ASan checks) */
     check_full(c);
     ctr_spec_free(c);
@@ -195,7 +221,194 @@ START_TEST(defaults_of_a_bare_request)
     ck_assert_uint_eq(s->nmounts, 0);
     ck_assert_uint_eq(s->nbindings, 0);
     ck_assert_ptr_null(s->healthcheck);
+    ck_assert_ptr_null(s->dns);
+    ck_assert_ptr_null(s->dns_search);
+    ck_assert_ptr_null(s->dns_options);
+    ck_assert_ptr_null(s->extra_hosts);
+    ck_assert_ptr_null(s->links);
+    ck_assert_ptr_null(s->mac);
+    ck_assert_ptr_null(s->domainname);
     ctr_spec_free(s);
+}
+END_TEST
+
+START_TEST(names_and_dns_fields_parse_and_check)
+{
+    const char *cmd = "{\"Cmd\":[\"true\"]}";
+    /* links: "name:alias", "name", and inspect's "/name:/me/alias" */
+    struct ctr_spec *s =
+        build(cmd, "{\"Links\":[\"web:db\",\"cache\",\"/api:/me/backend\"]}", NULL);
+    const char *const links[] = {"web", "db", "cache", "cache", "api", "backend"};
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_str_eq(s->links[i], links[i]);
+    ck_assert_ptr_null(s->links[6]);
+    ctr_spec_free(s);
+    /* the endpoint's MAC goes to Config.MacAddress, where docker 28 shows it */
+    _cleanup_json_ json_t *cfg = J(cmd);
+    _cleanup_json_ json_t *hc = J("{}");
+    _cleanup_json_ json_t *net =
+        J("{\"EndpointsConfig\":{\"default\":{\"MacAddress\":\"92:d0:c6:0a:29:33\"}}}");
+    struct md_error err = {0};
+    ck_assert_int_eq(ctr_spec_build(cfg, hc, net, NULL, ID, &s, &err), 0);
+    ck_assert_str_eq(s->mac, "92:d0:c6:0a:29:33");
+    ck_assert_str_eq(json_str(cfg, "MacAddress"), "92:d0:c6:0a:29:33");
+    ctr_spec_free(s);
+
+    ck_assert_str_eq(error_of(cmd, "{\"Dns\":[\"1.2.3\"]}"),
+                     "IP address is not correctly formatted: 1.2.3");
+    ck_assert_str_eq(error_of(cmd, "{\"DnsSearch\":[\"-bad.example\"]}"),
+                     "-bad.example is not a valid domain");
+    ck_assert_str_eq(error_of(cmd, "{\"DnsOptions\":[\"a b\"]}"),
+                     "invalid DNS option \"a b\": it must be one word");
+    ck_assert_str_eq(error_of(cmd, "{\"ExtraHosts\":[\"db:1.2.3.999\"]}"),
+                     "invalid IP address in add-host: \"1.2.3.999\"");
+    ck_assert_str_eq(error_of(cmd, "{\"ExtraHosts\":[\"db=1.2.3.4\"]}"),
+                     "bad format for add-host: \"db=1.2.3.4\"");
+    ck_assert_str_eq(error_of(cmd, "{\"ExtraHosts\":[\":1.2.3.4\"]}"),
+                     "bad format for add-host: \":1.2.3.4\"");
+    ck_assert_str_eq(error_of(cmd, "{\"Links\":[\"a:b:c\"]}"), "bad format for links: a:b:c");
+    ck_assert_str_eq(error_of(cmd, "{\"Links\":[\"web\"],\"NetworkMode\":\"host\"}"),
+                     "conflicting options: host type networking can't be used with links. This "
+                     "would result in undefined behavior");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"MacAddress\":\"02:42:zz:00:00:01\"}", "{}"),
+                     "invalid MAC address 02:42:zz:00:00:01");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"MacAddress\":\"03:42:ac:00:00:01\"}", "{}"),
+                     "invalid MAC address 03:42:ac:00:00:01: it is a multicast address");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"MacAddress\":\"02:42:ac:00:00:01\"}",
+                              "{\"NetworkMode\":\"host\"}"),
+                     "conflicting options: mac-address and the network mode");
+    ck_assert_str_eq(net_error_of("{\"Cmd\":[\"true\"],\"MacAddress\":\"02:42:ac:00:00:01\"}", "{}",
+                                  "{\"EndpointsConfig\":{\"bridge\":{\"MacAddress\":"
+                                  "\"02:42:ac:00:00:02\"}}}"),
+                     "the container-wide MAC address must match the endpoint-specific MAC "
+                     "address for the main network, or be left empty");
+    ck_assert_str_eq(
+        net_error_of(cmd, "{}", "{\"EndpointsConfig\":{\"default\":{\"Aliases\":[\"x\"]}}}"),
+        "network-scoped alias is supported only for containers in user defined "
+        "networks");
+    ck_assert_str_eq(net_error_of(cmd, "{\"NetworkMode\":\"mynet\"}",
+                                  "{\"EndpointsConfig\":{\"mynet\":{\"Aliases\":[\"x\"]}}}"),
+                     "ok");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Domainname\":\"a b\"}", "{}"),
+                     "invalid domainname \"a b\"");
+}
+END_TEST
+
+START_TEST(option_syntax_as_the_cli_checks_it)
+{
+    char *why = NULL, *out;
+    out = netopt_add_host_flag("db=10.0.0.1", &why);
+    ck_assert_str_eq(out, "db:10.0.0.1");
+    free(out);
+    out = netopt_add_host_flag("v6=[fd00::1]", &why);
+    ck_assert_str_eq(out, "v6:fd00::1");
+    free(out);
+    out = netopt_add_host_flag("v6:fd00::1", &why);
+    ck_assert_str_eq(out, "v6:fd00::1");
+    free(out);
+    out = netopt_add_host_flag("gw:host-gateway", &why);
+    ck_assert_str_eq(out, "gw:host-gateway");
+    free(out);
+    ck_assert_ptr_null(netopt_add_host_flag("nohost", &why));
+    ck_assert_str_eq(why, "bad format for add-host: \"nohost\"");
+    free(why);
+    ck_assert_ptr_null(netopt_add_host_flag("db=notanip", &why));
+    ck_assert_str_eq(why, "invalid IP address in add-host: \"notanip\"");
+    free(why);
+    char mac[18];
+    ck_assert_int_eq(netopt_mac("92-D0-C6-0A-29-33", mac, &why), 0);
+    ck_assert_str_eq(mac, "92:d0:c6:0a:29:33");
+    ck_assert_int_eq(netopt_mac("92:d0:c6:0a:29", mac, &why), -1);
+    free(why);
+    ck_assert_int_eq(netopt_mac("92:d0-c6:0a:29:33", mac, &why), -1);
+    free(why);
+    ck_assert(netopt_dns_search_valid("."));
+    ck_assert(netopt_dns_search_valid("example.org."));
+    ck_assert(netopt_dns_search_valid("a-1.example"));
+    ck_assert(!netopt_dns_search_valid("123"));
+    ck_assert(!netopt_dns_search_valid("a..b"));
+    ck_assert(!netopt_dns_search_valid("ex ample"));
+}
+END_TEST
+
+START_TEST(resolv_conf_as_docker_writes_it)
+{
+    const char *host = "# comment\nnameserver 127.0.0.53\nnameserver 10.9.9.9\n"
+                       "nameserver ::1\nsearch corp.example\noptions edns0 trust-ad\n"
+                       "sortlist 10.0.0.0\n";
+    _cleanup_free_ char *plain = etc_resolv_conf(host, "/etc/resolv.conf", NULL, NULL, NULL, false);
+    ck_assert_ptr_nonnull(strstr(plain, "\n\nnameserver 10.9.9.9\nsearch corp.example\n"
+                                        "options edns0 trust-ad\nsortlist 10.0.0.0\n\n"
+                                        "# Based on host file: '/etc/resolv.conf' (legacy)\n"
+                                        "# Overrides: []\n"));
+    ck_assert_ptr_null(strstr(plain, "127.0.0.53"));
+    /* only loopback servers: docker's defaults */
+    _cleanup_free_ char *dflt =
+        etc_resolv_conf("nameserver 127.0.0.53\n", "/etc/resolv.conf", NULL, NULL, NULL, false);
+    ck_assert_ptr_nonnull(strstr(dflt, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n\n"
+                                       "# Based on host file: '/etc/resolv.conf' (legacy)\n"
+                                       "# Used default nameservers.\n# Overrides: []\n"));
+    /* overrides replace, each on its own; "." drops the search line */
+    char *dns[] = {"1.1.1.1", "127.0.0.1", NULL};
+    char *search[] = {".", NULL};
+    char *opts[] = {"ndots:3", "timeout:1", NULL};
+    _cleanup_free_ char *all = etc_resolv_conf(host, "/etc/resolv.conf", dns, search, opts, false);
+    ck_assert_ptr_nonnull(strstr(all, "\n\nnameserver 1.1.1.1\nnameserver 127.0.0.1\n"
+                                      "options ndots:3 timeout:1\nsortlist 10.0.0.0\n\n"
+                                      "# Based on host file: '/etc/resolv.conf' (legacy)\n"
+                                      "# Overrides: [nameservers search options]\n"
+                                      "# Option ndots from: override\n"));
+    ck_assert_ptr_null(strstr(all, "\nsearch"));
+    _cleanup_free_ char *some = etc_resolv_conf(host, "/etc/resolv.conf", NULL, NULL, opts, false);
+    ck_assert_ptr_nonnull(strstr(some, "nameserver 10.9.9.9\nsearch corp.example\n"
+                                       "options ndots:3 timeout:1\n"));
+    ck_assert_ptr_nonnull(strstr(some, "# Overrides: [options]\n"));
+    /* the host's network keeps the host's servers */
+    _cleanup_free_ char *hostnet =
+        etc_resolv_conf(host, "/etc/resolv.conf", NULL, NULL, NULL, true);
+    ck_assert_ptr_nonnull(strstr(hostnet, "nameserver 127.0.0.53\nnameserver 10.9.9.9\n"
+                                          "nameserver ::1\n"));
+}
+END_TEST
+
+START_TEST(hosts_lines_and_link_variables)
+{
+    char *pairs[] = {"db", "10.1.2.3", "gw", "host-gateway", NULL};
+    _cleanup_free_ char *x = etc_extra_hosts(pairs, "172.17.0.1");
+    ck_assert_str_eq(x, "10.1.2.3\tdb\n172.17.0.1\tgw\n");
+    _cleanup_free_ char *n1 = etc_own_names("web", "example.org");
+    ck_assert_str_eq(n1, "web.example.org web");
+    _cleanup_free_ char *n2 = etc_own_names("web", NULL);
+    ck_assert_str_eq(n2, "web");
+    _cleanup_free_ char *n3 = etc_own_names("a.b", NULL);
+    ck_assert_str_eq(n3, "a.b a");
+    _cleanup_free_ char *l1 = etc_link_hosts_line("172.17.0.2", "db", "0123456789ab", "web");
+    ck_assert_str_eq(l1, "172.17.0.2\tdb 0123456789ab web\n");
+    _cleanup_free_ char *l2 = etc_link_hosts_line("172.17.0.2", "web", "h", "web");
+    ck_assert_str_eq(l2, "172.17.0.2\tweb h\n");
+
+    struct port_key ports[] = {
+        {.port = 81, .proto = "tcp"}, {.port = 53, .proto = "udp"}, {.port = 80, .proto = "tcp"}};
+    char *child_env[] = {"PATH=/bin", "HOME=/root", "GREETING=hi there", "NOVALUE", NULL};
+    char **env = NULL;
+    etc_link_env(&env, "/me/my-db", "172.17.0.2", child_env, ports, 3);
+    const char *const want[] = {
+        "MY_DB_PORT=tcp://172.17.0.2:80",    "MY_DB_PORT_80_TCP=tcp://172.17.0.2:80",
+        "MY_DB_PORT_80_TCP_ADDR=172.17.0.2", "MY_DB_PORT_80_TCP_PORT=80",
+        "MY_DB_PORT_80_TCP_PROTO=tcp",       "MY_DB_PORT_81_TCP=tcp://172.17.0.2:81",
+        "MY_DB_PORT_81_TCP_ADDR=172.17.0.2", "MY_DB_PORT_81_TCP_PORT=81",
+        "MY_DB_PORT_81_TCP_PROTO=tcp",       "MY_DB_PORT_53_UDP=udp://172.17.0.2:53",
+        "MY_DB_PORT_53_UDP_ADDR=172.17.0.2", "MY_DB_PORT_53_UDP_PORT=53",
+        "MY_DB_PORT_53_UDP_PROTO=udp",       "MY_DB_PORT_80_TCP_START=tcp://172.17.0.2:80",
+        "MY_DB_PORT_80_TCP_PORT_START=80",   "MY_DB_PORT_80_TCP_END=tcp://172.17.0.2:81",
+        "MY_DB_PORT_80_TCP_PORT_END=81",     "MY_DB_NAME=/me/my-db",
+        "MY_DB_ENV_GREETING=hi there",
+    };
+    size_t n = sizeof want / sizeof *want;
+    ck_assert_uint_eq(strv_len(env), n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(env[i], want[i]);
+    strv_free(env);
 }
 END_TEST
 
@@ -301,6 +514,79 @@ START_TEST(namespaces_and_kernel_settings_parse)
 }
 END_TEST
 
+/* Binds, Mounts, Tmpfs and Config.Volumes: one typed list, in that order,
+ * Config.Volumes only where nothing else is mounted. */
+START_TEST(mounts_from_every_source)
+{
+    struct ctr_spec *s =
+        build("{\"Cmd\":[\"true\"],\"Volumes\":{\"/cache\":{},\"/data\":{}}}",
+              "{\"Binds\":[\"/srv:/data:ro,rshared\",\"vol:/v:nocopy\"],"
+              "\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp/\",\"Target\":\"/b\","
+              "\"ReadOnly\":true,\"BindOptions\":{\"Propagation\":\"rslave\","
+              "\"NonRecursive\":true,\"ReadOnlyNonRecursive\":true}},"
+              "{\"Type\":\"bind\",\"Source\":\"/nonexistent/x\",\"Target\":\"/c\","
+              "\"BindOptions\":{\"CreateMountpoint\":true}},"
+              "{\"Type\":\"volume\",\"Source\":\"named\",\"Target\":\"/n\","
+              "\"VolumeOptions\":{\"NoCopy\":true,\"Subpath\":\"a/./b\",\"Labels\":{\"k\":\"v\"},"
+              "\"DriverConfig\":{\"Name\":\"local\",\"Options\":{\"type\":\"tmpfs\"}}}},"
+              "{\"Type\":\"tmpfs\",\"Target\":\"/t\",\"TmpfsOptions\":{\"SizeBytes\":67108864,"
+              "\"Mode\":1023,\"Options\":[[\"exec\"]]}}],"
+              "\"Tmpfs\":{\"/run\":\"rw,size=64k,uid=5,size=1m\",\"/z\":\"\"}}",
+              NULL);
+    ck_assert_uint_eq(s->nmounts, 9);
+    const struct ctr_mount *m = s->mounts;
+    /* -v bind: its mode for inspect, propagation from the mode */
+    ck_assert_int_eq(m[0].type, CTR_MOUNT_BIND);
+    ck_assert_int_eq(m[0].origin, CTR_FROM_BINDS);
+    ck_assert_str_eq(m[0].propagation, "rshared");
+    ck_assert(m[0].readonly && m[0].create_source);
+    /* -v name: a named volume, nocopy */
+    ck_assert_int_eq(m[1].type, CTR_MOUNT_VOLUME);
+    ck_assert_str_eq(m[1].source, "vol");
+    ck_assert(m[1].nocopy);
+    ck_assert_str_eq(m[1].mode, "nocopy");
+    /* --mount bind with every option */
+    ck_assert_int_eq(m[2].origin, CTR_FROM_MOUNTS);
+    ck_assert_str_eq(m[2].source, "/tmp");
+    ck_assert_str_eq(m[2].propagation, "rslave");
+    ck_assert(m[2].nonrecursive && !m[2].create_source);
+    ck_assert_int_eq(m[2].ro_mode, CTR_RO_NONRECURSIVE);
+    ck_assert_str_eq(m[2].mode, "");
+    /* a missing source with CreateMountpoint is fine */
+    ck_assert(m[3].create_source);
+    /* --mount volume */
+    ck_assert_str_eq(m[4].source, "named");
+    ck_assert_str_eq(m[4].subpath, "a/b");
+    ck_assert(m[4].nocopy);
+    ck_assert_str_eq(m[4].driver, "local");
+    ck_assert_str_eq(m[4].vol_labels[0], "k");
+    ck_assert_str_eq(m[4].vol_opts[1], "tmpfs");
+    ck_assert_str_eq(m[4].mode, "z");
+    /* --mount tmpfs: docker's size with a unit, mode in octal, exec wins */
+    ck_assert_int_eq(m[5].type, CTR_MOUNT_TMPFS);
+    ck_assert_str_eq(m[5].options, "size=64m,mode=1777");
+    ck_assert_uint_eq(m[5].tmpfs_flags, MS_NOSUID | MS_NODEV);
+    /* --tmpfs, sorted by path; the last size wins */
+    ck_assert_int_eq(m[6].origin, CTR_FROM_TMPFS);
+    ck_assert_str_eq(m[6].target, "/run");
+    ck_assert_str_eq(m[6].options, "size=1m,uid=5");
+    ck_assert_uint_eq(m[6].tmpfs_flags, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    ck_assert_str_eq(m[7].target, "/z");
+    ck_assert_ptr_null(m[7].options);
+    /* Config.Volumes: /data is the bind's, /cache anonymous */
+    ck_assert_int_eq(m[8].origin, CTR_FROM_VOLUMES);
+    ck_assert_str_eq(m[8].target, "/cache");
+    ck_assert_ptr_null(m[8].source);
+
+    struct ctr_spec *c = ctr_spec_copy(s);
+    ck_assert_str_eq(c->mounts[4].vol_opts[1], "tmpfs");
+    ck_assert_ptr_ne(c->mounts[4].vol_opts, s->mounts[4].vol_opts);
+    ck_assert_str_eq(c->mounts[6].options, "size=1m,uid=5");
+    ctr_spec_free(c);
+    ctr_spec_free(s);
+}
+END_TEST
+
 START_TEST(namespace_refusals_get_dockers_messages)
 {
     const char *cmd = "{\"Cmd\":[\"true\"]}";
@@ -375,6 +661,112 @@ START_TEST(sysctl_and_cgroup_rule_checks)
 }
 END_TEST
 
+START_TEST(healthcheck_checked_and_merged_as_docker)
+{
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Interval\":999999}}", "{}"),
+                     "Interval in Healthcheck cannot be less than 1ms");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Interval\":1000000}}", "{}"),
+                     "ok");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Timeout\":5}}", "{}"),
+                     "Timeout in Healthcheck cannot be less than 1ms");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"Retries\":-1,"
+                              "\"StartPeriod\":5}}",
+                              "{}"),
+                     "Retries in Healthcheck cannot be negative");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"StartPeriod\":5}}", "{}"),
+                     "StartPeriod in Healthcheck cannot be less than 1ms");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Healthcheck\":{\"StartInterval\":-3}}", "{}"),
+                     "StartInterval in Healthcheck cannot be less than 1ms");
+
+    /* the image's check, field by field under the request's */
+    _cleanup_json_ json_t *img = J("{\"Cmd\":[\"sh\"],\"Healthcheck\":{\"Test\":[\"CMD\",\"a\"],"
+                                   "\"Interval\":2000000000,\"Retries\":7}}");
+    _cleanup_json_ json_t *cfg2 = J("{\"Healthcheck\":{\"Interval\":0,\"Timeout\":3000000}}");
+    _cleanup_json_ json_t *hcj = J("{}");
+    struct ctr_spec *s = NULL;
+    struct md_error err = {0};
+    ck_assert_int_eq(ctr_spec_build(cfg2, hcj, NULL, img, ID, &s, &err), 0);
+    ck_assert_str_eq(s->healthcheck->test[0], "CMD");
+    ck_assert_str_eq(s->healthcheck->test[1], "a");
+    ck_assert_int_eq(s->healthcheck->interval, 2000000000);
+    ck_assert_int_eq(s->healthcheck->timeout, 3000000);
+    ck_assert_int_eq(s->healthcheck->retries, 7);
+    ck_assert(ctr_spec_has_probe(s));
+    ctr_spec_free(s);
+    /* NONE from the request turns the image's off; none given takes it whole */
+    _cleanup_json_ json_t *cfg3 = J("{\"Healthcheck\":{\"Test\":[\"NONE\"]}}");
+    ck_assert_int_eq(ctr_spec_build(cfg3, hcj, NULL, img, ID, &s, &err), 0);
+    ck_assert(!ctr_spec_has_probe(s));
+    ck_assert_int_eq(s->healthcheck->retries, 7);
+    ctr_spec_free(s);
+    _cleanup_json_ json_t *cfg4 = J("{}");
+    ck_assert_int_eq(ctr_spec_build(cfg4, hcj, NULL, img, ID, &s, &err), 0);
+    ck_assert(ctr_spec_has_probe(s));
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(cfg4, "Healthcheck"), "Retries")), 7);
+    ctr_spec_free(s);
+}
+END_TEST
+
+START_TEST(bad_mounts_get_dockers_messages)
+{
+    const char *cmd = "{\"Cmd\":[\"true\"]}";
+    static const char *const cases[][2] = {
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/nonexistent/x\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"bind\": bind source path does not exist: "
+         "/nonexistent/x"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"bind\": field Source must not be empty"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\"}]}",
+         "invalid mount config for type \"bind\": field Target must not be empty"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"x\"}]}",
+         "invalid mount config for type \"bind\": invalid mount path: 'x' mount path must be "
+         "absolute"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/\"}]}",
+         "invalid mount config for type \"bind\": invalid specification: destination can't be "
+         "'/'"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/x\","
+         "\"BindOptions\":{\"Propagation\":\"sideways\"}}]}",
+         "invalid mount config for type \"bind\": invalid propagation mode: sideways"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/x\","
+         "\"BindOptions\":{\"ReadOnlyNonRecursive\":true}}]}",
+         "option ReadOnlyNonRecursive requires ReadOnly"},
+        {"{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\",\"Target\":\"/x\","
+         "\"VolumeOptions\":{\"NoCopy\":true}}]}",
+         "invalid mount config for type \"bind\": field VolumeOptions must not be specified"},
+        {"{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x\",\"ReadOnly\":true}]}",
+         "invalid mount config for type \"volume\": must not set ReadOnly mode when using "
+         "anonymous volumes"},
+        {"{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/x\","
+         "\"VolumeOptions\":{\"Subpath\":\"../up\"}}]}",
+         "invalid mount config for type \"volume\": subpath must be a relative path within the "
+         "volume"},
+        {"{\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x\","
+         "\"BindOptions\":{\"Propagation\":\"shared\"}}]}",
+         "invalid mount config for type \"volume\": field BindOptions must not be specified"},
+        {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Source\":\"/tmp\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"tmpfs\": field Source must not be specified"},
+        {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/x\","
+         "\"TmpfsOptions\":{\"Options\":[[\"nosuid\"]]}}]}",
+         "invalid mount config for type \"tmpfs\": invalid option: nosuid"},
+        {"{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/x\","
+         "\"TmpfsOptions\":{\"Options\":[[\"exec\",\"a\",\"b\"]]}}]}",
+         "invalid mount config for type \"tmpfs\": invalid option array length"},
+        {"{\"Mounts\":[{\"Type\":\"nfs\",\"Target\":\"/x\"}]}",
+         "invalid mount config for type \"nfs\": mount type unknown"},
+        {"{\"Tmpfs\":{\"/x\":\"size=64m,bogus\"}}", "invalid tmpfs option [\"bogus\"]"},
+        {"{\"Tmpfs\":{\"/x\":\"size=lots\"}}", "invalid tmpfs option [\"size\" \"lots\"]"},
+        {"{\"Tmpfs\":{\"x\":\"\"}}", "invalid mount path: 'x' mount path must be absolute"},
+        {"{\"Tmpfs\":{\"/\":\"\"}}", "invalid specification: destination can't be '/'"},
+        {"{\"Binds\":[\"/tmp:/x\"],\"Tmpfs\":{\"/x\":\"\"}}", "Duplicate mount point: /x"},
+        {"{\"Binds\":[\"/tmp:/x\"],\"Mounts\":[{\"Type\":\"volume\",\"Target\":\"/x/\"}]}",
+         "Duplicate mount point: /x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_str_eq(error_of(cmd, cases[i][0]), cases[i][1]);
+}
+END_TEST
+
 /* A record as the previous version wrote it (no field of the spec's own):
  * the daemon must still load it, parse its spec, and keep it running. */
 START_TEST(record_of_previous_version_loads)
@@ -434,10 +826,17 @@ int main(void)
     tcase_add_test(tc, copy_is_deep);
     tcase_add_test(tc, defaults_of_a_bare_request);
     tcase_add_test(tc, bad_requests_get_dockers_messages);
+    tcase_add_test(tc, healthcheck_checked_and_merged_as_docker);
     tcase_add_test(tc, record_of_previous_version_loads);
     tcase_add_test(tc, namespaces_and_kernel_settings_parse);
     tcase_add_test(tc, namespace_refusals_get_dockers_messages);
     tcase_add_test(tc, sysctl_and_cgroup_rule_checks);
+    tcase_add_test(tc, mounts_from_every_source);
+    tcase_add_test(tc, bad_mounts_get_dockers_messages);
+    tcase_add_test(tc, names_and_dns_fields_parse_and_check);
+    tcase_add_test(tc, option_syntax_as_the_cli_checks_it);
+    tcase_add_test(tc, resolv_conf_as_docker_writes_it);
+    tcase_add_test(tc, hosts_lines_and_link_variables);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -68,8 +68,8 @@ static void add_bind(const char *spec)
         *c2++ = 0;
         ro = !strcmp(c2, "ro");
     }
-    plan.binds = xrealloc(plan.binds, (plan.nbinds + 1) * sizeof *plan.binds);
-    plan.binds[plan.nbinds++] = (struct rt_bind){xstrdup(s), xstrdup(c1), ro};
+    plan.mounts = xrealloc(plan.mounts, (plan.nmounts + 1) * sizeof *plan.mounts);
+    plan.mounts[plan.nmounts++] = (struct rt_mount){.source = xstrdup(s), .dest = xstrdup(c1), .readonly = ro};
     free(s);
 }
 
