@@ -658,11 +658,12 @@ static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
     return 0;
 }
 
-/* A user-defined network (not default, bridge, host, none). */
+/* A user-defined network (not default, bridge, host, none, container:X:
+ * docker's NetworkMode.IsUserDefined). */
 static bool user_network(const char *mode)
 {
     return strcmp(mode, "default") && strcmp(mode, "bridge") && strcmp(mode, "host") &&
-           strcmp(mode, "none");
+           strcmp(mode, "none") && strncmp(mode, "container:", 10);
 }
 
 /* A strv member that is not a list of strings: docker's decoder would have

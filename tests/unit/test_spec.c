@@ -613,6 +613,15 @@ START_TEST(namespace_refusals_get_dockers_messages)
     ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"ExposedPorts\":{\"80/tcp\":{}}}",
                               "{\"NetworkMode\":\"container:x\"}"),
                      "conflicting options: port exposing and the container type network mode");
+    /* the endpoint's MAC and aliases: container:X is no user-defined network */
+    ck_assert_str_eq(net_error_of(cmd, "{\"NetworkMode\":\"container:x\"}",
+                                  "{\"EndpointsConfig\":{\"container:x\":"
+                                  "{\"MacAddress\":\"02:42:ac:11:00:09\"}}}"),
+                     "conflicting options: mac-address and the network mode");
+    ck_assert_str_eq(
+        net_error_of(cmd, "{\"NetworkMode\":\"container:x\"}",
+                     "{\"EndpointsConfig\":{\"container:x\":{\"Aliases\":[\"a\"]}}}"),
+        "network-scoped alias is supported only for containers in user defined networks");
     ck_assert_str_eq(error_of(cmd, "{\"ShmSize\":-1}"), "SHM size can not be less than 0");
     ck_assert_str_eq(error_of(cmd, "{\"OomScoreAdj\":-1001}"),
                      "Invalid value -1001, range for oom score adj is [-1000, 1000]");
