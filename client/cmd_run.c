@@ -311,6 +311,8 @@ static int cmd_start(int argc, char **argv)
     "      --cap-drop list                Drop Linux capabilities\n"                               \
     "  -c, --cpu-shares int               CPU shares (relative weight)\n"                          \
     "      --cpus decimal                 Number of CPUs\n"                                        \
+    "      --device list                  Add a host device to the container\n"                    \
+    "      --device-cgroup-rule list      Add a rule to the cgroup allowed devices list\n"         \
     "      --dns list                     Set custom DNS servers\n"                                \
     "      --dns-option list              Set DNS options\n"                                       \
     "      --dns-search list              Set custom DNS search domains\n"                         \
@@ -324,6 +326,7 @@ static int cmd_start(int argc, char **argv)
     "      --init                         Run an init inside the container that forwards "         \
     "signals and reaps processes\n"                                                                \
     "  -i, --interactive                  Keep STDIN open even if not attached\n"                  \
+    "      --ipc string                   IPC mode to use\n"                                       \
     "  -l, --label list                   Set meta data on a container\n"                          \
     "      --link list                    Add link to another container\n"                         \
     "      --log-driver string            Logging driver for the container\n"                      \
@@ -336,6 +339,8 @@ static int cmd_start(int argc, char **argv)
     "      --name string                  Assign a name to the container\n"                        \
     "      --network network              Connect a container to a network\n"                      \
     "      --network-alias list           Add network-scoped alias for the container\n"            \
+    "      --oom-score-adj int            Tune host's OOM preferences (-1000 to 1000)\n"           \
+    "      --pid string                   PID namespace to use\n"                                  \
     "      --pids-limit int               Tune container pids limit (set -1 for unlimited)\n"      \
     "      --privileged                   Give extended privileges to this container\n"            \
     "  -p, --publish list                 Publish a container's port(s) to the host\n"             \
@@ -348,12 +353,15 @@ static int cmd_start(int argc, char **argv)
     "(default \"no\")\n"                                                                           \
     "      --rm                           Automatically remove the container and its associated "  \
     "anonymous volumes when it exits\n"                                                            \
+    "      --shm-size bytes               Size of /dev/shm\n"                                      \
     "      --stop-signal string           Signal to stop the container\n"                          \
     "      --stop-timeout int             Timeout (in seconds) to stop a container\n"              \
+    "      --sysctl map                   Sysctl options (default map[])\n"                        \
     "      --tmpfs list                   Mount a tmpfs directory\n"                               \
     "  -t, --tty                          Allocate a pseudo-TTY\n"                                 \
     "      --ulimit ulimit                Ulimit options (default [])\n"                           \
     "  -u, --user string                  Username or UID (format: <name|uid>[:<group|gid>])\n"    \
+    "      --uts string                   UTS namespace to use\n"                                  \
     "  -v, --volume list                  Bind mount a volume\n"                                   \
     "  -w, --workdir string               Working directory inside the container\n"
 

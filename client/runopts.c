@@ -9,6 +9,7 @@
 #include "common/cliutil.h"
 #include "common/fsutil.h"
 #include "common/jsonutil.h"
+#include "common/kernopts.h"
 #include "common/mountopt.h"
 #include "common/netopts.h"
 #include "common/portspec.h"
@@ -37,6 +38,9 @@ void create_opts_free(struct create_opts *o)
     strv_free(o->attach);
     strv_free(o->security_opt);
     strv_free(o->log_opts);
+    strv_free(o->sysctls);
+    strv_free(o->devices);
+    strv_free(o->device_cgroup_rules);
     strv_free(o->tmpfs);
     json_decref(o->mounts);
     strv_free(o->dns);
@@ -221,6 +225,14 @@ enum {
     O_PUBLISH_ALL,
     O_LOG_DRIVER,
     O_LOG_OPT,
+    O_PID,
+    O_IPC,
+    O_UTS,
+    O_SHM_SIZE,
+    O_SYSCTL,
+    O_DEVICE,
+    O_DEVICE_CGROUP_RULE,
+    O_OOM_SCORE_ADJ,
     O_MOUNT,
     O_TMPFS,
     O_HEALTH_CMD,
@@ -283,6 +295,14 @@ static const struct option create_longopts[] = {
     {"log-driver", required_argument, 0, O_LOG_DRIVER},
     {"log-opt", required_argument, 0, O_LOG_OPT},
     {"quiet", no_argument, 0, 'q'},
+    {"pid", required_argument, 0, O_PID},
+    {"ipc", required_argument, 0, O_IPC},
+    {"uts", required_argument, 0, O_UTS},
+    {"shm-size", required_argument, 0, O_SHM_SIZE},
+    {"sysctl", required_argument, 0, O_SYSCTL},
+    {"device", required_argument, 0, O_DEVICE},
+    {"device-cgroup-rule", required_argument, 0, O_DEVICE_CGROUP_RULE},
+    {"oom-score-adj", required_argument, 0, O_OOM_SCORE_ADJ},
     {"health-cmd", required_argument, 0, O_HEALTH_CMD},
     {"health-interval", required_argument, 0, O_HEALTH_INTERVAL},
     {"health-timeout", required_argument, 0, O_HEALTH_TIMEOUT},
@@ -391,6 +411,47 @@ static int add_ulimit(struct create_opts *o, const char *val)
     o->ulimits = xrealloc(o->ulimits, (o->nulimits + 1) * sizeof *o->ulimits);
     o->ulimits[o->nulimits++] = (struct ulimit){name, s, h};
     return 0;
+}
+
+/* opts.ValidateSysctl: the namespaced sysctls docker lets a container set */
+static int sysctl_check(const char *val)
+{
+    const char *eq = strchr(val, '=');
+    _cleanup_free_ char *k = eq ? xstrndup(val, (size_t)(eq - val)) : NULL;
+    if (k && kopt_sysctl_ns(k) != KOPT_SYSCTL_NONE)
+        return 0;
+    _cleanup_free_ char *why = xasprintf("sysctl '%s' is not allowed", val);
+    return bad_value(val, "--sysctl", why);
+}
+
+/* validateLinuxPath(val, validDeviceMode), which parse() runs on each
+ * --device: NULL, or docker's reason (heap) */
+static char *device_check(const char *val)
+{
+    size_t colons = 0;
+    for (const char *c = val; *c; c++)
+        colons += *c == ':';
+    _cleanup_free_ char *copy = xstrdup(val);
+    char *f[3] = {copy, NULL, NULL};
+    for (size_t i = 1; i < 3 && f[i - 1] && (f[i] = strchr(f[i - 1], ':')); i++)
+        *f[i]++ = 0;
+    const char *ctr = f[0];
+    if (colons > 2 || !*f[0])
+        return xasprintf("bad format for path: %s", val);
+    if (f[2] && !kopt_device_mode_valid(f[2]))
+        return xasprintf("bad mode specified: %s", f[2]);
+    if (f[1])
+        ctr = f[2] || !kopt_device_mode_valid(f[1]) ? f[1] : f[0];
+    return ctr[0] != '/' ? xasprintf("%s is not an absolute path", ctr) : NULL;
+}
+
+/* opts.ValidateDeviceCgroupRule */
+static int cgroup_rule_check(const char *val)
+{
+    if (kopt_cgroup_rule_valid(val))
+        return 0;
+    _cleanup_free_ char *why = xasprintf("invalid device cgroup format '%s'", val);
+    return bad_value(val, "--device-cgroup-rule", why);
 }
 
 int create_opts_parse(int argc, char **argv, struct create_opts *o)
@@ -577,6 +638,34 @@ int create_opts_parse(int argc, char **argv, struct create_opts *o)
         }
         case O_PULL:
             o->pull = optarg;
+            break;
+        case O_PID:
+            o->pid = optarg;
+            break;
+        case O_IPC:
+            o->ipc = optarg;
+            break;
+        case O_UTS:
+            o->uts = optarg;
+            break;
+        case O_SHM_SIZE:
+            r = size_flag(optarg, "--shm-size", false, &o->shm_size);
+            break;
+        case O_SYSCTL:
+            r = sysctl_check(optarg);
+            if (!r)
+                strv_push(&o->sysctls, optarg);
+            break;
+        case O_DEVICE:
+            strv_push(&o->devices, optarg);
+            break;
+        case O_DEVICE_CGROUP_RULE:
+            r = cgroup_rule_check(optarg);
+            if (!r)
+                strv_push(&o->device_cgroup_rules, optarg);
+            break;
+        case O_OOM_SCORE_ADJ:
+            r = int_flag(optarg, "--oom-score-adj", &o->oom_score_adj);
             break;
         case O_DNS:
             if (!netopt_ip_valid(optarg)) {
@@ -929,8 +1018,63 @@ json_t *create_body(struct create_opts *o, int *code)
         return NULL;
     }
 
+    /* parse(): the PID and UTS modes (docker 28 leaves IpcMode to the
+     * daemon), then the devices (parseDevice) */
+    const char *pid = o->pid ? o->pid : "", *ipc = o->ipc ? o->ipc : "",
+               *uts = o->uts ? o->uts : "";
+    bool pid_ok = !*pid || !strcmp(pid, "host") || (!strncmp(pid, "container:", 10) && pid[10]);
+    if (!pid_ok || (*uts && strcmp(uts, "host"))) {
+        json_decref(log_cfg);
+        json_decref(labels);
+        with_help(125, "%s", !pid_ok ? "--pid: invalid PID mode" : "--uts: invalid UTS mode");
+        return NULL;
+    }
+    json_t *devices = json_array();
+    for (char **d = o->devices; d && *d; d++) {
+        _cleanup_free_ char *why = device_check(*d);
+        if (why) {
+            json_decref(devices);
+            json_decref(log_cfg);
+            json_decref(labels);
+            with_help(125, "%s", why);
+            return NULL;
+        }
+        _cleanup_free_ char *copy = xstrdup(*d);
+        char *f[4] = {copy, NULL, NULL, NULL};
+        size_t n = 1;
+        for (; n < 4 && (f[n] = strchr(f[n - 1], ':')); n++)
+            *f[n]++ = 0;
+        const char *src = f[0], *dst = "", *perms = "rwm";
+        if (n > 3) {
+            json_decref(devices);
+            json_decref(log_cfg);
+            json_decref(labels);
+            with_help(125, "invalid device specification: %s", *d);
+            return NULL;
+        }
+        if (n == 3)
+            perms = f[2];
+        if (n >= 2) {
+            if (n == 2 && kopt_device_mode_valid(f[1]))
+                perms = f[1];
+            else
+                dst = f[1];
+        }
+        json_array_append_new(devices,
+                              json_pack("{s:s,s:s,s:s}", "PathOnHost", src, "PathInContainer",
+                                        *dst ? dst : src, "CgroupPermissions", perms));
+    }
+    json_t *sysctls = json_object();
+    for (char **k = o->sysctls; k && *k; k++) {
+        const char *eq = strchr(*k, '=');
+        _cleanup_free_ char *key = xstrndup(*k, (size_t)(eq - *k));
+        json_object_set_new(sysctls, key, json_string(eq + 1));
+    }
+
     /* parseNetworkAttachmentOpt's checks */
     if (o->aliases && !user_net) {
+        json_decref(devices);
+        json_decref(sysctls);
         json_decref(log_cfg);
         json_decref(labels);
         with_help(125, "network-scoped aliases are only supported for user-defined networks");
@@ -939,6 +1083,8 @@ json_t *create_body(struct create_opts *o, int *code)
     char mac[18], *mac_why = NULL;
     if (o->mac_address && netopt_mac(o->mac_address, mac, &mac_why) < 0) {
         free(mac_why);
+        json_decref(devices);
+        json_decref(sysctls);
         json_decref(log_cfg);
         json_decref(labels);
         with_help(125, "%s is not a valid mac address", o->mac_address);
@@ -946,6 +1092,8 @@ json_t *create_body(struct create_opts *o, int *code)
     }
     json_t *health = NULL;
     if (health_config(o, &health) < 0) {
+        json_decref(devices);
+        json_decref(sysctls);
         json_decref(log_cfg);
         json_decref(labels);
         return NULL;
@@ -1028,13 +1176,12 @@ json_t *create_body(struct create_opts *o, int *code)
                         o->dns_search ? strv_or_null(o->dns_search) : json_array());
     json_object_set_new(hc, "ExtraHosts", strv_or_null(o->add_hosts));
     json_object_set_new(hc, "GroupAdd", strv_or_null(o->group_add));
-    static const char *const empty_str1[] = {"IpcMode", "Cgroup"};
-    for (size_t i = 0; i < 2; i++)
-        json_object_set_new(hc, empty_str1[i], json_string(""));
+    json_object_set_new(hc, "IpcMode", json_string(ipc));
+    json_object_set_new(hc, "Cgroup", json_string(""));
     /* --link: on a user-defined network, also the endpoint's Links */
     json_object_set_new(hc, "Links", strv_or_null(o->links));
-    json_object_set_new(hc, "OomScoreAdj", json_integer(0));
-    json_object_set_new(hc, "PidMode", json_string(""));
+    json_object_set_new(hc, "OomScoreAdj", json_integer(o->oom_score_adj));
+    json_object_set_new(hc, "PidMode", json_string(pid));
     json_object_set_new(hc, "Privileged", json_boolean(o->privileged));
     json_object_set_new(hc, "PublishAllPorts", json_boolean(o->publish_all));
     json_object_set_new(hc, "ReadonlyRootfs", json_boolean(o->read_only));
@@ -1049,9 +1196,12 @@ json_t *create_body(struct create_opts *o, int *code)
         }
         json_object_set_new(hc, "Tmpfs", sorted_object(t));
     }
-    json_object_set_new(hc, "UTSMode", json_string(""));
+    json_object_set_new(hc, "UTSMode", json_string(uts));
     json_object_set_new(hc, "UsernsMode", json_string(""));
-    json_object_set_new(hc, "ShmSize", json_integer(0));
+    json_object_set_new(hc, "ShmSize", json_integer(o->shm_size));
+    if (json_object_size(sysctls))
+        json_object_set_new(hc, "Sysctls", sorted_object(json_incref(sysctls)));
+    json_decref(sysctls);
     json_object_set_new(hc, "Isolation", json_string(""));
     json_object_set_new(hc, "CpuShares", json_integer(o->cpu_shares));
     json_object_set_new(hc, "Memory", json_integer(o->memory));
@@ -1069,8 +1219,8 @@ json_t *create_body(struct create_opts *o, int *code)
         json_object_set_new(hc, cpu0[i], json_integer(0));
     json_object_set_new(hc, "CpusetCpus", json_string(""));
     json_object_set_new(hc, "CpusetMems", json_string(""));
-    json_object_set_new(hc, "Devices", json_array());
-    json_object_set_new(hc, "DeviceCgroupRules", json_null());
+    json_object_set_new(hc, "Devices", devices);
+    json_object_set_new(hc, "DeviceCgroupRules", strv_or_null(o->device_cgroup_rules));
     json_object_set_new(hc, "DeviceRequests", json_null());
     json_object_set_new(hc, "MemoryReservation", json_integer(0));
     json_object_set_new(hc, "MemorySwap", json_integer(o->memory_swap));

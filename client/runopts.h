@@ -20,7 +20,10 @@ struct create_opts {
     int64_t health_retries;
     const char *name, *workdir, *user, *hostname, *entrypoint, *network, *restart;
     const char *stop_signal, *detach_keys, *pull, *log_driver, *domainname, *mac_address;
+    const char *pid, *ipc, *uts;
     char **dns, **dns_search, **dns_options, **add_hosts, **aliases, **links;
+    char **sysctls, **devices, **device_cgroup_rules;
+    int64_t shm_size, oom_score_adj;
     char **log_opts;
     char **env, **env_files, **labels, **publish, **expose, **volumes, **cap_add, **cap_drop;
     char **group_add, **attach, **security_opt;

@@ -497,7 +497,9 @@ int cgroup_create(const struct cg_paths *p, const struct rt_limits *l, bool priv
             /* e.g. the daemon shares its cgroup with its login shell: no
              * controllers for containers. Fine while nothing needs them. */
             static const struct rt_limits none;
-            if (memcmp(l, &none, sizeof none)) {
+            struct rt_limits asked = *l;
+            asked.device_rules = NULL; /* a BPF program, no controller */
+            if (memcmp(&asked, &none, sizeof none)) {
                 md_err(err, e.err, "cannot apply resource limits: %s", md_err_msg(&e));
                 md_err_clear(&e);
                 return -1;

@@ -92,7 +92,8 @@ int cg_wait_line(const char *dir, const char *file, const char *want, int timeou
                  struct md_error *err);
 /* SIGKILL every pid listed in dir/cgroup.procs; returns how many were listed. */
 int cg_kill_procs(const char *dir);
-/* cgroup2: attach docker's default device rules as a BPF program. */
-int cg_v2_attach_device_filter(const char *dir, struct md_error *err);
+/* cgroup2: attach docker's default device rules, after the extra rules
+ * ("c 1:3 rwm", checked by the caller; may be NULL), as a BPF program. */
+int cg_v2_attach_device_filter(const char *dir, char *const *extra, struct md_error *err);
 /* docker's cpu.shares -> cpu.weight conversion. */
 unsigned long long cg_shares_to_weight(long long shares);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -56,14 +57,74 @@ static const struct bpf_insn prog[] = {
     /* 25 */ EXIT(),
 };
 
-int cg_v2_attach_device_filter(const char *dir, struct md_error *err)
+#define NPROG      (sizeof prog / sizeof *prog)
+#define LOADS      6 /* prog[0..5] load the registers; the rules go after them */
+#define RULE_INSNS 6 /* the most one rule takes */
+
+/* One "t maj:min acc" rule (valid: ctr_spec checked it) as a test that
+ * jumps to ALLOW, the program's second last instruction, when the device
+ * matches and the access asked for is within acc; else falls through. */
+static size_t emit_rule(struct bpf_insn *out, size_t at, size_t allow, const char *rule)
+{
+    char type = rule[0];
+    const char *p = rule + 2;
+    long maj = -1, min = -1;
+    if (*p != '*')
+        maj = strtol(p, NULL, 10);
+    p = strchr(p, ':') + 1;
+    if (*p != '*')
+        min = strtol(p, NULL, 10);
+    const char *acc = strchr(p, ' ') + 1;
+    int mask = (strchr(acc, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
+               (strchr(acc, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+               (strchr(acc, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
+    size_t n = 3 + (type != 'a') + (maj >= 0) + (min >= 0), k = 0;
+    struct bpf_insn *o = out + at;
+    /* a jump's offset counts from the next instruction: the rule's end
+     * is n - 1 - k away */
+    if (type != 'a') {
+        o[k] = JMP_IMM(BPF_JNE, BPF_REG_3, type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK,
+                       (int16_t)(n - 1 - k));
+        k++;
+    }
+    if (maj >= 0) {
+        o[k] = JMP_IMM(BPF_JNE, BPF_REG_4, (int32_t)maj, (int16_t)(n - 1 - k));
+        k++;
+    }
+    if (min >= 0) {
+        o[k] = JMP_IMM(BPF_JNE, BPF_REG_5, (int32_t)min, (int16_t)(n - 1 - k));
+        k++;
+    }
+    o[k++] = MOV64_REG(BPF_REG_6, BPF_REG_2);
+    o[k++] = ALU32_IMM(BPF_AND, BPF_REG_6, ~mask & 7);
+    o[k] = JMP_IMM(BPF_JEQ, BPF_REG_6, 0, (int16_t)(allow - (at + k + 1)));
+    return n;
+}
+
+int cg_v2_attach_device_filter(const char *dir, char *const *extra, struct md_error *err)
 {
     char log[4096] = "";
+    size_t nextra = 0;
+    for (char *const *r = extra; r && *r; r++)
+        nextra++;
+    /* the extra rules sit between the loads and the defaults, whose
+     * jumps are relative and stay as they are; the first pass counts */
+    _cleanup_free_ struct bpf_insn *insns = xcalloc(NPROG + nextra * RULE_INSNS, sizeof *insns);
+    size_t len = LOADS;
+    struct bpf_insn scratch[RULE_INSNS];
+    for (char *const *r = extra; r && *r; r++)
+        len += emit_rule(scratch, 0, RULE_INSNS, *r);
+    size_t allow = len + (NPROG - LOADS) - 2;
+    memcpy(insns, prog, LOADS * sizeof *insns);
+    size_t at = LOADS;
+    for (char *const *r = extra; r && *r; r++)
+        at += emit_rule(insns, at, allow, *r);
+    memcpy(insns + at, prog + LOADS, (NPROG - LOADS) * sizeof *insns);
     union bpf_attr a;
     memset(&a, 0, sizeof a);
     a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-    a.insns = (uint64_t)(uintptr_t)prog;
-    a.insn_cnt = sizeof prog / sizeof *prog;
+    a.insns = (uint64_t)(uintptr_t)insns;
+    a.insn_cnt = (uint32_t)(at + NPROG - LOADS);
     a.license = (uint64_t)(uintptr_t) "Apache-2.0";
     a.log_buf = (uint64_t)(uintptr_t)log;
     a.log_size = sizeof log;

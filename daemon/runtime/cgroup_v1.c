@@ -124,6 +124,9 @@ static int v1_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
         for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices; i++)
             if (cg_write(dev, "devices.allow", default_devices[i], err) < 0)
                 return -1;
+        for (char **r = l->device_rules; r && *r; r++)
+            if (cg_write(dev, "devices.allow", *r, err) < 0)
+                return -1;
     }
     return 0;
 }

@@ -75,7 +75,7 @@ static int v2_set_limits(const struct cg_paths *p, const struct rt_limits *l, bo
     const char *d = p->v2;
     if (v2_set_resources(p, l, err) < 0)
         return -1;
-    if (!privileged && !cgroup_is_fake() && cg_v2_attach_device_filter(d, err) < 0)
+    if (!privileged && !cgroup_is_fake() && cg_v2_attach_device_filter(d, l->device_rules, err) < 0)
         return -1;
     return 0;
 }

@@ -145,6 +145,47 @@ static int join_netns(const char *path, struct md_error *err)
     return 0;
 }
 
+/* IpcMode container:X (a new namespace came from clone otherwise, or
+ * none at all for host). */
+static int join_ipcns(const char *path, struct md_error *err)
+{
+    if (!path || !strcmp(path, "host"))
+        return 0;
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return md_errno(err, errno, "open IPC namespace %s", path);
+    if (setns(fd, CLONE_NEWIPC) < 0)
+        return md_errno(err, errno, "join IPC namespace %s", path);
+    return 0;
+}
+
+/* HostConfig.Sysctls, through our own /proc (after pivot_root, before
+ * /proc/sys turns read-only): the kernel applies each to the writer's
+ * IPC or network namespace, the container's. */
+static int write_sysctls(char *const *kv, struct md_error *err)
+{
+    for (; kv && kv[0] && kv[1]; kv += 2) {
+        _cleanup_free_ char *path = xasprintf("/proc/sys/%s", kv[0]);
+        for (char *c = path + strlen("/proc/sys/"); *c; c++)
+            if (*c == '.')
+                *c = '/';
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || write(fd, kv[1], strlen(kv[1])) < 0)
+            return md_errno(err, errno, "write sysctl %s=%s", kv[0], kv[1]);
+    }
+    return 0;
+}
+
+static int set_oom_score_adj(int adj, struct md_error *err)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", adj);
+    _cleanup_close_ int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, v, strlen(v)) < 0)
+        return md_errno(err, errno, "set oom_score_adj %d", adj);
+    return 0;
+}
+
 /* With a tty, the pty is created inside the container's devpts instance so
  * the container sees /dev/pts/N and `tty` works; the master goes to the
  * shim. PID 1's is also its /dev/console. Returns the master fd. */
@@ -304,7 +345,11 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, 
         md_errno(&e, errno, "unshare the cgroup namespace");
         fail(&e, 1);
     }
-    if (join_netns(p->netns_path, &e) < 0)
+    if (join_netns(p->netns_path, &e) < 0 || join_ipcns(p->ipcns_path, &e) < 0)
+        fail(&e, 1);
+    /* always, as docker (0 too: not the shim's value, which came from the
+     * daemon's); before the capabilities go, lowering needs CAP_SYS_RESOURCE */
+    if (set_oom_score_adj(p->oom_score_adj, &e) < 0)
         fail(&e, 1);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         md_errno(&e, errno, "make mounts private");
@@ -322,9 +367,11 @@ void child_main(const struct rt_spec *s, int syncfd, const struct child_io *io, 
         md_errno(&e, errno, "open the rootfs %s", merged);
         fail(&e, 1);
     }
-    if (mnt_setup_rootfs(s, root, &e) < 0 || mnt_pivot_root(root, &e) < 0 || mnt_finish(s, &e) < 0)
+    if (mnt_setup_rootfs(s, root, &e) < 0 || mnt_pivot_root(root, &e) < 0 ||
+        write_sysctls(p->sysctls, &e) < 0 || mnt_finish(s, &e) < 0)
         fail(&e, 1);
-    if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
+    /* --uts host: the host's name stays */
+    if (p->hostname && !p->utsns_path && sethostname(p->hostname, strlen(p->hostname)) < 0) {
         md_errno(&e, errno, "sethostname %s", p->hostname);
         fail(&e, 1);
     }

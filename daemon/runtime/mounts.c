@@ -8,6 +8,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -228,7 +229,90 @@ static const struct devnode devnodes[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-static int setup_dev(int rootfd, struct md_error *err)
+/* /dev/shm as IpcMode says: a tmpfs of its own (ShmSize), the host's
+ * (host), none, or the /dev/shm of the container whose IPC namespace we
+ * joined. That one lives in the donor's mount namespace, where bind mounts
+ * cannot reach: clone it there (open_tree) and attach the copy here. */
+static int setup_shm(const struct rt_plan *p, int rootfd, struct md_error *err)
+{
+    if (!p->shm_from) {
+        /* bytes, as docker passes ShmSize; 0 would be an unlimited tmpfs */
+        long long size = p->shm_size > 0 ? (long long)p->shm_size : 64LL << 20;
+        _cleanup_free_ char *opts = xasprintf("mode=1777,size=%lld", size);
+        return mount_in(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts,
+                        true, err);
+    }
+    if (!strcmp(p->shm_from, "none"))
+        return 0;
+    if (!strcmp(p->shm_from, "host")) {
+        char shm[] = "/dev/shm";
+        struct rt_mount m = {.source = shm, .dest = shm};
+        return bind_in(rootfd, &m, err);
+    }
+    _cleanup_close_ int mine = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int donor = open(p->shm_from, O_RDONLY | O_CLOEXEC);
+    if (mine < 0 || donor < 0)
+        return md_errno(err, errno, "open the mount namespace %s", p->shm_from);
+    /* setns to a mount namespace moves our root and cwd there; both come
+     * back with the setns home (our root is still the host's /: this runs
+     * before pivot_root) */
+    if (setns(donor, CLONE_NEWNS) < 0)
+        return md_errno(err, errno, "join the mount namespace %s", p->shm_from);
+    int tree =
+        (int)syscall(SYS_open_tree, AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    int saved = errno;
+    if (setns(mine, CLONE_NEWNS) < 0)
+        return md_errno(err, errno, "return to our mount namespace");
+    if (tree < 0)
+        return md_errno(err, saved, "clone /dev/shm of the IPC namespace's container");
+    _cleanup_close_ int t = tree;
+    _cleanup_close_ int dst = mnt_open_in_root(rootfd, "/dev/shm", true, true, err);
+    if (dst < 0)
+        return -1;
+    if (syscall(SYS_move_mount, t, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+        0)
+        return md_errno(err, errno, "mount the shared /dev/shm");
+    return 0;
+}
+
+/* --device: a node of the host device's type and numbers, its mode and
+ * owner (as runc makes them); one already there (from the image) is
+ * replaced. */
+static int setup_devices(const struct rt_plan *p, int rootfd, struct md_error *err)
+{
+    for (size_t i = 0; i < p->ndevices; i++) {
+        const struct rt_device *d = &p->devices[i];
+        struct stat st;
+        if (stat(d->source, &st) < 0)
+            return md_errno(err, errno,
+                            "error gathering device information while adding custom device \"%s\"",
+                            d->source);
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+            return md_err(err, MD_EINVAL, "%s is not a device node", d->source);
+        _cleanup_free_ char *dir = xstrdup(d->dest);
+        char *slash = strrchr(dir, '/');
+        const char *name = slash + 1;
+        *slash = 0;
+        _cleanup_close_ int parent = mnt_open_in_root(rootfd, *dir ? dir : "/", true, true, err);
+        if (parent < 0)
+            return -1;
+        if (!*name)
+            return md_err(err, MD_EINVAL, "invalid device path %s", d->dest);
+        mode_t mode = (st.st_mode & S_IFMT) | (st.st_mode & 07777);
+        if (mknodat(parent, name, mode, st.st_rdev) < 0 &&
+            (errno != EEXIST || unlinkat(parent, name, 0) < 0 ||
+             mknodat(parent, name, mode, st.st_rdev) < 0))
+            return md_errno(err, errno, "mknod %s in the container", d->dest);
+        _cleanup_close_ int node = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (node < 0)
+            return md_errno(err, errno, "mknod %s", d->dest);
+        if (fchownat(node, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
+            return md_errno(err, errno, "chown %s", d->dest);
+    }
+    return 0;
+}
+
+static int setup_dev(const struct rt_plan *plan, int rootfd, struct md_error *err)
 {
     if (mount_in(rootfd, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
                  "mode=755,size=65536k", true, err) < 0)
@@ -266,8 +350,7 @@ static int setup_dev(int rootfd, struct md_error *err)
     if (mount_in(rootfd, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                  "newinstance,ptmxmode=0666,mode=0620,gid=5", true, err) < 0)
         return -1;
-    if (mount_in(rootfd, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                 "mode=1777,size=65536k", true, err) < 0)
+    if (setup_shm(plan, rootfd, err) < 0)
         return -1;
     if (mount_in(rootfd, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
                  true, err) < 0)
@@ -328,7 +411,7 @@ int mnt_setup_rootfs(const struct rt_spec *s, int rootfd, struct md_error *err)
         return -1;
     if (setup_cgroupfs(s, rootfd, err) < 0)
         return -1;
-    if (setup_dev(rootfd, err) < 0)
+    if (setup_dev(p, rootfd, err) < 0)
         return -1;
     static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
     for (size_t i = 0; p->etc_dir && i < 3; i++) {
@@ -340,7 +423,9 @@ int mnt_setup_rootfs(const struct rt_spec *s, int rootfd, struct md_error *err)
         if (bind_in(rootfd, &m, err) < 0)
             return -1;
     }
-    return user_mounts(p, rootfd, err);
+    if (user_mounts(p, rootfd, err) < 0)
+        return -1;
+    return setup_devices(p, rootfd, err);
 }
 
 int mnt_pivot_root(int rootfd, struct md_error *err)

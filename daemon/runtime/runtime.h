@@ -59,6 +59,18 @@ struct rt_limits {
     int64_t nano_cpus;
     int64_t cpu_shares;
     int64_t pids_limit;
+    /* devices-cgroup rules ("c 1:3 rwm") allowed beyond docker's defaults:
+     * rt_prepare sets it from the plan's devices and device_rules for
+     * cgroup_create; a plan's own limits leave it NULL */
+    char **device_rules;
+};
+
+/* --device: a host device node made in the container and allowed in its
+ * devices cgroup. */
+struct rt_device {
+    char *source; /* absolute host path of a char or block device */
+    char *dest;   /* absolute path in the container */
+    char *perms;  /* cgroup permissions, some of "rwm" */
 };
 
 /* Everything needed to start one container. rt_plan_validate() checks it
@@ -94,8 +106,23 @@ struct rt_plan {
     uint16_t console_h, console_w; /* initial pty size when tty (0 = leave the default) */
     struct rt_limits limits;
     char *netns_path; /* NULL: new netns, lo up; "host": the host's; else a netns path to join */
-    char *exec_dir;   /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
-    char *log_path;   /* json-file log, appended */
+    /* the other namespaces, the same way: NULL new, "host", or a path
+     * (/proc/PID/ns/pid of the container whose namespace is joined) */
+    char *pidns_path;
+    char *ipcns_path;
+    char *utsns_path; /* NULL or "host": no sethostname then */
+    /* /dev/shm: NULL a tmpfs of shm_size; "host" the host's /dev/shm;
+     * "none" no mount (IpcMode none); else a mount namespace path whose
+     * /dev/shm is bound (an IPC donor's) */
+    char *shm_from;
+    int64_t shm_size; /* bytes; 0: docker's 64 MiB */
+    char **sysctls;   /* key, value, ...: written under /proc/sys before the command runs */
+    struct rt_device *devices;
+    size_t ndevices;
+    char **device_rules; /* --device-cgroup-rule "c 1:3 rwm" */
+    int oom_score_adj;   /* written to /proc/self/oom_score_adj of PID 1 */
+    char *exec_dir;      /* exec-root/<id>: shim.pid, pid, attach.sock, exit, shim.log (created) */
+    char *log_path;      /* json-file log, appended */
     /* json-file rotation, in the shim as docker's log writer does it: once
      * the log holds log_max_size bytes (<= 0: never) the next record goes
      * to a new file; log_path.1 ... log_path.<max_file-1> keep the older

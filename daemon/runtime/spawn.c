@@ -3,6 +3,7 @@
 #include "daemon/runtime/runtime.h"
 #include "daemon/runtime/caps.h"
 #include "daemon/runtime/cgroup.h"
+#include "daemon/runtime/lookup.h"
 #include "daemon/runtime/seccomp.h"
 #include "daemon/runtime/proto.h"
 #include "daemon/runtime/shimctl.h"
@@ -23,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -312,6 +314,41 @@ int rt_await_ready(int sync, const char *exec_dir, const char *what, int timeout
     return r;
 }
 
+/* The devices cgroup rules beyond docker's defaults: each --device's node
+ * (looked up on the host now) with its permissions, then the
+ * --device-cgroup-rule lines. NULL with docker's message when a device is
+ * missing. */
+static char **device_rules(const struct rt_plan *p, struct md_error *err)
+{
+    char **rules = xcalloc(1, sizeof *rules);
+    for (size_t i = 0; i < p->ndevices; i++) {
+        const struct rt_device *d = &p->devices[i];
+        struct stat st;
+        if (stat(d->source, &st) < 0) {
+            int e = errno;
+            md_err(err, e,
+                   "error gathering device information while adding custom device \"%s\": %s",
+                   d->source, rt_go_strerror(e));
+            strv_free(rules);
+            return NULL;
+        }
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+            md_err(err, MD_EINVAL,
+                   "error gathering device information while adding custom "
+                   "device \"%s\": not a device node",
+                   d->source);
+            strv_free(rules);
+            return NULL;
+        }
+        _cleanup_free_ char *r = xasprintf("%c %u:%u %s", S_ISCHR(st.st_mode) ? 'c' : 'b',
+                                           major(st.st_rdev), minor(st.st_rdev), d->perms);
+        strv_push(&rules, r);
+    }
+    for (char **r = p->device_rules; r && *r; r++)
+        strv_push(&rules, *r);
+    return rules;
+}
+
 int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struct md_error *err)
 {
     memset(st, 0, sizeof *st);
@@ -348,12 +385,19 @@ int rt_prepare(const struct rt_plan *p, struct rt_state *st, int *exit_fd, struc
         undo_prepare(p, NULL, false);
         return -1;
     }
+    struct rt_limits limits = p->limits;
+    _cleanup_strv_ char **dev_rules = device_rules(p, err);
+    if (!dev_rules) {
+        undo_prepare(p, NULL, mounted);
+        return -1;
+    }
+    limits.device_rules = *dev_rules ? dev_rules : NULL;
     struct cg_paths cg;
     if (cgroup_paths(p->id, p->cgroup_parent, &cg, err) < 0) {
         undo_prepare(p, NULL, mounted);
         return -1;
     }
-    if (cgroup_create(&cg, &p->limits, p->privileged, err) < 0) {
+    if (cgroup_create(&cg, &limits, p->privileged, err) < 0) {
         undo_prepare(p, NULL, mounted);
         cgroup_paths_free(&cg);
         return md_err_wrap(err, "cgroup");

@@ -63,6 +63,23 @@ void plan_copy(struct rt_plan *d, const struct rt_plan *s)
     d->console_w = s->console_w;
     d->limits = s->limits;
     d->netns_path = dup_or_null(s->netns_path);
+    d->pidns_path = dup_or_null(s->pidns_path);
+    d->ipcns_path = dup_or_null(s->ipcns_path);
+    d->utsns_path = dup_or_null(s->utsns_path);
+    d->shm_from = dup_or_null(s->shm_from);
+    d->shm_size = s->shm_size;
+    d->sysctls = s->sysctls ? strv_dup(s->sysctls) : NULL;
+    if (s->ndevices) {
+        d->devices = xcalloc(s->ndevices, sizeof *d->devices);
+        for (size_t i = 0; i < s->ndevices; i++)
+            d->devices[i] =
+                (struct rt_device){xstrdup(s->devices[i].source), xstrdup(s->devices[i].dest),
+                                   xstrdup(s->devices[i].perms)};
+    }
+    d->ndevices = s->ndevices;
+    d->device_rules = s->device_rules ? strv_dup(s->device_rules) : NULL;
+    d->oom_score_adj = s->oom_score_adj;
+    d->limits.device_rules = NULL;
     d->exec_dir = dup_or_null(s->exec_dir);
     d->log_path = dup_or_null(s->log_path);
     d->log_max_size = s->log_max_size;
@@ -98,6 +115,18 @@ void plan_clear(struct rt_plan *p)
     strv_free(p->cap_drop);
     seccomp_profile_free(p->seccomp_profile);
     free(p->netns_path);
+    free(p->pidns_path);
+    free(p->ipcns_path);
+    free(p->utsns_path);
+    free(p->shm_from);
+    strv_free(p->sysctls);
+    for (size_t i = 0; i < p->ndevices; i++) {
+        free(p->devices[i].source);
+        free(p->devices[i].dest);
+        free(p->devices[i].perms);
+    }
+    free(p->devices);
+    strv_free(p->device_rules);
     free(p->exec_dir);
     free(p->log_path);
     free(p->log_attrs);
@@ -211,6 +240,26 @@ int rt_plan_validate(const struct rt_plan *p, struct md_error *err)
     if (p->netns_path && strcmp(p->netns_path, "host") && !is_abs(p->netns_path))
         return md_err(err, MD_EINVAL, "network namespace \"%s\" is not an absolute path",
                       p->netns_path);
+    const char *const ns[] = {p->pidns_path, p->ipcns_path, p->utsns_path, p->shm_from};
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+        if (ns[i] && strcmp(ns[i], "host") && strcmp(ns[i], "none") && !is_abs(ns[i]))
+            return md_err(err, MD_EINVAL, "namespace \"%s\" is not an absolute path", ns[i]);
+    if (p->utsns_path && strcmp(p->utsns_path, "host"))
+        return md_err(err, MD_EINVAL, "a UTS namespace is new or the host's");
+    if (p->shm_size < 0)
+        return md_err(err, MD_EINVAL, "SHM size can not be less than 0");
+    for (char **k = p->sysctls; k && k[0]; k += 2)
+        if (!k[1] || strchr(k[0], '/') || strstr(k[0], ".."))
+            return md_err(err, MD_EINVAL, "invalid sysctl \"%s\"", k[0]);
+    for (size_t i = 0; i < p->ndevices; i++) {
+        const struct rt_device *d = &p->devices[i];
+        if (!is_abs(d->source) || !is_abs(d->dest) || has_dotdot(d->dest) || !d->perms ||
+            strspn(d->perms, "rwm") != strlen(d->perms))
+            return md_err(err, MD_EINVAL, "invalid device \"%s\"", d->source ? d->source : "");
+    }
+    if (p->oom_score_adj < -1000 || p->oom_score_adj > 1000)
+        return md_err(err, MD_EINVAL, "Invalid value %d, range for oom score adj is [-1000, 1000]",
+                      p->oom_score_adj);
     if (!is_abs(p->exec_dir))
         return md_err(err, MD_EINVAL, "exec dir is not an absolute path");
     if (p->log_path && p->log_path[0] && !is_abs(p->log_path))
@@ -329,6 +378,17 @@ char *spec_format(const struct rt_spec *s)
     put_i64(&b, "cpu_shares", p->limits.cpu_shares);
     put_i64(&b, "pids_limit", p->limits.pids_limit);
     put_str(&b, "netns_path", p->netns_path);
+    put_str(&b, "pidns_path", p->pidns_path);
+    put_str(&b, "ipcns_path", p->ipcns_path);
+    put_str(&b, "utsns_path", p->utsns_path);
+    put_str(&b, "shm_from", p->shm_from);
+    put_i64(&b, "shm_size", p->shm_size);
+    for (char **k = p->sysctls; k && k[0] && k[1]; k += 2)
+        put(&b, "sysctl", 2, k[0], k[1]);
+    for (size_t i = 0; i < p->ndevices; i++)
+        put(&b, "device", 3, p->devices[i].source, p->devices[i].dest, p->devices[i].perms);
+    put_strv(&b, "device_rule", p->device_rules);
+    put_i64(&b, "oom_score_adj", p->oom_score_adj);
     put_str(&b, "exec_dir", p->exec_dir);
     put_str(&b, "log_path", p->log_path);
     put_i64(&b, "log_max_size", p->log_max_size);
@@ -464,6 +524,23 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
             r = set_str(&p->etc_dir, f, n);
         } else if (!strcmp(k, "netns_path")) {
             r = set_str(&p->netns_path, f, n);
+        } else if (!strcmp(k, "pidns_path")) {
+            r = set_str(&p->pidns_path, f, n);
+        } else if (!strcmp(k, "ipcns_path")) {
+            r = set_str(&p->ipcns_path, f, n);
+        } else if (!strcmp(k, "utsns_path")) {
+            r = set_str(&p->utsns_path, f, n);
+        } else if (!strcmp(k, "shm_from")) {
+            r = set_str(&p->shm_from, f, n);
+        } else if (!strcmp(k, "sysctl") && n == 3) {
+            strv_push(&p->sysctls, f[1]);
+            strv_push(&p->sysctls, f[2]);
+        } else if (!strcmp(k, "device_rule") && n == 2) {
+            strv_push(&p->device_rules, f[1]);
+        } else if (!strcmp(k, "device") && n == 4) {
+            p->devices = xrealloc(p->devices, (p->ndevices + 1) * sizeof *p->devices);
+            p->devices[p->ndevices++] =
+                (struct rt_device){xstrdup(f[1]), xstrdup(f[2]), xstrdup(f[3])};
         } else if (!strcmp(k, "exec_dir")) {
             r = set_str(&p->exec_dir, f, n);
         } else if (!strcmp(k, "log_path")) {
@@ -544,6 +621,10 @@ int spec_parse(const char *text, struct rt_spec *s, struct md_error *err)
                 p->limits.pids_limit = iv;
             else if (!strcmp(k, "stop_signal"))
                 p->stop_signal = (int)iv;
+            else if (!strcmp(k, "shm_size"))
+                p->shm_size = iv;
+            else if (!strcmp(k, "oom_score_adj"))
+                p->oom_score_adj = (int)iv;
             else if (!strcmp(k, "log_max_size"))
                 p->log_max_size = iv;
             else if (!strcmp(k, "log_max_file"))

@@ -229,6 +229,24 @@ int shim_wait_ready(const struct rt_spec *spec, bool tty, const char *what, stru
     return 0;
 }
 
+/* Make path the PID namespace of our next child; *home gets an fd of our
+ * own to return to. */
+static int enter_pidns(const char *path, int *home, struct md_error *err)
+{
+    _cleanup_close_ int target = open(path, O_RDONLY | O_CLOEXEC);
+    if (target < 0)
+        return md_errno(err, errno, "open PID namespace %s", path);
+    int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (own < 0)
+        return md_errno(err, errno, "open our PID namespace");
+    if (setns(target, CLONE_NEWPID) < 0) {
+        close(own);
+        return md_errno(err, errno, "join PID namespace %s", path);
+    }
+    *home = own;
+    return 0;
+}
+
 int shim_run_container(const char *exec_dir, int daemon_fd)
 {
     struct md_error e = {0};
@@ -298,14 +316,35 @@ int shim_run_container(const char *exec_dir, int daemon_fd)
     _cleanup_free_ char *bpf = spec.seccomp_bpf ? fs_read_file(spec.seccomp_bpf, &bpf_len) : NULL;
     if (spec.seccomp_bpf && !bpf)
         log_warn("seccomp filter %s: %s", spec.seccomp_bpf, strerror(errno));
-    long flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | SIGCHLD;
+    long flags = CLONE_NEWNS | SIGCHLD;
     if (!p->netns_path)
         flags |= CLONE_NEWNET;
+    if (!p->pidns_path)
+        flags |= CLONE_NEWPID;
+    if (!p->ipcns_path)
+        flags |= CLONE_NEWIPC;
+    if (!p->utsns_path)
+        flags |= CLONE_NEWUTS;
+    /* PidMode container:X: a PID namespace is only entered by children, so
+     * the shim steps into X's for the clone and back out right after */
+    int own_pidns = -1;
+    if (p->pidns_path && strcmp(p->pidns_path, "host") &&
+        enter_pidns(p->pidns_path, &own_pidns, &e) < 0) {
+        shim_tell_error(daemon_fd, &e);
+        return -1;
+    }
     /* fork-like clone (no new stack): the child runs child_main on a copy
      * of our memory; the shim is single-threaded, so that is safe */
     pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+    int clone_errno = errno;
+    if (pid != 0 && own_pidns >= 0) {
+        /* back home: the exec shims we fork must not land in X's namespace */
+        if (setns(own_pidns, CLONE_NEWPID) < 0)
+            log_warn("return to the shim's PID namespace: %s", strerror(errno));
+        close(own_pidns);
+    }
     if (pid < 0) {
-        md_errno(&e, errno, "clone the container process");
+        md_errno(&e, clone_errno, "clone the container process");
         shim_tell_error(daemon_fd, &e);
         return -1;
     }

@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "daemon/net/net.h"
 #include "daemon/runtime/spec.h"
+#include "daemon/state/ctr_ns.h"
 #include "daemon/state/etc_files.h"
 
 #include <fcntl.h>
@@ -31,7 +32,7 @@ static const char *primary_network(const struct container *c)
     const char *nm = c->spec->network_mode;
     if (!strcmp(nm, "default"))
         return "bridge";
-    if (!strcmp(nm, "none") || !strcmp(nm, "host"))
+    if (!strcmp(nm, "none") || !strcmp(nm, "host") || ctr_ns_shares_net(c->spec))
         return NULL;
     return nm;
 }
@@ -274,7 +275,10 @@ int ctr_net_start(struct container *c, struct rt_plan *plan, struct md_error *er
     set_top_level(ns, NULL);
     char *netns = NULL;
     int r = 0;
-    if (!primary) {
+    if (!primary && ctr_ns_shares_net(c->spec)) {
+        /* container:X: the donor's network, nothing of its own (docker's
+         * inspect shows no networks) */
+    } else if (!primary) {
         /* none and host: nothing to connect; inspect names the mode */
         json_object_set_new(
             json_object_get(ns, "Networks"), mode,
@@ -486,6 +490,12 @@ static int hook_connect(const char *network, const char *ref, json_t *ec, struct
     struct container *c = NULL;
     if (cstore_find(ref, &c, err) < 0)
         return -1;
+    if (ctr_ns_shares_net(c->spec)) {
+        ctr_put(c);
+        return md_err(err, MD_EINVAL,
+                      "container sharing network namespace with another container or host cannot "
+                      "be connected to any other network");
+    }
     pthread_mutex_lock(&c->op_lock);
     int r = still_there(c, ref, err) ? connect_locked(c, network, ec, err) : -1;
     pthread_mutex_unlock(&c->op_lock);

@@ -4,6 +4,7 @@
 #include "daemon/state/ctr_spec.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
+#include "common/kernopts.h"
 #include "common/netopts.h"
 #include "common/signals.h"
 #include "common/template.h"
@@ -23,13 +24,25 @@
 /* The spec's plain pointer members: free and copy walk these tables, so a
  * new string field is one line here. */
 #define STR(f) offsetof(struct ctr_spec, f)
-static const size_t str_fields[] = {
-    STR(user), STR(workdir), STR(hostname),    STR(domainname),  STR(network_mode),
-    STR(ipv4), STR(mac),     STR(cpuset_cpus), STR(cpuset_mems), STR(log_type)};
+static const size_t str_fields[] = {STR(user),
+                                    STR(workdir),
+                                    STR(hostname),
+                                    STR(domainname),
+                                    STR(network_mode),
+                                    STR(ipv4),
+                                    STR(mac),
+                                    STR(cpuset_cpus),
+                                    STR(cpuset_mems),
+                                    STR(log_type),
+                                    STR(pid_ns.container),
+                                    STR(ipc_ns.container),
+                                    STR(uts_ns.container),
+                                    STR(net_ns.container)};
 static const size_t strv_fields[] = {
-    STR(argv),    STR(env),        STR(labels),       STR(group_add),   STR(aliases),
-    STR(dns),     STR(dns_search), STR(dns_options),  STR(extra_hosts), STR(links),
-    STR(cap_add), STR(cap_drop),   STR(security_opt), STR(log_config)};
+    STR(argv),         STR(env),        STR(labels),     STR(group_add),
+    STR(aliases),      STR(dns),        STR(dns_search), STR(dns_options),
+    STR(extra_hosts),  STR(links),      STR(cap_add),    STR(cap_drop),
+    STR(security_opt), STR(log_config), STR(sysctls),    STR(device_cgroup_rules)};
 #undef STR
 
 #define NELEM(a) (sizeof(a) / sizeof *(a))
@@ -42,6 +55,13 @@ static char **str_at(struct ctr_spec *s, size_t off)
 static char ***strv_at(struct ctr_spec *s, size_t off)
 {
     return (char ***)((char *)s + off);
+}
+
+static void device_free(struct ctr_device *d)
+{
+    free(d->host);
+    free(d->path);
+    free(d->perms);
 }
 
 void ctr_spec_free(struct ctr_spec *s)
@@ -60,6 +80,9 @@ void ctr_spec_free(struct ctr_spec *s)
     for (size_t i = 0; i < s->nulimits; i++)
         free(s->ulimits[i].name);
     free(s->ulimits);
+    for (size_t i = 0; i < s->ndevices; i++)
+        device_free(&s->devices[i]);
+    free(s->devices);
     if (s->healthcheck)
         strv_free(s->healthcheck->test);
     free(s->healthcheck);
@@ -103,6 +126,13 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s)
     c->ulimits = dup_mem(s->ulimits, s->nulimits * sizeof *s->ulimits);
     for (size_t i = 0; i < s->nulimits; i++)
         c->ulimits[i].name = dup_opt(c->ulimits[i].name);
+    c->devices = dup_mem(s->devices, s->ndevices * sizeof *s->devices);
+    for (size_t i = 0; i < s->ndevices; i++) {
+        struct ctr_device *d = &c->devices[i];
+        d->host = dup_opt(d->host);
+        d->path = dup_opt(d->path);
+        d->perms = dup_opt(d->perms);
+    }
     if (s->healthcheck) {
         c->healthcheck = dup_mem(s->healthcheck, sizeof *s->healthcheck);
         c->healthcheck->test = strv_dup(s->healthcheck->test);
@@ -768,11 +798,12 @@ static int parse_security(struct ctr_spec *s, json_t *hc, struct md_error *err)
     return 0;
 }
 
-/* A user-defined network (not default, bridge, host, none). */
+/* A user-defined network (not default, bridge, host, none, container:X:
+ * docker's NetworkMode.IsUserDefined). */
 static bool user_network(const char *mode)
 {
     return strcmp(mode, "default") && strcmp(mode, "bridge") && strcmp(mode, "host") &&
-           strcmp(mode, "none");
+           strcmp(mode, "none") && strncmp(mode, "container:", 10);
 }
 
 /* A strv member that is not a list of strings: docker's decoder would have
@@ -933,6 +964,170 @@ static int merge_mac(json_t *cfg, json_t *hc, json_t *netcfg, struct md_error *e
     return 0;
 }
 
+/* ---- namespaces and kernel settings ---- */
+
+#define DEFAULT_SHM_SIZE (64LL * 1024 * 1024) /* docker's */
+
+int ctr_spec_ns_parse(const char *which, const char *v, struct ctr_ns *out, struct md_error *err)
+{
+    *out = (struct ctr_ns){CTR_NS_PRIVATE, NULL};
+    bool ipc = !strcmp(which, "IPC");
+    if (!v || !*v)
+        return 0;
+    if (!strcmp(v, "host")) {
+        out->mode = CTR_NS_HOST;
+        return 0;
+    }
+    if (ipc && !strcmp(v, "private"))
+        return 0;
+    if (ipc && !strcmp(v, "shareable")) {
+        out->mode = CTR_NS_SHAREABLE;
+        return 0;
+    }
+    if (ipc && !strcmp(v, "none")) {
+        out->mode = CTR_NS_NONE;
+        return 0;
+    }
+    /* docker has no UTSMode "container:" (UTSMode.Valid: "" or "host") */
+    if (strcmp(which, "UTS") && !strncmp(v, "container:", 10) && v[10]) {
+        out->mode = CTR_NS_CONTAINER;
+        out->container = xstrdup(v + 10);
+        return 0;
+    }
+    return md_err(err, MD_EINVAL, "invalid %s mode: %s", which, v);
+}
+
+int ctr_spec_sysctl_check(const char *k, bool host_net, bool host_ipc, struct md_error *err)
+{
+    /* the key becomes a path under /proc/sys ('.' -> '/'): nothing else
+     * than names and single dots, so it cannot climb out */
+    bool name_ok = *k &&
+                   strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+                       strlen(k) &&
+                   !strstr(k, "..") && k[strlen(k) - 1] != '.';
+    if (name_ok && kopt_sysctl_ns(k) == KOPT_SYSCTL_NET) {
+        if (host_net)
+            return md_err(err, MD_EINVAL, "sysctl '%s' is not allowed in host network namespace",
+                          k);
+        return 0;
+    }
+    if (name_ok && kopt_sysctl_ns(k) == KOPT_SYSCTL_IPC) {
+        if (host_ipc)
+            return md_err(err, MD_EINVAL, "sysctl '%s' is not allowed in host IPC namespace", k);
+        return 0;
+    }
+    return md_err(err, MD_EINVAL, "sysctl '%s' is not whitelisted", k);
+}
+
+static int parse_devices(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(hc, "Devices"), i, v)
+    {
+        const char *host = json_str(v, "PathOnHost");
+        const char *path = json_str(v, "PathInContainer");
+        const char *perms = json_str(v, "CgroupPermissions");
+        if (!path || !*path)
+            path = host;
+        if (!perms || !*perms)
+            perms = "rwm";
+        if (!host || host[0] != '/')
+            return md_err(err, MD_EINVAL, "invalid device path on host: \"%s\"", host ? host : "");
+        if (path[0] != '/')
+            return md_err(err, MD_EINVAL, "%s is not an absolute path", path);
+        if (!kopt_device_mode_valid(perms))
+            return md_err(err, MD_EINVAL, "invalid device mode: %s", perms);
+        s->devices = xrealloc(s->devices, (s->ndevices + 1) * sizeof *s->devices);
+        s->devices[s->ndevices++] = (struct ctr_device){
+            .host = xstrdup(host), .path = xstrdup(path), .perms = xstrdup(perms)};
+    }
+    json_array_foreach(json_object_get(hc, "DeviceCgroupRules"), i, v)
+    {
+        const char *r = json_string_value(v);
+        if (!r || !kopt_cgroup_rule_valid(r))
+            return md_err(err, MD_EINVAL, "invalid device cgroup rule format: '%s'", r ? r : "");
+        strv_push(&s->device_cgroup_rules, r);
+    }
+    return 0;
+}
+
+static int parse_namespaces(struct ctr_spec *s, json_t *hc, struct md_error *err)
+{
+    if (ctr_spec_ns_parse("PID", json_str(hc, "PidMode"), &s->pid_ns, err) < 0 ||
+        ctr_spec_ns_parse("IPC", json_str(hc, "IpcMode"), &s->ipc_ns, err) < 0 ||
+        ctr_spec_ns_parse("UTS", json_str(hc, "UTSMode"), &s->uts_ns, err) < 0)
+        return -1;
+    if (!strncmp(s->network_mode, "container:", 10)) {
+        if (!s->network_mode[10])
+            return md_err(err, MD_EINVAL,
+                          "Invalid network mode: invalid container format container:<name|id>");
+        s->net_ns = (struct ctr_ns){CTR_NS_CONTAINER, xstrdup(s->network_mode + 10)};
+    }
+    s->shm_size = num(hc, "ShmSize");
+    if (s->shm_size < 0)
+        return md_err(err, MD_EINVAL, "SHM size can not be less than 0");
+    if (!s->shm_size)
+        s->shm_size = DEFAULT_SHM_SIZE;
+    json_t *oom = json_object_get(hc, "OomScoreAdj");
+    int64_t adj = json_integer_value(oom);
+    if (adj < -1000 || adj > 1000)
+        return md_err(err, MD_EINVAL,
+                      "Invalid value %lld, range for oom score adj is [-1000, 1000]",
+                      (long long)adj);
+    s->oom_score_adj = (int)adj;
+    bool host_net = !strcmp(s->network_mode, "host");
+    bool host_ipc = s->ipc_ns.mode == CTR_NS_HOST;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(hc, "Sysctls"), k, v)
+    {
+        if (ctr_spec_sysctl_check(k, host_net, host_ipc, err) < 0)
+            return -1;
+    }
+    s->sysctls = kv_strv(json_object_get(hc, "Sysctls"));
+    return parse_devices(s, hc, err);
+}
+
+/* moby's validateNetContainerMode and the UTS check beside it, on the
+ * request as sent (before the image's Config and our defaults are merged
+ * in: an image's EXPOSE does not conflict). */
+static int check_ns_conflicts(json_t *cfg, json_t *hc, struct md_error *err)
+{
+    const char *nm = json_str(hc, "NetworkMode");
+    const char *host = json_str(cfg, "Hostname");
+    bool has_host = host && *host;
+    const char *uts = json_str(hc, "UTSMode");
+    if (uts && !strcmp(uts, "host") && has_host)
+        return md_err(err, MD_EINVAL, "conflicting options: hostname and the UTS mode");
+    if (!nm || strncmp(nm, "container:", 10))
+        return 0;
+    if (!nm[10])
+        return md_err(err, MD_EINVAL,
+                      "Invalid network mode: invalid container format container:<name|id>");
+    if (has_host)
+        return md_err(err, MD_EINVAL, "conflicting options: hostname and the network mode");
+    if (json_array_size(json_object_get(hc, "Links")))
+        return md_err(err, MD_EINVAL,
+                      "conflicting options: container type network can't be used with links. "
+                      "This would result in undefined behavior");
+    if (json_array_size(json_object_get(hc, "Dns")))
+        return md_err(err, MD_EINVAL, "conflicting options: dns and the network mode");
+    if (json_array_size(json_object_get(hc, "ExtraHosts")))
+        return md_err(err, MD_EINVAL,
+                      "conflicting options: custom host-to-IP mapping and the network mode");
+    const char *mac = json_str(cfg, "MacAddress");
+    if (mac && *mac)
+        return md_err(err, MD_EINVAL, "conflicting options: mac-address and the network mode");
+    if (json_object_size(json_object_get(hc, "PortBindings")) || flag(hc, "PublishAllPorts"))
+        return md_err(err, MD_EINVAL,
+                      "conflicting options: port publishing and the container type network mode");
+    if (json_object_size(json_object_get(cfg, "ExposedPorts")))
+        return md_err(err, MD_EINVAL,
+                      "conflicting options: port exposing and the container type network mode");
+    return 0;
+}
+
 int ctr_spec_parse(json_t *cfg, json_t *hc, json_t *netcfg, struct ctr_spec **out,
                    struct md_error *err)
 {
@@ -946,6 +1141,10 @@ int ctr_spec_parse(json_t *cfg, json_t *hc, json_t *netcfg, struct ctr_spec **ou
         return -1;
     }
     parse_resources(s, hc);
+    if (parse_namespaces(s, hc, err) < 0) {
+        ctr_spec_free(s);
+        return -1;
+    }
     *out = s;
     return 0;
 }
@@ -953,7 +1152,8 @@ int ctr_spec_parse(json_t *cfg, json_t *hc, json_t *netcfg, struct ctr_spec **ou
 int ctr_spec_build(json_t *config, json_t *host_config, json_t *netcfg, json_t *image_config,
                    const char *id, struct ctr_spec **out, struct md_error *err)
 {
-    if (plan_merge_image(config, image_config, id, err) < 0 ||
+    if (check_ns_conflicts(config, host_config, err) < 0 ||
+        plan_merge_image(config, image_config, id, err) < 0 ||
         plan_check_host_config(host_config, config, err) < 0 ||
         merge_mac(config, host_config, netcfg, err) < 0 ||
         check_aliases(host_config, netcfg, err) < 0)

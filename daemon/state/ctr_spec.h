@@ -80,6 +80,28 @@ struct ctr_healthcheck {
     int retries;
 };
 
+/* PidMode, IpcMode, UTSMode and a "container:" NetworkMode: whose
+ * namespace the container gets. */
+enum ctr_ns_mode {
+    CTR_NS_PRIVATE,   /* a new one ("" / "private") */
+    CTR_NS_SHAREABLE, /* IpcMode "shareable": a new one others may join */
+    CTR_NS_NONE,      /* IpcMode "none": a new one without /dev/shm */
+    CTR_NS_HOST,
+    CTR_NS_CONTAINER, /* ns_container names the donor */
+};
+
+struct ctr_ns {
+    enum ctr_ns_mode mode;
+    char *container; /* CTR_NS_CONTAINER: the donor's name or id as given */
+};
+
+/* HostConfig.Devices: a host device node made in the container. */
+struct ctr_device {
+    char *host;  /* PathOnHost, absolute */
+    char *path;  /* PathInContainer, absolute (PathOnHost when not given) */
+    char *perms; /* CgroupPermissions: some of "rwm" ("rwm" when not given) */
+};
+
 struct ctr_spec {
     /* process */
     char **argv; /* Entrypoint + Cmd after the image merge; argv[0] set */
@@ -119,6 +141,13 @@ struct ctr_spec {
     char **extra_hosts; /* ExtraHosts as name, ip, name, ip, ... (ip may be "host-gateway") */
     char **links;       /* HostConfig.Links as container, alias, container, alias, ... */
 
+    /* namespaces and kernel settings */
+    struct ctr_ns pid_ns, ipc_ns, uts_ns;
+    struct ctr_ns net_ns; /* CTR_NS_CONTAINER for "container:X", else PRIVATE
+                           * (network_mode says which network) */
+    int64_t shm_size;     /* bytes; docker's default 64 MiB */
+    char **sysctls;       /* key, value, ... (the namespaced ones docker allows) */
+
     /* lifecycle */
     enum ctr_restart restart;
     int64_t restart_max; /* on-failure's MaximumRetryCount; 0 = no limit */
@@ -136,6 +165,10 @@ struct ctr_spec {
 
     /* security */
     bool privileged;
+    struct ctr_device *devices;
+    size_t ndevices;
+    char **device_cgroup_rules; /* "c 1:3 rwm", checked */
+    int oom_score_adj;          /* -1000..1000 */
     char **cap_add, **cap_drop;
     char **security_opt;
     bool no_new_privileges;                  /* SecurityOpt "no-new-privileges[=:true]" */
@@ -167,6 +200,13 @@ struct ctr_spec *ctr_spec_copy(const struct ctr_spec *s);
 
 /* A healthcheck that runs a probe: CMD or CMD-SHELL with a command. */
 bool ctr_spec_has_probe(const struct ctr_spec *s);
+/* Parse PidMode/IpcMode/UTSMode/NetworkMode-like values; exposed for tests.
+ * which: "PID", "IPC", "UTS". MD_EINVAL "invalid PID mode: x". */
+int ctr_spec_ns_parse(const char *which, const char *v, struct ctr_ns *out, struct md_error *err);
+/* A sysctl docker lets a container set (namespaced); MD_EINVAL with docker's
+ * message otherwise. host_net / host_ipc: the namespace is the host's. */
+int ctr_spec_sysctl_check(const char *key, bool host_net, bool host_ipc, struct md_error *err);
+
 const char *ctr_spec_restart_name(enum ctr_restart r);
 
 /* The mounts of a spec (daemon/state/spec_mounts.c), for ctr_spec_parse:

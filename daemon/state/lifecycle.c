@@ -16,6 +16,7 @@
 #include "daemon/runtime/runtime.h"
 #include "daemon/net/net.h"
 #include "daemon/state/ctr_net.h"
+#include "daemon/state/ctr_ns.h"
 #include "daemon/state/ctr_volumes.h"
 #include "daemon/state/etc_files.h"
 #include "daemon/state/events.h"
@@ -131,7 +132,8 @@ static int create_networks(struct container *c, json_t *netcfg, struct md_error 
     const char *nm = c->spec->network_mode;
     const char *net = !strcmp(nm, "default") ? "bridge" : nm;
     char name[64] = "", id[65] = "";
-    if (strcmp(net, "none") && strcmp(net, "host") && net_lookup(net, name, id, err) < 0) {
+    if (strcmp(net, "none") && strcmp(net, "host") && !ctr_ns_shares_net(c->spec) &&
+        net_lookup(net, name, id, err) < 0) {
         err->err = MD_EINVAL; /* a 404 would make the CLI try to pull the image */
         return -1;
     }
@@ -141,6 +143,10 @@ static int create_networks(struct container *c, json_t *netcfg, struct md_error 
     json_t *mine = json_object_get(eps, nm);
     if (!mine)
         mine = json_object_get(eps, name);
+    if (ctr_ns_shares_net(c->spec)) {
+        c->net_settings = json_pack("{s:{},s:{}}", "Ports", "Networks");
+        return 0;
+    }
     json_t *entry = json_is_object(mine) ? json_deep_copy(mine) : json_object();
     c->net_settings = json_pack("{s:{},s:{s:o}}", "Ports", "Networks", name, entry);
     return 0;
@@ -435,6 +441,10 @@ static int start_locked(struct container *c, struct md_error *err)
     struct rt_plan *plan = NULL;
     if (plan_build(c->spec, c->id, layers, &plan, err) < 0)
         return -1;
+    if (ctr_ns_plan(c, plan, err) < 0) {
+        rt_plan_free(plan);
+        return -1;
+    }
     /* json-file's attrs name the container as it is called now (tag) */
     cstore_lock();
     plan->log_attrs = ctr_spec_log_attrs(c->spec, c->id, c->name, c->image_id, c->image_ref);

@@ -247,6 +247,14 @@ int plan_check_host_config(json_t *hc, json_t *config, struct md_error *err)
         json_object_set(sorted, keys[i], json_object_get(json_object_get(lc, "Config"), keys[i]));
     json_object_set_new(lc, "Config", sorted);
 
+    /* docker's defaults, shown by inspect: a private IPC namespace, 64 MiB
+     * of /dev/shm */
+    const char *ipc = json_str(hc, "IpcMode");
+    if (!ipc || !*ipc)
+        json_object_set_new(hc, "IpcMode", json_string("private"));
+    if (!int_field(hc, "ShmSize"))
+        json_object_set_new(hc, "ShmSize", json_integer(64LL * 1024 * 1024));
+
     /* user-defined networks are looked up by the caller, who has them */
     const char *nm = json_str(hc, "NetworkMode");
     if (!nm || !*nm)
@@ -298,6 +306,23 @@ int plan_build(const struct ctr_spec *s, const char *id, char *const *layers, st
         .pids_limit = s->pids_limit,
     };
     p->netns_path = !strcmp(s->network_mode, "host") ? xstrdup("host") : NULL;
+    /* "container:" modes are resolved at start (ctr_ns_plan): the donor's
+     * pid is only known then */
+    p->pidns_path = s->pid_ns.mode == CTR_NS_HOST ? xstrdup("host") : NULL;
+    p->ipcns_path = s->ipc_ns.mode == CTR_NS_HOST ? xstrdup("host") : NULL;
+    p->utsns_path = s->uts_ns.mode == CTR_NS_HOST ? xstrdup("host") : NULL;
+    p->shm_from = s->ipc_ns.mode == CTR_NS_HOST   ? xstrdup("host")
+                  : s->ipc_ns.mode == CTR_NS_NONE ? xstrdup("none")
+                                                  : NULL;
+    p->shm_size = s->shm_size;
+    p->sysctls = strv_dup(s->sysctls);
+    p->ndevices = s->ndevices;
+    p->devices = s->ndevices ? xcalloc(s->ndevices, sizeof *p->devices) : NULL;
+    for (size_t i = 0; i < s->ndevices; i++)
+        p->devices[i] = (struct rt_device){xstrdup(s->devices[i].host), xstrdup(s->devices[i].path),
+                                           xstrdup(s->devices[i].perms)};
+    p->device_rules = strv_dup(s->device_cgroup_rules);
+    p->oom_score_adj = s->oom_score_adj;
     p->exec_dir = md_exec_path("%s", id);
     /* --log-driver none: no log file at all (docker's nop logger) */
     if (strcmp(s->log_type, "none")) {

@@ -108,12 +108,23 @@ parity "create, -a and -i" create --cpus 0.5 -m 1g -a stdin -a stderr -i busybox
 parity "create, -p forms" create --expose 80 -p 80 -p 8080:80/udp -p '[::1]:90:90' \
     -p 1.2.3.4:1000-1001:2000-2001 -p published=8081,target=81 busybox
 parity "create, caps normalised" create --cap-add= --cap-add net_admin --cap-add CAP_NET_ADMIN busybox
+parity "create, namespaces and kernel settings" create --pid host --ipc shareable --uts host \
+    --shm-size 128m --sysctl net.core.somaxconn=1024 --sysctl kernel.shmmax=65536 \
+    --device /dev/null --device /dev/zero:/dev/z --device /dev/full:r --device /dev/tty:/dev/t:rw \
+    --device-cgroup-rule 'c 1:3 rwm' --device-cgroup-rule 'a *:* m' --oom-score-adj -300 \
+    --group-add audio busybox
+parity "create, container: modes" create --pid container:web --ipc container:web \
+    --network container:web busybox
+parity "create, an unchecked IPC mode goes to the daemon" create --ipc bogus busybox
 parity "create, image to pull" create nosuch-image
 parity "create, pull failing in the stream" create failpull
 
 # run/create: the checks the CLI makes before any request
 for bad in "-p x" "-p 99999:80" "-p 80/foo" "--expose 1:2" "--expose abc" "--restart on-failure:x" \
     "--rm --restart always" "-d -a stdout" "--env-file /nonexistent" "-v :/x" "-it" "--pull bogus" \
+    "--pid bogus" "--pid container:" "--uts container:x" "--shm-size lots" "--sysctl kernel.hostname=x" \
+    "--sysctl net.core.somaxconn" "--device /dev/null:rel" "--device /dev/null:/x:rwx" "--device ::" \
+    "--device /a:/b:rw:x" "--device-cgroup-rule bogus" "--oom-score-adj x" \
     "--dns 1.2.3" "--dns-search -x-" "--add-host x" "--add-host x:1.2.3.999" "--link a:b:c" \
     "--network-alias x" "--mac-address zz:zz"; do
     # shellcheck disable=SC2086

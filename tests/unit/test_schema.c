@@ -214,12 +214,10 @@ END_TEST
 START_TEST(refusals_name_the_field)
 {
     const struct schema *c = &schema_container_create;
-    ck_refused(c, "{\"HostConfig\":{\"Sysctls\":{\"a\":\"1\"}}}",
-               "minidock does not support HostConfig.Sysctls");
-    ck_refused(c, "{\"HostConfig\":{\"PidMode\":\"host\"}}",
-               "minidock does not support HostConfig.PidMode=host");
-    ck_refused(c, "{\"HostConfig\":{\"networkmode\":\"container:web\"}}",
-               "minidock does not support HostConfig.NetworkMode=container:web");
+    ck_refused(c, "{\"HostConfig\":{\"UsernsMode\":\"private\"}}",
+               "minidock does not support HostConfig.UsernsMode=private");
+    ck_refused(c, "{\"HostConfig\":{\"cgroupnsmode\":\"host\"}}",
+               "minidock does not support HostConfig.CgroupnsMode=host");
     /* SecurityOpt is APPLIED: ctr_spec refuses what it cannot apply */
     ck_refused(c, "{\"HostConfig\":{\"SecurityOpt\":[\"label=disable\",\"seccomp=unconfined\"]}}",
                "ok");
@@ -229,8 +227,8 @@ START_TEST(refusals_name_the_field)
                "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"ImageOptions\":{\"Subpath\":"
                "\"a\"}}]}}",
                "minidock does not support HostConfig.Mounts.ImageOptions");
-    ck_refused(c, "{\"HostConfig\":{\"Devices\":[{\"PathOnHost\":\"/dev/null\"}]}}",
-               "minidock does not support HostConfig.Devices");
+    ck_refused(c, "{\"HostConfig\":{\"DeviceRequests\":[{\"Driver\":\"nvidia\"}]}}",
+               "minidock does not support HostConfig.DeviceRequests");
     ck_refused(c, "{\"HostConfig\":{\"MemorySwappiness\":60}}",
                "minidock does not support HostConfig.MemorySwappiness");
     ck_refused(c, "{\"NetworkDisabled\":true}", "minidock does not support Config.NetworkDisabled");
@@ -247,9 +245,9 @@ START_TEST(refusals_name_the_field)
         "minidock does not support EndpointConfig.IPAMConfig.IPv6Address");
     /* a long value: the message shows its start */
     char body[400];
-    snprintf(body, sizeof body, "{\"HostConfig\":{\"NetworkMode\":\"container:%0100d\"}}", 0);
+    snprintf(body, sizeof body, "{\"HostConfig\":{\"UsernsMode\":\"x%0100d\"}}", 0);
     char *got = refused(c, body);
-    ck_assert_int_eq(strlen(got), strlen("minidock does not support HostConfig.NetworkMode=") + 64);
+    ck_assert_int_eq(strlen(got), strlen("minidock does not support HostConfig.UsernsMode=") + 64);
     free(got);
 }
 END_TEST

@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/jsonutil.h"
+#include "common/kernopts.h"
 #include "daemon/daemon.h"
 #include "daemon/state/container.h"
 #include "common/netopts.h"
@@ -644,6 +645,70 @@ START_TEST(seccomp_profiles_in_docker_format)
 }
 END_TEST
 
+static const char NS_HC[] =
+    "{\"PidMode\":\"container:web\",\"IpcMode\":\"shareable\",\"UTSMode\":\"host\","
+    "\"NetworkMode\":\"container:db\",\"ShmSize\":134217728,"
+    "\"Sysctls\":{\"net.core.somaxconn\":\"1024\",\"kernel.shmmax\":\"65536\"},"
+    "\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/mynull\","
+    "\"CgroupPermissions\":\"rw\"},{\"PathOnHost\":\"/dev/zero\"}],"
+    "\"DeviceCgroupRules\":[\"c 10:237 rwm\",\"a *:* m\"],\"OomScoreAdj\":-500}";
+
+static void check_ns(const struct ctr_spec *s)
+{
+    ck_assert_int_eq(s->pid_ns.mode, CTR_NS_CONTAINER);
+    ck_assert_str_eq(s->pid_ns.container, "web");
+    ck_assert_int_eq(s->ipc_ns.mode, CTR_NS_SHAREABLE);
+    ck_assert_ptr_null(s->ipc_ns.container);
+    ck_assert_int_eq(s->uts_ns.mode, CTR_NS_HOST);
+    ck_assert_int_eq(s->net_ns.mode, CTR_NS_CONTAINER);
+    ck_assert_str_eq(s->net_ns.container, "db");
+    ck_assert_str_eq(s->network_mode, "container:db");
+    ck_assert_int_eq(s->shm_size, 134217728);
+    ck_assert_uint_eq(strv_len(s->sysctls), 4);
+    int k = !strcmp(s->sysctls[0], "kernel.shmmax") ? 0 : 2;
+    ck_assert_str_eq(s->sysctls[k], "kernel.shmmax");
+    ck_assert_str_eq(s->sysctls[k + 1], "65536");
+    ck_assert_str_eq(s->sysctls[2 - k], "net.core.somaxconn");
+    ck_assert_str_eq(s->sysctls[3 - k], "1024");
+    ck_assert_uint_eq(s->ndevices, 2);
+    ck_assert_str_eq(s->devices[0].host, "/dev/null");
+    ck_assert_str_eq(s->devices[0].path, "/dev/mynull");
+    ck_assert_str_eq(s->devices[0].perms, "rw");
+    /* docker's defaults: the host's path, all permissions */
+    ck_assert_str_eq(s->devices[1].path, "/dev/zero");
+    ck_assert_str_eq(s->devices[1].perms, "rwm");
+    ck_assert_str_eq(s->device_cgroup_rules[1], "a *:* m");
+    ck_assert_int_eq(s->oom_score_adj, -500);
+}
+
+START_TEST(namespaces_and_kernel_settings_parse)
+{
+    struct ctr_spec *s = build("{\"Image\":\"busybox\"}", NS_HC, NULL);
+    check_ns(s);
+    struct ctr_spec *c = ctr_spec_copy(s);
+    ck_assert_ptr_ne(c->devices[0].path, s->devices[0].path);
+    ck_assert_ptr_ne(c->pid_ns.container, s->pid_ns.container);
+    ctr_spec_free(s);
+    check_ns(c);
+    ctr_spec_free(c);
+
+    /* a bare request: docker's defaults, also in the HostConfig inspect shows */
+    _cleanup_json_ json_t *cfg = J("{\"Cmd\":[\"true\"]}");
+    _cleanup_json_ json_t *hc = J("{}");
+    struct md_error err = {0};
+    ck_assert_int_eq(ctr_spec_build(cfg, hc, NULL, NULL, ID, &s, &err), 0);
+    ck_assert_int_eq(s->pid_ns.mode, CTR_NS_PRIVATE);
+    ck_assert_int_eq(s->ipc_ns.mode, CTR_NS_PRIVATE);
+    ck_assert_int_eq(s->net_ns.mode, CTR_NS_PRIVATE);
+    ck_assert_int_eq(s->shm_size, 64 * 1024 * 1024);
+    ck_assert_ptr_null(s->sysctls);
+    ck_assert_uint_eq(s->ndevices, 0);
+    ck_assert_str_eq(json_str(hc, "IpcMode"), "private");
+    ck_assert_int_eq(json_integer_value(json_object_get(hc, "ShmSize")), 64 * 1024 * 1024);
+    ctr_spec_free(s);
+}
+END_TEST
+
 /* Binds, Mounts, Tmpfs and Config.Volumes: one typed list, in that order,
  * Config.Volumes only where nothing else is mounted. */
 START_TEST(mounts_from_every_source)
@@ -714,6 +779,89 @@ START_TEST(mounts_from_every_source)
     ck_assert_str_eq(c->mounts[6].options, "size=1m,uid=5");
     ctr_spec_free(c);
     ctr_spec_free(s);
+}
+END_TEST
+
+START_TEST(namespace_refusals_get_dockers_messages)
+{
+    const char *cmd = "{\"Cmd\":[\"true\"]}";
+    ck_assert_str_eq(error_of(cmd, "{\"PidMode\":\"bogus\"}"), "invalid PID mode: bogus");
+    ck_assert_str_eq(error_of(cmd, "{\"PidMode\":\"container:\"}"), "invalid PID mode: container:");
+    ck_assert_str_eq(error_of(cmd, "{\"PidMode\":\"private\"}"), "invalid PID mode: private");
+    ck_assert_str_eq(error_of(cmd, "{\"IpcMode\":\"none\"}"), "ok");
+    ck_assert_str_eq(error_of(cmd, "{\"IpcMode\":\"container:x\"}"), "ok");
+    ck_assert_str_eq(error_of(cmd, "{\"IpcMode\":\"bogus\"}"), "invalid IPC mode: bogus");
+    ck_assert_str_eq(error_of(cmd, "{\"UTSMode\":\"container:x\"}"),
+                     "invalid UTS mode: container:x");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"h\"}", "{\"UTSMode\":\"host\"}"),
+                     "conflicting options: hostname and the UTS mode");
+    ck_assert_str_eq(error_of(cmd, "{\"NetworkMode\":\"container:\"}"),
+                     "Invalid network mode: invalid container format container:<name|id>");
+    ck_assert_str_eq(
+        error_of("{\"Cmd\":[\"true\"],\"Hostname\":\"h\"}", "{\"NetworkMode\":\"container:x\"}"),
+        "conflicting options: hostname and the network mode");
+    ck_assert_str_eq(error_of(cmd, "{\"NetworkMode\":\"container:x\",\"Dns\":[\"1.1.1.1\"]}"),
+                     "conflicting options: dns and the network mode");
+    ck_assert_str_eq(
+        error_of(cmd, "{\"NetworkMode\":\"container:x\",\"PortBindings\":{\"80/tcp\":[]}}"),
+        "conflicting options: port publishing and the container type network mode");
+    ck_assert_str_eq(error_of("{\"Cmd\":[\"true\"],\"ExposedPorts\":{\"80/tcp\":{}}}",
+                              "{\"NetworkMode\":\"container:x\"}"),
+                     "conflicting options: port exposing and the container type network mode");
+    /* the endpoint's MAC and aliases: container:X is no user-defined network */
+    ck_assert_str_eq(net_error_of(cmd, "{\"NetworkMode\":\"container:x\"}",
+                                  "{\"EndpointsConfig\":{\"container:x\":"
+                                  "{\"MacAddress\":\"02:42:ac:11:00:09\"}}}"),
+                     "conflicting options: mac-address and the network mode");
+    ck_assert_str_eq(
+        net_error_of(cmd, "{\"NetworkMode\":\"container:x\"}",
+                     "{\"EndpointsConfig\":{\"container:x\":{\"Aliases\":[\"a\"]}}}"),
+        "network-scoped alias is supported only for containers in user defined networks");
+    ck_assert_str_eq(error_of(cmd, "{\"ShmSize\":-1}"), "SHM size can not be less than 0");
+    ck_assert_str_eq(error_of(cmd, "{\"OomScoreAdj\":-1001}"),
+                     "Invalid value -1001, range for oom score adj is [-1000, 1000]");
+    ck_assert_str_eq(error_of(cmd, "{\"OomScoreAdj\":1000}"), "ok");
+    ck_assert_str_eq(error_of(cmd, "{\"Sysctls\":{\"kernel.hostname\":\"x\"}}"),
+                     "sysctl 'kernel.hostname' is not whitelisted");
+    ck_assert_str_eq(
+        error_of(cmd, "{\"NetworkMode\":\"host\",\"Sysctls\":{\"net.ipv4.ip_forward\":\"1\"}}"),
+        "sysctl 'net.ipv4.ip_forward' is not allowed in host network namespace");
+    ck_assert_str_eq(
+        error_of(cmd, "{\"IpcMode\":\"host\",\"Sysctls\":{\"fs.mqueue.msg_max\":\"1\"}}"),
+        "sysctl 'fs.mqueue.msg_max' is not allowed in host IPC namespace");
+    ck_assert_str_eq(error_of(cmd, "{\"Devices\":[{\"PathOnHost\":\"/dev/null\","
+                                   "\"CgroupPermissions\":\"rr\"}]}"),
+                     "invalid device mode: rr");
+    ck_assert_str_eq(error_of(cmd, "{\"Devices\":[{\"PathOnHost\":\"/dev/null\","
+                                   "\"PathInContainer\":\"null\"}]}"),
+                     "null is not an absolute path");
+    ck_assert_str_eq(error_of(cmd, "{\"Devices\":[{\"PathOnHost\":\"null\"}]}"),
+                     "invalid device path on host: \"null\"");
+    ck_assert_str_eq(error_of(cmd, "{\"DeviceCgroupRules\":[\"c 1:3 rwx\"]}"),
+                     "invalid device cgroup rule format: 'c 1:3 rwx'");
+}
+END_TEST
+
+START_TEST(sysctl_and_cgroup_rule_checks)
+{
+    static const char *const good_rules[] = {"c 1:3 rwm", "a *:* m", "b 8:* r", "c *:5 wr"};
+    static const char *const bad_rules[] = {"",         "c",       "d 1:3 r", "c 1:3",
+                                            "c 1:3 ",   "c 1 r",   "c x:3 r", "c 1:3 rwmr",
+                                            "c  1:3 r", "c 1:3 rq"};
+    for (size_t i = 0; i < sizeof good_rules / sizeof *good_rules; i++)
+        ck_assert_msg(kopt_cgroup_rule_valid(good_rules[i]), "%s", good_rules[i]);
+    for (size_t i = 0; i < sizeof bad_rules / sizeof *bad_rules; i++)
+        ck_assert_msg(!kopt_cgroup_rule_valid(bad_rules[i]), "%s", bad_rules[i]);
+    /* the key becomes a path under /proc/sys: nothing that climbs out */
+    static const char *const bad_keys[] = {"net..core",      "net./../kernel/x", "net.core.",
+                                           "kernel.shmmax.", "net.a/b",          "",
+                                           "vm.swappiness"};
+    for (size_t i = 0; i < sizeof bad_keys / sizeof *bad_keys; i++)
+        ck_assert_msg(ctr_spec_sysctl_check(bad_keys[i], false, false, NULL) < 0, "%s",
+                      bad_keys[i]);
+    ck_assert_int_eq(ctr_spec_sysctl_check("net.ipv4.conf.all.rp_filter", false, true, NULL), 0);
+    ck_assert_int_eq(ctr_spec_sysctl_check("kernel.sem", true, false, NULL), 0);
+    ck_assert_int_eq(ctr_spec_sysctl_check("kernel.shm_rmid_forced", false, false, NULL), 0);
 }
 END_TEST
 
@@ -884,6 +1032,9 @@ int main(void)
     tcase_add_test(tc, bad_requests_get_dockers_messages);
     tcase_add_test(tc, healthcheck_checked_and_merged_as_docker);
     tcase_add_test(tc, record_of_previous_version_loads);
+    tcase_add_test(tc, namespaces_and_kernel_settings_parse);
+    tcase_add_test(tc, namespace_refusals_get_dockers_messages);
+    tcase_add_test(tc, sysctl_and_cgroup_rule_checks);
     tcase_add_test(tc, mounts_from_every_source);
     tcase_add_test(tc, bad_mounts_get_dockers_messages);
     tcase_add_test(tc, names_and_dns_fields_parse_and_check);
