@@ -9,6 +9,7 @@ extern const struct api_route api_routes_networks[];
 extern const struct api_route api_routes_exec[];
 extern const struct api_route api_routes_volumes[];
 extern const struct api_route api_routes_commit[];
+extern const struct api_route api_routes_build[];
 
 const struct api_route *const api_route_tables[] = {
     api_routes_system,      api_routes_events,
@@ -16,7 +17,8 @@ const struct api_route *const api_route_tables[] = {
     api_routes_ctr_info,    api_routes_exec,
     api_routes_images,      api_routes_networks,
     api_routes_ctr_archive, api_routes_volumes,
-    api_routes_commit,      NULL,
+    api_routes_commit,      api_routes_build,
+    NULL,
 };
 
 /* What a node outside a swarm answers (moby daemon/cluster: errNoManager,
@@ -39,7 +41,6 @@ const struct api_route *const api_route_tables[] = {
 const struct api_missing_route api_missing_routes[] = {
     TODO("POST", "/containers/{id}/update", "container update"),
     TODO("GET", "/containers/{id}/attach/ws", "attach over a websocket"),
-    TODO("POST", "/build", "image build"),
     TODO("POST", "/build/prune", "build cache prune"),
     TODO("POST", "/session", "build sessions"),
     TODO("GET", "/images/search", "image search"),
