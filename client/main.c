@@ -16,6 +16,7 @@ extern const struct cli_cmd cli_cmds_network[]; /* cmd_network.c */
 extern const struct cli_cmd cli_cmds_cp[];      /* cmd_cp.c */
 extern const struct cli_cmd cli_cmds_volume[];  /* cmd_volume.c */
 extern const struct cli_cmd cli_cmds_commit[];  /* cmd_commit.c */
+extern const struct cli_cmd cli_cmds_build[];   /* cmd_build.c */
 
 static const struct cli_cmd *const tables[] = {
     cli_cmds_system,
@@ -32,6 +33,7 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_cp,
     cli_cmds_volume,
     cli_cmds_commit,
+    cli_cmds_build,
     NULL,
 };
 
