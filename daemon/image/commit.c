@@ -176,7 +176,8 @@ int image_commit(const struct image_commit_req *r, char id[DIGEST_LEN + 1], stru
                            .layers = layers,
                            .nlayers = n,
                            .tags = r->ref ? tags : NULL,
-                           .touch_tags = true};
+                           .touch_tags = true,
+                           .parent = parent->id};
     char ids[1][DIGEST_LEN + 1];
     int rc = store_add_images(&ni, 1, ids, NULL, NULL, err);
     if (l)

@@ -90,7 +90,6 @@ static int64_t unix_secs(int64_t ns)
 
 json_t *image_list_json(bool all, const struct filters *f, struct md_error *err)
 {
-    (void)all; /* no parent chains yet: every image is a head */
     static const char *const allowed[] = {"dangling",  "label", "before", "since",
                                           "reference", "until", NULL};
     if (filters_validate(f, allowed, err) < 0)
@@ -132,6 +131,9 @@ json_t *image_list_json(bool all, const struct filters *f, struct md_error *err)
         _cleanup_strv_ char **tags = filter_refs(all_tags, patterns);
         _cleanup_strv_ char **digests = filter_refs(all_digests, patterns);
         if (!*tags && !*digests) {
+            /* an untagged image with children is an intermediate one: -a only */
+            if (!all && store_has_children(im))
+                continue;
             if (has_dangling && !dangling_only)
                 continue;
             if (patterns)
@@ -147,7 +149,7 @@ json_t *image_list_json(bool all, const struct filters *f, struct md_error *err)
                             json_is_object(labels) && json_object_size(labels)
                                 ? json_deep_copy(labels)
                                 : json_null());
-        json_object_set_new(j, "ParentId", json_string(""));
+        json_object_set_new(j, "ParentId", json_string(im->parent));
         json_object_set_new(j, "RepoDigests", familiar_array(digests));
         json_object_set_new(j, "RepoTags", familiar_array(tags));
         json_object_set_new(j, "SharedSize", json_integer(-1));
@@ -265,7 +267,7 @@ json_t *image_inspect_json(struct image *im, int api_minor)
     json_object_set_new(j, "Id", json_string(im->id));
     json_object_set_new(j, "RepoTags", familiar_array(tags));
     json_object_set_new(j, "RepoDigests", familiar_array(digests));
-    json_object_set_new(j, "Parent", json_string(""));
+    json_object_set_new(j, "Parent", json_string(im->parent));
     json_object_set_new(j, "Comment", json_str_lossy(comment ? comment : ""));
     json_object_set_new(j, "Created",
                         im->created_ns == TIME_ZERO
