@@ -118,6 +118,30 @@ for q in "squash=1" "remote=https://example.invalid/x.git" "pull=1" "cachefrom=%
     expect_match "$q: ... naming it" "${q%%=*}" "$(jq -r .message "$T/err.json")"
 done
 
+# the parent chain: inspect's Parent, intermediate images in images -a
+# only, rmi refusing a parent and taking the untagged chain along
+nall() { api "http://x/images/json?all=1" | jq length; }
+base_all=$(nall)
+base_top=$(md images -q | wc -l)
+printf 'FROM busybox\nENV CHAIN=1\nRUN echo chained > /c\nCMD ["cat", "/c"]\n' >"$T/chain.Dockerfile"
+mkdir -p "$T/chainctx" && cp "$T/chain.Dockerfile" "$T/chainctx/Dockerfile"
+expect_rc "chain: build" 0 md build --no-cache -t chain:1 --network none "$T/chainctx"
+top=$(md image inspect -f '{{.Id}}' chain:1)
+mid=$(md image inspect -f '{{.Parent}}' chain:1)
+expect_match "chain: inspect's Parent is the step below" "^sha256:[0-9a-f]{64}$" "$mid"
+expect_eq "chain: ... down to busybox" "$(md image inspect -f '{{.Id}}' busybox)" \
+    "$(md image inspect -f '{{.Parent}}' "$(md image inspect -f '{{.Parent}}' "$mid")")"
+expect_eq "chain: dk sees the same Parent" "$mid" "$(dk image inspect -f '{{.Parent}}' chain:1)"
+expect_eq "chain: images -a lists the two intermediate images" "$((base_all + 3))" "$(nall)"
+expect_eq "chain: images hides them" "$((base_top + 1))" "$(md images -q | wc -l)"
+expect_rc "chain: rmi of an intermediate image" 1 dk rmi "$mid"
+expect_match "chain: ... docker's conflict" "conflict: unable to delete [0-9a-f]{12} \(cannot be forced\) - image has dependent child images" "$OUT"
+expect_rc "chain: rmi -f of it is refused too" 1 md rmi -f "$mid"
+expect_rc "chain: rmi of the tag" 0 dk rmi chain:1
+# three images and the RUN's layer
+expect_eq "chain: ... deletes the image, its untagged parents and their layer" "4" "$(grep -c '^Deleted: ' <<<"$OUT")"
+expect_eq "chain: images -a is back" "$base_all" "$(nall)"
+
 # docker-py: images.build with a path and tag
 out=$(SOCK=$SOCK B=$B timeout 300 /usr/bin/python3 - <<'PY' 2>&1
 import os, docker
