@@ -241,17 +241,16 @@ static void step_remove(struct bstate *b, struct container *c, bool announce)
     }
 }
 
-/* Commit c with the state's config (or new_config) as the next image. */
-static int step_commit(struct bstate *b, struct container *c, json_t *ccfg, struct md_error *err)
+/* Commit the upper directory ufd (of container_id, "" for none) with the
+ * state's config as the next image. */
+static int step_commit_fd(struct bstate *b, int ufd, const char *container_id, json_t *ccfg,
+                          struct md_error *err)
 {
-    _cleanup_close_ int ufd = ctr_commit_upper_fd(c, err);
-    if (ufd < 0)
-        return -1;
     json_object_set_new(b->config, "Image", json_string(b->image));
     _cleanup_json_ json_t *cfg = image_container_config(b->config);
     struct image_commit_req req = {.parent_id = b->image,
                                    .upperfd = ufd,
-                                   .container_id = c->id,
+                                   .container_id = container_id,
                                    .config = cfg,
                                    .container_config = ccfg,
                                    .author = b->author};
@@ -260,6 +259,83 @@ static int step_commit(struct bstate *b, struct container *c, json_t *ccfg, stru
         return -1;
     memcpy(b->image, id, DIGEST_LEN + 1);
     return 0;
+}
+
+static int step_commit(struct bstate *b, struct container *c, json_t *ccfg, struct md_error *err)
+{
+    _cleanup_close_ int ufd = ctr_commit_upper_fd(c, err);
+    if (ufd < 0)
+        return -1;
+    return step_commit_fd(b, ufd, c->id, ccfg, err);
+}
+
+/* FROM scratch has no image to make a container of: a step's files go
+ * into an empty directory that is committed as the first layer. */
+struct scratch {
+    char *tmp;
+    struct ctrfs_root root;
+};
+
+static bool is_scratch(const struct bstate *b)
+{
+    return !b->image[0];
+}
+
+static int scratch_open(struct scratch *s, struct md_error *err)
+{
+    s->root = (struct ctrfs_root){.fd = -1};
+    s->tmp = store_tmp_dir(err);
+    if (!s->tmp)
+        return -1;
+    s->root.fd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->root.fd < 0)
+        return md_errno(err, errno, "open %s", s->tmp);
+    return 0;
+}
+
+static void scratch_close(struct scratch *s)
+{
+    if (s->root.fd >= 0)
+        close(s->root.fd);
+    if (s->tmp)
+        store_tmp_remove(s->tmp);
+    free(s->tmp);
+}
+
+/* A step's files written by fill into a created container (or, FROM
+ * scratch, the empty directory) and committed. */
+static int files_step(struct bstate *b, json_t *cmd, json_t *ccfg,
+                      int (*fill)(const struct ctrfs_root *root, void *ctx, struct md_error *err),
+                      void *ctx, struct md_error *err)
+{
+    if (is_scratch(b)) {
+        struct scratch s;
+        int r = scratch_open(&s, err);
+        if (r == 0 && fill)
+            r = fill(&s.root, ctx, err);
+        if (r == 0)
+            r = step_commit_fd(b, s.root.fd, "", ccfg, err);
+        scratch_close(&s);
+        return r;
+    }
+    struct container *c = NULL;
+    if (step_create(b, cmd, false, &c, err) < 0)
+        return -1;
+    int r = 0;
+    if (fill) {
+        struct ctrfs_root root;
+        r = ctrfs_open(c, &root, err);
+        if (r == 0) {
+            r = fill(&root, ctx, err);
+            ctrfs_close(&root);
+        }
+    }
+    if (r == 0)
+        r = step_commit(b, c, ccfg, err);
+    if (r == 0 ? b->o->rm : b->o->forcerm)
+        step_remove(b, c, true);
+    ctr_put(c);
+    return r;
 }
 
 /* The container_config of a step: the state's config with cmd. */
@@ -286,14 +362,7 @@ static int commit_config(struct bstate *b, const char *comment, struct md_error 
         use_cache(b, id);
         return 0;
     }
-    struct container *c = NULL;
-    if (step_create(b, cmd, false, &c, err) < 0)
-        return -1;
-    int r = step_commit(b, c, ccfg, err);
-    if (r == 0 ? b->o->rm : b->o->forcerm)
-        step_remove(b, c, true);
-    ctr_put(c);
-    return r;
+    return files_step(b, cmd, ccfg, NULL, NULL, err);
 }
 
 /* ---- RUN ---- */
@@ -374,6 +443,10 @@ static int do_run(struct bstate *b, const struct df_line *l, struct md_error *er
     }
     if (!json_array_size(cmd))
         return md_err(err, MD_EINVAL, "RUN requires at least one argument");
+    if (is_scratch(b))
+        return md_err(err, MD_EINVAL,
+                      "RUN in a stage FROM scratch is not supported by minidock's builder: the "
+                      "stage has no files yet");
     /* moby's prependEnvOnCmd: the build args in use, in the cache key and
      * the history, not in the image's Env */
     _cleanup_json_ json_t *save = json_array();
@@ -703,12 +776,11 @@ static bool ctr_is_dir(const struct ctrfs_root *root, const char *path)
     return dir;
 }
 
-/* Write the sources into the container's root. */
-static int copy_into(const struct copy_req *q, struct container *c, struct md_error *err)
+/* Write the sources into a container's root (a files_step fill). */
+static int copy_into(const struct ctrfs_root *rootp, void *ctx, struct md_error *err)
 {
-    struct ctrfs_root root;
-    if (ctrfs_open(c, &root, err) < 0)
-        return -1;
+    const struct copy_req *q = ctx;
+    const struct ctrfs_root root = *rootp;
     struct ctrfs_put_opts po = {.chown = true};
     int r = 0;
     if (q->chown && ctrfs_user_ids(&root, q->chown, &po.uid, &po.gid, err) < 0)
@@ -765,7 +837,6 @@ static int copy_into(const struct copy_req *q, struct container *c, struct md_er
     }
     if (tmpdir)
         store_tmp_remove(tmpdir);
-    ctrfs_close(&root);
     return r;
 }
 
@@ -909,20 +980,10 @@ static int do_copy(struct bstate *b, const struct df_line *l, bool add, struct m
         json_array_append_new(ccmd, json_string(nop));
         _cleanup_json_ json_t *ccfg = probe_config(b, ccmd, false);
         char id[DIGEST_LEN + 1];
-        if (cache_find(b, ccfg, id)) {
+        if (cache_find(b, ccfg, id))
             use_cache(b, id);
-        } else {
-            struct container *c = NULL;
-            r = step_create(b, ccmd, false, &c, err);
-            if (r == 0) {
-                r = copy_into(&q, c, err);
-                if (r == 0)
-                    r = step_commit(b, c, ccfg, err);
-                if (r == 0 ? b->o->rm : b->o->forcerm)
-                    step_remove(b, c, true);
-                ctr_put(c);
-            }
-        }
+        else
+            r = files_step(b, ccmd, ccfg, copy_into, &q, err);
     }
     if (src_root.fd >= 0)
         ctrfs_close(&src_root);
@@ -938,12 +999,42 @@ static int do_copy(struct bstate *b, const struct df_line *l, bool add, struct m
     return r;
 }
 
+/* WORKDIR makes its directory, as moby's ContainerCreateWorkdir (a files_step fill). */
+static int make_workdir(const struct ctrfs_root *root, void *ctx, struct md_error *err)
+{
+    const char *wd = ctx;
+    _cleanup_free_ char *tmpdir = store_tmp_dir(err);
+    if (!tmpdir)
+        return -1;
+    _cleanup_free_ char *tarpath = xasprintf("%s/wd.tar", tmpdir);
+    _cleanup_close_ int fd = open(tarpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    struct copy_job j = {.a = archive_write_new()};
+    sha256_init(&j.h);
+    archive_write_set_format_pax_restricted(j.a);
+    int r = 0;
+    if (fd < 0 || archive_write_open_fd(j.a, fd) != ARCHIVE_OK)
+        r = md_errno(err, errno ? errno : EIO, "WORKDIR: temporary tar");
+    if (r == 0)
+        r = add_missing_dirs(&j, root, wd, err);
+    archive_write_close(j.a);
+    archive_write_free(j.a);
+    sha256_abort(&j.h);
+    if (r == 0 && lseek(fd, 0, SEEK_SET) == 0) {
+        _cleanup_free_ char *buf = xmalloc(LAYER_READ_BLOCK);
+        struct layer_fd_src src = {.fd = fd, .buf = buf, .size = LAYER_READ_BLOCK};
+        struct ctrfs_put_opts po = {.chown = true};
+        r = ctrfs_extract(root, "/", layer_fd_read, &src, &po, err);
+    }
+    store_tmp_remove(tmpdir);
+    return r;
+}
+
 static int do_workdir(struct bstate *b, const struct df_line *l, struct md_error *err)
 {
     _cleanup_strv_ char **env = expand_env(b);
     if (image_dispatch(b->config, l, env, &b->cmd_set, err) < 0)
         return -1;
-    const char *wd = json_str(b->config, "WorkingDir");
+    _cleanup_free_ char *wd = xstrdup(json_str(b->config, "WorkingDir"));
     _cleanup_free_ char *comment = xasprintf("#(nop) WORKDIR %s", wd);
     _cleanup_json_ json_t *cmd = shell_of(b);
     json_array_append_new(cmd, json_string(comment));
@@ -953,45 +1044,8 @@ static int do_workdir(struct bstate *b, const struct df_line *l, struct md_error
         use_cache(b, id);
         return 0;
     }
-    struct container *c = NULL;
-    if (step_create(b, cmd, false, &c, err) < 0)
-        return -1;
-    struct ctrfs_root root;
-    int r = ctrfs_open(c, &root, err);
-    if (r == 0) {
-        _cleanup_free_ char *tmpdir = store_tmp_dir(err);
-        r = tmpdir ? 0 : -1;
-        if (r == 0) {
-            _cleanup_free_ char *tarpath = xasprintf("%s/wd.tar", tmpdir);
-            _cleanup_close_ int fd = open(tarpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            struct copy_job j = {.a = archive_write_new()};
-            sha256_init(&j.h);
-            archive_write_set_format_pax_restricted(j.a);
-            if (fd < 0 || archive_write_open_fd(j.a, fd) != ARCHIVE_OK)
-                r = md_errno(err, errno ? errno : EIO, "WORKDIR: temporary tar");
-            if (r == 0)
-                r = add_missing_dirs(&j, &root, wd, err);
-            archive_write_close(j.a);
-            archive_write_free(j.a);
-            sha256_abort(&j.h);
-            if (r == 0 && lseek(fd, 0, SEEK_SET) == 0) {
-                _cleanup_free_ char *buf = xmalloc(LAYER_READ_BLOCK);
-                struct layer_fd_src src = {.fd = fd, .buf = buf, .size = LAYER_READ_BLOCK};
-                struct ctrfs_put_opts po = {.chown = true};
-                r = ctrfs_extract(&root, "/", layer_fd_read, &src, &po, err);
-            }
-            store_tmp_remove(tmpdir);
-        }
-        ctrfs_close(&root);
-    }
-    if (r == 0)
-        r = step_commit(b, c, ccfg, err);
-    if (r == 0 ? b->o->rm : b->o->forcerm)
-        step_remove(b, c, true);
-    ctr_put(c);
-    return r;
+    return files_step(b, cmd, ccfg, make_workdir, wd, err);
 }
-
 /* ---- config instructions, ARG, FROM ---- */
 
 static void strv_set(char ***v, const char *k, const char *val)
@@ -1148,20 +1202,23 @@ static int do_from(struct bstate *b, const struct df_line *l, char **name_out,
         for (char *c = *name_out; *c; c++)
             *c = (char)tolower((unsigned char)*c);
     }
-    if (!strcasecmp(ref, "scratch"))
-        return md_err(err, MD_EINVAL, "FROM scratch is not supported by minidock's builder yet");
-    const char *stage = stage_image(b, ref);
-    struct image *im = NULL;
-    if (image_lookup(stage ? stage : ref, &im, err) < 0)
-        return -1;
-    memcpy(b->image, image_id(im), DIGEST_LEN + 1);
     json_decref(b->config);
-    b->config = json_deep_copy(image_config(im));
+    b->config = NULL;
+    if (!strcasecmp(ref, "scratch")) {
+        b->image[0] = '\0';
+    } else {
+        const char *stage = stage_image(b, ref);
+        struct image *im = NULL;
+        if (image_lookup(stage ? stage : ref, &im, err) < 0)
+            return -1;
+        memcpy(b->image, image_id(im), DIGEST_LEN + 1);
+        b->config = json_deep_copy(image_config(im));
+        image_put(im);
+    }
     if (!json_is_object(b->config)) {
         json_decref(b->config);
         b->config = json_object();
     }
-    image_put(im);
     b->cmd_set = false;
     strv_free(b->args);
     b->args = xcalloc(1, sizeof *b->args);
@@ -1351,6 +1408,8 @@ static int build(struct bstate *b, struct md_error *err)
         _cleanup_free_ char *gl = go_list(unused);
         say(b, "[Warning] One or more build-args %s were not consumed\n", gl);
     }
+    if (!b->image[0])
+        return md_err(err, MD_EINVAL, "No image was generated. Is your Dockerfile empty?");
     emit(b, json_pack("{s:{s:s}}", "aux", "ID", b->image));
     if (o->quiet) {
         emit(b, json_pack("{s:s+}", "stream", b->image, "\n"));

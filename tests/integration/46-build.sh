@@ -118,6 +118,18 @@ for q in "squash=1" "remote=https://example.invalid/x.git" "pull=1" "cachefrom=%
     expect_match "$q: ... naming it" "${q%%=*}" "$(jq -r .message "$T/err.json")"
 done
 
+# FROM scratch: the files copied in are the image's only layers
+expect_rc "scratch: build" 0 md build -t scratchy "$B/scratch"
+expect_eq "scratch: two layers (WORKDIR, COPY), no busybox below" "2" "$(md image inspect -f '{{len .RootFS.Layers}}' scratchy)"
+expect_eq "scratch: config" "[/app/run] /app MODE=minimal" \
+    "$(dk image inspect -f '{{.Config.Cmd}} {{.Config.WorkingDir}} {{index .Config.Env 0}}' scratchy)"
+md create --name scr scratchy >/dev/null
+expect_eq "scratch: the copied file is in it" "from the build stage" "$(md cp scr:/etc/motd - | tar -xOf -)"
+md rm scr >/dev/null
+mkdir -p "$T/scratchrun" && printf 'FROM scratch\nRUN true\n' >"$T/scratchrun/Dockerfile"
+expect_rc "scratch: RUN is refused" 1 md build "$T/scratchrun"
+expect_match "scratch: ... saying why" "RUN in a stage FROM scratch is not supported" "$OUT"
+
 # the parent chain: inspect's Parent, intermediate images in images -a
 # only, rmi refusing a parent and taking the untagged chain along
 nall() { api "http://x/images/json?all=1" | jq length; }
