@@ -17,6 +17,7 @@
 #include "daemon/image/commit.h"
 #include "daemon/image/store.h"
 #include "daemon/state/commit.h"
+#include "daemon/state/ctr_volumes.h"
 #include "daemon/state/lifecycle.h"
 
 #include <archive.h>
@@ -233,12 +234,15 @@ static void step_remove(struct bstate *b, struct container *c, bool announce)
     struct md_error e = {0};
     char id[13];
     snprintf(id, sizeof id, "%.12s", c->id);
+    /* moby removes them with RemoveVolume: a VOLUME's anonymous volumes go too */
     if (ctr_remove(c, true, &e) < 0) {
         say(b, "Error removing intermediate container %s: %s\n", id, md_err_msg(&e));
         md_err_clear(&e);
-    } else if (announce) {
-        say(b, "Removing intermediate container %s\n", id);
+        return;
     }
+    ctr_volumes_remove_anonymous(c);
+    if (announce)
+        say(b, "Removing intermediate container %s\n", id);
 }
 
 /* Commit the upper directory ufd (of container_id, "" for none) with the
@@ -988,9 +992,7 @@ static int do_copy(struct bstate *b, const struct df_line *l, bool add, struct m
     if (src_root.fd >= 0)
         ctrfs_close(&src_root);
     if (src_c) {
-        struct md_error e = {0};
-        ctr_remove(src_c, true, &e);
-        md_err_clear(&e);
+        step_remove(b, src_c, false);
         ctr_put(src_c);
     }
     strv_free(q.srcs);

@@ -130,6 +130,13 @@ mkdir -p "$T/scratchrun" && printf 'FROM scratch\nRUN true\n' >"$T/scratchrun/Do
 expect_rc "scratch: RUN is refused" 1 md build "$T/scratchrun"
 expect_match "scratch: ... saying why" "RUN in a stage FROM scratch is not supported" "$OUT"
 
+# a RUN below a VOLUME gets an anonymous volume; removing its container
+# takes it along (moby's RemoveVolume)
+nvol=$(md volume ls -q | wc -l)
+mkdir -p "$T/volctx" && printf 'FROM busybox\nVOLUME /data\nRUN echo x > /data/f\n' >"$T/volctx/Dockerfile"
+expect_rc "volume: build with RUN below a VOLUME" 0 md build --network none "$T/volctx"
+expect_eq "volume: no volume left by the intermediate containers" "$nvol" "$(md volume ls -q | wc -l)"
+
 # the parent chain: inspect's Parent, intermediate images in images -a
 # only, rmi refusing a parent and taking the untagged chain along
 nall() { api "http://x/images/json?all=1" | jq length; }
