@@ -350,12 +350,26 @@ json_t *image_history_json(struct image *im, struct md_error *err)
         json_object_set_new(item, "Tags", json_null());
         json_array_insert_new(out, 0, item);
     }
-    json_t *top = json_array_get(out, 0);
-    if (top) {
-        json_object_set_new(top, "Id", json_string(im->id));
-        _cleanup_strv_ char **tags = store_refs_of(im, false);
+    /* each entry from the top names the image while the parent chain
+     * lasts, as moby's ImageHistory */
+    struct image *cur = image_get(im);
+    json_t *item;
+    json_array_foreach(out, i, item)
+    {
+        json_object_set_new(item, "Id", json_string(cur->id));
+        _cleanup_strv_ char **tags = store_refs_of(cur, false);
         if (tags && *tags)
-            json_object_set_new(top, "Tags", familiar_array(tags));
+            json_object_set_new(item, "Tags", familiar_array(tags));
+        struct image *next = NULL;
+        struct md_error e = {0};
+        bool more = cur->parent[0] && image_lookup(cur->parent, &next, &e) == 0;
+        md_err_clear(&e);
+        image_put(cur);
+        cur = next;
+        if (!more)
+            break;
     }
+    if (cur)
+        image_put(cur);
     return out;
 }

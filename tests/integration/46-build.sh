@@ -151,6 +151,9 @@ expect_match "chain: inspect's Parent is the step below" "^sha256:[0-9a-f]{64}$"
 expect_eq "chain: ... down to busybox" "$(md image inspect -f '{{.Id}}' busybox)" \
     "$(md image inspect -f '{{.Parent}}' "$(md image inspect -f '{{.Parent}}' "$mid")")"
 expect_eq "chain: dk sees the same Parent" "$mid" "$(dk image inspect -f '{{.Parent}}' chain:1)"
+expect_eq "chain: history names each step's image, busybox's at the bottom" \
+    "${top:7:12} ${mid:7:12} $(md image inspect -f '{{.Parent}}' "$mid" | cut -c8-19) $(md image inspect -f '{{.Id}}' busybox | cut -c8-19)" \
+    "$(dk history -q chain:1 | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "chain: images -a lists the two intermediate images" "$((base_all + 3))" "$(nall)"
 expect_eq "chain: images hides them" "$((base_top + 1))" "$(md images -q | wc -l)"
 expect_rc "chain: rmi of an intermediate image" 1 dk rmi "$mid"
