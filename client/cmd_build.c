@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -221,12 +222,33 @@ static int cmd_build(int argc, char **argv)
     if (!strcmp(dir, "-")) {
         fd = STDIN_FILENO; /* a tar (or compressed tar) of the context on stdin */
     } else {
-        /* -f: a path in the context (relative to it, or absolute below it) */
-        size_t dl = strlen(dir);
-        if (file && file[0] == '/' && !strncmp(file, dir, dl) && file[dl] == '/')
-            df_rel = xstrdup(file + dl + 1);
-        else
-            df_rel = xstrdup(file ? file : "Dockerfile");
+        /* -f is a path from the working directory, as docker's; it must be
+         * inside the context */
+        if (file && strcmp(file, "-")) {
+            _cleanup_free_ char *rf = realpath(file, NULL), *rd = realpath(dir, NULL);
+            size_t dl = rd ? strlen(rd) : 0;
+            if (!rf || !rd) {
+                fprintf(stderr, "unable to prepare context: unable to evaluate symlinks in "
+                                "Dockerfile path: lstat %s: no such file or directory\n",
+                        rf ? dir : file);
+                sb_free(&q);
+                return 1;
+            }
+            if (strncmp(rf, rd, dl) || rf[dl] != '/') {
+                fprintf(stderr, "minidock build: the Dockerfile %s is outside the build "
+                                "context %s: move it into the context\n",
+                        file, dir);
+                sb_free(&q);
+                return 1;
+            }
+            df_rel = xstrdup(rf + dl + 1);
+        } else if (file) {
+            fprintf(stderr, "minidock build: a Dockerfile from stdin (-f -) is not supported\n");
+            sb_free(&q);
+            return 1;
+        } else {
+            df_rel = xstrdup("Dockerfile");
+        }
         fd = context_tar(dir, df_rel, &len, &err);
         if (fd < 0) {
             fprintf(stderr, "%s\n", err);

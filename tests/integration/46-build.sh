@@ -137,6 +137,13 @@ mkdir -p "$T/volctx" && printf 'FROM busybox\nVOLUME /data\nRUN echo x > /data/f
 expect_rc "volume: build with RUN below a VOLUME" 0 md build --network none "$T/volctx"
 expect_eq "volume: no volume left by the intermediate containers" "$nvol" "$(md volume ls -q | wc -l)"
 
+# -f is a path from the working directory, inside the context
+mkdir -p "$T/fctx/sub" && cp "$B/multi/Dockerfile" "$T/fctx/sub/Build.df"
+expect_rc "-f: a Dockerfile by another name below the context" 0 sh -c "cd '$T' && '$MINIDOCK' -H 'unix://$SOCK' build -f fctx/sub/Build.df -t fdf fctx"
+expect_eq "-f: ... built from it" "built" "$(md run --rm --network none fdf)"
+expect_rc "-f: one outside the context is refused" 1 md build -f "$B/multi/Dockerfile" "$T/fctx"
+expect_match "-f: ... saying so" "outside the build context" "$OUT"
+
 # the parent chain: inspect's Parent, intermediate images in images -a
 # only, rmi refusing a parent and taking the untagged chain along
 nall() { api "http://x/images/json?all=1" | jq length; }
