@@ -21,6 +21,7 @@ extern const struct cli_cmd cli_cmds_prune[];   /* prune.c */
 extern const struct cli_cmd cli_cmds_df[];      /* cmd_df.c */
 extern const struct cli_cmd cli_cmds_events[];  /* cmd_events.c */
 extern const struct cli_cmd cli_cmds_registry[]; /* cmd_registry.c */
+extern const struct cli_cmd cli_cmds_build[];   /* cmd_build.c */
 
 /* one per line: tables get added by separate changes */
 static const struct cli_cmd *const tables[] = {
@@ -43,6 +44,7 @@ static const struct cli_cmd *const tables[] = {
     cli_cmds_df,
     cli_cmds_events,
     cli_cmds_registry,
+    cli_cmds_build,
     NULL,
 };
 

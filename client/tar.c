@@ -187,6 +187,14 @@ static int out_file(struct tar_out *t, const char *path, int64_t size, char **er
 
 int tar_out_tree(struct tar_out *t, const char *path, const char *top, int64_t *content, char **err)
 {
+    return tar_out_tree_skip(t, path, top, content, NULL, NULL, err);
+}
+
+int tar_out_tree_skip(struct tar_out *t, const char *path, const char *top, int64_t *content,
+                      bool (*skip)(void *ctx, const char *name), void *ctx, char **err)
+{
+    if (skip && skip(ctx, top))
+        return 0;
     struct stat st;
     if (lstat(path, &st) < 0)
         return fail(err, "lstat %s: %s", path, strerror(errno)), -1;
@@ -250,7 +258,7 @@ int tar_out_tree(struct tar_out *t, const char *path, const char *top, int64_t *
     for (size_t i = 0; i < n; i++) {
         _cleanup_free_ char *sub = xasprintf("%s/%s", path, names[i]);
         _cleanup_free_ char *subname = xasprintf("%s%s", name, names[i]);
-        if (tar_out_tree(t, sub, subname, content, err) < 0)
+        if (tar_out_tree_skip(t, sub, subname, content, skip, ctx, err) < 0)
             return -1;
     }
     return 0;

@@ -27,6 +27,10 @@ struct tar_out *tar_out_new(int fd);
  * the bytes of regular files to *content. -1 with a message in *err. */
 int tar_out_tree(struct tar_out *t, const char *path, const char *top, int64_t *content,
                  char **err);
+/* The same, leaving out every entry whose name (as in the tar, without a
+ * trailing "/") skip returns true for, and what is below it. */
+int tar_out_tree_skip(struct tar_out *t, const char *path, const char *top, int64_t *content,
+                      bool (*skip)(void *ctx, const char *name), void *ctx, char **err);
 /* The two zero blocks, flush, free; the tar's length, or -1. */
 int64_t tar_out_finish(struct tar_out *t);
 

@@ -10,6 +10,7 @@ extern const struct api_route api_routes_exec[];
 extern const struct api_route api_routes_volumes[];
 extern const struct api_route api_routes_commit[];
 extern const struct api_route api_routes_df[];
+extern const struct api_route api_routes_build[];
 
 /* one per line: tables get added by separate changes */
 const struct api_route *const api_route_tables[] = {
@@ -25,6 +26,7 @@ const struct api_route *const api_route_tables[] = {
     api_routes_volumes,
     api_routes_commit,
     api_routes_df,
+    api_routes_build,
     NULL,
 };
 
@@ -47,7 +49,6 @@ const struct api_route *const api_route_tables[] = {
 /* Every route of the 1.50 swagger that no table above serves. */
 const struct api_missing_route api_missing_routes[] = {
     TODO("GET", "/containers/{id}/attach/ws", "attach over a websocket"),
-    TODO("POST", "/build", "image build"),
     TODO("POST", "/session", "build sessions"),
     TODO("GET", "/images/search", "image search"),
     /* only cluster volumes can be updated (moby putVolumesUpdate) */

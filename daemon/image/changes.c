@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the shell lexer (buildkit frontend/dockerfile/shell) ---- */
 
@@ -470,9 +471,13 @@ static int healthcheck(json_t *config, const char *rest, struct md_error *err)
 }
 
 static int dispatch(json_t *config, const char *instr, const char *rest, const char *original,
-                    bool *cmd_set, struct md_error *err)
+                    bool *cmd_set, char *const *args, struct md_error *err)
 {
     _cleanup_strv_ char **env = env_of(config);
+    /* build args expand too, where the config's Env has no such name */
+    for (char *const *a = args; a && *a; a++)
+        if (!env_get(env, *a, strcspn(*a, "=")))
+            strv_push(&env, *a);
     if (!strcmp(instr, "cmd") || !strcmp(instr, "entrypoint")) {
         bool is_cmd = instr[0] == 'c';
         json_t *v = command(is_cmd ? "CMD" : "ENTRYPOINT", rest, err);
@@ -571,6 +576,165 @@ static int dispatch(json_t *config, const char *instr, const char *rest, const c
     return md_err(err, MD_EINVAL, "%s is not a valid change command", instr);
 }
 
+/* ---- the Dockerfile (buildkit parser.Parse) ---- */
+
+static bool blank_or_comment(const char *p)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    return !*p || *p == '#';
+}
+
+/* "# escape=`" and "# syntax=..." at the top; anything else ends them. */
+static bool directive(const char *line, char *escape)
+{
+    const char *p = line;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p != '#')
+        return false;
+    p++;
+    while (isspace((unsigned char)*p))
+        p++;
+    const char *k = p;
+    while (isalpha((unsigned char)*p))
+        p++;
+    size_t kl = (size_t)(p - k);
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p != '=')
+        return false;
+    p++;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (kl == 6 && !strncasecmp(k, "escape", 6)) {
+        if ((*p == '\\' || *p == '`') && blank_or_comment(p + 1) && !p[1 + strspn(p + 1, " \t\r")])
+            *escape = *p;
+        return true;
+    }
+    return kl == 6 && !strncasecmp(k, "syntax", 6);
+}
+
+/* A heredoc ("<<EOF", "<<-'EOF'") in the arguments of RUN, COPY or ADD. */
+static bool has_heredoc(const char *instr, const char *rest)
+{
+    if (strcmp(instr, "run") && strcmp(instr, "copy") && strcmp(instr, "add"))
+        return false;
+    for (const char *p = strstr(rest, "<<"); p; p = strstr(p + 2, "<<")) {
+        const char *q = p + 2;
+        if (*q == '-')
+            q++;
+        if (*q == '"' || *q == '\'')
+            q++;
+        if (isalpha((unsigned char)*q) || *q == '_')
+            return true;
+    }
+    return false;
+}
+
+static void add_line(struct df_line **v, size_t *n, const char *text, int lineno)
+{
+    const char *q = text;
+    while (isspace((unsigned char)*q))
+        q++;
+    const char *e = q;
+    while (*e && !isspace((unsigned char)*e))
+        e++;
+    struct df_line l = {.line = lineno};
+    l.instr = xstrndup(q, (size_t)(e - q));
+    for (char *c = l.instr; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    while (isspace((unsigned char)*e))
+        e++;
+    l.rest = xstrdup(e);
+    size_t rl = strlen(l.rest);
+    while (rl && isspace((unsigned char)l.rest[rl - 1]))
+        l.rest[--rl] = '\0';
+    size_t ol = (size_t)(e - q) + rl;
+    l.original = xstrndup(q, ol);
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = l;
+}
+
+int image_dockerfile_parse(const char *text, bool directives, struct df_line **out, size_t *nout,
+                           struct md_error *err)
+{
+    _cleanup_free_ char *buf = xstrdup(text);
+    struct df_line *v = NULL;
+    size_t n = 0;
+    char escape = '\\';
+    bool in_directives = directives;
+    struct strbuf line = STRBUF_INIT;
+    int lineno = 0, start = 0;
+    for (char *next = buf, *phys; (phys = strsep(&next, "\n"));) {
+        lineno++;
+        size_t pl = strlen(phys);
+        if (pl && phys[pl - 1] == '\r')
+            phys[--pl] = '\0';
+        if (in_directives && directive(phys, &escape))
+            continue;
+        in_directives = false;
+        if (blank_or_comment(phys))
+            continue; /* comments and blank lines, also inside a continuation */
+        if (!line.len)
+            start = lineno;
+        while (isspace((unsigned char)*phys))
+            phys++; /* as buildkit's trimLeadingWhitespace */
+        size_t l = strlen(phys);
+        while (l && isspace((unsigned char)phys[l - 1]))
+            l--;
+        bool cont = l && phys[l - 1] == escape;
+        sb_addn(&line, phys, cont ? l - 1 : l);
+        if (cont)
+            continue;
+        add_line(&v, &n, line.s, start);
+        sb_free(&line);
+    }
+    if (line.len)
+        add_line(&v, &n, line.s, start);
+    sb_free(&line);
+    for (size_t i = 0; i < n; i++) {
+        if (has_heredoc(v[i].instr, v[i].rest)) {
+            int r = md_err(err, MD_EINVAL,
+                           "dockerfile parse error line %d: heredocs are not supported by the "
+                           "classic builder",
+                           v[i].line);
+            image_dockerfile_free(v, n);
+            return r;
+        }
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+void image_dockerfile_free(struct df_line *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].instr);
+        free(v[i].rest);
+        free(v[i].original);
+    }
+    free(v);
+}
+
+int image_dispatch(json_t *config, const struct df_line *l, char *const *args, bool *cmd_set,
+                   struct md_error *err)
+{
+    bool unused = false;
+    return dispatch(config, l->instr, l->rest, l->rest, cmd_set ? cmd_set : &unused, args, err);
+}
+
+char **image_split_words(const char *rest)
+{
+    return split_words(rest);
+}
+
+char **image_json_args(const char *rest)
+{
+    return maybe_json(rest);
+}
+
 int image_apply_changes(json_t *config, char *const *changes, struct md_error *err)
 {
     if (!changes || !*changes)
@@ -582,52 +746,15 @@ int image_apply_changes(json_t *config, char *const *changes, struct md_error *e
         sb_add(&all, *c);
     }
     _cleanup_free_ char *text = sb_steal(&all);
+    struct df_line *v = NULL;
+    size_t n = 0;
+    if (image_dockerfile_parse(text, false, &v, &n, err) < 0)
+        return -1;
     bool cmd_set = false;
-    struct strbuf line = STRBUF_INIT;
-    char *save = NULL;
     int rc = 0;
-    /* logical lines: a trailing backslash continues onto the next line;
-     * comment lines inside a continuation are dropped */
-    char *phys = strtok_r(text, "\n", &save);
-    while (phys && rc == 0) {
-        char *p = phys;
-        while (isspace((unsigned char)*p))
-            p++;
-        if (line.len == 0 && (*p == '#' || !*p)) {
-            phys = strtok_r(NULL, "\n", &save);
-            continue;
-        }
-        if (line.len && *p == '#') {
-            phys = strtok_r(NULL, "\n", &save);
-            continue;
-        }
-        size_t n = strlen(p);
-        while (n && isspace((unsigned char)p[n - 1]))
-            n--;
-        bool cont = n && p[n - 1] == '\\';
-        sb_addn(&line, p, cont ? n - 1 : n);
-        phys = strtok_r(NULL, "\n", &save);
-        if (cont && phys)
-            continue;
-        _cleanup_free_ char *l = sb_steal(&line);
-        char *q = l;
-        while (isspace((unsigned char)*q))
-            q++;
-        char *e = q;
-        while (*e && !isspace((unsigned char)*e))
-            e++;
-        _cleanup_free_ char *instr = xstrndup(q, (size_t)(e - q));
-        for (char *c = instr; *c; c++)
-            *c = (char)tolower((unsigned char)*c);
-        while (isspace((unsigned char)*e))
-            e++;
-        size_t rl = strlen(e);
-        while (rl && isspace((unsigned char)e[rl - 1]))
-            e[--rl] = '\0';
-        if (*instr)
-            rc = dispatch(config, instr, e, e, &cmd_set, err);
-    }
-    sb_free(&line);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = dispatch(config, v[i].instr, v[i].rest, v[i].rest, &cmd_set, NULL, err);
+    image_dockerfile_free(v, n);
     return rc;
 }
 
@@ -645,6 +772,16 @@ json_t *image_container_config(json_t *partial)
         if (v_ && !json_is_null(v_))                                                               \
             json_object_set(o, key, v_);                                                           \
     } while (0)
+    /* Go marshals maps with their keys sorted */
+    static const char *const maps[] = {"ExposedPorts", "Volumes", "Labels"};
+    for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
+        json_t *m = json_object_get(partial, maps[i]);
+        if (json_is_object(m) && json_object_size(m) > 1) {
+            char *s = json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT);
+            json_object_set_new(partial, maps[i], json_loads(s, JSON_PRESERVE_ORDER, NULL));
+            free(s);
+        }
+    }
     F("Hostname", json_string(""));
     F("Domainname", json_string(""));
     F("User", json_string(""));

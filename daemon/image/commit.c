@@ -87,7 +87,7 @@ static char *join_cmd(json_t *cfg)
 static char *child_config(const struct image *parent, const struct image_commit_req *r,
                           const char *diff_id)
 {
-    json_t *pc = parent->config;
+    json_t *pc = parent ? parent->config : NULL; /* none: FROM scratch */
     bool empty = !diff_id;
     _cleanup_free_ char *created = time_format(time_now_ns(), false);
     _cleanup_free_ char *created_by = join_cmd(r->container_config);
@@ -139,14 +139,15 @@ static char *child_config(const struct image *parent, const struct image_commit_
 int image_commit(const struct image_commit_req *r, char id[DIGEST_LEN + 1], struct md_error *err)
 {
     struct image *parent = NULL;
-    if (image_lookup(r->parent_id, &parent, err) < 0)
+    if (r->parent_id && *r->parent_id && image_lookup(r->parent_id, &parent, err) < 0)
         return -1;
     _cleanup_free_ char *tmp = NULL;
     struct layer_info info;
     if (unpack_upper(r->upperfd, &tmp, &info, err) < 0) {
         if (tmp)
             store_tmp_remove(tmp);
-        image_put(parent);
+        if (parent)
+            image_put(parent);
         return -1;
     }
     struct layer *l = NULL;
@@ -154,20 +155,24 @@ int image_commit(const struct image_commit_req *r, char id[DIGEST_LEN + 1], stru
     if (empty) {
         store_tmp_remove(tmp); /* moby adds no layer for an unchanged container */
     } else {
-        const char *below = parent->nlayers ? parent->layers[parent->nlayers - 1]->chain_id : NULL;
+        const char *below =
+            parent && parent->nlayers ? parent->layers[parent->nlayers - 1]->chain_id : NULL;
         char chain[DIGEST_LEN + 1];
         chain_id_next(below, info.diff_id, chain);
         l = store_layer_commit(tmp, chain, below, &info, err);
         if (!l) {
             store_tmp_remove(tmp);
-            image_put(parent);
+            if (parent)
+                image_put(parent);
             return -1;
         }
     }
     _cleanup_free_ char *raw = child_config(parent, r, empty ? NULL : info.diff_id);
-    size_t n = parent->nlayers + (l != NULL);
-    _cleanup_free_ struct layer **layers = xcalloc(n, sizeof *layers);
-    memcpy(layers, parent->layers, parent->nlayers * sizeof *layers);
+    size_t below_n = parent ? parent->nlayers : 0;
+    size_t n = below_n + (l != NULL);
+    _cleanup_free_ struct layer **layers = xcalloc(n + 1, sizeof *layers);
+    if (below_n)
+        memcpy(layers, parent->layers, below_n * sizeof *layers);
     if (l)
         layers[n - 1] = l;
     char *tags[2] = {(char *)r->ref, NULL};
@@ -176,12 +181,14 @@ int image_commit(const struct image_commit_req *r, char id[DIGEST_LEN + 1], stru
                            .layers = layers,
                            .nlayers = n,
                            .tags = r->ref ? tags : NULL,
-                           .touch_tags = true};
+                           .touch_tags = true,
+                           .parent = parent ? parent->id : NULL};
     char ids[1][DIGEST_LEN + 1];
     int rc = store_add_images(&ni, 1, ids, NULL, NULL, err);
     if (l)
         store_layer_put(l);
-    image_put(parent);
+    if (parent)
+        image_put(parent);
     if (rc < 0)
         return -1;
     memcpy(id, ids[0], DIGEST_LEN + 1);

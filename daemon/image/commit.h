@@ -8,7 +8,7 @@
 #include "daemon/image/digest.h"
 
 struct image_commit_req {
-    const char *parent_id;    /* the container's image */
+    const char *parent_id;    /* the container's image; NULL or "": none (FROM scratch) */
     int upperfd;              /* the container's overlay upper directory */
     const char *container_id; /* 64 hex */
     json_t *config;           /* the new image's run config (container.Config) */

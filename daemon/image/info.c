@@ -158,7 +158,6 @@ int64_t image_layers_size(void)
 
 json_t *image_list_json(bool all, const struct filters *f, bool shared, struct md_error *err)
 {
-    (void)all; /* no parent chains yet: every image is a head */
     static const char *const allowed[] = {"dangling",  "label", "before", "since",
                                           "reference", "until", NULL};
     if (filters_validate(f, allowed, err) < 0)
@@ -201,6 +200,9 @@ json_t *image_list_json(bool all, const struct filters *f, bool shared, struct m
         _cleanup_strv_ char **tags = filter_refs(all_tags, patterns);
         _cleanup_strv_ char **digests = filter_refs(all_digests, patterns);
         if (!*tags && !*digests) {
+            /* an untagged image with children is an intermediate one: -a only */
+            if (!all && store_has_children(im))
+                continue;
             if (has_dangling && !dangling_only)
                 continue;
             if (patterns)
@@ -216,7 +218,7 @@ json_t *image_list_json(bool all, const struct filters *f, bool shared, struct m
                             json_is_object(labels) && json_object_size(labels)
                                 ? json_deep_copy(labels)
                                 : json_null());
-        json_object_set_new(j, "ParentId", json_string(""));
+        json_object_set_new(j, "ParentId", json_string(im->parent));
         json_object_set_new(j, "RepoDigests", familiar_array(digests));
         json_object_set_new(j, "RepoTags", familiar_array(tags));
         json_object_set_new(j, "SharedSize", json_integer(shared ? shared_size(&refs, im) : -1));
@@ -335,7 +337,7 @@ json_t *image_inspect_json(struct image *im, int api_minor)
     json_object_set_new(j, "Id", json_string(im->id));
     json_object_set_new(j, "RepoTags", familiar_array(tags));
     json_object_set_new(j, "RepoDigests", familiar_array(digests));
-    json_object_set_new(j, "Parent", json_string(""));
+    json_object_set_new(j, "Parent", json_string(im->parent));
     json_object_set_new(j, "Comment", json_str_lossy(comment ? comment : ""));
     json_object_set_new(j, "Created",
                         im->created_ns == TIME_ZERO
@@ -418,12 +420,26 @@ json_t *image_history_json(struct image *im, struct md_error *err)
         json_object_set_new(item, "Tags", json_null());
         json_array_insert_new(out, 0, item);
     }
-    json_t *top = json_array_get(out, 0);
-    if (top) {
-        json_object_set_new(top, "Id", json_string(im->id));
-        _cleanup_strv_ char **tags = store_refs_of(im, false);
+    /* each entry from the top names the image while the parent chain
+     * lasts, as moby's ImageHistory */
+    struct image *cur = image_get(im);
+    json_t *item;
+    json_array_foreach(out, i, item)
+    {
+        json_object_set_new(item, "Id", json_string(cur->id));
+        _cleanup_strv_ char **tags = store_refs_of(cur, false);
         if (tags && *tags)
-            json_object_set_new(top, "Tags", familiar_array(tags));
+            json_object_set_new(item, "Tags", familiar_array(tags));
+        struct image *next = NULL;
+        struct md_error e = {0};
+        bool more = cur->parent[0] && image_lookup(cur->parent, &next, &e) == 0;
+        md_err_clear(&e);
+        image_put(cur);
+        cur = next;
+        if (!more)
+            break;
     }
+    if (cur)
+        image_put(cur);
     return out;
 }

@@ -543,6 +543,8 @@ static int save_locked(struct md_error *err)
             _cleanup_free_ char *t = time_format(im->last_tag_ns, false);
             json_object_set_new(m, "LastTagTime", json_string(t));
         }
+        if (im->parent[0])
+            json_object_set_new(m, "Parent", json_string(im->parent));
         json_object_set_new(images, im->id, m);
     }
     if (json_write_atomic(S.repos_path, j, err) < 0)
@@ -593,6 +595,8 @@ int store_add_images(struct new_image *imgs, size_t n, char (*ids)[DIGEST_LEN + 
                 rc = -1;
                 break;
             }
+            if (imgs[i].parent)
+                snprintf(im->parent, sizeof im->parent, "%s", imgs[i].parent);
             image_add_locked(im);
             created[i] = im;
         }
@@ -808,6 +812,22 @@ struct usage {
     char cid[65];
 };
 
+static bool has_children_locked(const struct image *im)
+{
+    for (size_t i = 0; i < S.nimages; i++)
+        if (!strcmp(S.images[i]->parent, im->id))
+            return true;
+    return false;
+}
+
+bool store_has_children(struct image *im)
+{
+    lock();
+    bool r = has_children_locked(im);
+    unlock();
+    return r;
+}
+
 static void check_usage(const char *id, struct usage *u)
 {
     memset(u, 0, sizeof *u);
@@ -862,6 +882,11 @@ static int conflict_check_locked(struct image *im, int mask, bool hard_stopped,
 {
     char s1[13], s2[13];
     *used = false;
+    if (has_children_locked(im)) /* moby's conflictDependentChild: hard */
+        return md_err(err, MD_ECONFLICT,
+                      "conflict: unable to delete %s (cannot be forced) - image has dependent "
+                      "child images",
+                      short12(im->id, s1));
     if ((mask & CONFLICT_RUNNING) && us->used && us->running) {
         *used = true;
         return md_err(err, MD_ECONFLICT,
@@ -913,10 +938,40 @@ static bool is_id_prefix(const char *id, const char *s)
     return strncmp(id + 7, s, strlen(s)) == 0;
 }
 
+/* The parents of an image being deleted and who uses them, looked up
+ * before the store lock is taken (the usage check takes the containers'). */
+struct parent_chain {
+    size_t n;
+    char (*ids)[DIGEST_LEN + 1];
+    struct usage *us;
+};
+
+static void chain_collect(const struct image *im, struct parent_chain *ch)
+{
+    memset(ch, 0, sizeof *ch);
+    lock();
+    for (const struct image *p = im; p && p->parent[0] && ch->n < 1024;) {
+        ch->ids = xrealloc(ch->ids, (ch->n + 1) * sizeof *ch->ids);
+        memcpy(ch->ids[ch->n++], p->parent, DIGEST_LEN + 1);
+        p = image_find_locked(p->parent);
+    }
+    unlock();
+    ch->us = xcalloc(ch->n + 1, sizeof *ch->us);
+    for (size_t i = 0; i < ch->n; i++)
+        check_usage(ch->ids[i], &ch->us[i]);
+}
+
+static void chain_free(struct parent_chain *ch)
+{
+    free(ch->ids);
+    free(ch->us);
+}
+
 /* imageDeleteHelper: with quiet, a conflict keeps the image silently unless
  * it is dangling and unused (then the caller hears about it). */
 static int delete_helper_locked(struct image *im, bool force, bool quiet, const struct usage *us,
-                                json_t *records, json_t *events, struct gc *g, struct md_error *err)
+                                const struct parent_chain *prune, json_t *records, json_t *events,
+                                struct gc *g, struct md_error *err)
 {
     int mask = CONFLICT_RUNNING;
     if (!force)
@@ -925,7 +980,7 @@ static int delete_helper_locked(struct image *im, bool force, bool quiet, const 
     struct md_error cerr = {0};
     if (conflict_check_locked(im, mask, force, us, &used, &cerr) < 0) {
         _cleanup_strv_ char **refs = refs_of_locked(im, 0);
-        bool dangling = !refs || !*refs;
+        bool dangling = (!refs || !*refs) && !has_children_locked(im);
         if (quiet && (!dangling || used)) {
             md_err_clear(&cerr);
             return 0;
@@ -939,12 +994,22 @@ static int delete_helper_locked(struct image *im, bool force, bool quiet, const 
         untag_locked(im, *r, records, events);
     json_array_append_new(events,
                           json_pack("{s:s,s:s,s:s}", "a", "delete", "id", im->id, "n", im->id));
+    char parent[DIGEST_LEN + 1];
+    memcpy(parent, im->parent, sizeof parent);
     image_remove_locked(im, records, g);
+    /* the parent goes too when nothing else needs it (not forced, quietly) */
+    for (size_t i = 0; prune && parent[0] && i < prune->n; i++) {
+        struct image *p = strcmp(prune->ids[i], parent) ? NULL : image_find_locked(parent);
+        if (p)
+            return delete_helper_locked(p, false, true, &prune->us[i], prune, records, events, g,
+                                        err);
+    }
     return 0;
 }
 
 static int delete_locked(const char *name, struct image *im, bool force, const struct usage *us,
-                         json_t *records, json_t *events, struct gc *g, struct md_error *err)
+                         const struct parent_chain *prune, json_t *records, json_t *events,
+                         struct gc *g, struct md_error *err)
 {
     char s1[13], s2[13];
     bool removed_repo_ref = false;
@@ -998,12 +1063,11 @@ static int delete_locked(const char *name, struct image *im, bool force, const s
         for (char **x = refs; *x; x++)
             untag_locked(im, *x, records, events);
     }
-    return delete_helper_locked(im, force, removed_repo_ref, us, records, events, g, err);
+    return delete_helper_locked(im, force, removed_repo_ref, us, prune, records, events, g, err);
 }
 
 json_t *store_delete(const char *name, bool force, bool prune, struct md_error *err)
 {
-    (void)prune; /* parent chains come with build/commit; loaded images have none */
     if (!name || !*name || strspn(name, " \t") == strlen(name)) {
         md_err(err, MD_EINVAL, "image name cannot be blank");
         return NULL;
@@ -1013,6 +1077,8 @@ json_t *store_delete(const char *name, bool force, bool prune, struct md_error *
         return NULL;
     struct usage us;
     check_usage(im->id, &us);
+    struct parent_chain chain;
+    chain_collect(im, &chain);
     json_t *records = json_array();
     _cleanup_json_ json_t *events = json_array();
     struct gc g = {0};
@@ -1021,7 +1087,7 @@ json_t *store_delete(const char *name, bool force, bool prune, struct md_error *
     if (!im->in_store) {
         rc = md_err(err, MD_ENOTFOUND, "No such image: %s", name);
     } else {
-        rc = delete_locked(name, im, force, &us, records, events, &g, err);
+        rc = delete_locked(name, im, force, &us, prune ? &chain : NULL, records, events, &g, err);
         struct md_error serr = {0};
         if (json_array_size(records) && save_locked(&serr) < 0) {
             if (rc == 0) {
@@ -1035,6 +1101,7 @@ json_t *store_delete(const char *name, bool force, bool prune, struct md_error *
     }
     image_unref_locked(im, rc == 0 ? records : NULL, &g);
     unlock();
+    chain_free(&chain);
     gc_run(&g);
     emit_events(events);
     if (rc < 0) {
@@ -1135,12 +1202,13 @@ json_t *store_prune(const struct filters *f, struct md_error *err)
                 for (char **r = refs; *r; r++) {
                     if (!im->in_store)
                         break;
-                    if (delete_locked(*r, im, false, &us, records, events, &g, &derr) < 0)
+                    if (delete_locked(*r, im, false, &us, NULL, records, events, &g, &derr) < 0)
                         md_err_clear(&derr);
                 }
             }
         } else {
-            if (delete_locked(digest_hex(im->id), im, false, &us, records, events, &g, &derr) < 0)
+            if (delete_locked(digest_hex(im->id), im, false, &us, NULL, records, events, &g,
+                              &derr) < 0)
                 md_err_clear(&derr);
         }
         if (json_array_size(records) && save_locked(&derr) < 0) {
@@ -1254,6 +1322,9 @@ static struct image *load_image(const char *id, json_t *meta)
     int64_t ns;
     if (ltt && time_parse_rfc3339(ltt, &ns) == 0)
         im->last_tag_ns = ns;
+    const char *parent = json_str(meta, "Parent");
+    if (parent && digest_valid(parent))
+        snprintf(im->parent, sizeof im->parent, "%s", parent);
     return im;
 }
 

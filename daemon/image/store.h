@@ -45,6 +45,7 @@ struct image {
     int64_t size;        /* sum of the layers' sizes */
     int64_t last_tag_ns; /* TIME_ZERO: never tagged (guarded by the store lock) */
     bool in_store;       /* false once deleted (guarded by the store lock) */
+    char parent[DIGEST_LEN + 1]; /* the image it was built or committed on, or "" */
 };
 
 /* An image about to be added: its config and its (pinned) layers. */
@@ -55,6 +56,7 @@ struct new_image {
     size_t nlayers;
     char **tags;     /* full references to point at it ("docker.io/library/busybox:latest") */
     bool touch_tags; /* record LastTagTime (tag, import), not on load */
+    const char *parent; /* id of the image it was made on (commit, build), or NULL */
 };
 
 /* Parse and check an image config: JSON object, os linux, rootfs of type
@@ -89,6 +91,8 @@ char **store_refs_of(struct image *im, bool digests);
 struct image **store_all_images(size_t *n);
 void store_images_free(struct image **v, size_t n);
 int64_t store_last_tag_ns(struct image *im);
+/* Whether another image names im as its parent. */
+bool store_has_children(struct image *im);
 struct image *image_get(struct image *im);
 
 /* httputils.RepoTagReference: the full reference for repo (which may carry

@@ -126,6 +126,18 @@ void ctr_commit_merge(json_t *user, json_t *ctr)
     fill(user, ctr, "StopSignal");
 }
 
+int ctr_commit_upper_fd(struct container *c, struct md_error *err)
+{
+    /* a container that never started has no upper dir yet: nothing changed */
+    _cleanup_free_ char *upper = md_data_path("overlay/%s/upper", c->id);
+    if (fs_mkdir_p(upper, 0755, err) < 0)
+        return -1;
+    int fd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return md_errno(err, errno, "open %s", upper);
+    return fd;
+}
+
 int ctr_commit(struct container *c, const struct ctr_commit_opts *o, char id[DIGEST_LEN + 1],
                struct md_error *err)
 {
@@ -153,16 +165,9 @@ int ctr_commit(struct container *c, const struct ctr_commit_opts *o, char id[DIG
     ctr_commit_merge(user, ctr_config);
     config = image_container_config(user);
 
-    /* a container that never started has no upper dir yet: nothing changed */
-    _cleanup_free_ char *upper = md_data_path("overlay/%s/upper", c->id);
-    _cleanup_close_ int ufd = -1;
-    if (fs_mkdir_p(upper, 0755, err) == 0) {
-        ufd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (ufd < 0)
-            r = md_errno(err, errno, "open %s", upper);
-    } else {
+    _cleanup_close_ int ufd = ctr_commit_upper_fd(c, err);
+    if (ufd < 0)
         r = -1;
-    }
     bool frozen = false;
     if (r == 0 && freeze) {
         r = rt_freeze(c->id, md_cfg.cgroup_parent, true, err);

@@ -22,6 +22,9 @@ struct ctr_commit_opts {
 int ctr_commit(struct container *c, const struct ctr_commit_opts *o, char id[DIGEST_LEN + 1],
                struct md_error *err);
 
+/* c's overlay upper directory, opened (made when it never started). */
+int ctr_commit_upper_fd(struct container *c, struct md_error *err);
+
 /* moby's merge: fill what the user's config leaves empty from the
  * container's (User, ExposedPorts, Env, Labels, Cmd/Entrypoint, Healthcheck,
  * WorkingDir, Volumes, StopSignal). Pure; exposed for unit tests. */

@@ -286,6 +286,59 @@ START_TEST(test_container_config_shape)
 }
 END_TEST
 
+START_TEST(test_dockerfile_parse)
+{
+    struct md_error err = {0};
+    struct df_line *v = NULL;
+    size_t n = 0;
+    const char *df = "# escape=`\n"
+                     "# a comment\n"
+                     "\n"
+                     "FROM busybox AS base\n"
+                     "RUN echo a `\n"
+                     "  # inside a continuation\n"
+                     "    b\r\n"
+                     "copy [\"a\", \"b/\"]\n"
+                     "ENV A=1\n";
+    ck_assert_int_eq(image_dockerfile_parse(df, true, &v, &n, &err), 0);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_str_eq(v[0].instr, "from");
+    ck_assert_str_eq(v[0].rest, "busybox AS base");
+    ck_assert_int_eq(v[0].line, 4);
+    ck_assert_str_eq(v[1].instr, "run");
+    ck_assert_str_eq(v[1].rest, "echo a b");
+    ck_assert_str_eq(v[1].original, "RUN echo a b");
+    ck_assert_int_eq(v[1].line, 5);
+    ck_assert_str_eq(v[2].instr, "copy");
+    ck_assert_str_eq(v[2].original, "copy [\"a\", \"b/\"]");
+    ck_assert_int_eq(v[3].line, 9);
+    image_dockerfile_free(v, n);
+
+    /* a directive after the first instruction is a comment; \ continues */
+    ck_assert_int_eq(image_dockerfile_parse("FROM x\n# escape=`\nRUN a \\\n b\n", true, &v, &n, &err), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(v[1].rest, "a b");
+    image_dockerfile_free(v, n);
+
+    ck_assert_int_eq(image_dockerfile_parse("FROM x\nRUN <<EOF\necho\nEOF\n", true, &v, &n, &err), -1);
+    ck_assert_str_eq(md_err_msg(&err),
+                     "dockerfile parse error line 2: heredocs are not supported by the classic builder");
+    md_err_clear(&err);
+}
+END_TEST
+
+START_TEST(test_dispatch_build_args)
+{
+    struct md_error err = {0};
+    json_t *c = json_pack("{s:[s]}", "Env", "A=from-env");
+    char *args[] = {"A=from-arg", "B=bee", NULL};
+    struct df_line l = {.instr = "env", .rest = "X=$A Y=${B}", .original = "ENV X=$A Y=${B}"};
+    ck_assert_int_eq(image_dispatch(c, &l, args, NULL, &err), 0);
+    expect_json(c, "Env", "[\"A=from-env\",\"X=from-env\",\"Y=bee\"]");
+    json_decref(c);
+}
+END_TEST
+
 static Suite *image_pure_suite(void)
 {
     Suite *s = suite_create("image/pure");
@@ -300,6 +353,8 @@ static Suite *image_pure_suite(void)
     tcase_add_test(tc, test_changes_healthcheck);
     tcase_add_test(tc, test_changes_errors);
     tcase_add_test(tc, test_container_config_shape);
+    tcase_add_test(tc, test_dockerfile_parse);
+    tcase_add_test(tc, test_dispatch_build_args);
     suite_add_tcase(s, tc);
     return s;
 }
