@@ -249,20 +249,34 @@ static int setup_shm(const struct rt_plan *p, int rootfd, struct md_error *err)
         struct rt_mount m = {.source = shm, .dest = shm};
         return bind_in(rootfd, &m, err);
     }
+    /* shm_from is the donor's /proc/PID/ns/mnt; its root is /proc/PID/root */
+    size_t n = strlen(p->shm_from);
+    if (n < 7 || strcmp(p->shm_from + n - 7, "/ns/mnt"))
+        return md_err(err, MD_EINVAL, "invalid IPC donor %s", p->shm_from);
+    _cleanup_free_ char *root_path = xasprintf("%.*s/root", (int)(n - 7), p->shm_from);
     _cleanup_close_ int mine = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
     _cleanup_close_ int donor = open(p->shm_from, O_RDONLY | O_CLOEXEC);
-    if (mine < 0 || donor < 0)
+    _cleanup_close_ int droot = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    /* setns to a mount namespace also moves root and cwd to its first root:
+     * ours are put back after (a chrooted daemon's root is not that) */
+    _cleanup_close_ int myroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int mycwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (mine < 0 || donor < 0 || droot < 0 || myroot < 0 || mycwd < 0)
         return md_errno(err, errno, "open the mount namespace %s", p->shm_from);
-    /* setns to a mount namespace moves our root and cwd there; both come
-     * back with the setns home (our root is still the host's /: this runs
-     * before pivot_root) */
+    /* open_tree clones only mounts of our own namespace: join the donor's
+     * for the clone. Its /dev/shm is looked up from the donor's root
+     * directory, not from "/" (after setns, "/" is that namespace's first
+     * root, which is the host's when the daemon runs in a chroot) */
     if (setns(donor, CLONE_NEWNS) < 0)
         return md_errno(err, errno, "join the mount namespace %s", p->shm_from);
-    int tree =
-        (int)syscall(SYS_open_tree, AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    int tree = (int)syscall(SYS_open_tree, droot, "dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
     int saved = errno;
-    if (setns(mine, CLONE_NEWNS) < 0)
+    if (setns(mine, CLONE_NEWNS) < 0 || fchdir(myroot) < 0 || chroot(".") < 0 ||
+        fchdir(mycwd) < 0) {
+        if (tree >= 0)
+            close(tree);
         return md_errno(err, errno, "return to our mount namespace");
+    }
     if (tree < 0)
         return md_errno(err, saved, "clone /dev/shm of the IPC namespace's container");
     _cleanup_close_ int t = tree;
